@@ -1,0 +1,177 @@
+/**
+ * One error tree for the whole package. Every failure is an {@link AMQPError} with a stable `code`;
+ * protocol failures carry the AMQP reply code and text, the class and method that caused them, and
+ * whether the broker or this side closed.
+ */
+
+/** Who ended a connection or channel. */
+export type CloseInitiator = 'broker' | 'client';
+
+/** Base of every error this package throws or rejects with. */
+export class AMQPError extends Error {
+  /** Stable machine-readable code, e.g. `ERR_AMQP_FRAME`. */
+  readonly code: string;
+  constructor(message: string, code = 'ERR_AMQP', options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/** Fields of a close (connection.close / channel.close) as the spec carries them. */
+export interface CloseReason {
+  replyCode: number;
+  replyText: string;
+  classId?: number;
+  methodId?: number;
+  initiator: CloseInitiator;
+}
+
+/** A malformed or unexpected frame, inbound or outbound. `replyCode` is 501, 502, 503 or 505. */
+export class FrameError extends AMQPError {
+  readonly replyCode: number;
+  /** Byte offset in the inbound stream (or in the value being encoded) where the problem was found. */
+  readonly offset: number | undefined;
+  /** Channel number of the offending frame, when known. */
+  readonly channel: number | undefined;
+  constructor(
+    message: string,
+    replyCode = 501,
+    where: { offset?: number; channel?: number } = {},
+    code = 'ERR_AMQP_FRAME',
+  ) {
+    super(message, code);
+    this.replyCode = replyCode;
+    this.offset = where.offset;
+    this.channel = where.channel;
+  }
+}
+
+/** A value that cannot be encoded (short string over 255 bytes, header over frame_max, bad table value). */
+export class EncodeError extends FrameError {
+  constructor(message: string, replyCode = 502) {
+    super(message, replyCode, {}, 'ERR_AMQP_ENCODE');
+  }
+}
+
+/** An inbound content header announcing a body larger than the configured maximum. */
+export class BodyTooLargeError extends FrameError {
+  readonly bodySize: number;
+  readonly maxBodySize: number;
+  constructor(bodySize: number, maxBodySize: number, channel?: number) {
+    super(
+      `content body of ${bodySize} bytes exceeds the maximum of ${maxBodySize} bytes`,
+      501,
+      channel === undefined ? {} : { channel },
+      'ERR_AMQP_BODY_TOO_LARGE',
+    );
+    this.bodySize = bodySize;
+    this.maxBodySize = maxBodySize;
+  }
+}
+
+/** The connection was closed (by the broker with connection.close, by us, or by the socket going away). */
+export class ConnectionClosedError extends AMQPError {
+  readonly replyCode: number;
+  readonly replyText: string;
+  readonly classId: number;
+  readonly methodId: number;
+  readonly initiator: CloseInitiator;
+  constructor(reason: CloseReason, message?: string, code = 'ERR_AMQP_CONNECTION_CLOSED') {
+    super(message ?? `connection closed by ${reason.initiator}: ${reason.replyCode} ${reason.replyText}`, code);
+    this.replyCode = reason.replyCode;
+    this.replyText = reason.replyText;
+    this.classId = reason.classId ?? 0;
+    this.methodId = reason.methodId ?? 0;
+    this.initiator = reason.initiator;
+  }
+}
+
+/** The broker refused the login (403 ACCESS_REFUSED during connection start). Never names the password. */
+export class AuthenticationError extends ConnectionClosedError {
+  constructor(replyText: string, username?: string) {
+    super(
+      { replyCode: 403, replyText, initiator: 'broker' },
+      `authentication refused${username === undefined ? '' : ` for user "${username}"`}: ${replyText}`,
+      'ERR_AMQP_AUTHENTICATION',
+    );
+  }
+}
+
+/** The socket could not be opened, timed out or died (no AMQP close was exchanged). */
+export class ConnectionLostError extends ConnectionClosedError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super({ replyCode: 320, replyText: message, initiator: 'client' }, message, 'ERR_AMQP_CONNECTION_LOST');
+    if (options?.cause !== undefined) (this as { cause?: unknown }).cause = options.cause;
+  }
+}
+
+/** No heartbeat or other byte from the broker within two heartbeat intervals. */
+export class HeartbeatTimeoutError extends ConnectionLostError {
+  constructor(timeoutSeconds: number) {
+    super(`no data from the broker for ${2 * timeoutSeconds} s (heartbeat ${timeoutSeconds} s): connection declared dead`);
+    (this as { code: string }).code = 'ERR_AMQP_HEARTBEAT_TIMEOUT';
+  }
+}
+
+/** A channel was closed by the broker (404, 406, 403 ...) or by us, or went with its connection. */
+export class ChannelClosedError extends AMQPError {
+  readonly replyCode: number;
+  readonly replyText: string;
+  readonly classId: number;
+  readonly methodId: number;
+  readonly initiator: CloseInitiator;
+  readonly channel: number;
+  constructor(channel: number, reason: CloseReason, message?: string) {
+    super(
+      message ?? `channel ${channel} closed by ${reason.initiator}: ${reason.replyCode} ${reason.replyText}`,
+      'ERR_AMQP_CHANNEL_CLOSED',
+    );
+    this.channel = channel;
+    this.replyCode = reason.replyCode;
+    this.replyText = reason.replyText;
+    this.classId = reason.classId ?? 0;
+    this.methodId = reason.methodId ?? 0;
+    this.initiator = reason.initiator;
+  }
+}
+
+/** The broker nacked a publish in confirm mode. */
+export class PublishNackedError extends AMQPError {
+  readonly deliveryTag: number;
+  constructor(deliveryTag: number) {
+    super(`the broker nacked publish ${deliveryTag}`, 'ERR_AMQP_PUBLISH_NACKED');
+    this.deliveryTag = deliveryTag;
+  }
+}
+
+/** A bad argument or option, caught at the call before any byte is sent. */
+export class InvalidArgumentError extends AMQPError {
+  /** The argument or option at fault. */
+  readonly argument: string;
+  constructor(argument: string, message: string) {
+    super(`${argument}: ${message}`, 'ERR_AMQP_INVALID_ARGUMENT');
+    this.argument = argument;
+  }
+}
+
+/** A method called in a state that does not allow it (e.g. publish on a closed channel). */
+export class InvalidStateError extends AMQPError {
+  readonly state: string;
+  constructor(message: string, state: string) {
+    super(`${message} (state ${state})`, 'ERR_AMQP_INVALID_STATE');
+    this.state = state;
+  }
+}
+
+/** An operation did not finish in time (socket_timeout, stack_timeout, RPC timeout). */
+export class TimeoutError extends AMQPError {
+  readonly timeoutMs: number;
+  constructor(message: string, timeoutMs: number, code = 'ERR_AMQP_TIMEOUT') {
+    super(message, code);
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+/** A URL or connection parameter that cannot be used. Names the argument, never the password. */
+export class ParameterError extends InvalidArgumentError {}
