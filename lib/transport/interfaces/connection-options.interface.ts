@@ -1,0 +1,19 @@
+import type { ConnectionParametersOptions } from '../../protocol/parameters/index.js';
+
+/**
+ * How the Nest layer reaches the broker: shared by ServerAMQP, ClientAMQP and AmqpModule.
+ * `urls` are tried in order (a RabbitMQ cluster is a list of its nodes).
+ */
+export interface AmqpConnectionOptions {
+  /** Broker URLs, tried in order. @default ['amqp://guest:guest@localhost:5672'] */
+  urls?: string[];
+  /** Engine parameters applied over every URL's (heartbeat, frameMax, tls, ...). */
+  connectionOptions?: ConnectionParametersOptions;
+  /** Shown in the broker's management UI and `rabbitmqctl list_connections`. */
+  connectionName?: string;
+  /**
+   * Connections with the same name (and URLs) are shared inside one process: a server and a publisher
+   * in the same app use one connection. @default 'default'
+   */
+  connectionKey?: string;
+}
