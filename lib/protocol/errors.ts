@@ -175,3 +175,15 @@ export class TimeoutError extends AMQPError {
 
 /** A URL or connection parameter that cannot be used. Names the argument, never the password. */
 export class ParameterError extends InvalidArgumentError {}
+
+/** A channel operation or event that its current state does not allow; names the channel, the method and the state. */
+export class ChannelStateError extends InvalidStateError {
+  readonly channel: number;
+  /** The operation or event at fault, e.g. `basic.publish`, `close-ok`. */
+  readonly method: string;
+  constructor(channel: number, method: string, state: string) {
+    super(`channel ${channel}: ${method} is not allowed`, state);
+    this.channel = channel;
+    this.method = method;
+  }
+}
