@@ -1,0 +1,171 @@
+import { Logger } from '@nestjs/common';
+import { BehaviorSubject, type Observable } from 'rxjs';
+import { distinctUntilChanged } from 'rxjs/operators';
+import { Connection, type AMQPError, type Channel } from '../../protocol/index.js';
+import type { AmqpConnectionOptions } from '../interfaces/connection-options.interface.js';
+import { DEFAULT_AMQP_URL, resolveParameters } from './connection-parameters.js';
+
+/** Where a shared connection stands, as every Nest-layer `status` observable reports it. */
+export type AmqpStatus = 'connecting' | 'connected' | 'disconnected' | 'blocked' | 'reconnecting';
+
+/**
+ * One engine Connection per (connectionKey, urls) in the process, ref-counted; shared by the
+ * server, the clients and the publisher of one app so that they cost one TCP connection.
+ *
+ * The first `acquire` connects; the last `release` closes. A host whose connection died is
+ * dropped from the registry, so the next `acquire` opens a fresh one.
+ */
+export class AmqpConnectionHost {
+  private static readonly registry = new Map<string, HostSlot>();
+  private static readonly logger = new Logger('AmqpConnectionHost');
+
+  /** Connects on the first acquire for a key; later acquires share the same connection. */
+  static async acquire(options: AmqpConnectionOptions = {}): Promise<AmqpConnectionHost> {
+    const key = AmqpConnectionHost.keyOf(options);
+    for (;;) {
+      let slot = AmqpConnectionHost.registry.get(key);
+      if (slot === undefined) {
+        const created = new HostSlot(key, (own) => AmqpConnectionHost.open(own, options));
+        // A failed open must not be cached: the next acquire tries again.
+        created.promise.catch(() => AmqpConnectionHost.forgetSlot(created));
+        AmqpConnectionHost.registry.set(key, created);
+        slot = created;
+      }
+      const host = await slot.promise;
+      // The last holder may have released (and closed) it while we waited: take a fresh one.
+      if (host.closed) continue;
+      host.holders += 1;
+      return host;
+    }
+  }
+
+  /** The registry key: same key and same URLs share one connection. */
+  static keyOf(options: AmqpConnectionOptions): string {
+    const urls = options.urls !== undefined && options.urls.length > 0 ? options.urls : [DEFAULT_AMQP_URL];
+    return `${options.connectionKey ?? 'default'}|${urls.join(',')}`;
+  }
+
+  private static forgetSlot(slot: HostSlot): void {
+    if (AmqpConnectionHost.registry.get(slot.key) === slot) AmqpConnectionHost.registry.delete(slot.key);
+  }
+
+  private static async open(slot: HostSlot, options: AmqpConnectionOptions): Promise<AmqpConnectionHost> {
+    const status = new BehaviorSubject<AmqpStatus>('connecting');
+    try {
+      const connection = await Connection.connect(resolveParameters(options));
+      return new AmqpConnectionHost(slot, connection, status);
+    } catch (error) {
+      status.next('disconnected');
+      status.complete();
+      throw error;
+    }
+  }
+
+  private holders = 0;
+  private closed = false;
+  private closing: Promise<void> | undefined;
+  private readonly statusSubject: BehaviorSubject<AmqpStatus>;
+  private lastErrorValue: AMQPError | undefined;
+
+  /** The engine's connection. */
+  readonly connection: Connection;
+  /** Status changes of the shared connection (replays the current one to late subscribers). */
+  readonly status$: Observable<AmqpStatus>;
+
+  private constructor(
+    private readonly slot: HostSlot,
+    connection: Connection,
+    status: BehaviorSubject<AmqpStatus>,
+  ) {
+    this.connection = connection;
+    this.statusSubject = status;
+    this.status$ = status.asObservable().pipe(distinctUntilChanged());
+    status.next(connection.isBlocked ? 'blocked' : 'connected');
+    connection.addOnConnectionBlockedCallback((_connection, reason) => {
+      AmqpConnectionHost.logger.warn(`broker blocked the connection: ${reason}`);
+      this.statusSubject.next('blocked');
+    });
+    connection.addOnConnectionUnblockedCallback(() => this.statusSubject.next('connected'));
+    connection.addOnCloseCallback((_connection, error) => this.onConnectionClosed(error));
+  }
+
+  /** The error the connection died with, when it was not closed by us. */
+  get lastError(): AMQPError | undefined {
+    return this.lastErrorValue;
+  }
+
+  /** The current status (the last value `status$` emitted). */
+  get status(): AmqpStatus {
+    return this.statusSubject.value;
+  }
+
+  /** How many holders share this connection. */
+  get holderCount(): number {
+    return this.holders;
+  }
+
+  /** Opens a new channel on the shared connection. */
+  channel(): Promise<Channel> {
+    return this.connection.channel();
+  }
+
+  /** Gives up one hold; the last release closes the connection. Safe to call on a dead host. */
+  async release(): Promise<void> {
+    if (this.holders > 0) this.holders -= 1;
+    if (this.holders > 0) return;
+    await this.shutdown();
+  }
+
+  private shutdown(): Promise<void> {
+    if (this.closing !== undefined) return this.closing;
+    this.closed = true;
+    this.forget();
+    this.closing = (async () => {
+      if (this.connection.isOpen) {
+        try {
+          await this.connection.close();
+        } catch (error) {
+          // The socket may die during close: the connection is gone either way.
+          AmqpConnectionHost.logger.warn(`closing the connection failed: ${describe(error)}`);
+        }
+      }
+      this.finish();
+    })();
+    return this.closing;
+  }
+
+  private onConnectionClosed(error: AMQPError | undefined): void {
+    if (error !== undefined) {
+      this.lastErrorValue = error;
+      AmqpConnectionHost.logger.error(`connection lost: ${error.message}`);
+    }
+    this.closed = true;
+    this.forget();
+    this.finish();
+  }
+
+  private finish(): void {
+    if (this.statusSubject.closed) return;
+    this.statusSubject.next('disconnected');
+    this.statusSubject.complete();
+  }
+
+  private forget(): void {
+    AmqpConnectionHost.forgetSlot(this.slot);
+  }
+}
+
+/** A registry entry: one connection being opened, or open, under one key. */
+class HostSlot {
+  readonly promise: Promise<AmqpConnectionHost>;
+  constructor(
+    readonly key: string,
+    open: (slot: HostSlot) => Promise<AmqpConnectionHost>,
+  ) {
+    this.promise = open(this);
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
