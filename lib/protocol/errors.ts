@@ -187,3 +187,27 @@ export class ChannelStateError extends InvalidStateError {
     this.method = method;
   }
 }
+
+/**
+ * The broker sent a connection-level method (or a frame) that the connection's current state does not
+ * allow; names the method and the state. Answered with connection.close 503 COMMAND_INVALID.
+ */
+export class ConnectionStateError extends FrameError {
+  /** The connection state when the method arrived. */
+  readonly state: string;
+  /** The method at fault, e.g. `connection.tune`. */
+  readonly method: string;
+  constructor(method: string, state: string, replyCode = 503) {
+    super(`unexpected ${method} in connection state ${state}`, replyCode, { channel: 0 }, 'ERR_AMQP_CONNECTION_STATE');
+    this.state = state;
+    this.method = method;
+  }
+}
+
+/** The broker kept the connection blocked (connection.blocked) longer than blocked_connection_timeout. */
+export class BlockedConnectionTimeoutError extends ConnectionLostError {
+  constructor(timeoutSeconds: number) {
+    super(`the broker kept the connection blocked for more than ${timeoutSeconds} s (blocked_connection_timeout)`);
+    (this as { code: string }).code = 'ERR_AMQP_BLOCKED_TIMEOUT';
+  }
+}
