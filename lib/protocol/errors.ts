@@ -211,3 +211,33 @@ export class BlockedConnectionTimeoutError extends ConnectionLostError {
     (this as { code: string }).code = 'ERR_AMQP_BLOCKED_TIMEOUT';
   }
 }
+
+/** An RPC (Nest `send`, AmqpPublisher `request`) got no reply within its timeout. */
+export class RequestTimeoutError extends TimeoutError {
+  /** The pattern (or routing key) of the request. */
+  readonly pattern: string;
+  readonly correlationId: string;
+  constructor(pattern: string, correlationId: string, timeoutMs: number) {
+    super(`no reply to "${pattern}" (correlationId ${correlationId}) within ${timeoutMs} ms`, timeoutMs, 'ERR_AMQP_REQUEST_TIMEOUT');
+    this.pattern = pattern;
+    this.correlationId = correlationId;
+  }
+}
+
+/** A mandatory publish the broker could not route and sent back (basic.return, e.g. 312 NO_ROUTE). */
+export class MessageReturnedError extends AMQPError {
+  readonly replyCode: number;
+  readonly replyText: string;
+  readonly exchange: string;
+  readonly routingKey: string;
+  constructor(replyCode: number, replyText: string, exchange: string, routingKey: string) {
+    super(
+      `the broker returned the message sent to exchange "${exchange}" with routing key "${routingKey}": ${replyCode} ${replyText}`,
+      'ERR_AMQP_MESSAGE_RETURNED',
+    );
+    this.replyCode = replyCode;
+    this.replyText = replyText;
+    this.exchange = exchange;
+    this.routingKey = routingKey;
+  }
+}
