@@ -1,7 +1,9 @@
+import { EventEmitter } from 'node:events';
 import { Logger } from '@nestjs/common';
 import { BehaviorSubject, type Observable } from 'rxjs';
 import { distinctUntilChanged } from 'rxjs/operators';
 import { Connection, type AMQPError, type Channel } from '../../protocol/index.js';
+import type { AmqpEventsMap } from '../amqp.events.js';
 import type { AmqpConnectionOptions } from '../interfaces/connection-options.interface.js';
 import { DEFAULT_AMQP_URL, resolveParameters } from './connection-parameters.js';
 
@@ -66,6 +68,7 @@ export class AmqpConnectionHost {
   private closing: Promise<void> | undefined;
   private readonly statusSubject: BehaviorSubject<AmqpStatus>;
   private lastErrorValue: AMQPError | undefined;
+  private readonly events = new EventEmitter();
 
   /** The engine's connection. */
   readonly connection: Connection;
@@ -81,11 +84,17 @@ export class AmqpConnectionHost {
     this.statusSubject = status;
     this.status$ = status.asObservable().pipe(distinctUntilChanged());
     status.next(connection.isBlocked ? 'blocked' : 'connected');
+    // Listeners are optional: an 'error' event with nobody listening must not throw.
+    this.events.on('error', () => undefined);
     connection.addOnConnectionBlockedCallback((_connection, reason) => {
       AmqpConnectionHost.logger.warn(`broker blocked the connection: ${reason}`);
       this.statusSubject.next('blocked');
+      this.events.emit('blocked', reason);
     });
-    connection.addOnConnectionUnblockedCallback(() => this.statusSubject.next('connected'));
+    connection.addOnConnectionUnblockedCallback(() => {
+      this.statusSubject.next('connected');
+      this.events.emit('unblocked');
+    });
     connection.addOnCloseCallback((_connection, error) => this.onConnectionClosed(error));
   }
 
@@ -102,6 +111,16 @@ export class AmqpConnectionHost {
   /** How many holders share this connection. */
   get holderCount(): number {
     return this.holders;
+  }
+
+  /** Subscribes to the connection's events (blocked, unblocked, disconnected ...). */
+  on<E extends keyof AmqpEventsMap>(event: E, listener: AmqpEventsMap[E]): void {
+    this.events.on(event, listener);
+  }
+
+  /** Removes a listener added with {@link on}. */
+  off<E extends keyof AmqpEventsMap>(event: E, listener: AmqpEventsMap[E]): void {
+    this.events.off(event, listener);
   }
 
   /** Opens a new channel on the shared connection. */
@@ -148,6 +167,8 @@ export class AmqpConnectionHost {
     if (this.statusSubject.closed) return;
     this.statusSubject.next('disconnected');
     this.statusSubject.complete();
+    this.events.emit('disconnected', this.lastErrorValue);
+    this.events.removeAllListeners();
   }
 
   private forget(): void {
