@@ -241,3 +241,57 @@ export class MessageReturnedError extends AMQPError {
     this.routingKey = routingKey;
   }
 }
+
+/**
+ * An ack, nack or reject for a delivery that came on a channel which has since died: the broker has
+ * already requeued that message, and the tag means nothing (or another message) on the recovered channel.
+ */
+export class StaleDeliveryError extends InvalidStateError {
+  readonly deliveryTag: number;
+  constructor(deliveryTag: number, reason: string) {
+    super(`delivery ${deliveryTag} belongs to a channel that was lost: ${reason}`, 'STALE');
+    (this as { code: string }).code = 'ERR_AMQP_STALE_DELIVERY';
+    this.deliveryTag = deliveryTag;
+  }
+}
+
+/** A publish made while the connection is recovering, with the publish buffer at its bound (or off). */
+export class PublishBufferFullError extends AMQPError {
+  /** Messages and bytes held when the publish was refused, and the bounds (undefined = no bound). */
+  readonly bufferedMessages: number;
+  readonly bufferedBytes: number;
+  readonly maxMessages: number | undefined;
+  readonly maxBytes: number | undefined;
+  constructor(held: { messages: number; bytes: number }, bounds: { maxMessages?: number; maxBytes?: number }) {
+    const limits = [
+      bounds.maxMessages === undefined ? undefined : `${bounds.maxMessages} messages`,
+      bounds.maxBytes === undefined ? undefined : `${bounds.maxBytes} bytes`,
+    ].filter((limit) => limit !== undefined);
+    super(
+      limits.length === 0
+        ? 'the connection is recovering and publishes are not buffered (publishBuffer is off)'
+        : `the connection is recovering and the publish buffer is full (${held.messages} messages, ${held.bytes} bytes held; bound ${limits.join(' / ')})`,
+      'ERR_AMQP_PUBLISH_BUFFER_FULL',
+    );
+    this.bufferedMessages = held.messages;
+    this.bufferedBytes = held.bytes;
+    this.maxMessages = bounds.maxMessages;
+    this.maxBytes = bounds.maxBytes;
+  }
+}
+
+/** Automatic recovery gave up: every attempt failed, or the broker refused the login (final). */
+export class RecoveryFailedError extends ConnectionClosedError {
+  /** Reconnection attempts made. */
+  readonly attempts: number;
+  constructor(attempts: number, lastError: unknown) {
+    const last = lastError instanceof Error ? lastError.message : String(lastError);
+    super(
+      { replyCode: 320, replyText: `recovery failed after ${attempts} attempt(s): ${last}`, initiator: 'client' },
+      undefined,
+      'ERR_AMQP_RECOVERY_FAILED',
+    );
+    this.attempts = attempts;
+    (this as { cause?: unknown }).cause = lastError;
+  }
+}
