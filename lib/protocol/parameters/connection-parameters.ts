@@ -16,11 +16,27 @@ import {
   type HeartbeatOption,
   type TcpOptions,
 } from './defaults.js';
-import { boolean, describe, integerInRange, isPlainObject, nonEmptyString, plainObject, seconds, shortString } from './validate.js';
+import {
+  boolean,
+  describe,
+  integerInRange,
+  isPlainObject,
+  nonEmptyString,
+  plainObject,
+  seconds,
+  shortString,
+} from './validate.js';
 
 const TCP_OPTION_NAMES = new Set(['noDelay', 'keepAlive', 'keepAliveInitialDelay']);
 /** TLS option keys whose values are secrets or bulky key material: never printed. */
-const SECRET_TLS_KEYS = new Set(['key', 'passphrase', 'pfx', 'privateKeyIdentifier', 'privateKeyEngine', 'secureContext']);
+const SECRET_TLS_KEYS = new Set([
+  'key',
+  'passphrase',
+  'pfx',
+  'privateKeyIdentifier',
+  'privateKeyEngine',
+  'secureContext',
+]);
 
 function resolveHeartbeat(value: unknown): HeartbeatOption | undefined {
   if (value === undefined || typeof value === 'function') return value as HeartbeatOption | undefined;
@@ -32,9 +48,14 @@ function resolveTcpOptions(value: unknown): Readonly<Required<TcpOptions>> {
   if (value === undefined) return Object.freeze(resolved);
   const given = plainObject('tcpOptions', value);
   for (const [key, v] of Object.entries(given)) {
-    if (!TCP_OPTION_NAMES.has(key)) throw new ParameterError(`tcpOptions.${key}`, 'unknown TCP option (noDelay, keepAlive, keepAliveInitialDelay)');
+    if (!TCP_OPTION_NAMES.has(key))
+      throw new ParameterError(
+        `tcpOptions.${key}`,
+        'unknown TCP option (noDelay, keepAlive, keepAliveInitialDelay)',
+      );
     if (v === undefined) continue;
-    if (key === 'keepAliveInitialDelay') resolved.keepAliveInitialDelay = integerInRange('tcpOptions.keepAliveInitialDelay', v, 0, 2 ** 31 - 1);
+    if (key === 'keepAliveInitialDelay')
+      resolved.keepAliveInitialDelay = integerInRange('tcpOptions.keepAliveInitialDelay', v, 0, 2 ** 31 - 1);
     else resolved[key as 'noDelay' | 'keepAlive'] = boolean(`tcpOptions.${key}`, v);
   }
   return Object.freeze(resolved);
@@ -43,7 +64,10 @@ function resolveTcpOptions(value: unknown): Readonly<Required<TcpOptions>> {
 function resolveCredentials(value: unknown): Credentials {
   if (value === undefined) return new PlainCredentials(DEFAULTS.username, DEFAULTS.password);
   if (value instanceof PlainCredentials || value instanceof ExternalCredentials) return value;
-  throw new ParameterError('credentials', `must be a PlainCredentials or ExternalCredentials, got ${describe(value)}`);
+  throw new ParameterError(
+    'credentials',
+    `must be a PlainCredentials or ExternalCredentials, got ${describe(value)}`,
+  );
 }
 
 /** Brackets an IPv6 literal so it can sit before `:port`. */
@@ -116,30 +140,57 @@ export class ConnectionParameters {
   readonly #given: ConnectionParametersOptions;
 
   constructor(options: ConnectionParametersOptions = {}) {
-    if (!isPlainObject(options)) throw new ParameterError('options', `must be a plain object, got ${describe(options)}`);
+    if (!isPlainObject(options))
+      throw new ParameterError('options', `must be a plain object, got ${describe(options)}`);
     for (const key of Object.keys(options)) {
-      if (!OPTION_NAMES.has(key as keyof ConnectionParametersOptions)) throw new ParameterError(key, 'unknown connection option');
+      if (!OPTION_NAMES.has(key as keyof ConnectionParametersOptions))
+        throw new ParameterError(key, 'unknown connection option');
     }
     const o = options;
     this.#given = Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
 
     this.host = o.host === undefined ? DEFAULTS.host : nonEmptyString('host', o.host);
-    this.sslOptions = o.sslOptions === undefined ? undefined : (plainObject('sslOptions', o.sslOptions) as TlsConnectionOptions);
+    this.sslOptions =
+      o.sslOptions === undefined
+        ? undefined
+        : (plainObject('sslOptions', o.sslOptions) as TlsConnectionOptions);
     this.ssl = o.ssl === undefined ? this.sslOptions !== undefined : boolean('ssl', o.ssl);
     const defaultPort = this.ssl ? DEFAULTS.sslPort : DEFAULTS.port;
-    this.port = o.port === undefined ? defaultPort : integerInRange('port', o.port, LIMITS.port.min, LIMITS.port.max);
-    this.virtualHost = o.virtualHost === undefined ? DEFAULTS.virtualHost : shortString('virtualHost', o.virtualHost, true);
+    this.port =
+      o.port === undefined ? defaultPort : integerInRange('port', o.port, LIMITS.port.min, LIMITS.port.max);
+    this.virtualHost =
+      o.virtualHost === undefined ? DEFAULTS.virtualHost : shortString('virtualHost', o.virtualHost, true);
     this.credentials = resolveCredentials(o.credentials);
-    this.channelMax = o.channelMax === undefined ? DEFAULTS.channelMax : integerInRange('channelMax', o.channelMax, LIMITS.channelMax.min, LIMITS.channelMax.max);
-    this.frameMax = o.frameMax === undefined ? DEFAULTS.frameMax : integerInRange('frameMax', o.frameMax, LIMITS.frameMax.min, LIMITS.frameMax.max);
+    this.channelMax =
+      o.channelMax === undefined
+        ? DEFAULTS.channelMax
+        : integerInRange('channelMax', o.channelMax, LIMITS.channelMax.min, LIMITS.channelMax.max);
+    this.frameMax =
+      o.frameMax === undefined
+        ? DEFAULTS.frameMax
+        : integerInRange('frameMax', o.frameMax, LIMITS.frameMax.min, LIMITS.frameMax.max);
     this.heartbeat = resolveHeartbeat(o.heartbeat);
-    this.connectionAttempts = o.connectionAttempts === undefined ? DEFAULTS.connectionAttempts : integerInRange('connectionAttempts', o.connectionAttempts, 1, Number.MAX_SAFE_INTEGER);
-    this.retryDelay = o.retryDelay === undefined ? DEFAULTS.retryDelay : seconds('retryDelay', o.retryDelay, false);
-    this.socketTimeout = o.socketTimeout === undefined ? DEFAULTS.socketTimeout : seconds('socketTimeout', o.socketTimeout, true);
-    this.stackTimeout = o.stackTimeout === undefined ? DEFAULTS.stackTimeout : seconds('stackTimeout', o.stackTimeout, true);
-    this.blockedConnectionTimeout = o.blockedConnectionTimeout === undefined ? undefined : seconds('blockedConnectionTimeout', o.blockedConnectionTimeout, false);
+    this.connectionAttempts =
+      o.connectionAttempts === undefined
+        ? DEFAULTS.connectionAttempts
+        : integerInRange('connectionAttempts', o.connectionAttempts, 1, Number.MAX_SAFE_INTEGER);
+    this.retryDelay =
+      o.retryDelay === undefined ? DEFAULTS.retryDelay : seconds('retryDelay', o.retryDelay, false);
+    this.socketTimeout =
+      o.socketTimeout === undefined
+        ? DEFAULTS.socketTimeout
+        : seconds('socketTimeout', o.socketTimeout, true);
+    this.stackTimeout =
+      o.stackTimeout === undefined ? DEFAULTS.stackTimeout : seconds('stackTimeout', o.stackTimeout, true);
+    this.blockedConnectionTimeout =
+      o.blockedConnectionTimeout === undefined
+        ? undefined
+        : seconds('blockedConnectionTimeout', o.blockedConnectionTimeout, false);
     this.locale = o.locale === undefined ? DEFAULTS.locale : shortString('locale', o.locale, false);
-    this.clientProperties = o.clientProperties === undefined ? undefined : { ...(plainObject('clientProperties', o.clientProperties) as FieldTable) };
+    this.clientProperties =
+      o.clientProperties === undefined
+        ? undefined
+        : { ...(plainObject('clientProperties', o.clientProperties) as FieldTable) };
     const nameFromProperties = this.clientProperties?.['connection_name'];
     this.connectionName =
       o.connectionName !== undefined
@@ -148,8 +199,14 @@ export class ConnectionParameters {
           ? nameFromProperties
           : undefined;
     this.tcpOptions = resolveTcpOptions(o.tcpOptions);
-    this.backpressureDetection = o.backpressureDetection === undefined ? DEFAULTS.backpressureDetection : boolean('backpressureDetection', o.backpressureDetection);
-    this.maxBodySize = o.maxBodySize === undefined ? DEFAULTS.maxBodySize : integerInRange('maxBodySize', o.maxBodySize, 1, Number.MAX_SAFE_INTEGER);
+    this.backpressureDetection =
+      o.backpressureDetection === undefined
+        ? DEFAULTS.backpressureDetection
+        : boolean('backpressureDetection', o.backpressureDetection);
+    this.maxBodySize =
+      o.maxBodySize === undefined
+        ? DEFAULTS.maxBodySize
+        : integerInRange('maxBodySize', o.maxBodySize, 1, Number.MAX_SAFE_INTEGER);
   }
 
   /** The options this instance was built from (only those given, defaults left out). */
@@ -162,13 +219,16 @@ export class ConnectionParameters {
    * that depend on others (the port on ssl) are resolved again.
    */
   with(overrides: ConnectionParametersOptions): ConnectionParameters {
-    const defined = Object.fromEntries(Object.entries(plainObject('overrides', overrides)).filter(([, v]) => v !== undefined));
+    const defined = Object.fromEntries(
+      Object.entries(plainObject('overrides', overrides)).filter(([, v]) => v !== undefined),
+    );
     return new ConnectionParameters({ ...this.#given, ...defined });
   }
 
   /** `amqp[s]://user@host:port/vhost`: where this connects, without the password. */
   get displayUrl(): string {
-    const user = this.credentials instanceof PlainCredentials ? `${encodeURIComponent(this.credentials.username)}@` : '';
+    const user =
+      this.credentials instanceof PlainCredentials ? `${encodeURIComponent(this.credentials.username)}@` : '';
     return `${this.ssl ? 'amqps' : 'amqp'}://${user}${hostForUrl(this.host)}:${this.port}/${encodeURIComponent(this.virtualHost)}`;
   }
 

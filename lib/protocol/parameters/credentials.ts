@@ -31,12 +31,15 @@ export class PlainCredentials {
    * @param options.eraseOnConnect forget the password after the connection opens (no re-login possible)
    */
   constructor(username: string, password: string, options: { eraseOnConnect?: boolean } = {}) {
-    if (typeof username !== 'string') throw new ParameterError('username', `must be a string, got ${typeof username}`);
-    if (typeof password !== 'string') throw new ParameterError('password', `must be a string, got ${typeof password}`);
+    if (typeof username !== 'string')
+      throw new ParameterError('username', `must be a string, got ${typeof username}`);
+    if (typeof password !== 'string')
+      throw new ParameterError('password', `must be a string, got ${typeof password}`);
     if (username.includes('\0')) throw new ParameterError('username', 'must not contain a NUL character');
     if (password.includes('\0')) throw new ParameterError('password', 'must not contain a NUL character');
     const erase = options.eraseOnConnect ?? false;
-    if (typeof erase !== 'boolean') throw new ParameterError('eraseOnConnect', `must be a boolean, got ${typeof erase}`);
+    if (typeof erase !== 'boolean')
+      throw new ParameterError('eraseOnConnect', `must be a boolean, got ${typeof erase}`);
     this.username = username;
     this.#password = password;
     this.eraseOnConnect = erase;
@@ -69,7 +72,11 @@ export class PlainCredentials {
 
   /** Same user and password (used to tell whether two parameter sets log in alike). */
   equals(other: unknown): boolean {
-    return other instanceof PlainCredentials && other.username === this.username && other.#password === this.#password;
+    return (
+      other instanceof PlainCredentials &&
+      other.username === this.username &&
+      other.#password === this.#password
+    );
   }
 
   toString(): string {

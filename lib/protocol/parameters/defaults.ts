@@ -77,7 +77,9 @@ export interface ConnectionParametersOptions {
 }
 
 /** The option names, for rejecting misspelt ones. */
-export const OPTION_NAMES: ReadonlySet<keyof ConnectionParametersOptions> = new Set<keyof ConnectionParametersOptions>([
+export const OPTION_NAMES: ReadonlySet<keyof ConnectionParametersOptions> = new Set<
+  keyof ConnectionParametersOptions
+>([
   'host',
   'port',
   'virtualHost',

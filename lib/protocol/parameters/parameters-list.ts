@@ -14,7 +14,10 @@ export type ParametersInput = string | ConnectionParameters | ReadonlyArray<stri
 function one(item: unknown, index: number): ConnectionParameters {
   if (typeof item === 'string') return new URLParameters(item);
   if (item instanceof ConnectionParameters) return item;
-  throw new ParameterError(`parameters[${index}]`, `must be a URL string or ConnectionParameters, got ${describe(item)}`);
+  throw new ParameterError(
+    `parameters[${index}]`,
+    `must be a URL string or ConnectionParameters, got ${describe(item)}`,
+  );
 }
 
 /**
@@ -22,8 +25,12 @@ function one(item: unknown, index: number): ConnectionParameters {
  * `overrides`, when given, are applied over each entry (e.g. a shared heartbeat or connection name).
  * @throws ParameterError for an empty list, a bad entry or a bad URL
  */
-export function parametersList(input?: ParametersInput, overrides?: ConnectionParametersOptions): ConnectionParameters[] {
-  const items: readonly unknown[] = input === undefined ? [new ConnectionParameters()] : Array.isArray(input) ? input : [input];
+export function parametersList(
+  input?: ParametersInput,
+  overrides?: ConnectionParametersOptions,
+): ConnectionParameters[] {
+  const items: readonly unknown[] =
+    input === undefined ? [new ConnectionParameters()] : Array.isArray(input) ? input : [input];
   if (items.length === 0) throw new ParameterError('parameters', 'the list of hosts is empty');
   const list = items.map(one);
   return overrides === undefined ? list : list.map((p) => p.with(overrides));

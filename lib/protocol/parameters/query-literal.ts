@@ -21,8 +21,28 @@ export class LiteralSyntaxError extends Error {
   }
 }
 
-const KEYWORDS: Record<string, Literal> = { True: true, False: false, None: null, true: true, false: false, null: null };
-const ESCAPES: Record<string, string> = { n: '\n', t: '\t', r: '\r', b: '\b', f: '\f', v: '\v', a: '\x07', '0': '\0', '\\': '\\', "'": "'", '"': '"', '/': '/' };
+const KEYWORDS: Record<string, Literal> = {
+  True: true,
+  False: false,
+  None: null,
+  true: true,
+  false: false,
+  null: null,
+};
+const ESCAPES: Record<string, string> = {
+  n: '\n',
+  t: '\t',
+  r: '\r',
+  b: '\b',
+  f: '\f',
+  v: '\v',
+  a: '\x07',
+  '0': '\0',
+  '\\': '\\',
+  "'": "'",
+  '"': '"',
+  '/': '/',
+};
 const NUMBER = /^[+-]?(?:\d[\d_]*(?:\.[\d_]*)?|\.\d[\d_]*)(?:[eE][+-]?\d+)?/;
 const MAX_DEPTH = 32;
 
@@ -79,7 +99,12 @@ class Parser {
       if (this.text[this.pos] !== ':') this.fail('expected ":"');
       this.pos++;
       // defineProperty so that a key named __proto__ is data, not a prototype change
-      Object.defineProperty(out, key, { value: this.value(depth + 1), enumerable: true, writable: true, configurable: true });
+      Object.defineProperty(out, key, {
+        value: this.value(depth + 1),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
       this.skipSpace();
       if (this.text[this.pos] === ',') this.pos++;
       else if (this.text[this.pos] !== '}') this.fail('expected "," or "}"');

@@ -29,22 +29,33 @@ function parseHostPort(hostPort: string): { host?: string; port?: number } {
     const end = hostPort.indexOf(']');
     if (end < 0) throw new ParameterError('host', 'an IPv6 address in the URL is missing its closing "]"');
     host = hostPort.slice(1, end);
-    if (!isIPv6(host)) throw new ParameterError('host', 'the bracketed host in the URL is not an IPv6 address');
+    if (!isIPv6(host))
+      throw new ParameterError('host', 'the bracketed host in the URL is not an IPv6 address');
     const rest = hostPort.slice(end + 1);
-    if (rest !== '' && !rest.startsWith(':')) throw new ParameterError('host', 'unexpected characters after the IPv6 address in the URL');
+    if (rest !== '' && !rest.startsWith(':'))
+      throw new ParameterError('host', 'unexpected characters after the IPv6 address in the URL');
     portText = rest === '' ? undefined : rest.slice(1);
   } else {
     const colon = hostPort.indexOf(':');
     host = unquote('host', colon < 0 ? hostPort : hostPort.slice(0, colon)).toLowerCase();
     portText = colon < 0 ? undefined : hostPort.slice(colon + 1);
-    if (portText?.includes(':')) throw new ParameterError('host', 'an IPv6 address in a URL must be written in brackets, e.g. amqp://[::1]:5672');
+    if (portText?.includes(':'))
+      throw new ParameterError(
+        'host',
+        'an IPv6 address in a URL must be written in brackets, e.g. amqp://[::1]:5672',
+      );
   }
   const out: { host?: string; port?: number } = {};
   if (host !== '') out.host = host;
   if (portText !== undefined && portText !== '') {
-    if (!/^\d{1,5}$/.test(portText)) throw new ParameterError('port', 'the port in the URL is not a number (a "/", "?", "#" or "@" inside a password must be percent-encoded)');
+    if (!/^\d{1,5}$/.test(portText))
+      throw new ParameterError(
+        'port',
+        'the port in the URL is not a number (a "/", "?", "#" or "@" inside a password must be percent-encoded)',
+      );
     const port = Number(portText);
-    if (port < LIMITS.port.min || port > LIMITS.port.max) throw new ParameterError('port', `must be in ${LIMITS.port.min}..${LIMITS.port.max}, got ${port}`);
+    if (port < LIMITS.port.min || port > LIMITS.port.max)
+      throw new ParameterError('port', `must be in ${LIMITS.port.min}..${LIMITS.port.max}, got ${port}`);
     out.port = port;
   }
   return out;
@@ -58,7 +69,11 @@ function parseQuery(query: string, secureScheme: boolean): ConnectionParametersO
     const eq = pair.indexOf('=');
     const name = unquote('query', eq < 0 ? pair : pair.slice(0, eq), true);
     const setter = Object.hasOwn(QUERY_ARGUMENTS, name) ? QUERY_ARGUMENTS[name] : undefined;
-    if (setter === undefined) throw new ParameterError(name, `unknown URL query argument (known: ${Object.keys(QUERY_ARGUMENTS).join(', ')})`);
+    if (setter === undefined)
+      throw new ParameterError(
+        name,
+        `unknown URL query argument (known: ${Object.keys(QUERY_ARGUMENTS).join(', ')})`,
+      );
     if (seen.has(name)) throw new ParameterError(name, 'URL query argument given more than once');
     seen.add(name);
     if (eq < 0 || eq === pair.length - 1) throw new ParameterError(name, 'URL query argument has no value');
@@ -101,7 +116,11 @@ export function parseAmqpUrl(url: string): ConnectionParametersOptions {
 
   if (path.length > 1) {
     const segment = path.slice(1);
-    if (segment.includes('/')) throw new ParameterError('virtualHost', 'the URL path must be one segment: write "/" inside a virtual host name as %2F');
+    if (segment.includes('/'))
+      throw new ParameterError(
+        'virtualHost',
+        'the URL path must be one segment: write "/" inside a virtual host name as %2F',
+      );
     options.virtualHost = unquote('virtualHost', segment);
   }
 

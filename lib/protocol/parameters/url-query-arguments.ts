@@ -31,7 +31,8 @@ function parseInteger(name: string, value: string, min: number, max: number): nu
 }
 
 function parseSeconds(name: string, value: string, exclusiveZero: boolean): number {
-  if (!FLOAT.test(value)) throw new ParameterError(name, `must be a number of seconds, got ${describe(value)}`);
+  if (!FLOAT.test(value))
+    throw new ParameterError(name, `must be a number of seconds, got ${describe(value)}`);
   return seconds(name, Number(value), exclusiveZero);
 }
 
@@ -41,10 +42,14 @@ function parseDict(name: string, value: string, secret: boolean): { [key: string
     parsed = parseLiteral(value);
   } catch (error) {
     if (!(error instanceof LiteralSyntaxError)) throw error;
-    throw new ParameterError(name, `not a valid literal (${secret ? `at position ${error.position}` : error.message})`);
+    throw new ParameterError(
+      name,
+      `not a valid literal (${secret ? `at position ${error.position}` : error.message})`,
+    );
   }
   if (parsed === null) return null;
-  if (!isPlainObject(parsed)) throw new ParameterError(name, `must be a dict literal such as {'key': 'value'}`);
+  if (!isPlainObject(parsed))
+    throw new ParameterError(name, `must be a dict literal such as {'key': 'value'}`);
   return parsed;
 }
 
@@ -76,12 +81,14 @@ function tcpOptions(value: string): ConnectionParametersOptions {
         out.keepAliveInitialDelay = integerInRange(name, v, 0, 2 ** 31 / 1000 - 1) * 1000;
         break;
       case 'TCP_NODELAY':
-        if (v !== true && v !== false && v !== 0 && v !== 1) throw new ParameterError(name, `must be 0, 1, True or False, got ${describe(v)}`);
+        if (v !== true && v !== false && v !== 0 && v !== 1)
+          throw new ParameterError(name, `must be 0, 1, True or False, got ${describe(v)}`);
         out.noDelay = Boolean(v);
         break;
       case 'noDelay':
       case 'keepAlive':
-        if (typeof v !== 'boolean') throw new ParameterError(name, `must be True or False, got ${describe(v)}`);
+        if (typeof v !== 'boolean')
+          throw new ParameterError(name, `must be True or False, got ${describe(v)}`);
         out[key] = v;
         break;
       case 'keepAliveInitialDelay':
@@ -90,9 +97,15 @@ function tcpOptions(value: string): ConnectionParametersOptions {
       case 'TCP_KEEPINTVL':
       case 'TCP_KEEPCNT':
       case 'TCP_USER_TIMEOUT':
-        throw new ParameterError(name, 'not supported by Node sockets (supported: TCP_KEEPIDLE, TCP_NODELAY, noDelay, keepAlive, keepAliveInitialDelay)');
+        throw new ParameterError(
+          name,
+          'not supported by Node sockets (supported: TCP_KEEPIDLE, TCP_NODELAY, noDelay, keepAlive, keepAliveInitialDelay)',
+        );
       default:
-        throw new ParameterError(name, 'unknown TCP option (supported: TCP_KEEPIDLE, TCP_NODELAY, noDelay, keepAlive, keepAliveInitialDelay)');
+        throw new ParameterError(
+          name,
+          'unknown TCP option (supported: TCP_KEEPIDLE, TCP_NODELAY, noDelay, keepAlive, keepAliveInitialDelay)',
+        );
     }
   }
   return { tcpOptions: out };
@@ -102,7 +115,8 @@ function tcpOptions(value: string): ConnectionParametersOptions {
 function sslOptions(value: string, context: QueryContext): ConnectionParametersOptions {
   const dict = parseDict('ssl_options', value, true);
   if (dict === null) {
-    if (context.secureScheme) throw new ParameterError('ssl_options', 'None is inconsistent with the amqps scheme');
+    if (context.secureScheme)
+      throw new ParameterError('ssl_options', 'None is inconsistent with the amqps scheme');
     return {};
   }
   const tls: TlsConnectionOptions = {};
@@ -149,9 +163,15 @@ function sslOptions(value: string, context: QueryContext): ConnectionParametersO
       case 'ca_path':
       case 'capath':
       case 'protocol':
-        throw new ParameterError(name, 'not supported by node:tls (use ca_certs, certfile, keyfile, password, ciphers, server_hostname)');
+        throw new ParameterError(
+          name,
+          'not supported by node:tls (use ca_certs, certfile, keyfile, password, ciphers, server_hostname)',
+        );
       default:
-        throw new ParameterError(name, 'unknown TLS option (ca_certs, cafile, ca_data, certfile, keyfile, password, ciphers, server_hostname, rejectUnauthorized)');
+        throw new ParameterError(
+          name,
+          'unknown TLS option (ca_certs, cafile, ca_data, certfile, keyfile, password, ciphers, server_hostname, rejectUnauthorized)',
+        );
     }
   }
   return { ssl: true, sslOptions: tls };
@@ -160,19 +180,28 @@ function sslOptions(value: string, context: QueryContext): ConnectionParametersO
 /** Every accepted query argument by its pika name (plus `connection_name`). */
 export const QUERY_ARGUMENTS: Readonly<Record<string, Setter>> = Object.freeze({
   heartbeat: (v) => ({ heartbeat: parseInteger('heartbeat', v, LIMITS.heartbeat.min, LIMITS.heartbeat.max) }),
-  channel_max: (v) => ({ channelMax: parseInteger('channel_max', v, LIMITS.channelMax.min, LIMITS.channelMax.max) }),
+  channel_max: (v) => ({
+    channelMax: parseInteger('channel_max', v, LIMITS.channelMax.min, LIMITS.channelMax.max),
+  }),
   frame_max: (v) => ({ frameMax: parseInteger('frame_max', v, LIMITS.frameMax.min, LIMITS.frameMax.max) }),
-  connection_attempts: (v) => ({ connectionAttempts: parseInteger('connection_attempts', v, 1, Number.MAX_SAFE_INTEGER) }),
+  connection_attempts: (v) => ({
+    connectionAttempts: parseInteger('connection_attempts', v, 1, Number.MAX_SAFE_INTEGER),
+  }),
   retry_delay: (v) => ({ retryDelay: parseSeconds('retry_delay', v, false) }),
   socket_timeout: (v) => ({ socketTimeout: parseSeconds('socket_timeout', v, true) }),
   stack_timeout: (v) => ({ stackTimeout: parseSeconds('stack_timeout', v, true) }),
-  blocked_connection_timeout: (v) => ({ blockedConnectionTimeout: parseSeconds('blocked_connection_timeout', v, false) }),
+  blocked_connection_timeout: (v) => ({
+    blockedConnectionTimeout: parseSeconds('blocked_connection_timeout', v, false),
+  }),
   locale: (v) => ({ locale: shortString('locale', v, false) }),
   connection_name: (v) => ({ connectionName: nonEmptyString('connection_name', v) }),
   backpressure_detection: (v) => {
     // pika's forms are 't' and 'f'; 'true'/'false' read the same
-    const flag = ({ t: true, f: false, true: true, false: false } as Record<string, boolean>)[v.toLowerCase()];
-    if (flag === undefined) throw new ParameterError('backpressure_detection', `must be t or f, got ${describe(v)}`);
+    const flag = ({ t: true, f: false, true: true, false: false } as Record<string, boolean>)[
+      v.toLowerCase()
+    ];
+    if (flag === undefined)
+      throw new ParameterError('backpressure_detection', `must be t or f, got ${describe(v)}`);
     return { backpressureDetection: flag };
   },
   client_properties: (v) => {

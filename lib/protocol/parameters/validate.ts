@@ -8,8 +8,10 @@ import { LIMITS } from './defaults.js';
 
 /** A short, safe rendering of a bad value for an error message (never used for secrets). */
 export function describe(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value.length > 64 ? `${value.slice(0, 64)}...` : value);
-  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+  if (typeof value === 'string')
+    return JSON.stringify(value.length > 64 ? `${value.slice(0, 64)}...` : value);
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint')
+    return String(value);
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
   return typeof value === 'function' ? 'a function' : typeof value;
@@ -26,7 +28,10 @@ export function integerInRange(name: string, value: unknown, min: number, max: n
 export function seconds(name: string, value: unknown, exclusiveZero: boolean): number {
   const ok = typeof value === 'number' && Number.isFinite(value) && (exclusiveZero ? value > 0 : value >= 0);
   if (!ok) {
-    throw new ParameterError(name, `must be a finite number of seconds ${exclusiveZero ? '> 0' : '>= 0'}, got ${describe(value)}`);
+    throw new ParameterError(
+      name,
+      `must be a finite number of seconds ${exclusiveZero ? '> 0' : '>= 0'}, got ${describe(value)}`,
+    );
   }
   return value;
 }
@@ -41,7 +46,8 @@ export function shortString(name: string, value: unknown, allowEmpty: boolean): 
   if (typeof value !== 'string') throw new ParameterError(name, `must be a string, got ${describe(value)}`);
   if (!allowEmpty && value.length === 0) throw new ParameterError(name, 'must not be empty');
   const bytes = Buffer.byteLength(value, 'utf8');
-  if (bytes > LIMITS.shortString) throw new ParameterError(name, `must be at most ${LIMITS.shortString} bytes, got ${bytes}`);
+  if (bytes > LIMITS.shortString)
+    throw new ParameterError(name, `must be at most ${LIMITS.shortString} bytes, got ${bytes}`);
   return value;
 }
 
