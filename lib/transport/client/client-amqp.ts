@@ -1,0 +1,319 @@
+import { EventEmitter } from 'node:events';
+import { Logger } from '@nestjs/common';
+import { ClientProxy, type ReadPacket, type WritePacket } from '@nestjs/microservices';
+import type { Subscription } from 'rxjs';
+import {
+  ConnectionClosedError,
+  ConnectionLostError,
+  InvalidStateError,
+  type BasicProperties,
+  type Connection,
+} from '../../protocol/index.js';
+import type { AmqpEventsMap } from '../amqp.events.js';
+import { AmqpConnectionHost, type AmqpStatus } from '../shared/connection-host.js';
+import { ConfirmPublisher } from '../shared/confirm-publisher.js';
+import { DIRECT_REPLY_QUEUE, DirectReplyRpc } from '../shared/direct-reply-rpc.js';
+import { toBasicProperties } from '../shared/message-options.js';
+import { encodeEnvelope, metadataToHeaders, parseEnvelopeBody, patternToString } from '../shared/nest-envelope.js';
+import { JSON_CONTENT_TYPE } from '../shared/serialization.js';
+import {
+  DEFAULT_CLIENT_QUEUE,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  type AmqpClientOptions,
+} from './amqp-client.options.js';
+import { AmqpRecordSerializer, type SerializedPacket } from './amqp-record.serializer.js';
+import type { AmqpRecordOptions } from './amqp.record-builder.js';
+
+/** What one connected client holds; replaced as a whole when the connection is lost. */
+interface ClientSession {
+  readonly host: AmqpConnectionHost;
+  readonly rpc: DirectReplyRpc;
+  readonly events: ConfirmPublisher;
+  readonly subscription: Subscription;
+  /** Removes this client's listeners from the shared host. */
+  readonly detach: () => void;
+}
+
+/** The reply shape Nest's deserializers produce. */
+interface DeserializedReply {
+  err?: unknown;
+  response?: unknown;
+  isDisposed?: boolean;
+}
+
+/**
+ * A Nest ClientProxy over AMQP, wire-compatible with Nest's built-in ServerRMQ:
+ * `send()` is a request over direct reply-to with a timeout (RequestTimeoutError), `emit()` settles
+ * on the broker's confirm. Pending requests fail at once with the cause when the connection goes.
+ *
+ * ```ts
+ * ClientsModule.register([{ name: 'MATH', customClass: ClientAMQP, options: { urls, queue: 'math_rpc' } }]);
+ * ```
+ */
+export class ClientAMQP extends ClientProxy<AmqpEventsMap, AmqpStatus> {
+  protected readonly logger = new Logger(ClientAMQP.name);
+  private readonly listeners = new EventEmitter();
+  private session: Promise<ClientSession> | undefined;
+  private current: ClientSession | undefined;
+  private readonly queue: string;
+  private readonly timeoutMs: number;
+
+  constructor(protected readonly options: AmqpClientOptions = {}) {
+    super();
+    this.queue = options.queue ?? DEFAULT_CLIENT_QUEUE;
+    this.timeoutMs = options.timeout ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    // An 'error' nobody listens to must not throw out of the socket path.
+    this.listeners.on('error', () => undefined);
+    this.initializeSerializer(options);
+    this.initializeDeserializer(options);
+  }
+
+  /** Connects (once; later calls share the same promise) and resolves to the engine connection. */
+  async connect(): Promise<Connection> {
+    if (this.session === undefined) {
+      const opening = this.openSession();
+      this.session = opening;
+      opening.catch(() => {
+        if (this.session === opening) this.session = undefined;
+      });
+    }
+    const session = await this.session;
+    return session.host.connection;
+  }
+
+  /** Fails pending requests, closes the client's channels and releases the shared connection. */
+  async close(): Promise<void> {
+    const opening = this.session;
+    this.session = undefined;
+    this.current = undefined;
+    if (opening === undefined) return;
+    const session = await opening.catch(() => undefined);
+    if (session === undefined) return;
+    await this.dispose(session, new ConnectionClosedError({ replyCode: 200, replyText: 'client closed', initiator: 'client' }));
+  }
+
+  /** Listens to connection events: connected, disconnected, blocked, unblocked, error. */
+  override on<
+    EventKey extends keyof AmqpEventsMap = keyof AmqpEventsMap,
+    EventCallback extends AmqpEventsMap[EventKey] = AmqpEventsMap[EventKey],
+  >(event: EventKey, callback: EventCallback): void {
+    this.listeners.on(event, callback);
+  }
+
+  /** The engine connection. Throws before `connect()` resolved. */
+  unwrap<T = Connection>(): T {
+    if (this.current === undefined) {
+      throw new InvalidStateError('ClientAMQP is not connected: call connect() first', 'CLOSED');
+    }
+    return this.current.host.connection as unknown as T;
+  }
+
+  protected override initializeSerializer(options: AmqpClientOptions): void {
+    this.serializer = options.serializer ?? new AmqpRecordSerializer();
+  }
+
+  protected publish(packet: ReadPacket, callback: (packet: WritePacket) => void): () => void {
+    const session = this.current;
+    if (session === undefined || !session.rpc.isOpen) {
+      callback({ err: this.notConnectedError(), isDisposed: true });
+      return noop;
+    }
+    const correlationId = session.rpc.nextId();
+    let serialized: SerializedPacket | Promise<SerializedPacket>;
+    try {
+      serialized = this.serializePacket(Object.assign(packet, { id: correlationId }));
+    } catch (error) {
+      callback({ err: error, isDisposed: true });
+      return noop;
+    }
+    if (!(serialized instanceof Promise)) return this.sendRequest(session, correlationId, packet, serialized, callback);
+    // A custom async serializer: send once it resolves; abandoning before that drops the request.
+    let cancel: (() => void) | undefined;
+    let abandoned = false;
+    serialized.then(
+      (value) => {
+        if (!abandoned) cancel = this.sendRequest(session, correlationId, packet, value, callback);
+      },
+      (error: unknown) => callback({ err: error, isDisposed: true }),
+    );
+    return () => {
+      abandoned = true;
+      cancel?.();
+    };
+  }
+
+  protected async dispatchEvent<T = unknown>(packet: ReadPacket): Promise<T> {
+    const session = this.current;
+    if (session === undefined) throw this.notConnectedError();
+    const { envelope, options } = splitOptions(await this.serializePacket(packet));
+    const { exchange, routingKey } = this.target(packet.pattern, options);
+    const properties = this.properties(packet, options);
+    await session.events.publish(exchange, routingKey, encodeEnvelope(envelope), properties, options?.mandatory === true);
+    return undefined as T;
+  }
+
+  private sendRequest(
+    session: ClientSession,
+    correlationId: string,
+    packet: ReadPacket,
+    serialized: SerializedPacket,
+    callback: (packet: WritePacket) => void,
+  ): () => void {
+    let body: Buffer;
+    const { envelope, options } = splitOptions(serialized);
+    try {
+      body = encodeEnvelope(envelope);
+    } catch (error) {
+      callback({ err: error, isDisposed: true });
+      return noop;
+    }
+    const { exchange, routingKey } = this.target(packet.pattern, options);
+    return session.rpc.request(
+      correlationId,
+      {
+        exchange,
+        routingKey,
+        body,
+        properties: this.properties(packet, options),
+        timeoutMs: options?.timeout ?? this.timeoutMs,
+        label: patternToString(packet.pattern),
+        mandatory: options?.mandatory ?? true,
+      },
+      {
+        onReply: (properties, replyBody) => this.onReply(properties, replyBody, callback),
+        onError: (error) => callback({ err: error, isDisposed: true }),
+      },
+    );
+  }
+
+  /** Nest's reply handling (ClientRMQ.handleMessage): an error or `isDisposed` ends the call. */
+  private onReply(
+    properties: BasicProperties,
+    body: Buffer,
+    callback: (packet: WritePacket) => void,
+  ): boolean | Promise<boolean> {
+    const deliver = (reply: DeserializedReply): boolean => {
+      const { err, response, isDisposed } = reply;
+      if (isDisposed === true || (err !== undefined && err !== null)) {
+        callback({ err, response, isDisposed: true });
+        return true;
+      }
+      callback({ err, response });
+      return false;
+    };
+    const reply = this.deserializer.deserialize(parseEnvelopeBody(body), { properties }) as
+      | DeserializedReply
+      | Promise<DeserializedReply>;
+    return reply instanceof Promise ? reply.then(deliver) : deliver(reply);
+  }
+
+  private serializePacket(packet: ReadPacket): SerializedPacket | Promise<SerializedPacket> {
+    return this.serializer.serialize(packet) as SerializedPacket | Promise<SerializedPacket>;
+  }
+
+  private properties(packet: ReadPacket, options: AmqpRecordOptions | undefined): BasicProperties {
+    // Nest 12 dispatch metadata also travels as headers, for consumers that read only headers.
+    const headers = metadataToHeaders(packet.metadata, { ...this.options.headers });
+    return toBasicProperties(options, {
+      contentType: JSON_CONTENT_TYPE,
+      persistent: this.options.persistent ?? false,
+      headers: Object.keys(headers).length > 0 ? headers : undefined,
+    });
+  }
+
+  private target(pattern: unknown, options: AmqpRecordOptions | undefined): { exchange: string; routingKey: string } {
+    const exchange = options?.exchange ?? this.options.exchange;
+    if (exchange === undefined || exchange === '') {
+      return { exchange: '', routingKey: options?.routingKey ?? this.queue };
+    }
+    return { exchange, routingKey: options?.routingKey ?? this.options.routingKey ?? patternToString(pattern) };
+  }
+
+  private async openSession(): Promise<ClientSession> {
+    this._status$.next('connecting');
+    let host: AmqpConnectionHost;
+    try {
+      host = await AmqpConnectionHost.acquire(this.options);
+    } catch (error) {
+      this._status$.next('disconnected');
+      throw error;
+    }
+    try {
+      if (this.options.noAssert !== true && this.usesQueue()) await this.declareQueue(host);
+      const rpc = await DirectReplyRpc.open(host, this.options.replyQueue ?? DIRECT_REPLY_QUEUE);
+      const events = new ConfirmPublisher(host);
+      const subscription = host.status$.subscribe((status) => this.onStatus(host, status));
+      const session: ClientSession = { host, rpc, events, subscription, detach: this.forwardEvents(host) };
+      this.current = session;
+      this.listeners.emit('connected');
+      return session;
+    } catch (error) {
+      await host.release();
+      this._status$.next('disconnected');
+      throw error;
+    }
+  }
+
+  private onStatus(host: AmqpConnectionHost, status: AmqpStatus): void {
+    this._status$.next(status);
+    if (status !== 'disconnected' && status !== 'reconnecting') return;
+    const session = this.current;
+    if (session === undefined || session.host !== host) return;
+    // Fail fast: nothing that was sent on the lost connection can be answered on it.
+    const cause = host.lastError ?? new ConnectionLostError('connection lost');
+    session.rpc.failAll(cause);
+    if (status === 'disconnected') {
+      this.current = undefined;
+      this.session = undefined;
+      void this.dispose(session, cause);
+    }
+  }
+
+  private forwardEvents(host: AmqpConnectionHost): () => void {
+    const blocked = (reason: string): boolean => this.listeners.emit('blocked', reason);
+    const unblocked = (): boolean => this.listeners.emit('unblocked');
+    const disconnected = (error: unknown): boolean => this.listeners.emit('disconnected', error);
+    host.on('blocked', blocked);
+    host.on('unblocked', unblocked);
+    host.on('disconnected', disconnected);
+    return () => {
+      host.off('blocked', blocked);
+      host.off('unblocked', unblocked);
+      host.off('disconnected', disconnected);
+    };
+  }
+
+  private async dispose(session: ClientSession, cause: Error): Promise<void> {
+    session.subscription.unsubscribe();
+    session.detach();
+    await session.rpc.close(cause);
+    await session.events.close();
+    await session.host.release();
+  }
+
+  private async declareQueue(host: AmqpConnectionHost): Promise<void> {
+    // A scratch channel: a refused declaration (406) closes it, not the client's working channels.
+    const channel = await host.channel();
+    try {
+      await channel.queueDeclare({ queue: this.queue, durable: true, ...this.options.queueOptions });
+    } finally {
+      if (channel.isOpen) await channel.close();
+    }
+  }
+
+  private usesQueue(): boolean {
+    return (this.options.exchange === undefined || this.options.exchange === '') && this.queue !== '';
+  }
+
+  private notConnectedError(): Error {
+    return this.current?.host.lastError ?? new InvalidStateError('ClientAMQP is not connected', 'CLOSED');
+  }
+}
+
+function splitOptions(serialized: SerializedPacket): { envelope: Record<string, unknown>; options?: AmqpRecordOptions } {
+  if (serialized === null || typeof serialized !== 'object' || !('options' in serialized)) return { envelope: serialized };
+  const { options, ...envelope } = serialized;
+  return options === undefined ? { envelope } : { envelope, options };
+}
+
+function noop(): void {}
