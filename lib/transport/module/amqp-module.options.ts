@@ -1,0 +1,60 @@
+import type { FieldTable } from '../../protocol/index.js';
+import type { AmqpConnectionOptions } from '../interfaces/connection-options.interface.js';
+
+/** An exchange declared when the module starts. */
+export interface AmqpExchangeDefinition {
+  name: string;
+  /** 'direct', 'topic', 'fanout', 'headers' or a plugin's type. @default 'direct' */
+  type?: string;
+  /** @default true */
+  durable?: boolean;
+  /** @default false */
+  autoDelete?: boolean;
+  /** @default false */
+  internal?: boolean;
+  arguments?: FieldTable;
+}
+
+/** A queue declared when the module starts. */
+export interface AmqpQueueDefinition {
+  name: string;
+  /** @default true */
+  durable?: boolean;
+  /** @default false */
+  exclusive?: boolean;
+  /** @default false */
+  autoDelete?: boolean;
+  /** Queue arguments: `x-queue-type`, `x-dead-letter-exchange`, `x-message-ttl` ... */
+  arguments?: FieldTable;
+}
+
+/** A binding made when the module starts: a queue (or an exchange) to a source exchange. */
+export interface AmqpBindingDefinition {
+  /** The source exchange. */
+  exchange: string;
+  /** The bound queue; give either this or `destinationExchange`. */
+  queue?: string;
+  /** The bound exchange, for an exchange-to-exchange binding. */
+  destinationExchange?: string;
+  /** @default '' */
+  routingKey?: string;
+  /** Binding arguments (headers exchanges: the headers plus `x-match`). */
+  arguments?: FieldTable;
+}
+
+/** Exchanges, then queues, then bindings, declared in that order when the module starts. */
+export interface AmqpTopology {
+  exchanges?: AmqpExchangeDefinition[];
+  queues?: AmqpQueueDefinition[];
+  bindings?: AmqpBindingDefinition[];
+}
+
+/** Options of `AmqpModule.forRoot()` / `forRootAsync()`. */
+export interface AmqpModuleOptions extends AmqpConnectionOptions, AmqpTopology {
+  /** Default of AmqpPublisher's `persistent` (delivery mode 2). @default false */
+  persistent?: boolean;
+  /** Headers added to every message the publisher sends (a message's own headers win). */
+  headers?: FieldTable;
+  /** Milliseconds AmqpPublisher.request waits for a reply. @default 30000 */
+  requestTimeout?: number;
+}

@@ -1,0 +1,207 @@
+import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import type { Observable } from 'rxjs';
+import { ConnectionClosedError, InvalidStateError, type BasicProperties, type Connection } from '../../protocol/index.js';
+import { AmqpConnectionHost, type AmqpStatus } from '../shared/connection-host.js';
+import { ConfirmPublisher } from '../shared/confirm-publisher.js';
+import { DirectReplyRpc } from '../shared/direct-reply-rpc.js';
+import { toBasicProperties, type AmqpMessageOptions } from '../shared/message-options.js';
+import { decodeBody, encodeBody } from '../shared/serialization.js';
+import type { AmqpModuleOptions } from './amqp-module.options.js';
+import { MODULE_OPTIONS_TOKEN } from './amqp.module-definition.js';
+import { declareTopology } from './topology.js';
+
+/** Options of one publish: the message's AMQP properties, plus `mandatory`. */
+export type AmqpPublishOptions = AmqpMessageOptions;
+
+/** Options of one AmqpPublisher.request. */
+export interface AmqpRequestOptions extends AmqpMessageOptions {
+  /** Milliseconds to wait for the reply. @default the module's `requestTimeout` (30000) */
+  timeout?: number;
+}
+
+/** What the publisher holds while connected; replaced as a whole when the connection is lost. */
+interface PublisherSession {
+  readonly host: AmqpConnectionHost;
+  readonly confirms: ConfirmPublisher;
+  readonly onDisconnected: () => void;
+  rpc?: Promise<DirectReplyRpc>;
+}
+
+/**
+ * Publishes from any provider. Every publish settles on the broker's confirm (rejects on a nack, on
+ * an unroutable mandatory message, or when the connection goes); payloads are JSON unless they are
+ * Buffers, which pass through untouched. The connection is the app's shared one
+ * (AmqpConnectionHost): a ServerAMQP with the same `connectionKey` and URLs uses the same.
+ */
+@Injectable()
+export class AmqpPublisher implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger(AmqpPublisher.name);
+  private session: Promise<PublisherSession> | undefined;
+  private currentSession: PublisherSession | undefined;
+  private shutDown = false;
+
+  constructor(@Inject(MODULE_OPTIONS_TOKEN) private readonly options: AmqpModuleOptions) {}
+
+  /** Connects and declares the module's topology when the app starts (a failure stops the start). */
+  async onModuleInit(): Promise<void> {
+    await this.connected();
+  }
+
+  /** Releases the shared connection on app shutdown (the last holder closes it). */
+  async onApplicationShutdown(): Promise<void> {
+    this.shutDown = true;
+    const opening = this.session;
+    this.session = undefined;
+    if (opening === undefined) return;
+    const session = await opening.catch(() => undefined);
+    if (session !== undefined) await this.dispose(session);
+  }
+
+  /** The engine connection. Throws before the module started. */
+  get connection(): Connection {
+    if (this.currentSession === undefined) throw new InvalidStateError('AmqpPublisher is not connected yet', 'CLOSED');
+    return this.currentSession.host.connection;
+  }
+
+  /** Status of the shared connection. */
+  get status$(): Observable<AmqpStatus> {
+    if (this.currentSession === undefined) throw new InvalidStateError('AmqpPublisher is not connected yet', 'CLOSED');
+    return this.currentSession.host.status$;
+  }
+
+  /** Publishes to an exchange; resolves on the broker's confirm. */
+  async publish(exchange: string, routingKey: string, payload: unknown, options?: AmqpPublishOptions): Promise<void> {
+    const session = await this.connected();
+    const { body, properties } = this.message(payload, options);
+    try {
+      await session.confirms.publish(exchange, routingKey, body, properties, options?.mandatory === true);
+    } catch (error) {
+      this.logger.error(
+        `publish to exchange "${exchange}" with routing key "${routingKey}"${identity(properties)} failed: ${describe(error)}`,
+      );
+      throw error;
+    }
+  }
+
+  /** Publishes straight to a queue (the default exchange); resolves on the broker's confirm. */
+  sendToQueue(queue: string, payload: unknown, options?: AmqpPublishOptions): Promise<void> {
+    return this.publish('', queue, payload, options);
+  }
+
+  /**
+   * A request over direct reply-to: resolves to the reply body (JSON decoded, text for text/*, a
+   * Buffer otherwise); rejects with RequestTimeoutError, MessageReturnedError when nothing is bound
+   * for it, or the connection's error when it is lost.
+   */
+  async request<T = unknown>(exchange: string, routingKey: string, payload: unknown, options?: AmqpRequestOptions): Promise<T> {
+    const session = await this.connected();
+    const rpc = await this.rpcOf(session);
+    const { body, properties } = this.message(payload, options);
+    const correlationId = rpc.nextId();
+    return new Promise<T>((resolve, reject) => {
+      rpc.request(
+        correlationId,
+        {
+          exchange,
+          routingKey,
+          body,
+          properties,
+          timeoutMs: options?.timeout ?? this.options.requestTimeout ?? 30_000,
+          label: exchange === '' ? routingKey : `${exchange}/${routingKey}`,
+          mandatory: options?.mandatory ?? true,
+        },
+        {
+          onReply: (replyProperties, replyBody) => {
+            resolve(decodeBody(replyBody, replyProperties.contentType) as T);
+            return true;
+          },
+          onError: reject,
+        },
+      );
+    });
+  }
+
+  private message(payload: unknown, options: AmqpMessageOptions | undefined): { body: Buffer; properties: BasicProperties } {
+    const { body, contentType } = encodeBody(payload);
+    const properties = toBasicProperties(options, {
+      contentType,
+      persistent: this.options.persistent ?? false,
+      headers: this.options.headers,
+    });
+    return { body, properties };
+  }
+
+  private connected(): Promise<PublisherSession> {
+    if (this.shutDown) return Promise.reject(new ConnectionClosedError({ replyCode: 200, replyText: 'publisher shut down', initiator: 'client' }));
+    if (this.session === undefined) {
+      const opening = this.open();
+      this.session = opening;
+      opening.catch(() => {
+        if (this.session === opening) this.session = undefined;
+      });
+    }
+    return this.session;
+  }
+
+  private async open(): Promise<PublisherSession> {
+    const host = await AmqpConnectionHost.acquire(this.options);
+    try {
+      const channel = await host.channel();
+      try {
+        await declareTopology(channel, this.options);
+      } finally {
+        if (channel.isOpen) await channel.close();
+      }
+    } catch (error) {
+      await host.release();
+      throw error;
+    }
+    const session: PublisherSession = {
+      host,
+      confirms: new ConfirmPublisher(host),
+      onDisconnected: () => {
+        // The next publish acquires a fresh connection instead of failing on the dead one.
+        if (this.currentSession !== session) return;
+        this.session = undefined;
+        void this.dispose(session);
+      },
+    };
+    host.on('disconnected', session.onDisconnected);
+    this.currentSession = session;
+    return session;
+  }
+
+  private rpcOf(session: PublisherSession): Promise<DirectReplyRpc> {
+    const existing = session.rpc;
+    if (existing !== undefined) {
+      return existing.then((rpc) => (rpc.isOpen ? rpc : this.reopenRpc(session)));
+    }
+    return this.reopenRpc(session);
+  }
+
+  private reopenRpc(session: PublisherSession): Promise<DirectReplyRpc> {
+    const opening = DirectReplyRpc.open(session.host);
+    session.rpc = opening;
+    opening.catch(() => {
+      if (session.rpc === opening) session.rpc = undefined;
+    });
+    return opening;
+  }
+
+  private async dispose(session: PublisherSession): Promise<void> {
+    if (this.currentSession === session) this.currentSession = undefined;
+    session.host.off('disconnected', session.onDisconnected);
+    const rpc = await session.rpc?.catch(() => undefined);
+    await rpc?.close(new ConnectionClosedError({ replyCode: 200, replyText: 'publisher shut down', initiator: 'client' }));
+    await session.confirms.close();
+    await session.host.release();
+  }
+}
+
+function identity(properties: BasicProperties): string {
+  return properties.messageId === undefined ? '' : ` (messageId ${properties.messageId})`;
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
