@@ -12,7 +12,11 @@ export interface AmqpClientQueueOptions {
 
 /** Options of {@link ClientAMQP}, as given to `ClientsModule.register([{ name, customClass: ClientAMQP, options }])`. */
 export interface AmqpClientOptions extends AmqpConnectionOptions {
-  /** The server's queue: requests and events go there through the default exchange. @default 'default' */
+  /**
+   * The server's queue: requests and events go there through the default exchange. Set it (Nest's
+   * RMQ default '' names no queue; a request to it is returned by the broker as unroutable).
+   * @default ''
+   */
   queue?: string;
   /** How `queue` is declared when the client asserts it. @default { durable: true } */
   queueOptions?: AmqpClientQueueOptions;
@@ -39,6 +43,6 @@ export interface AmqpClientOptions extends AmqpConnectionOptions {
   deserializer?: Deserializer;
 }
 
-/** Nest's ServerRMQ declares the queue without options; ours uses this name when none is given. */
-export const DEFAULT_CLIENT_QUEUE = 'default';
+/** Nest's RMQ default (RMQ_DEFAULT_QUEUE). */
+export const DEFAULT_CLIENT_QUEUE = '';
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
