@@ -9,7 +9,7 @@ import { ParameterError } from '../errors.js';
 import { ConnectionParameters } from './connection-parameters.js';
 import { PlainCredentials } from './credentials.js';
 import { LIMITS, type ConnectionParametersOptions } from './defaults.js';
-import { QUERY_ARGUMENTS } from './url-query-arguments.js';
+import { QUERY_ARGUMENTS, shown } from './url-query-arguments.js';
 
 const SCHEME = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//;
 
@@ -69,11 +69,12 @@ function parseQuery(query: string, secureScheme: boolean): ConnectionParametersO
     const eq = pair.indexOf('=');
     const name = unquote('query', eq < 0 ? pair : pair.slice(0, eq), true);
     const setter = Object.hasOwn(QUERY_ARGUMENTS, name) ? QUERY_ARGUMENTS[name] : undefined;
-    if (setter === undefined)
-      throw new ParameterError(
-        name,
-        `unknown URL query argument (known: ${Object.keys(QUERY_ARGUMENTS).join(', ')})`,
-      );
+    if (setter === undefined) {
+      const known = `known: ${Object.keys(QUERY_ARGUMENTS).join(', ')}`;
+      if (shown(name) === JSON.stringify(name))
+        throw new ParameterError(name, `unknown URL query argument (${known})`);
+      throw new ParameterError('query', `an unknown, malformed URL query argument (${known})`);
+    }
     if (seen.has(name)) throw new ParameterError(name, 'URL query argument given more than once');
     seen.add(name);
     if (eq < 0 || eq === pair.length - 1) throw new ParameterError(name, 'URL query argument has no value');
@@ -105,6 +106,14 @@ export function parseAmqpUrl(url: string): ConnectionParametersOptions {
   // ssl is left unset for amqp:// so that sslOptions given later (with()) can still turn TLS on
   const options: ConnectionParametersOptions = secure ? { ssl: true } : {};
   const at = authority.lastIndexOf('@');
+  // An '@' past the authority means a '/', '?' or '#' in the user:password split it early; refuse
+  // before any later step could quote a piece of the password.
+  if (at < 0 && rest.includes('@')) {
+    throw new ParameterError(
+      'url',
+      'found "@" after the host: percent-encode "/", "?", "#" and "@" in the user name, password, virtual host and query (%2F, %3F, %23, %40)',
+    );
+  }
   if (at >= 0) {
     const userinfo = authority.slice(0, at);
     const colon = userinfo.indexOf(':');

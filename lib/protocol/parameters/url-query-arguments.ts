@@ -23,16 +23,24 @@ export interface QueryContext {
 type Setter = (value: string, context: QueryContext) => ConnectionParametersOptions;
 
 const INTEGER = /^\s*[+-]?\d+\s*$/;
+const SHOWABLE = /^[\w.+-]{0,64}$/;
+
+/**
+ * A raw URL value for an error message, or a neutral phrase when it holds characters a stray piece
+ * of a mistyped user:password could bring along.
+ */
+export function shown(value: string): string {
+  return SHOWABLE.test(value) ? JSON.stringify(value) : 'a malformed value';
+}
 const FLOAT = /^\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\s*$/;
 
 function parseInteger(name: string, value: string, min: number, max: number): number {
-  if (!INTEGER.test(value)) throw new ParameterError(name, `must be an integer, got ${describe(value)}`);
+  if (!INTEGER.test(value)) throw new ParameterError(name, `must be an integer, got ${shown(value)}`);
   return integerInRange(name, Number(value), min, max);
 }
 
 function parseSeconds(name: string, value: string, exclusiveZero: boolean): number {
-  if (!FLOAT.test(value))
-    throw new ParameterError(name, `must be a number of seconds, got ${describe(value)}`);
+  if (!FLOAT.test(value)) throw new ParameterError(name, `must be a number of seconds, got ${shown(value)}`);
   return seconds(name, Number(value), exclusiveZero);
 }
 
@@ -201,7 +209,7 @@ export const QUERY_ARGUMENTS: Readonly<Record<string, Setter>> = Object.freeze({
       v.toLowerCase()
     ];
     if (flag === undefined)
-      throw new ParameterError('backpressure_detection', `must be t or f, got ${describe(v)}`);
+      throw new ParameterError('backpressure_detection', `must be t or f, got ${shown(v)}`);
     return { backpressureDetection: flag };
   },
   client_properties: (v) => {
