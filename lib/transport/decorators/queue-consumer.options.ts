@@ -1,0 +1,88 @@
+import type { FieldTable } from '../../protocol/index.js';
+
+/** How deliveries of a consumer are acknowledged. */
+export type AckMode = 'auto' | 'manual' | 'none';
+
+/** An exchange the consumer declares before binding its queue to it. */
+export interface QueueConsumerExchange {
+  name: string;
+  /** 'direct', 'topic', 'fanout', 'headers' or a plugin's type. @default 'direct' */
+  type?: string;
+  /** @default true */
+  durable?: boolean;
+  /** @default false */
+  autoDelete?: boolean;
+  /** @default false */
+  internal?: boolean;
+  arguments?: FieldTable;
+}
+
+/** One binding of the consumer's queue: to an exchange, by routing key and/or headers (`x-match`). */
+export interface QueueConsumerBinding {
+  exchange: string;
+  /** @default '' */
+  routingKey?: string;
+  /** Binding arguments; for a headers exchange the headers to match plus `x-match: 'all' | 'any'`. */
+  arguments?: FieldTable;
+}
+
+/**
+ * Bounded redelivery of a failed message before it is dead-lettered. The copy is republished to the
+ * same queue (default exchange) with an `x-retry-count` header, after `delay` ms; the original is
+ * acked only once the broker has confirmed the copy, so a crash in between redelivers, never loses.
+ */
+export interface RetryOptions {
+  /** Extra attempts after the first failure (0 = none). */
+  attempts: number;
+  /** Milliseconds to wait before republishing. @default 0 */
+  delay?: number;
+  /** Multiplier applied to `delay` per attempt (1 = fixed delay). @default 1 */
+  backoff?: number;
+}
+
+/** Options of `@QueueConsumer(queue, options)`. */
+export interface QueueConsumerOptions {
+  /** @default true */
+  durable?: boolean;
+  /** @default false */
+  exclusive?: boolean;
+  /** @default false */
+  autoDelete?: boolean;
+  /** Only check that the queue exists (passive declare); its options are then not asserted. @default false */
+  passive?: boolean;
+  /** Raw queue arguments (merged under the named shortcuts below). */
+  arguments?: FieldTable;
+  /** `x-dead-letter-exchange`: where rejected, expired and failed messages go. */
+  deadLetterExchange?: string;
+  /** `x-dead-letter-routing-key`. */
+  deadLetterRoutingKey?: string;
+  /** `x-message-ttl` in milliseconds. */
+  messageTtl?: number;
+  /** `x-max-length`. */
+  maxLength?: number;
+  /** `x-queue-type`. */
+  queueType?: 'classic' | 'quorum' | 'stream';
+  /** An exchange to declare; with `routingKeys` the queue is bound to it. */
+  exchange?: QueueConsumerExchange;
+  /** Routing keys binding the queue to `exchange` (requires `exchange`). */
+  routingKeys?: string | string[];
+  /** Further bindings to exchanges declared elsewhere (routing key and/or headers). */
+  bindings?: QueueConsumerBinding[];
+  /** basic.qos prefetch count for this consumer's channel (0 = unlimited). @default 10 */
+  prefetch?: number;
+  /**
+   * 'auto' (default): ack after the handler (or its promise/observable) succeeds, nack without
+   * requeue when it fails (dead-lettered when the queue has a DLX). 'manual': the handler calls
+   * `ctx.ack() / ctx.nack() / ctx.reject()`. 'none': the broker considers a message delivered once sent.
+   * @default 'auto'
+   */
+  ack?: AckMode;
+  /** Opt-in bounded retry before a failed message is dead-lettered ('auto' mode only). */
+  retry?: RetryOptions;
+  /** A fixed consumer tag (the broker makes one otherwise). */
+  consumerTag?: string;
+  /** basic.consume exclusive flag: no other consumer may read the queue. @default false */
+  exclusiveConsumer?: boolean;
+  /** basic.consume arguments, e.g. `{ 'x-priority': 10 }`. */
+  consumerArguments?: FieldTable;
+}

@@ -1,0 +1,172 @@
+import type { LoggerService } from '@nestjs/common';
+import type { AMQPError } from '../../protocol/errors.js';
+import type { BasicDeliver, BasicProperties, Channel, FieldTable } from '../../protocol/index.js';
+import type { AmqpMessage } from '../amqp.context.js';
+import type { AmqpConnectionHost } from '../shared/connection-host.js';
+import { declareTopology, type ConsumerTopology } from './consumer-topology.js';
+import { ChannelLease, Delivery } from './delivery.js';
+import { describeError } from './message-identity.js';
+
+/** Everything one consumer needs to start: its topology, qos, ack mode and consume flags. */
+export interface ConsumerSpec {
+  /** Names the consumer in logs and errors. */
+  label: string;
+  topology: ConsumerTopology;
+  /** basic.qos prefetch count (0 = unlimited). */
+  prefetch: number;
+  /** True for ack mode 'none': the broker forgets a message once sent. */
+  autoAck: boolean;
+  /** Puts the channel in confirm mode (for retry republishes that must be confirmed before the ack). */
+  confirm: boolean;
+  consumerTag?: string | undefined;
+  exclusive?: boolean | undefined;
+  arguments?: FieldTable | undefined;
+}
+
+/** What the server does with one delivery; it must settle `delivery` (or leave it to the handler) and never reject. */
+export type DeliveryHandler = (message: AmqpMessage, delivery: Delivery, channel: Channel, queue: string) => Promise<void>;
+
+/**
+ * One consumer on its own channel: start-up as the engine's steps in order (channel-open, exchange
+ * and queue declarations, bindings, basic.qos, basic.consume), then every delivery handed to
+ * `onDelivery` and tracked until it has finished, so `drain` can wait for in-flight work.
+ */
+export class ConsumerRunner {
+  private channel: Channel | undefined;
+  private lease: ChannelLease | undefined;
+  private consumerTag: string | undefined;
+  private queueName: string;
+  private stopping = false;
+  private readonly inFlight = new Set<Promise<void>>();
+
+  constructor(
+    readonly spec: ConsumerSpec,
+    private readonly host: AmqpConnectionHost,
+    private readonly onDelivery: DeliveryHandler,
+    private readonly logger: LoggerService,
+    /** Told when the consumer stops without being asked (channel closed, broker cancel). */
+    private readonly onLost: (runner: ConsumerRunner, error: Error) => void,
+  ) {
+    this.queueName = spec.topology.queue;
+  }
+
+  /** The queue consumed (the broker's name for a server-named queue, once started). */
+  get queue(): string {
+    return this.queueName;
+  }
+
+  /** True while basic.consume is active on an open channel. */
+  get isConsuming(): boolean {
+    return this.consumerTag !== undefined && this.lease?.alive === true;
+  }
+
+  /** Deliveries whose handling has not finished. */
+  get inFlightCount(): number {
+    return this.inFlight.size;
+  }
+
+  /** Opens the channel and starts consuming; rejects (after closing the channel) if any step fails. */
+  async start(): Promise<void> {
+    const channel = await this.host.channel();
+    this.channel = channel;
+    const lease = new ChannelLease(channel);
+    this.lease = lease;
+    channel.addOnCloseCallback((_channel, error: AMQPError) => {
+      this.consumerTag = undefined;
+      if (!this.stopping) this.onLost(this, error);
+    });
+    channel.addOnCancelCallback((tag) => {
+      if (tag !== this.consumerTag) return;
+      this.consumerTag = undefined;
+      if (!this.stopping) this.onLost(this, new Error(`the broker cancelled the consumer of ${this.spec.label} (queue deleted?)`));
+    });
+    try {
+      if (this.spec.confirm) await channel.confirmDelivery();
+      this.queueName = await declareTopology(channel, this.spec.topology);
+      await channel.basicQos({ prefetchCount: this.spec.prefetch });
+      const queue = this.queueName;
+      this.consumerTag = await channel.basicConsume(
+        queue,
+        (ch, method, properties, body) => this.receive(ch, lease, queue, method, properties, body),
+        {
+          autoAck: this.spec.autoAck,
+          ...(this.spec.exclusive === undefined ? {} : { exclusive: this.spec.exclusive }),
+          ...(this.spec.consumerTag === undefined ? {} : { consumerTag: this.spec.consumerTag }),
+          ...(this.spec.arguments === undefined ? {} : { arguments: this.spec.arguments }),
+        },
+      );
+    } catch (error) {
+      this.stopping = true;
+      await this.closeChannel();
+      throw error;
+    }
+  }
+
+  /** Stops new deliveries (basic.cancel). In-flight ones go on; acks still work. */
+  async cancel(): Promise<void> {
+    this.stopping = true;
+    const tag = this.consumerTag;
+    const channel = this.channel;
+    if (tag === undefined || channel === undefined || !channel.isOpen) return;
+    try {
+      await channel.basicCancel(tag);
+    } catch (error) {
+      this.logger.warn?.(`cancelling the consumer of ${this.spec.label} failed: ${describeError(error)}`);
+    }
+    this.consumerTag = undefined;
+  }
+
+  /** Resolves true once every in-flight delivery has finished, false if `timeoutMs` passed first. */
+  async drain(timeoutMs: number): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), timeoutMs);
+    });
+    try {
+      while (this.inFlight.size > 0) {
+        const settled = await Promise.race([Promise.all([...this.inFlight]).then(() => true as const), timedOut]);
+        if (!settled) return false;
+      }
+      return true;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Closes the channel: queued acks go out first; unacked messages return to the queue. */
+  async close(): Promise<void> {
+    this.stopping = true;
+    await this.closeChannel();
+  }
+
+  private async closeChannel(): Promise<void> {
+    const channel = this.channel;
+    if (channel === undefined) return;
+    try {
+      if (channel.isOpen) await channel.close();
+    } catch (error) {
+      this.logger.warn?.(`closing the channel of ${this.spec.label} failed: ${describeError(error)}`);
+    } finally {
+      this.lease?.end();
+    }
+  }
+
+  private receive(
+    channel: Channel,
+    lease: ChannelLease,
+    queue: string,
+    method: BasicDeliver,
+    properties: BasicProperties,
+    body: Buffer,
+  ): void {
+    const delivery = new Delivery(lease, method.deliveryTag, this.spec.autoAck);
+    const message: AmqpMessage = { content: body, fields: method, properties };
+    const task = this.onDelivery(message, delivery, channel, queue)
+      .catch((error: unknown) => {
+        // A dispatcher bug must not become an unhandled rejection on the socket path.
+        this.logger.error(`handling a delivery of ${this.spec.label} failed: ${describeError(error)}`);
+      })
+      .finally(() => this.inFlight.delete(task));
+    this.inFlight.add(task);
+  }
+}

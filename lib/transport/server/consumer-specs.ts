@@ -1,0 +1,90 @@
+import type { FieldTable } from '../../protocol/index.js';
+import { queueArguments, routingKeysOf, type QueueConsumerMetadata } from '../decorators/queue-consumer.metadata.js';
+import type { ConsumerSpec } from './consumer-runner.js';
+import type { ConsumerTopology } from './consumer-topology.js';
+import type { ServerAMQPOptions } from './server-amqp.options.js';
+
+/** Prefetch when none is given: bounded, so a slow handler cannot pull a whole queue into memory. */
+export const DEFAULT_PREFETCH = 10;
+
+/** The consumer spec of one `@QueueConsumer`, with every default applied. */
+export function queueConsumerSpec(metadata: QueueConsumerMetadata): ConsumerSpec {
+  const { queue, options } = metadata;
+  const topology: ConsumerTopology = {
+    queue,
+    declare: {
+      passive: options.passive ?? false,
+      durable: options.durable ?? true,
+      exclusive: options.exclusive ?? false,
+      autoDelete: options.autoDelete ?? false,
+      arguments: queueArguments(options),
+    },
+    bindings: [],
+  };
+  const exchange = options.exchange;
+  if (exchange !== undefined) {
+    topology.exchange = {
+      name: exchange.name,
+      type: exchange.type ?? 'direct',
+      durable: exchange.durable ?? true,
+      autoDelete: exchange.autoDelete ?? false,
+      internal: exchange.internal ?? false,
+      arguments: exchange.arguments ?? {},
+    };
+    const keys = routingKeysOf(options);
+    for (const routingKey of keys.length === 0 ? [''] : keys) topology.bindings.push({ exchange: exchange.name, routingKey });
+  }
+  for (const binding of options.bindings ?? []) {
+    topology.bindings.push({
+      exchange: binding.exchange,
+      routingKey: binding.routingKey ?? '',
+      ...(binding.arguments === undefined ? {} : { arguments: binding.arguments }),
+    });
+  }
+  const ack = options.ack ?? 'auto';
+  return {
+    label: `@QueueConsumer("${queue}") ${metadata.pattern.slice(metadata.pattern.lastIndexOf(':') + 1)}`,
+    topology,
+    prefetch: options.prefetch ?? DEFAULT_PREFETCH,
+    autoAck: ack === 'none',
+    confirm: ack === 'auto' && (options.retry?.attempts ?? 0) > 0,
+    consumerTag: options.consumerTag,
+    exclusive: options.exclusiveConsumer,
+    arguments: options.consumerArguments,
+  };
+}
+
+/** The consumer spec of the server's default queue (Nest RMQ's options and names). */
+export function defaultQueueSpec(options: ServerAMQPOptions): ConsumerSpec {
+  const queue = options.queue ?? '';
+  const serverNamed = queue === '';
+  const queueOptions = options.queueOptions ?? {};
+  const noAssert = !serverNamed && (options.noAssert ?? queueOptions.noAssert ?? false);
+  const topology: ConsumerTopology = {
+    queue,
+    declare: noAssert
+      ? false
+      : {
+          passive: false,
+          durable: queueOptions.durable ?? !serverNamed,
+          exclusive: queueOptions.exclusive ?? serverNamed,
+          autoDelete: queueOptions.autoDelete ?? false,
+          arguments: { ...(queueOptions.arguments ?? {}) } as FieldTable,
+        },
+    bindings: [],
+  };
+  if (options.exchange !== undefined) {
+    const type = options.exchangeType ?? 'topic';
+    topology.exchange = { name: options.exchange, type, durable: true, autoDelete: false, internal: false, arguments: {} };
+    const keys = options.routingKey === undefined ? [type === 'topic' ? '#' : ''] : [options.routingKey].flat();
+    for (const routingKey of keys) topology.bindings.push({ exchange: options.exchange, routingKey });
+  }
+  return {
+    label: `default queue "${queue === '' ? '(server-named)' : queue}"`,
+    topology,
+    prefetch: options.prefetchCount ?? DEFAULT_PREFETCH,
+    autoAck: options.noAck ?? false,
+    confirm: false,
+    consumerTag: options.consumerTag,
+  };
+}

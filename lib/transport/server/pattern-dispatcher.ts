@@ -1,0 +1,188 @@
+import type { LoggerService } from '@nestjs/common';
+import type { MessageHandler, ReadPacket, WritePacket } from '@nestjs/microservices';
+import { type Observable, throwError } from 'rxjs';
+import { StaleDeliveryError } from '../../protocol/errors.js';
+import type { BasicProperties, Channel } from '../../protocol/index.js';
+import { AmqpContext, type AmqpMessage } from '../amqp.context.js';
+import { JSON_CONTENT_TYPE, decodeBody } from '../shared/serialization.js';
+import { encodeEnvelope, noHandlerReply, patternToString } from '../shared/nest-envelope.js';
+import type { Delivery } from './delivery.js';
+import type { HandlerRunner } from './handler-invoker.js';
+import { describeError, describeMessage } from './message-identity.js';
+
+/** An incoming packet as a Nest deserializer returns it: an event, or a request when it has an id. */
+type IncomingPacket = ReadPacket & { id?: string };
+
+/** What the pattern dispatcher borrows from its server (Nest's protected machinery, bound). */
+export interface PatternDispatcherHost {
+  getHandlerByPattern(pattern: string): MessageHandler | null;
+  deserialize(value: unknown, options: Record<string, unknown>): Promise<IncomingPacket>;
+  /** The server's serializer applied to a reply: the packet to send and its per-reply AMQP properties. */
+  serializeReply(packet: WritePacket): Promise<{ packet: unknown; properties: BasicProperties }>;
+  /** Nest's request handling: processing hooks, stream replies, the final `isDisposed`. */
+  handleRequest(context: AmqpContext, produce: () => Promise<Observable<unknown>>, respond: (packet: WritePacket) => Promise<void>): void;
+  transformToObservable(value: unknown): Observable<unknown>;
+  run: HandlerRunner;
+  logger: LoggerService;
+}
+
+/** Options of the default-queue dispatch. */
+export interface PatternDispatcherOptions {
+  /** Take the pattern of a message without Nest's envelope from this header instead of its routing key. */
+  patternHeader?: string | undefined;
+}
+
+/**
+ * Serves the server's default queue as Nest's RMQ transport does on the wire: `{pattern, data, id}`
+ * requests answered to `replyTo` with `correlationId` (`{response | err, isDisposed}`, several for a
+ * stream), `{pattern, data}` events, and the no-handler reply. A message without the envelope (from
+ * another producer) is routed by its routing key (or `patternHeader`) with its decoded body as data.
+ *
+ * Acks: a request once its last reply is written, an event once its handler succeeded; a failed
+ * event, or a message nobody handles, is nacked without requeue and logged.
+ */
+export class PatternDispatcher {
+  constructor(
+    private readonly host: PatternDispatcherHost,
+    private readonly options: PatternDispatcherOptions = {},
+  ) {}
+
+  /** A {@link DeliveryHandler} for the default queue's runner. */
+  readonly dispatch = async (message: AmqpMessage, delivery: Delivery, channel: Channel, queue: string): Promise<void> => {
+    const value = decodeBody(message.content, message.properties.contentType);
+    let packet: IncomingPacket;
+    try {
+      packet = await this.host.deserialize(value, { ...message.properties, channel: this.fallbackPattern(message) });
+    } catch (error) {
+      this.drop(message, delivery, queue, `the deserializer failed: ${describeError(error)}`);
+      return;
+    }
+    const pattern = patternToString(packet.pattern);
+    const handler = this.host.getHandlerByPattern(pattern);
+    const context = new AmqpContext(message, channel, pattern, delivery, packet.metadata);
+    const id = packet.id ?? this.externalRequestId(message, handler);
+    if (id === undefined) {
+      await this.event(pattern, packet, handler, context, message, delivery, queue);
+    } else {
+      await this.request(id, pattern, packet, handler, context, message, delivery, channel, queue);
+    }
+  };
+
+  /** The pattern of a message without the envelope: the chosen header, else the routing key. */
+  private fallbackPattern(message: AmqpMessage): string {
+    const header = this.options.patternHeader;
+    if (header !== undefined) {
+      const value = message.properties.headers?.[header];
+      if (typeof value === 'string' && value !== '') return value;
+    }
+    return message.fields.routingKey;
+  }
+
+  /** Another producer's request (no Nest id, but a replyTo for a message handler) is answered too. */
+  private externalRequestId(message: AmqpMessage, handler: MessageHandler | null): string | undefined {
+    const { replyTo, correlationId } = message.properties;
+    if (handler === null || handler.isEventHandler === true || replyTo === undefined || replyTo === '') return undefined;
+    return correlationId ?? '';
+  }
+
+  private async event(
+    pattern: string,
+    packet: IncomingPacket,
+    handler: MessageHandler | null,
+    context: AmqpContext,
+    message: AmqpMessage,
+    delivery: Delivery,
+    queue: string,
+  ): Promise<void> {
+    if (handler === null) {
+      this.drop(message, delivery, queue, `no event handler for pattern "${pattern}"`);
+      return;
+    }
+    const result = await this.host.run(handler, packet.data, context);
+    if (result.ok) {
+      this.settle(delivery, message, queue, () => delivery.ack());
+      return;
+    }
+    this.drop(message, delivery, queue, `event handler of "${pattern}" failed: ${describeError(result.error)}`);
+  }
+
+  private async request(
+    id: string,
+    pattern: string,
+    packet: IncomingPacket,
+    handler: MessageHandler | null,
+    context: AmqpContext,
+    message: AmqpMessage,
+    delivery: Delivery,
+    channel: Channel,
+    queue: string,
+  ): Promise<void> {
+    const { replyTo, correlationId } = message.properties;
+    if (replyTo === undefined || replyTo === '') {
+      this.drop(message, delivery, queue, `request "${pattern}" has no replyTo to answer`);
+      return;
+    }
+    if (handler === null) {
+      try {
+        await this.publish(channel, replyTo, correlationId, noHandlerReply(id), {});
+      } catch (error) {
+        this.host.logger.error(`the no-handler reply to ${describeMessage(message, queue)} failed: ${describeError(error)}`);
+      }
+      this.drop(message, delivery, queue, `no message handler for pattern "${pattern}"`);
+      return;
+    }
+    await new Promise<void>((resolve) => {
+      const produce = async (): Promise<Observable<unknown>> => {
+        try {
+          return this.host.transformToObservable(await handler(packet.data, context));
+        } catch (error) {
+          return throwError(() => error);
+        }
+      };
+      const respond = async (reply: WritePacket): Promise<void> => {
+        try {
+          const { packet: outgoing, properties } = await this.host.serializeReply(reply);
+          await this.publish(channel, replyTo, correlationId, outgoing, properties);
+        } finally {
+          if (reply.isDisposed === true) {
+            // The last reply is written: the request is answered, ack it (at most once).
+            if (!delivery.settled) this.settle(delivery, message, queue, () => delivery.ack());
+            resolve();
+          }
+        }
+      };
+      this.host.handleRequest(context, produce, respond);
+    });
+  }
+
+  private async publish(
+    channel: Channel,
+    replyTo: string,
+    correlationId: string | undefined,
+    packet: unknown,
+    properties: BasicProperties,
+  ): Promise<void> {
+    await channel.basicPublish('', replyTo, encodeEnvelope(packet), {
+      contentType: JSON_CONTENT_TYPE,
+      ...properties,
+      ...(correlationId === undefined ? {} : { correlationId }),
+    });
+  }
+
+  /** Nacks without requeue (dead-lettered if the queue has a DLX) and logs the message's identity. */
+  private drop(message: AmqpMessage, delivery: Delivery, queue: string, reason: string): void {
+    const fate = delivery.autoAcked ? 'dropped (noAck)' : 'nacked without requeue';
+    this.host.logger.error(`${describeMessage(message, queue)} ${fate}: ${reason}`);
+    if (!delivery.autoAcked && !delivery.settled) this.settle(delivery, message, queue, () => delivery.nack(false));
+  }
+
+  private settle(delivery: Delivery, message: AmqpMessage, queue: string, settle: () => void): void {
+    try {
+      settle();
+    } catch (error) {
+      const text = `${describeMessage(message, queue)}: ${describeError(error)}`;
+      if (error instanceof StaleDeliveryError) this.host.logger.warn?.(text);
+      else this.host.logger.error(text);
+    }
+  }
+}

@@ -1,0 +1,255 @@
+import { EventEmitter } from 'node:events';
+import {
+  IncomingRequestDeserializer,
+  Server,
+  type CustomTransportStrategy,
+  type MessageHandler,
+  type OutgoingResponse,
+  type RmqRecordOptions,
+  type WritePacket,
+} from '@nestjs/microservices';
+import type { Observable, Subscription } from 'rxjs';
+import { InvalidStateError } from '../../protocol/errors.js';
+import type { Connection } from '../../protocol/index.js';
+import type { AmqpContext } from '../amqp.context.js';
+import type { AmqpEventsMap, AmqpStatus } from '../amqp.events.js';
+import { QueueConsumerMetadataAccessor } from '../decorators/queue-consumer-metadata.accessor.js';
+import { AmqpConnectionHost } from '../shared/connection-host.js';
+import type { HandlerResult } from './ack-policy.js';
+import { AmqpReplySerializer } from './amqp-reply.serializer.js';
+import { AMQP_TRANSPORT } from './amqp-transport.js';
+import { defaultQueueSpec, queueConsumerSpec } from './consumer-specs.js';
+import { ConsumerRunner } from './consumer-runner.js';
+import { invokeHandler, type HandlerRunner } from './handler-invoker.js';
+import { describeError } from './message-identity.js';
+import { PatternDispatcher, type PatternDispatcherHost } from './pattern-dispatcher.js';
+import { QueueConsumerDispatcher } from './queue-consumer-dispatcher.js';
+import { recordOptionsToProperties } from './reply-properties.js';
+import type { ServerAMQPOptions } from './server-amqp.options.js';
+
+/** What the server reports to a health check: no connection is opened to answer it. */
+export interface ServerAMQPHealth {
+  /** The connection's status ('idle' before listen). */
+  connection: AmqpStatus | 'idle';
+  connected: boolean;
+  /** Consumers currently consuming (one per @QueueConsumer, plus the default queue's). */
+  consumers: number;
+  /** Consumers the server started (a difference with `consumers` means some were lost). */
+  expectedConsumers: number;
+  queues: string[];
+}
+
+const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
+
+/**
+ * A Nest microservice strategy for AMQP 0-9-1 on this package's engine:
+ * `NestFactory.createMicroservice(AppModule, { strategy: new ServerAMQP(options) })` or
+ * `app.connectMicroservice({ strategy })`.
+ *
+ * One connection per server (shared through AmqpConnectionHost), one channel per consumer: each
+ * `@QueueConsumer` method, plus the default queue when the app has @MessagePattern/@EventPattern
+ * handlers (served wire-compatibly with Nest's RMQ transport). At-least-once: nothing is acked
+ * before its handler succeeded.
+ */
+export class ServerAMQP extends Server<AmqpEventsMap, AmqpStatus> implements CustomTransportStrategy {
+  /** Servers currently listening in this process (read by AmqpHealthIndicator). */
+  static readonly listening: ReadonlySet<ServerAMQP> = new Set<ServerAMQP>();
+
+  override transportId = AMQP_TRANSPORT;
+  // Event handler failures come back to the server, which nacks and logs them with the message.
+  override readonly propagatesEventHandlerErrors = true;
+
+  private host: AmqpConnectionHost | undefined;
+  private runners: ConsumerRunner[] = [];
+  private closing: Promise<void> | undefined;
+  private statusSubscription: Subscription | undefined;
+  private readonly events = new EventEmitter();
+  private readonly shutdown = new AbortController();
+
+  constructor(private readonly options: ServerAMQPOptions = {}) {
+    super();
+    this.initializeSerializer(options);
+    this.initializeDeserializer(options);
+  }
+
+  /** Connects, declares and starts every consumer; `callback(err)` reports a failed start. */
+  async listen(callback: (...optionalParams: unknown[]) => unknown): Promise<void> {
+    try {
+      await this.start();
+    } catch (error) {
+      this.logger.error(`ServerAMQP failed to start: ${describeError(error)}`);
+      await this.teardown();
+      callback(error);
+      return;
+    }
+    callback();
+  }
+
+  /**
+   * Graceful stop: cancels every consumer, waits (up to `shutdownTimeout`) for in-flight handlers
+   * and pending retries, lets their acks go out, closes the channels, then releases the connection.
+   */
+  async close(): Promise<void> {
+    this.closing ??= this.teardown();
+    return this.closing;
+  }
+
+  /** Listens for connection events (connected, disconnected, blocked, unblocked, error). */
+  on<
+    EventKey extends keyof AmqpEventsMap = keyof AmqpEventsMap,
+    EventCallback extends AmqpEventsMap[EventKey] = AmqpEventsMap[EventKey],
+  >(event: EventKey, callback: EventCallback): void {
+    this.events.on(event, callback);
+  }
+
+  /** The engine Connection this server uses. Throws before `listen`. */
+  unwrap<T = Connection>(): T {
+    if (this.host === undefined) {
+      throw new InvalidStateError('ServerAMQP has no connection yet: call listen() (startAllMicroservices) first', 'idle');
+    }
+    return this.host.connection as unknown as T;
+  }
+
+  /** A snapshot for health checks, from state already held. */
+  getHealth(): ServerAMQPHealth {
+    const host = this.host;
+    return {
+      connection: host?.status ?? 'idle',
+      connected: host !== undefined && host.connection.isOpen,
+      consumers: this.runners.filter((runner) => runner.isConsuming).length,
+      expectedConsumers: this.runners.length,
+      queues: this.runners.map((runner) => runner.queue),
+    };
+  }
+
+  protected override initializeSerializer(options: ServerAMQPOptions): void {
+    this.serializer = options.serializer ?? new AmqpReplySerializer();
+  }
+
+  protected override initializeDeserializer(options: ServerAMQPOptions): void {
+    this.deserializer = options.deserializer ?? new IncomingRequestDeserializer();
+  }
+
+  private async start(): Promise<void> {
+    this._status$.next('connecting');
+    const host = await AmqpConnectionHost.acquire(this.options);
+    this.host = host;
+    this.watch(host);
+    this.runners = this.createRunners(host);
+    const results = await Promise.allSettled(this.runners.map((runner) => runner.start()));
+    const failure = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+    if (failure !== undefined) throw failure.reason;
+    (ServerAMQP.listening as Set<ServerAMQP>).add(this);
+    this.emit('connected');
+  }
+
+  private createRunners(host: AmqpConnectionHost): ConsumerRunner[] {
+    const runners: ConsumerRunner[] = [];
+    let servesPatterns = false;
+    const onLost = (runner: ConsumerRunner, error: Error): void => this.consumerLost(runner, error);
+    for (const handler of this.messageHandlers.values()) {
+      const metadata = QueueConsumerMetadataAccessor.fromHandler(handler);
+      if (metadata === undefined) {
+        servesPatterns = true;
+        continue;
+      }
+      const dispatcher = new QueueConsumerDispatcher(handler, metadata, this.runHandler, this.logger, this.shutdown.signal);
+      runners.push(new ConsumerRunner(queueConsumerSpec(metadata), host, dispatcher.dispatch, this.logger, onLost));
+    }
+    if (servesPatterns || this.options.queue !== undefined) {
+      const dispatcher = new PatternDispatcher(this.dispatcherHost(), { patternHeader: this.options.patternHeader });
+      runners.push(new ConsumerRunner(defaultQueueSpec(this.options), host, dispatcher.dispatch, this.logger, onLost));
+    }
+    return runners;
+  }
+
+  private async teardown(): Promise<void> {
+    (ServerAMQP.listening as Set<ServerAMQP>).delete(this);
+    this.shutdown.abort();
+    const runners = this.runners;
+    await Promise.all(runners.map((runner) => runner.cancel()));
+    const timeout = this.options.shutdownTimeout ?? DEFAULT_SHUTDOWN_TIMEOUT_MS;
+    const drained = await Promise.all(runners.map((runner) => runner.drain(timeout)));
+    runners.forEach((runner, index) => {
+      if (drained[index] === false) {
+        this.logger.warn?.(
+          `${runner.spec.label}: ${runner.inFlightCount} handler(s) still running after ${timeout} ms; ` +
+            'closing the channel returns their messages to the queue',
+        );
+      }
+    });
+    await Promise.all(runners.map((runner) => runner.close()));
+    const host = this.host;
+    this.host = undefined;
+    this.statusSubscription?.unsubscribe();
+    if (host !== undefined) await host.release();
+    this._status$.next('disconnected');
+  }
+
+  private watch(host: AmqpConnectionHost): void {
+    this.statusSubscription = host.status$.subscribe((status) => this._status$.next(status));
+    host.on('blocked', (reason) => this.emit('blocked', reason));
+    host.on('unblocked', () => this.emit('unblocked'));
+    host.on('disconnected', (error) => {
+      if (this.closing === undefined && error !== undefined) {
+        this.logger.error(`ServerAMQP lost its connection: ${error.message}`);
+      }
+      this.emit('disconnected', error);
+    });
+  }
+
+  private consumerLost(runner: ConsumerRunner, error: Error): void {
+    if (this.closing !== undefined) return;
+    this.logger.error(`${runner.spec.label} stopped consuming: ${describeError(error)}`);
+    this.emit('error', error);
+  }
+
+  private emit<E extends keyof AmqpEventsMap>(event: E, ...args: Parameters<AmqpEventsMap[E]>): void {
+    // An 'error' event with nobody listening must not throw out of a socket callback.
+    if (event === 'error' && this.events.listenerCount('error') === 0) return;
+    try {
+      this.events.emit(event, ...args);
+    } catch (listenerError) {
+      this.logger.error(`a ServerAMQP '${event}' listener threw: ${describeError(listenerError)}`);
+    }
+  }
+
+  /** Runs a handler between Nest's processing hooks; never rejects. */
+  private readonly runHandler: HandlerRunner = (handler, data, context) =>
+    new Promise<HandlerResult>((resolve) => {
+      try {
+        this.runWithProcessingHooks(context, async (runEndHook) => {
+          const result = await invokeHandler(handler, data, context);
+          try {
+            runEndHook();
+          } catch (hookError) {
+            this.logger.error(`processing end hook failed: ${describeError(hookError)}`);
+          }
+          resolve(result);
+        });
+      } catch (error) {
+        resolve({ ok: false, error });
+      }
+    });
+
+  private dispatcherHost(): PatternDispatcherHost {
+    return {
+      getHandlerByPattern: (pattern: string): MessageHandler | null => this.getHandlerByPattern(pattern),
+      deserialize: async (value, options) =>
+        (await this.deserializer.deserialize(value, options)) as Awaited<ReturnType<PatternDispatcherHost['deserialize']>>,
+      serializeReply: async (packet: WritePacket) => {
+        const outgoing: unknown = await this.serializer.serialize(packet as OutgoingResponse);
+        if (typeof outgoing === 'object' && outgoing !== null && 'options' in outgoing) {
+          const { options, ...rest } = outgoing as { options?: RmqRecordOptions };
+          return { packet: rest, properties: recordOptionsToProperties(options) };
+        }
+        return { packet: outgoing, properties: {} };
+      },
+      handleRequest: (context: AmqpContext, produce: () => Promise<Observable<unknown>>, respond) =>
+        this.handleRequest(context, produce, respond),
+      transformToObservable: (value: unknown): Observable<unknown> => this.transformToObservable(value) as Observable<unknown>,
+      run: this.runHandler,
+      logger: this.logger,
+    };
+  }
+}
