@@ -1,0 +1,461 @@
+/**
+ * The connection protocol, sans-IO: bytes in ({@link ConnectionMachine.receive}), bytes out (the
+ * `write` hook), events out (the other hooks), time in (an injected `now()`; the owner arms one timer
+ * for {@link ConnectionMachine.nextDeadline} and calls {@link ConnectionMachine.onTimer}). It never
+ * touches a socket or a timer, so every path is driven by scripted byte streams in the unit tests.
+ * Transitions come from connection-state.ts; this file does what each transition says.
+ * @internal
+ */
+import {
+  encodeMethodFrame,
+  FrameParser,
+  HEARTBEAT_FRAME,
+  PROTOCOL_HEADER,
+  type AnyMethod,
+  type BasicProperties,
+  type FieldTable,
+  type FrameHandler,
+} from '../codec/index.js';
+import {
+  AMQPError,
+  AuthenticationError,
+  BlockedConnectionTimeoutError,
+  ConnectionClosedError,
+  ConnectionLostError,
+  ConnectionStateError,
+  FrameError,
+  HeartbeatTimeoutError,
+  InvalidArgumentError,
+  TimeoutError,
+  type CloseReason,
+} from '../errors.js';
+import type { ConnectionParameters } from '../parameters/index.js';
+import { nextConnectionState, type ConnectionState } from './connection-state.js';
+import { HeartbeatMonitor } from './heartbeat-monitor.js';
+import { buildClientProperties, negotiateTune } from './negotiation.js';
+
+/** What the machine asks of its owner. None of these may throw back into the machine. */
+export interface ConnectionMachineHooks {
+  /** Bytes for the socket. Returns false when the outbound buffer is over its high-water mark. */
+  write(bytes: Buffer): boolean;
+  /** The connection reached OPEN. */
+  opened(): void;
+  /**
+   * The connection reached CLOSED. `error` undefined = closed cleanly at our request.
+   * `graceful`: flush what was written, then end the socket; otherwise destroy it at once.
+   */
+  closed(error: AMQPError | undefined, graceful: boolean): void;
+  blocked(reason: string): void;
+  unblocked(): void;
+  secretUpdated(): void;
+  /** A method for channel N > 0. Returns false when no channel N exists. */
+  channelMethod(channel: number, method: AnyMethod): boolean;
+  /** A content-carrying method for channel N > 0 with its properties and whole body. false = unknown channel. */
+  channelContent(channel: number, method: AnyMethod, properties: BasicProperties, body: Buffer): boolean;
+  /** A deadline was added or removed: re-arm the timer at {@link ConnectionMachine.nextDeadline}. */
+  deadlinesChanged(): void;
+}
+
+const CLIENT_STATES_AFTER_START: ReadonlySet<ConnectionState> = new Set(['START', 'TUNE', 'OPEN']);
+
+export class ConnectionMachine implements FrameHandler {
+  /** Bytes handed to `write` so far (heartbeat bookkeeping). */
+  bytesSent = 0;
+  /** Bytes received so far (heartbeat bookkeeping). */
+  bytesReceived = 0;
+  serverProperties: FieldTable = {};
+  channelMax = 0;
+  frameMax = 0;
+  heartbeat = 0;
+  isBlocked = false;
+  /** How the connection ended, once it has (also for a clean close by us). */
+  closeReason: CloseReason | undefined;
+
+  readonly #params: ConnectionParameters;
+  readonly #hooks: ConnectionMachineHooks;
+  readonly #now: () => number;
+  readonly #owner: unknown;
+  readonly #parser: FrameParser;
+  #state: ConnectionState = 'INIT';
+  #mechanisms: string[] = [];
+  #stackDeadline: number | undefined;
+  #closeDeadline: number | undefined;
+  #blockedDeadline: number | undefined;
+  #heartbeat: HeartbeatMonitor | undefined;
+  /** The error to finish with once close-ok arrives (undefined = clean close by us). */
+  #pendingError: AMQPError | undefined;
+
+  /**
+   * Starts in INIT (the owner is connecting the socket); the stack_timeout clock starts now.
+   * @param owner handed to a heartbeat function as its first argument (the public Connection)
+   */
+  constructor(params: ConnectionParameters, hooks: ConnectionMachineHooks, now: () => number, owner: unknown) {
+    this.#params = params;
+    this.#hooks = hooks;
+    this.#now = now;
+    this.#owner = owner;
+    this.#parser = new FrameParser(this, { maxBodySize: params.maxBodySize });
+    this.#stackDeadline = now() + params.stackTimeout * 1000;
+  }
+
+  get state(): ConnectionState {
+    return this.#state;
+  }
+
+  /** The earliest time (ms) at which {@link onTimer} has work, or undefined. */
+  nextDeadline(): number | undefined {
+    if (this.#state === 'CLOSED') return undefined;
+    let next = this.#stackDeadline;
+    for (const d of [this.#closeDeadline, this.#blockedDeadline, this.#heartbeat?.nextCheckAt]) {
+      if (d !== undefined && (next === undefined || d < next)) next = d;
+    }
+    return next;
+  }
+
+  /** INIT -> PROTOCOL: the socket is up; sends the protocol header. */
+  connected(): void {
+    this.#state = nextConnectionState(this.#state, 'socket-connected');
+    this.#write(PROTOCOL_HEADER);
+  }
+
+  /** Inbound bytes, any chunking. Ignored once CLOSED. */
+  receive(chunk: Buffer): void {
+    if (this.#state === 'CLOSED' || this.#state === 'INIT') return;
+    this.bytesReceived += chunk.length;
+    this.#parser.push(chunk);
+  }
+
+  /**
+   * Frames from a channel. Dropped (returning true: nothing to wait for) unless OPEN: after
+   * connection.close the spec lets nothing but close-ok follow.
+   */
+  send(bytes: Buffer): boolean {
+    if (this.#state !== 'OPEN') return true;
+    return this.#write(bytes);
+  }
+
+  /** A local close: OPEN -> CLOSING (close-ok awaited); during the bring-up, the attempt is aborted. */
+  close(replyCode: number, replyText: string): void {
+    switch (this.#state) {
+      case 'OPEN':
+        this.#state = nextConnectionState(this.#state, 'close-requested');
+        this.closeReason = { replyCode, replyText, initiator: 'client' };
+        this.#sendClose(replyCode, replyText, 0, 0);
+        return;
+      case 'CLOSING':
+      case 'CLOSED':
+        return;
+      default: {
+        const reason: CloseReason = { replyCode, replyText, initiator: 'client' };
+        this.#finish(
+          new ConnectionClosedError(reason, `connection closed by the client during the bring-up (state ${this.#state})`),
+          false,
+        );
+      }
+    }
+  }
+
+  /** Sends connection.update-secret (OPEN only). @returns false when not OPEN. */
+  updateSecret(newSecret: string, reason: string): boolean {
+    if (this.#state !== 'OPEN') return false;
+    this.#write(encodeMethodFrame(0, 'connection.update-secret', { newSecret, reason }));
+    return true;
+  }
+
+  /** The socket failed or closed under us. */
+  socketLost(error: AMQPError): void {
+    switch (this.#state) {
+      case 'CLOSED':
+        return;
+      case 'CLOSING':
+        // We asked to close; the socket going first still leaves the connection closed as asked.
+        this.#finish(this.#pendingError, false);
+        return;
+      case 'START':
+        this.#finish(
+          new ConnectionLostError(`${error.message} after connection.start-ok (probable authentication failure)`, {
+            cause: error,
+          }),
+          false,
+        );
+        return;
+      default:
+        this.#finish(error, false);
+    }
+  }
+
+  /** Runs whatever deadline has passed: stack, close-ok, blocked, heartbeat. */
+  onTimer(): void {
+    if (this.#state === 'CLOSED') return;
+    const now = this.#now();
+    if (this.#stackDeadline !== undefined && now >= this.#stackDeadline) {
+      const ms = this.#params.stackTimeout * 1000;
+      this.#finish(
+        new TimeoutError(
+          `connection bring-up did not finish within stack_timeout ${this.#params.stackTimeout} s (state ${this.#state})`,
+          ms,
+          'ERR_AMQP_STACK_TIMEOUT',
+        ),
+        false,
+      );
+      return;
+    }
+    if (this.#closeDeadline !== undefined && now >= this.#closeDeadline) {
+      this.#finish(this.#pendingError, false);
+      return;
+    }
+    if (this.#blockedDeadline !== undefined && now >= this.#blockedDeadline) {
+      this.#finish(new BlockedConnectionTimeoutError(this.#params.blockedConnectionTimeout ?? 0), false);
+      return;
+    }
+    const hb = this.#heartbeat;
+    if (hb !== undefined && now >= hb.nextCheckAt) {
+      const verdict = hb.check(now, this.bytesSent, this.bytesReceived);
+      if (verdict === 'dead') this.#finish(new HeartbeatTimeoutError(hb.interval), false);
+      else if (verdict === 'send') {
+        this.#write(HEARTBEAT_FRAME);
+        hb.noteSent(this.bytesSent);
+      }
+    }
+  }
+
+  // ---- FrameHandler (called by the parser; nothing here may throw back into it) ----
+
+  onMethod(channel: number, method: AnyMethod): void {
+    if (channel === 0) {
+      this.#onConnectionMethod(method);
+      return;
+    }
+    if (this.#state === 'OPEN') {
+      if (!this.#hooks.channelMethod(channel, method)) this.#unknownChannel(channel, method);
+    } else if (this.#state !== 'CLOSING') {
+      this.#violation(new ConnectionStateError(`${method.name} on channel ${channel}`, this.#state, 504), method);
+    }
+  }
+
+  onContent(channel: number, method: AnyMethod, properties: BasicProperties, body: Buffer): void {
+    if (channel !== 0 && this.#state === 'OPEN') {
+      if (!this.#hooks.channelContent(channel, method, properties, body)) this.#unknownChannel(channel, method);
+    } else if (this.#state !== 'CLOSING') {
+      this.#violation(new ConnectionStateError(`${method.name} with content on channel ${channel}`, this.#state), method);
+    }
+  }
+
+  onHeartbeat(): void {
+    // Inbound bytes are already counted in receive(); a heartbeat needs nothing more.
+  }
+
+  onFrameError(error: FrameError): void {
+    // The parser is dead from here on: close-ok could never be read, so tell the broker why and go.
+    if (CLIENT_STATES_AFTER_START.has(this.#state)) {
+      this.#sendClose(error.replyCode, error.message.slice(0, 255), 0, 0);
+    }
+    this.#finish(error, true);
+  }
+
+  // ---- channel 0 ----
+
+  #onConnectionMethod(method: AnyMethod): void {
+    let next: ConnectionState;
+    try {
+      next = nextConnectionState(this.#state, method.name);
+    } catch (error) {
+      this.#violation(error as ConnectionStateError, method);
+      return;
+    }
+    try {
+      this.#apply(method, next);
+    } catch (error) {
+      this.#failWith(error, method);
+    }
+  }
+
+  #apply(method: AnyMethod, next: ConnectionState): void {
+    const from = this.#state;
+    switch (method.name) {
+      case 'connection.start': {
+        this.#state = next;
+        this.serverProperties = method.args.serverProperties;
+        this.#mechanisms = method.args.mechanisms.split(' ').filter((m) => m.length > 0);
+        const credentials = this.#params.credentials;
+        const response = credentials.responseFor(this.#mechanisms);
+        if (response === null) {
+          throw new InvalidArgumentError(
+            'credentials',
+            `the broker offers SASL mechanisms "${method.args.mechanisms}", not ${credentials.mechanism}`,
+          );
+        }
+        this.#write(
+          encodeMethodFrame(0, 'connection.start-ok', {
+            clientProperties: buildClientProperties(this.#params.clientProperties, this.#params.connectionName),
+            mechanism: credentials.mechanism,
+            response,
+            locale: this.#params.locale,
+          }),
+        );
+        return;
+      }
+      case 'connection.secure': {
+        const response = this.#params.credentials.responseFor(this.#mechanisms) ?? Buffer.alloc(0);
+        this.#write(encodeMethodFrame(0, 'connection.secure-ok', { response }));
+        return;
+      }
+      case 'connection.tune': {
+        const tuned = negotiateTune(
+          { channelMax: this.#params.channelMax, frameMax: this.#params.frameMax, heartbeat: this.#params.heartbeat },
+          method.args,
+          this.#owner,
+        );
+        this.#state = next;
+        this.channelMax = tuned.channelMax;
+        this.frameMax = tuned.frameMax;
+        this.heartbeat = tuned.heartbeat;
+        this.#parser.frameMax = tuned.frameMax;
+        this.#write(
+          Buffer.concat([
+            encodeMethodFrame(0, 'connection.tune-ok', tuned),
+            encodeMethodFrame(0, 'connection.open', { virtualHost: this.#params.virtualHost }),
+          ]),
+        );
+        if (tuned.heartbeat > 0) {
+          this.#heartbeat = new HeartbeatMonitor(tuned.heartbeat, this.#now(), this.bytesSent, this.bytesReceived);
+          this.#hooks.deadlinesChanged();
+        }
+        return;
+      }
+      case 'connection.open-ok':
+        this.#state = next;
+        this.#stackDeadline = undefined;
+        this.#params.credentials.eraseCredentials();
+        this.#hooks.deadlinesChanged();
+        this.#hooks.opened();
+        return;
+      case 'connection.close': {
+        const { replyCode, replyText, classId, methodId } = method.args;
+        this.#write(encodeMethodFrame(0, 'connection.close-ok', {}));
+        this.#finish(this.#brokerCloseError(from, { replyCode, replyText, classId, methodId, initiator: 'broker' }), true);
+        return;
+      }
+      case 'connection.close-ok':
+        this.#finish(this.#pendingError, true);
+        return;
+      case 'connection.blocked':
+        if (from !== 'OPEN' || this.#state !== 'OPEN') return;
+        if (!this.isBlocked) {
+          this.isBlocked = true;
+          const limit = this.#params.blockedConnectionTimeout;
+          if (limit !== undefined && limit > 0) {
+            this.#blockedDeadline = this.#now() + limit * 1000;
+            this.#hooks.deadlinesChanged();
+          }
+        }
+        this.#hooks.blocked(method.args.reason);
+        return;
+      case 'connection.unblocked':
+        if (from !== 'OPEN') return;
+        this.isBlocked = false;
+        if (this.#blockedDeadline !== undefined) {
+          this.#blockedDeadline = undefined;
+          this.#hooks.deadlinesChanged();
+        }
+        this.#hooks.unblocked();
+        return;
+      case 'connection.update-secret-ok':
+        if (from === 'OPEN') this.#hooks.secretUpdated();
+        return;
+      default:
+        // The table admits only the methods above; reaching here means table and code disagree.
+        throw new ConnectionStateError(method.name, from);
+    }
+  }
+
+  /** The typed error for a broker connection.close, by the state it arrived in. */
+  #brokerCloseError(from: ConnectionState, reason: CloseReason): AMQPError {
+    if (from === 'START' && reason.replyCode === 403) {
+      const credentials = this.#params.credentials;
+      return new AuthenticationError(reason.replyText, 'username' in credentials ? credentials.username : undefined);
+    }
+    if (from === 'TUNE') {
+      const vhost = this.#params.virtualHost;
+      return new ConnectionClosedError(
+        reason,
+        `the broker refused virtual host "${vhost}": ${reason.replyCode} ${reason.replyText}`,
+      );
+    }
+    return new ConnectionClosedError(reason);
+  }
+
+  #unknownChannel(channel: number, method: AnyMethod): void {
+    const text = `CHANNEL_ERROR - ${method.name} for channel ${channel}, which is not open`;
+    const error = new ConnectionClosedError(
+      { replyCode: 504, replyText: text, classId: method.id >>> 16, methodId: method.id & 0xffff, initiator: 'client' },
+    );
+    this.#closeWith(error, 504, text, method);
+  }
+
+  /** An illegal (state, method): connection.close with the error's reply code naming the method. */
+  #violation(error: ConnectionStateError, method: AnyMethod): void {
+    this.#closeWith(error, error.replyCode, `COMMAND_INVALID - ${error.message}`, method);
+  }
+
+  /** Something thrown while applying a method (negotiation, credentials, encoding). */
+  #failWith(thrown: unknown, method: AnyMethod): void {
+    const error =
+      thrown instanceof AMQPError
+        ? thrown
+        : new ConnectionLostError(`internal error while handling ${method.name}: ${String(thrown)}`, { cause: thrown });
+    const code = error instanceof FrameError ? error.replyCode : 541;
+    const text = error instanceof FrameError ? error.message : 'INTERNAL_ERROR - the client could not go on';
+    this.#closeWith(error, code, text, method);
+  }
+
+  /**
+   * Ends the connection because of `error`: when OPEN, send connection.close and await close-ok
+   * (then finish with `error`); during the bring-up, send close if the broker listens yet, then go.
+   */
+  #closeWith(error: AMQPError, replyCode: number, replyText: string, method: AnyMethod): void {
+    const classId = method.id >>> 16;
+    const methodId = method.id & 0xffff;
+    if (this.#state === 'OPEN') {
+      this.#state = 'CLOSING';
+      this.#pendingError = error;
+      this.closeReason = { replyCode, replyText, classId, methodId, initiator: 'client' };
+      this.#sendClose(replyCode, replyText, classId, methodId);
+      return;
+    }
+    if (this.#state === 'CLOSED') return;
+    if (CLIENT_STATES_AFTER_START.has(this.#state)) this.#sendClose(replyCode, replyText, classId, methodId);
+    this.#finish(error, true);
+  }
+
+  #sendClose(replyCode: number, replyText: string, classId: number, methodId: number): void {
+    const text = Buffer.byteLength(replyText) > 255 ? Buffer.from(replyText).subarray(0, 255).toString() : replyText;
+    this.#write(encodeMethodFrame(0, 'connection.close', { replyCode, replyText: text, classId, methodId }));
+    if (this.#state === 'CLOSING') {
+      // Without heartbeats a silent broker would leave us in CLOSING forever: give close-ok the stack timeout.
+      this.#closeDeadline = this.#now() + this.#params.stackTimeout * 1000;
+      this.#hooks.deadlinesChanged();
+    }
+  }
+
+  #write(bytes: Buffer): boolean {
+    this.bytesSent += bytes.length;
+    return this.#hooks.write(bytes);
+  }
+
+  #finish(error: AMQPError | undefined, graceful: boolean): void {
+    if (this.#state === 'CLOSED') return;
+    this.#state = 'CLOSED';
+    if (error instanceof ConnectionClosedError) this.closeReason = error;
+    else if (error !== undefined && this.closeReason === undefined) {
+      const replyCode = error instanceof FrameError ? error.replyCode : 320;
+      this.closeReason = { replyCode, replyText: error.message, initiator: 'client' };
+    }
+    this.isBlocked = false;
+    this.#stackDeadline = undefined;
+    this.#closeDeadline = undefined;
+    this.#blockedDeadline = undefined;
+    this.#heartbeat = undefined;
+    this.#hooks.closed(error, graceful);
+  }
+}

@@ -1,0 +1,104 @@
+/**
+ * What the client proposes and accepts during the bring-up: client properties, and the tune values
+ * (channel_max, frame_max, heartbeat) negotiated as pika does.
+ * @internal
+ */
+import type { FieldTable } from '../codec/index.js';
+import { FrameError, InvalidArgumentError } from '../errors.js';
+
+/** Name and version the client reports to the broker. */
+export const CLIENT_PRODUCT = 'nestjs-amqp-transport';
+export const CLIENT_VERSION = '0.1.0';
+
+/** The spec's smallest frame_max: a broker offering less is refused. */
+export const FRAME_MAX_MINIMUM = 4096;
+/** The largest channel number (channel_max 0 from either side means "no limit" = this). */
+export const CHANNEL_MAX_LIMIT = 65535;
+
+/** The capabilities RabbitMQ looks for before it sends the matching notifications. */
+export const CLIENT_CAPABILITIES: Readonly<FieldTable> = {
+  authentication_failure_close: true,
+  'basic.nack': true,
+  'connection.blocked': true,
+  consumer_cancel_notify: true,
+  exchange_exchange_bindings: true,
+  publisher_confirms: true,
+  per_consumer_qos: true,
+};
+
+/**
+ * The client-properties table sent in connection.start-ok: the defaults, then the user's table over
+ * them (its `capabilities` merged key by key so adding one keeps the others), then `connection_name`.
+ */
+export function buildClientProperties(user: FieldTable | undefined, connectionName: string | undefined): FieldTable {
+  const userCapabilities = user?.capabilities;
+  const capabilities: FieldTable =
+    typeof userCapabilities === 'object' && userCapabilities !== null && !Array.isArray(userCapabilities) &&
+    !Buffer.isBuffer(userCapabilities) && !(userCapabilities instanceof Date)
+      ? { ...CLIENT_CAPABILITIES, ...(userCapabilities as FieldTable) }
+      : { ...CLIENT_CAPABILITIES };
+  const properties: FieldTable = {
+    product: CLIENT_PRODUCT,
+    version: CLIENT_VERSION,
+    platform: `Node.js ${process.version}`,
+    information: 'https://www.npmjs.com/package/nestjs-amqp-transport',
+    ...user,
+    capabilities,
+  };
+  if (connectionName !== undefined) properties.connection_name = connectionName;
+  return properties;
+}
+
+/** pika's rule: the smaller of two values, where 0 (no limit) on one side yields the other. */
+export function negotiateInteger(client: number, broker: number): number {
+  return client === 0 || broker === 0 ? Math.max(client, broker) : Math.min(client, broker);
+}
+
+/** The values sent back in tune-ok and used from then on. */
+export interface TuneResult {
+  channelMax: number;
+  frameMax: number;
+  heartbeat: number;
+}
+
+/** The client's side of tune: the parameters' values (heartbeat may be a function of the broker's). */
+export interface TuneWishes {
+  channelMax: number;
+  frameMax: number;
+  heartbeat: number | ((connection: unknown, brokerValue: number) => number) | undefined;
+}
+
+/**
+ * Negotiates connection.tune. channel_max and frame_max: the smaller non-zero value of both sides;
+ * heartbeat: ours when set (a function is given the broker's value), else the broker's.
+ * @throws FrameError (501) when the broker offers a frame_max below the spec's minimum of 4096.
+ * @throws InvalidArgumentError when a heartbeat function returns something other than 0..65535.
+ */
+export function negotiateTune(
+  wishes: TuneWishes,
+  broker: { channelMax: number; frameMax: number; heartbeat: number },
+  owner: unknown,
+): TuneResult {
+  if (broker.frameMax !== 0 && broker.frameMax < FRAME_MAX_MINIMUM) {
+    throw new FrameError(
+      `the broker offered frame_max ${broker.frameMax}, below the protocol minimum of ${FRAME_MAX_MINIMUM}`,
+      501,
+      { channel: 0 },
+    );
+  }
+  const channelMax = negotiateInteger(wishes.channelMax, broker.channelMax) || CHANNEL_MAX_LIMIT;
+  const frameMax = negotiateInteger(wishes.frameMax, broker.frameMax);
+  let heartbeat: number;
+  if (wishes.heartbeat === undefined) heartbeat = broker.heartbeat;
+  else if (typeof wishes.heartbeat === 'function') {
+    const chosen: unknown = wishes.heartbeat(owner, broker.heartbeat);
+    if (typeof chosen !== 'number' || !Number.isInteger(chosen) || chosen < 0 || chosen > 65535) {
+      throw new InvalidArgumentError(
+        'heartbeat',
+        `the heartbeat function must return an integer in 0..65535, got ${String(chosen)}`,
+      );
+    }
+    heartbeat = chosen;
+  } else heartbeat = wishes.heartbeat;
+  return { channelMax: Math.min(channelMax, CHANNEL_MAX_LIMIT), frameMax, heartbeat };
+}

@@ -1,0 +1,209 @@
+/**
+ * The one module that touches node:net and node:tls. It connects (socket_timeout covering the TCP
+ * connect and the TLS handshake), applies the TCP options, coalesces the writes of one tick into one
+ * syscall (cork on the first write, uncork on process.nextTick, so node writes them with writev),
+ * tracks the outbound buffer against a high-water mark, and turns every socket failure into one typed
+ * error delivered once through `onClose`.
+ *
+ * No exception escapes a socket callback: a handler that throws is caught here, the socket is
+ * destroyed and the failure reported through `onClose` as a ConnectionLostError carrying the cause.
+ */
+import { isIP, connect as netConnect, type Socket } from 'node:net';
+import { connect as tlsConnect, type TLSSocket } from 'node:tls';
+import { type AMQPError, ConnectionLostError, TimeoutError } from '../errors.js';
+import type { ConnectionParameters } from '../parameters/index.js';
+import { systemClock, type CancelTimer, type Clock } from './clock.js';
+
+/** Outbound bytes above which `write` returns false and writers should wait for drain. */
+export const OUTBOUND_HIGH_WATER_MARK = 1024 * 1024;
+
+/** What the transport reports. Each is called inside a guard; none may be relied on to throw. */
+export interface TransportHandlers {
+  /** TCP (and TLS) is up. */
+  onConnect(): void;
+  onData(chunk: Buffer): void;
+  /** The outbound buffer went back under the high-water mark after `write` returned false. */
+  onDrain(): void;
+  /** The socket is gone; `error` is undefined only when we ended or destroyed it ourselves. Called once. */
+  onClose(error: AMQPError | undefined): void;
+}
+
+/** A connected (or connecting) byte pipe. */
+export interface Transport {
+  /** Queues bytes (coalesced per tick). false = the outbound buffer is over its high-water mark. */
+  write(bytes: Buffer): boolean;
+  /** Bytes accepted by `write` and not yet handed to the kernel. */
+  readonly bufferedBytes: number;
+  /** Flushes what was written, then closes the socket. */
+  end(): void;
+  /** Closes the socket now, dropping unsent bytes. */
+  destroy(): void;
+}
+
+/** How a connection obtains its transport (the tests pass a scripted one). */
+export type TransportFactory = (parameters: ConnectionParameters, handlers: TransportHandlers) => Transport;
+
+class SocketTransport implements Transport {
+  readonly #socket: Socket | TLSSocket;
+  readonly #handlers: TransportHandlers;
+  readonly #highWaterMark: number;
+  readonly #where: string;
+  #cancelConnectTimer: CancelTimer | undefined;
+  #connected = false;
+  #corked = false;
+  #needDrain = false;
+  #closedByUs = false;
+  #reported = false;
+  #error: AMQPError | undefined;
+
+  constructor(parameters: ConnectionParameters, handlers: TransportHandlers, clock: Clock, highWaterMark: number) {
+    this.#handlers = handlers;
+    this.#highWaterMark = highWaterMark;
+    const { host, port } = parameters;
+    this.#where = `${host}:${port}`;
+    const secure = parameters.ssl;
+    if (secure) {
+      const servername = isIP(host) === 0 ? host : undefined;
+      this.#socket = tlsConnect({ host, port, ...(servername === undefined ? {} : { servername }), ...parameters.sslOptions });
+    } else {
+      this.#socket = netConnect({ host, port });
+    }
+    const socket = this.#socket;
+    const { noDelay, keepAlive, keepAliveInitialDelay } = parameters.tcpOptions;
+    socket.setNoDelay(noDelay);
+    if (keepAlive) socket.setKeepAlive(true, keepAliveInitialDelay);
+
+    const timeoutMs = parameters.socketTimeout * 1000;
+    this.#cancelConnectTimer = clock.setTimer(timeoutMs, () =>
+      this.#fail(
+        new TimeoutError(
+          `could not connect to ${this.#where} within socket_timeout ${parameters.socketTimeout} s`,
+          timeoutMs,
+          'ERR_AMQP_SOCKET_TIMEOUT',
+        ),
+      ),
+    );
+    socket.once(secure ? 'secureConnect' : 'connect', () => this.#guard(() => this.#onConnect()));
+    socket.on('data', (chunk: Buffer) => this.#guard(() => this.#handlers.onData(chunk)));
+    socket.on('drain', () => this.#guard(() => this.#onDrain()));
+    socket.on('error', (error: Error) => this.#onError(error));
+    socket.on('close', () => this.#report());
+  }
+
+  get bufferedBytes(): number {
+    return this.#socket.writableLength;
+  }
+
+  write(bytes: Buffer): boolean {
+    if (this.#reported || this.#closedByUs) return false;
+    const socket = this.#socket;
+    if (!this.#corked) {
+      this.#corked = true;
+      socket.cork();
+      process.nextTick(this.#uncork);
+    }
+    socket.write(bytes);
+    if (socket.writableLength < this.#highWaterMark) return true;
+    this.#needDrain = true;
+    return false;
+  }
+
+  end(): void {
+    if (this.#closedByUs) return;
+    this.#closedByUs = true;
+    this.#cancelConnect();
+    if (this.#corked) this.#uncork();
+    this.#socket.end();
+    // A peer that never reads would keep a half-closed socket around: make sure it goes.
+    const socket = this.#socket;
+    setTimeout(() => socket.destroy(), 1000).unref();
+  }
+
+  destroy(): void {
+    this.#closedByUs = true;
+    this.#cancelConnect();
+    this.#socket.destroy();
+  }
+
+  readonly #uncork = (): void => {
+    if (!this.#corked) return;
+    this.#corked = false;
+    this.#socket.uncork();
+  };
+
+  #onConnect(): void {
+    this.#connected = true;
+    this.#cancelConnect();
+    this.#handlers.onConnect();
+  }
+
+  #onDrain(): void {
+    if (!this.#needDrain || this.#socket.writableLength >= this.#highWaterMark) return;
+    this.#needDrain = false;
+    this.#handlers.onDrain();
+  }
+
+  #onError(error: Error): void {
+    if (this.#error !== undefined) return;
+    const verb = this.#connected ? `connection to ${this.#where} lost` : `could not connect to ${this.#where}`;
+    this.#error = new ConnectionLostError(`${verb}: ${error.message}`, { cause: error });
+  }
+
+  #fail(error: AMQPError): void {
+    if (this.#error === undefined) this.#error = error;
+    this.#cancelConnect();
+    this.#socket.destroy();
+    // 'close' follows destroy() and reports #error.
+  }
+
+  #report(): void {
+    if (this.#reported) return;
+    this.#reported = true;
+    this.#cancelConnect();
+    let error = this.#error;
+    if (error === undefined && !this.#closedByUs) {
+      error = new ConnectionLostError(
+        this.#connected ? `the broker at ${this.#where} closed the socket` : `could not connect to ${this.#where}`,
+      );
+    }
+    if (this.#closedByUs) error = undefined;
+    try {
+      this.#handlers.onClose(error);
+    } catch {
+      // The owner's close handler failing leaves nothing further to report to: the socket is already gone.
+    }
+  }
+
+  #cancelConnect(): void {
+    this.#cancelConnectTimer?.();
+    this.#cancelConnectTimer = undefined;
+  }
+
+  /** Runs a handler; an exception becomes a typed loss of the connection instead of escaping. */
+  #guard(fn: () => void): void {
+    try {
+      fn();
+    } catch (thrown) {
+      const message = thrown instanceof Error ? thrown.message : String(thrown);
+      this.#fail(new ConnectionLostError(`internal error in the data path: ${message}`, { cause: thrown }));
+    }
+  }
+}
+
+/**
+ * Opens a socket (TLS when `parameters.ssl`) to `parameters.host:port`.
+ * @param options.clock timers for socket_timeout (tests pass their own)
+ * @param options.highWaterMark outbound bytes above which `write` returns false
+ */
+export function connectSocket(
+  parameters: ConnectionParameters,
+  handlers: TransportHandlers,
+  options: { clock?: Clock; highWaterMark?: number } = {},
+): Transport {
+  return new SocketTransport(
+    parameters,
+    handlers,
+    options.clock ?? systemClock,
+    options.highWaterMark ?? OUTBOUND_HIGH_WATER_MARK,
+  );
+}
