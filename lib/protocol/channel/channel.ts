@@ -1,0 +1,362 @@
+/**
+ * The public Channel: every method of exchange, queue, basic, confirm and tx. Each checks its
+ * arguments and the channel's state at the call (a typed error before any byte), then either queues a
+ * synchronous method (one in flight at a time, see rpc-queue.ts) or writes a frame.
+ */
+import {
+  encodeBasicPublish,
+  encodeMethodFrame,
+  type BasicProperties,
+  type ExchangeBindOk,
+  type ExchangeDeclareOk,
+  type ExchangeDeleteOk,
+  type ExchangeUnbindOk,
+  type QueueBindOk,
+  type QueueDeclareOk,
+  type QueueDeleteOk,
+  type QueuePurgeOk,
+  type QueueUnbindOk,
+} from '../codec/index.js';
+import type { Continuation } from '../continuation.js';
+import { InvalidArgumentError, InvalidStateError } from '../errors.js';
+import { ChannelCore } from './channel-core.js';
+import type {
+  BasicConsumeOptions,
+  BasicGetOptions,
+  BasicNackOptions,
+  BasicPublishOptions,
+  BasicQosOptions,
+  DeliveryCallback,
+  ExchangeBindOptions,
+  ExchangeDeclareOptions,
+  ExchangeDeleteOptions,
+  GetMessage,
+  QueueBindOptions,
+  QueueDeclareOptions,
+  QueueDeleteOptions,
+  QueuePurgeOptions,
+} from './channel-options.js';
+import { ConfirmTracker } from './confirm-tracker.js';
+import { HeldPublish } from './outbound-entries.js';
+import { checkDeliveryTag, checkName, checkNonEmptyName, checkQos } from './validate.js';
+
+/** Shared by every publish that was written without backpressure: no allocation on the hot path. */
+const WRITTEN: Promise<void> = Promise.resolve();
+const noop = (): void => undefined;
+
+/** An AMQP channel. Obtained from `connection.channel()`; never constructed by users. */
+export class Channel extends ChannelCore {
+  /** Declares an exchange (`passive`: only check that it exists). */
+  exchangeDeclare(
+    o: ExchangeDeclareOptions,
+    cb?: Continuation<ExchangeDeclareOk>,
+  ): Promise<ExchangeDeclareOk> {
+    this.assertOpen('exchange.declare');
+    const exchange = checkNonEmptyName('exchange', o.exchange);
+    const type = checkNonEmptyName('exchangeType', o.exchangeType ?? 'direct');
+    return this.call(
+      'exchange.declare',
+      {
+        exchange,
+        type,
+        passive: o.passive === true,
+        durable: o.durable === true,
+        autoDelete: o.autoDelete === true,
+        internal: o.internal === true,
+        arguments: o.arguments ?? {},
+      },
+      (m) => m.args as ExchangeDeclareOk,
+      cb,
+    );
+  }
+
+  exchangeDelete(o: ExchangeDeleteOptions, cb?: Continuation<ExchangeDeleteOk>): Promise<ExchangeDeleteOk> {
+    this.assertOpen('exchange.delete');
+    const exchange = checkNonEmptyName('exchange', o.exchange);
+    return this.call(
+      'exchange.delete',
+      { exchange, ifUnused: o.ifUnused === true },
+      (m) => m.args as ExchangeDeleteOk,
+      cb,
+    );
+  }
+
+  /** Binds exchange `destination` to exchange `source` (RabbitMQ's exchange-to-exchange bindings). */
+  exchangeBind(o: ExchangeBindOptions, cb?: Continuation<ExchangeBindOk>): Promise<ExchangeBindOk> {
+    this.assertOpen('exchange.bind');
+    return this.call('exchange.bind', this.exchangeBindArgs(o), (m) => m.args as ExchangeBindOk, cb);
+  }
+
+  exchangeUnbind(o: ExchangeBindOptions, cb?: Continuation<ExchangeUnbindOk>): Promise<ExchangeUnbindOk> {
+    this.assertOpen('exchange.unbind');
+    return this.call('exchange.unbind', this.exchangeBindArgs(o), (m) => m.args as ExchangeUnbindOk, cb);
+  }
+
+  /** Declares a queue; `queue: ''` (default) lets the broker name it. */
+  queueDeclare(o: QueueDeclareOptions = {}, cb?: Continuation<QueueDeclareOk>): Promise<QueueDeclareOk> {
+    this.assertOpen('queue.declare');
+    const queue = checkName('queue', o.queue ?? '');
+    return this.call(
+      'queue.declare',
+      {
+        queue,
+        passive: o.passive === true,
+        durable: o.durable === true,
+        exclusive: o.exclusive === true,
+        autoDelete: o.autoDelete === true,
+        arguments: o.arguments ?? {},
+      },
+      (m) => m.args as QueueDeclareOk,
+      cb,
+    );
+  }
+
+  queueBind(o: QueueBindOptions, cb?: Continuation<QueueBindOk>): Promise<QueueBindOk> {
+    this.assertOpen('queue.bind');
+    return this.call('queue.bind', this.queueBindArgs(o), (m) => m.args as QueueBindOk, cb);
+  }
+
+  queueUnbind(o: QueueBindOptions, cb?: Continuation<QueueUnbindOk>): Promise<QueueUnbindOk> {
+    this.assertOpen('queue.unbind');
+    return this.call('queue.unbind', this.queueBindArgs(o), (m) => m.args as QueueUnbindOk, cb);
+  }
+
+  queuePurge(o: QueuePurgeOptions, cb?: Continuation<QueuePurgeOk>): Promise<QueuePurgeOk> {
+    this.assertOpen('queue.purge');
+    const queue = checkName('queue', o.queue);
+    return this.call('queue.purge', { queue }, (m) => m.args as QueuePurgeOk, cb);
+  }
+
+  queueDelete(o: QueueDeleteOptions, cb?: Continuation<QueueDeleteOk>): Promise<QueueDeleteOk> {
+    this.assertOpen('queue.delete');
+    const queue = checkName('queue', o.queue);
+    return this.call(
+      'queue.delete',
+      { queue, ifUnused: o.ifUnused === true, ifEmpty: o.ifEmpty === true },
+      (m) => m.args as QueueDeleteOk,
+      cb,
+    );
+  }
+
+  /** Limits unacknowledged deliveries (prefetchCount 0..65535; prefetchSize must be 0 on RabbitMQ). */
+  basicQos(o: BasicQosOptions, cb?: Continuation<void>): Promise<void> {
+    this.assertOpen('basic.qos');
+    const prefetchSize = o.prefetchSize ?? 0;
+    const prefetchCount = o.prefetchCount ?? 0;
+    checkQos(prefetchSize, prefetchCount);
+    return this.call('basic.qos', { prefetchSize, prefetchCount, global: o.global === true }, noop, cb);
+  }
+
+  /**
+   * Starts a consumer; `onMessage(channel, method, properties, body)` runs for each delivery. Resolves
+   * to the consumer tag (the broker's when none is given). The consumer is registered as the
+   * consume-ok is read, so no delivery that follows it can be missed.
+   */
+  basicConsume(
+    queue: string,
+    onMessage: DeliveryCallback,
+    o: BasicConsumeOptions = {},
+    cb?: Continuation<string>,
+  ): Promise<string> {
+    this.assertOpen('basic.consume');
+    checkName('queue', queue);
+    if (typeof onMessage !== 'function') throw new InvalidArgumentError('onMessage', 'expected a function');
+    const requested = checkName('consumerTag', o.consumerTag ?? '');
+    if (requested !== '' && (this.consumers.has(requested) || this.pendingConsumerTags.has(requested))) {
+      // The broker answers a duplicate tag with 530 on the whole connection.
+      throw new InvalidArgumentError(
+        'consumerTag',
+        `"${requested}" is already in use on channel ${this.channelNumber}`,
+      );
+    }
+    if (requested !== '') this.pendingConsumerTags.add(requested);
+    return this.call(
+      'basic.consume',
+      {
+        queue,
+        consumerTag: requested,
+        noAck: o.autoAck === true,
+        exclusive: o.exclusive === true,
+        arguments: o.arguments ?? {},
+      },
+      (m) => {
+        const tag = (m.args as { consumerTag: string }).consumerTag;
+        this.pendingConsumerTags.delete(requested);
+        this.consumers.set(tag, onMessage);
+        return tag;
+      },
+      cb,
+    );
+  }
+
+  /** Cancels a consumer; deliveries already on the wire still reach it until the cancel-ok. */
+  basicCancel(consumerTag: string, cb?: Continuation<void>): Promise<void> {
+    this.assertOpen('basic.cancel');
+    checkName('consumerTag', consumerTag);
+    return this.call(
+      'basic.cancel',
+      { consumerTag },
+      () => {
+        this.consumers.delete(consumerTag);
+      },
+      cb,
+    );
+  }
+
+  /**
+   * Publishes a message. Without confirms, resolves once written to the socket without backpressure
+   * (else when the outbound buffer drains); in confirm mode, on the broker's ack, rejecting with
+   * PublishNackedError on a nack and ChannelClosedError / ConnectionClosedError on loss. Never left
+   * pending; its rejections never count as unhandled.
+   */
+  basicPublish(
+    exchange: string,
+    routingKey: string,
+    body: Buffer | string,
+    properties?: BasicProperties,
+    o?: BasicPublishOptions,
+  ): Promise<void> {
+    if (this.currentState !== 'OPEN') this.assertOpen('basic.publish');
+    let content: Buffer;
+    if (typeof body === 'string') content = Buffer.from(body, 'utf8');
+    else if (Buffer.isBuffer(body)) content = body;
+    else throw new InvalidArgumentError('body', 'expected a Buffer or a string');
+    const frame = encodeBasicPublish(
+      this.channelNumber,
+      exchange,
+      routingKey,
+      o?.mandatory === true,
+      properties,
+      content,
+      this.link.frameMax,
+    );
+    if (!this.queue.idle || this.queue.isPaused) {
+      const held = new HeldPublish(frame, (accepted) => this.afterWrite(accepted));
+      this.queue.push(held);
+      return held.promise;
+    }
+    return this.afterWrite(this.link.write(frame));
+  }
+
+  /** Fetches one message; resolves to null when the queue is empty. */
+  basicGet(
+    queue: string,
+    o: BasicGetOptions = {},
+    cb?: Continuation<GetMessage | null>,
+  ): Promise<GetMessage | null> {
+    this.assertOpen('basic.get');
+    checkName('queue', queue);
+    return this.call(
+      'basic.get',
+      { queue, noAck: o.autoAck === true },
+      (m, properties, body) => {
+        if (m.name !== 'basic.get-ok') return null;
+        return { method: m.args, properties: properties ?? {}, body: body ?? Buffer.alloc(0) };
+      },
+      cb,
+    );
+  }
+
+  /** Acknowledges delivery `deliveryTag` (and every earlier one with `multiple`). Throws unless OPEN. */
+  basicAck(deliveryTag: number, multiple = false): void {
+    if (this.currentState !== 'OPEN') this.assertOpen('basic.ack');
+    checkDeliveryTag(deliveryTag, multiple, this.highestDeliveryTag);
+    this.sendAsync(encodeMethodFrame(this.channelNumber, 'basic.ack', { deliveryTag, multiple }));
+  }
+
+  /** Rejects one or (`multiple`) several deliveries; `requeue` defaults to true. */
+  basicNack(deliveryTag: number, o: BasicNackOptions = {}): void {
+    this.assertOpen('basic.nack');
+    const multiple = o.multiple === true;
+    checkDeliveryTag(deliveryTag, multiple, this.highestDeliveryTag);
+    this.sendAsync(
+      encodeMethodFrame(this.channelNumber, 'basic.nack', {
+        deliveryTag,
+        multiple,
+        requeue: o.requeue !== false,
+      }),
+    );
+  }
+
+  /** Rejects one delivery; `requeue` defaults to true. */
+  basicReject(deliveryTag: number, requeue = true): void {
+    this.assertOpen('basic.reject');
+    checkDeliveryTag(deliveryTag, false, this.highestDeliveryTag);
+    this.sendAsync(encodeMethodFrame(this.channelNumber, 'basic.reject', { deliveryTag, requeue }));
+  }
+
+  /** Redelivers every unacknowledged message (requeue: to any consumer; else to this channel). */
+  basicRecover(requeue = false, cb?: Continuation<void>): Promise<void> {
+    this.assertOpen('basic.recover');
+    return this.call('basic.recover', { requeue }, noop, cb);
+  }
+
+  /** Puts the channel in confirm mode: from the next publish on, each publish settles on the broker's ack. */
+  confirmDelivery(cb?: Continuation<void>): Promise<void> {
+    this.assertOpen('confirm.select');
+    if (this.transactional)
+      throw new InvalidStateError(
+        `channel ${this.channelNumber}: confirm.select on a transactional channel`,
+        this.currentState,
+      );
+    return this.call('confirm.select', { nowait: false }, noop, cb, () => {
+      this.confirms ??= new ConfirmTracker();
+    });
+  }
+
+  txSelect(cb?: Continuation<void>): Promise<void> {
+    this.assertOpen('tx.select');
+    if (this.confirms !== undefined)
+      throw new InvalidStateError(
+        `channel ${this.channelNumber}: tx.select on a channel in confirm mode`,
+        this.currentState,
+      );
+    this.transactional = true;
+    return this.call('tx.select', {}, noop, cb);
+  }
+
+  txCommit(cb?: Continuation<void>): Promise<void> {
+    this.assertTransactional('tx.commit');
+    return this.call('tx.commit', {}, noop, cb);
+  }
+
+  txRollback(cb?: Continuation<void>): Promise<void> {
+    this.assertTransactional('tx.rollback');
+    return this.call('tx.rollback', {}, noop, cb);
+  }
+
+  private afterWrite(accepted: boolean): Promise<void> {
+    if (this.confirms !== undefined) return this.confirms.add();
+    if (accepted) return WRITTEN;
+    const drained = this.link.drained();
+    drained.catch(noop);
+    return drained;
+  }
+
+  private assertTransactional(operation: string): void {
+    this.assertOpen(operation);
+    if (!this.transactional)
+      throw new InvalidStateError(
+        `channel ${this.channelNumber}: ${operation} before tx.select`,
+        this.currentState,
+      );
+  }
+
+  private exchangeBindArgs(o: ExchangeBindOptions) {
+    return {
+      destination: checkNonEmptyName('destination', o.destination),
+      source: checkNonEmptyName('source', o.source),
+      routingKey: checkName('routingKey', o.routingKey ?? ''),
+      arguments: o.arguments ?? {},
+    };
+  }
+
+  private queueBindArgs(o: QueueBindOptions) {
+    return {
+      queue: checkName('queue', o.queue),
+      exchange: checkName('exchange', o.exchange),
+      routingKey: checkName('routingKey', o.routingKey ?? ''),
+      arguments: o.arguments ?? {},
+    };
+  }
+}
