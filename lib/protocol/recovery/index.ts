@@ -1,0 +1,18 @@
+/** Automatic recovery on top of the engine: reconnect, restore topology, buffer publishes. */
+export { RecoveringConnection } from './recovering-connection.js';
+export type {
+  RecoveringConnectionEvents,
+  RecoveringConnectionOptions,
+  RecoveringConnectionState,
+} from './recovering-connection.js';
+export { RecoveringChannel } from './recovering-channel.js';
+export type {
+  PublishRetryOptions,
+  RecoveringChannelCloseCallback,
+  RecoveringChannelState,
+  RecoveringDeliveryCallback,
+  RecoveringReturnCallback,
+} from './recovering-channel.js';
+export type { PublishBufferOptions, RecoveryOptions } from './recovery-options.js';
+export { backoffCeiling, backoffDelay, type BackoffPolicy } from './backoff.js';
+export type { EngineChannel, EngineConnection } from './engine-port.js';
