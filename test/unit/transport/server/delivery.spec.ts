@@ -1,0 +1,89 @@
+import { describe, it, expect } from '@jest/globals';
+import { InvalidStateError, StaleDeliveryError } from '../../../../lib/protocol/errors.js';
+import type { Channel } from '../../../../lib/protocol/index.js';
+import { ChannelLease, Delivery } from '../../../../lib/transport/server/delivery.js';
+
+/** The slice of a Channel a Delivery touches, recording what it was asked to send. */
+function fakeChannel(channelNumber = 3) {
+  const sent: string[] = [];
+  const closeCallbacks: Array<() => void> = [];
+  const channel = {
+    channelNumber,
+    isOpen: true,
+    addOnCloseCallback: (cb: () => void) => closeCallbacks.push(cb),
+    basicAck: (tag: number) => sent.push(`ack ${tag}`),
+    basicNack: (tag: number, o: { requeue?: boolean }) => sent.push(`nack ${tag} requeue=${String(o.requeue)}`),
+    basicReject: (tag: number, requeue: boolean) => sent.push(`reject ${tag} requeue=${String(requeue)}`),
+  };
+  const close = () => {
+    channel.isOpen = false;
+    closeCallbacks.forEach((cb) => cb());
+  };
+  return { channel: channel as unknown as Channel, sent, close };
+}
+
+describe('Delivery', () => {
+  it('acks once on its own channel and resolves done with the outcome', async () => {
+    const { channel, sent } = fakeChannel();
+    const delivery = new Delivery(new ChannelLease(channel), 7);
+    expect(delivery.state).toBe('pending');
+    delivery.ack();
+    expect(sent).toEqual(['ack 7']);
+    await expect(delivery.done).resolves.toBe('acked');
+    expect(delivery.settled).toBe(true);
+  });
+
+  it('nack and reject default to no requeue unless asked', () => {
+    const { channel, sent } = fakeChannel();
+    const lease = new ChannelLease(channel);
+    new Delivery(lease, 1).nack();
+    new Delivery(lease, 2).nack(true);
+    new Delivery(lease, 3).reject();
+    new Delivery(lease, 4).reject(true);
+    expect(sent).toEqual(['nack 1 requeue=false', 'nack 2 requeue=true', 'reject 3 requeue=false', 'reject 4 requeue=true']);
+  });
+
+  it('refuses a second settle with InvalidStateError and sends nothing more', () => {
+    const { channel, sent } = fakeChannel();
+    const delivery = new Delivery(new ChannelLease(channel), 5);
+    delivery.ack();
+    expect(() => delivery.nack()).toThrow(InvalidStateError);
+    expect(() => delivery.ack()).toThrow(/already settled/);
+    expect(sent).toEqual(['ack 5']);
+  });
+
+  it('after its channel closed, settling throws StaleDeliveryError and nothing reaches any channel', async () => {
+    const { channel, sent, close } = fakeChannel(9);
+    const lease = new ChannelLease(channel);
+    const delivery = new Delivery(lease, 11);
+    close();
+    await expect(delivery.done).resolves.toBe('lost');
+    let caught: unknown;
+    try {
+      delivery.ack();
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(StaleDeliveryError);
+    expect((caught as StaleDeliveryError).deliveryTag).toBe(11);
+    expect((caught as Error).message).toMatch(/channel 9 closed/);
+    expect(sent).toEqual([]);
+  });
+
+  it('a lease ended by the server (even with the channel object still open) makes its deliveries stale', () => {
+    const { channel, sent } = fakeChannel();
+    const lease = new ChannelLease(channel);
+    const delivery = new Delivery(lease, 2);
+    lease.end();
+    expect(() => delivery.reject()).toThrow(StaleDeliveryError);
+    expect(sent).toEqual([]);
+  });
+
+  it('an auto-acked delivery (ack: none) is settled from the start and refuses manual settles', async () => {
+    const { channel, sent } = fakeChannel();
+    const delivery = new Delivery(new ChannelLease(channel), 4, true);
+    await expect(delivery.done).resolves.toBe('auto');
+    expect(() => delivery.ack()).toThrow(InvalidStateError);
+    expect(sent).toEqual([]);
+  });
+});
