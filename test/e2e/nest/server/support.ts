@@ -1,0 +1,187 @@
+/**
+ * Helpers for the ServerAMQP e2e suites: unique names, an independent amqplib connection (never the
+ * code under test) to publish, inspect and clean up, a raw Nest-RMQ-style RPC caller, and waiting.
+ */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { randomUUID } from 'node:crypto';
+import amqplib from 'amqplib';
+
+export const AMQP_URL = process.env['AMQP_URL'] ?? 'amqp://guest:guest@127.0.0.1:5672';
+
+let counter = 0;
+/** A queue/exchange name that no other test or run uses. */
+export function uniqueName(prefix: string): string {
+  counter += 1;
+  return `srv-${prefix}-${process.pid}-${Date.now().toString(36)}-${counter}`;
+}
+
+/** Polls `check` until it returns true, or fails with `what` after `timeoutMs`. */
+export async function waitFor(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A reply as Nest's RMQ transport sends it. */
+export interface RawReply {
+  response?: unknown;
+  err?: unknown;
+  isDisposed?: boolean;
+  status?: string;
+  id?: string;
+}
+
+/** An amqplib connection for setting up, publishing and inspecting. */
+export class Admin {
+  private constructor(
+    private readonly connection: amqplib.ChannelModel,
+    readonly channel: amqplib.ConfirmChannel,
+    private readonly replies: Map<string, RawReply[]>,
+  ) {}
+
+  static async open(): Promise<Admin> {
+    const connection = await amqplib.connect(AMQP_URL);
+    const channel = await connection.createConfirmChannel();
+    const replies = new Map<string, RawReply[]>();
+    await channel.consume(
+      'amq.rabbitmq.reply-to',
+      (message) => {
+        if (message === null) return;
+        const id = message.properties.correlationId as string;
+        const list = replies.get(id) ?? [];
+        list.push(JSON.parse(message.content.toString()) as RawReply);
+        replies.set(id, list);
+      },
+      { noAck: true },
+    );
+    return new Admin(connection, channel, replies);
+  }
+
+  /** Publishes and waits for the broker's confirm. */
+  async publish(exchange: string, routingKey: string, body: Buffer | string | object, options: amqplib.Options.Publish = {}): Promise<void> {
+    const content = Buffer.isBuffer(body) ? body : Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
+    this.channel.publish(exchange, routingKey, content, options);
+    await this.channel.waitForConfirms();
+  }
+
+  /** Sends a Nest RMQ request `{pattern, data, id}` with direct reply-to; resolves with every reply up to the disposed one. */
+  async request(queue: string, pattern: unknown, data: unknown, timeoutMs = 10_000): Promise<RawReply[]> {
+    const id = randomUUID();
+    await this.publish('', queue, { pattern, data, id }, { replyTo: 'amq.rabbitmq.reply-to', correlationId: id });
+    return this.awaitReplies(id, timeoutMs);
+  }
+
+  /** Waits for the replies to `correlationId` up to the one with isDisposed (or an err). */
+  async awaitReplies(correlationId: string, timeoutMs = 10_000): Promise<RawReply[]> {
+    await waitFor(
+      () => (this.replies.get(correlationId) ?? []).some((reply) => reply.isDisposed === true || reply.err !== undefined),
+      `the replies to ${correlationId}`,
+      timeoutMs,
+    );
+    return this.replies.get(correlationId) ?? [];
+  }
+
+  /** Publishes on the confirm channel with direct reply-to and a chosen correlation id. */
+  async publishRequest(exchange: string, routingKey: string, body: Buffer | string | object, correlationId: string, options: amqplib.Options.Publish = {}): Promise<void> {
+    await this.publish(exchange, routingKey, body, { ...options, replyTo: 'amq.rabbitmq.reply-to', correlationId });
+  }
+
+  /** Ready messages in a queue (passive declare). */
+  async messageCount(queue: string): Promise<number> {
+    const channel = await this.connection.createChannel();
+    try {
+      return (await channel.checkQueue(queue)).messageCount;
+    } finally {
+      await channel.close().catch(() => undefined);
+    }
+  }
+
+  /** Consumers of a queue (passive declare). */
+  async consumerCount(queue: string): Promise<number> {
+    const channel = await this.connection.createChannel();
+    try {
+      return (await channel.checkQueue(queue)).consumerCount;
+    } finally {
+      await channel.close().catch(() => undefined);
+    }
+  }
+
+  /** Takes every ready message of a queue (acked), in order. */
+  async drain(queue: string): Promise<amqplib.GetMessage[]> {
+    const channel = await this.connection.createChannel();
+    const messages: amqplib.GetMessage[] = [];
+    try {
+      for (;;) {
+        const message = await channel.get(queue, { noAck: true });
+        if (message === false) return messages;
+        messages.push(message);
+      }
+    } finally {
+      await channel.close().catch(() => undefined);
+    }
+  }
+
+  /** Deletes queues and exchanges, ignoring the ones already gone. */
+  async cleanup(queues: string[], exchanges: string[] = []): Promise<void> {
+    for (const name of queues) {
+      const channel = await this.connection.createChannel();
+      await channel.deleteQueue(name).catch(() => undefined);
+      await channel.close().catch(() => undefined);
+    }
+    for (const name of exchanges) {
+      const channel = await this.connection.createChannel();
+      await channel.deleteExchange(name).catch(() => undefined);
+      await channel.close().catch(() => undefined);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.connection.close().catch(() => undefined);
+  }
+}
+
+/** One row of `rabbitmqctl list_queues` as JSON. */
+export interface QueueInfo {
+  name: string;
+  durable: boolean;
+  auto_delete: boolean;
+  exclusive: boolean;
+  arguments: Record<string, unknown>;
+  type: string;
+  messages_ready: number;
+  messages_unacknowledged: number;
+  consumers: number;
+}
+
+/** The broker's own view of some queues (from rabbitmqctl, independent of any client library). */
+export async function listQueues(names: string[]): Promise<Map<string, QueueInfo>> {
+  const { stdout } = await promisify(execFile)(
+    'rabbitmqctl',
+    ['list_queues', '-q', 'name', 'durable', 'auto_delete', 'exclusive', 'arguments', 'type', 'messages_ready', 'messages_unacknowledged', 'consumers', '--formatter', 'json'],
+    { timeout: 30_000 },
+  );
+  const rows = JSON.parse(stdout) as QueueInfo[];
+  return new Map(rows.filter((row) => names.includes(row.name)).map((row) => [row.name, row]));
+}
+
+/** Names of the broker's open connections. */
+export async function connectionNames(): Promise<string[]> {
+  const { stdout } = await promisify(execFile)('rabbitmqctl', ['list_connections', '-q', 'client_properties', '--formatter', 'json'], {
+    timeout: 30_000,
+  });
+  const rows = JSON.parse(stdout) as Array<{ client_properties: Array<[string, string, unknown]> | Record<string, unknown> }>;
+  return rows.flatMap((row) => {
+    const props = row.client_properties;
+    if (Array.isArray(props)) {
+      const entry = props.find(([key]) => key === 'connection_name');
+      return entry === undefined ? [] : [String(entry[2])];
+    }
+    const name = props['connection_name'];
+    return typeof name === 'string' ? [name] : [];
+  });
+}
