@@ -36,6 +36,7 @@ export class AmqpConnectionHost {
       const host = await slot.promise;
       // The last holder may have released (and closed) it while we waited: take a fresh one.
       if (host.closed) continue;
+      host.warnIfDifferent(options);
       host.holders += 1;
       return host;
     }
@@ -55,7 +56,7 @@ export class AmqpConnectionHost {
     const status = new BehaviorSubject<AmqpStatus>('connecting');
     try {
       const connection = await Connection.connect(resolveParameters(options));
-      return new AmqpConnectionHost(slot, connection, status);
+      return new AmqpConnectionHost(slot, connection, status, options);
     } catch (error) {
       status.next('disconnected');
       status.complete();
@@ -79,6 +80,7 @@ export class AmqpConnectionHost {
     private readonly slot: HostSlot,
     connection: Connection,
     status: BehaviorSubject<AmqpStatus>,
+    private readonly openedWith: AmqpConnectionOptions,
   ) {
     this.connection = connection;
     this.statusSubject = status;
@@ -135,6 +137,18 @@ export class AmqpConnectionHost {
     await this.shutdown();
   }
 
+  /** Sharing ignores a later holder's connection settings: say so rather than surprise. */
+  private warnIfDifferent(options: AmqpConnectionOptions): void {
+    const mine = this.openedWith;
+    const sameName = options.connectionName === mine.connectionName;
+    const sameOptions = shallowEqual(options.connectionOptions, mine.connectionOptions);
+    if (sameName && sameOptions) return;
+    AmqpConnectionHost.logger.warn(
+      `connection "${this.slot.key}" is shared and keeps the settings it was opened with; ` +
+        'give a different connectionKey to open a separate connection with other settings',
+    );
+  }
+
   private shutdown(): Promise<void> {
     if (this.closing !== undefined) return this.closing;
     this.closed = true;
@@ -165,10 +179,11 @@ export class AmqpConnectionHost {
 
   private finish(): void {
     if (this.statusSubject.closed) return;
-    this.statusSubject.next('disconnected');
-    this.statusSubject.complete();
+    // The event first: holders detach their listeners when they see the status change.
     this.events.emit('disconnected', this.lastErrorValue);
     this.events.removeAllListeners();
+    this.statusSubject.next('disconnected');
+    this.statusSubject.complete();
   }
 
   private forget(): void {
@@ -185,6 +200,14 @@ class HostSlot {
   ) {
     this.promise = open(this);
   }
+}
+
+function shallowEqual(a: object | undefined, b: object | undefined): boolean {
+  if (a === b) return true;
+  if (a === undefined || b === undefined) return false;
+  const left = Object.entries(a);
+  const right = b as Record<string, unknown>;
+  return left.length === Object.keys(b).length && left.every(([key, value]) => right[key] === value);
 }
 
 function describe(error: unknown): string {

@@ -59,3 +59,4 @@ export async function waitFor<T>(check: () => T | undefined | Promise<T | undefi
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
+
