@@ -165,8 +165,16 @@ export async function listQueues(names: string[]): Promise<Map<string, QueueInfo
     ['list_queues', '-q', 'name', 'durable', 'auto_delete', 'exclusive', 'arguments', 'type', 'messages_ready', 'messages_unacknowledged', 'consumers', '--formatter', 'json'],
     { timeout: 30_000 },
   );
-  const rows = JSON.parse(stdout) as QueueInfo[];
-  return new Map(rows.filter((row) => names.includes(row.name)).map((row) => [row.name, row]));
+  const rows = JSON.parse(stdout) as Array<Omit<QueueInfo, 'arguments'> & { arguments: Array<[string, string, unknown]> | Record<string, unknown> }>;
+  return new Map(
+    rows
+      .filter((row) => names.includes(row.name))
+      .map((row) => {
+        // rabbitmqctl prints a table as [key, type, value] triples.
+        const args = Array.isArray(row.arguments) ? Object.fromEntries(row.arguments.map(([key, , value]) => [key, value])) : row.arguments;
+        return [row.name, { ...row, arguments: args }];
+      }),
+  );
 }
 
 /** Names of the broker's open connections. */
