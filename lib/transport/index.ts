@@ -1,0 +1,49 @@
+/**
+ * The Nest layer: ServerAMQP and @QueueConsumer (consuming), ClientAMQP (Nest ClientProxy),
+ * AmqpModule + AmqpPublisher (publishing from providers), AmqpContext, events, health.
+ */
+// server side
+export { ServerAMQP, type ServerAMQPHealth } from './server/server-amqp.js';
+export type { ServerAMQPOptions, ServerAMQPQueueOptions } from './server/server-amqp.options.js';
+export { AMQP_TRANSPORT } from './server/amqp-transport.js';
+export { AmqpReplySerializer } from './server/amqp-reply.serializer.js';
+export { QueueConsumer } from './decorators/queue-consumer.decorator.js';
+export type {
+  AckMode,
+  QueueConsumerBinding,
+  QueueConsumerExchange,
+  QueueConsumerOptions,
+  RetryOptions,
+} from './decorators/queue-consumer.options.js';
+export { AmqpContext, RETRY_COUNT_HEADER, type AmqpMessage } from './amqp.context.js';
+export { AmqpEvent, type AmqpEventName, type AmqpEventsMap } from './amqp.events.js';
+export {
+  AmqpHealthIndicator,
+  type AmqpHealthCheckOptions,
+  type AmqpHealthDetails,
+  type AmqpHealthResult,
+} from './health/amqp-health.indicator.js';
+
+// client side
+export { ClientAMQP } from './client/client-amqp.js';
+export type { AmqpClientOptions, AmqpClientQueueOptions } from './client/amqp-client.options.js';
+export { AmqpRecord, AmqpRecordBuilder, type AmqpRecordOptions } from './client/amqp.record-builder.js';
+export { AmqpRecordSerializer } from './client/amqp-record.serializer.js';
+
+// module and publisher
+export { AmqpModule, AMQP_MODULE_OPTIONS } from './module/amqp.module.js';
+export type { AmqpModuleAsyncOptions, AmqpModuleRootOptions } from './module/amqp.module-definition.js';
+export { AmqpPublisher, type AmqpPublishOptions, type AmqpRequestOptions } from './module/amqp-publisher.js';
+export type {
+  AmqpBindingDefinition,
+  AmqpExchangeDefinition,
+  AmqpModuleOptions,
+  AmqpQueueDefinition,
+  AmqpTopology,
+} from './module/amqp-module.options.js';
+
+// shared
+export type { AmqpConnectionOptions } from './interfaces/connection-options.interface.js';
+export { AmqpConnectionHost, type AmqpStatus } from './shared/connection-host.js';
+export type { AmqpMessageOptions } from './shared/message-options.js';
+export { NO_MESSAGE_HANDLER } from './shared/nest-envelope.js';
