@@ -72,6 +72,8 @@ export type RecoveringChannelState = 'OPEN' | 'SUSPENDED' | 'CLOSING' | 'CLOSED'
 export interface PublishRetryOptions {
   /** Re-sends after a loss before giving up with the last error. @default Infinity */
   maxRetries?: number;
+  /** Told before each re-send (for logs and metrics). */
+  onRetry?: (error: unknown, retry: number) => void;
 }
 
 /** @internal A publish held while the connection is down. */
@@ -424,6 +426,7 @@ export class RecoveringChannel {
         return;
       } catch (error) {
         if (retries >= maxRetries || !isLossError(error)) throw error;
+        retry.onRetry?.(error, retries + 1);
         // Wait for a channel newer than the one that lost it; a final close rejects instead.
         await this.untilGenerationAfter(sent.generation === 0 ? this.generationValue : sent.generation);
       }
