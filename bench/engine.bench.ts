@@ -1,0 +1,144 @@
+/**
+ * Engine benchmark: this engine, amqplib and @cloudamqp/amqp-client against the real broker, side by
+ * side in one run. Every (row, peer) runs in its own forked process on a fresh queue, deleted after;
+ * consume rows start from a queue prefilled outside the timed region. Reports msgs/s and the client's
+ * CPU ms per 10k messages (process.cpuUsage over the timed region), the median of BENCH_RUNS runs, with
+ * ratios against the best peer of the row.
+ *
+ * Run: npm run bench   (AMQP_URL, BENCH_RUNS=3, BENCH_SCALE=1 to shrink counts, BENCH_PEERS=engine,amqplib)
+ */
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { Connection, type Channel } from '../lib/protocol/index.js';
+import type { PeerName, Task } from './support/engine-peers.js';
+import type { WorkerResult } from './support/engine-worker.js';
+
+const BROKER_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672/%2F';
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const SCALE = Number(process.env.BENCH_SCALE ?? 1);
+const ALL_PEERS: PeerName[] = ['engine', 'amqplib', 'cloudamqp'];
+const PEERS = (process.env.BENCH_PEERS?.split(',') as PeerName[] | undefined) ?? ALL_PEERS;
+const WORKER = fileURLToPath(new URL('./support/engine-worker.ts', import.meta.url));
+
+const fmt = (n: number, digits = 0) =>
+  n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+interface Row {
+  label: string;
+  task: Omit<Task, 'queue'>;
+}
+
+const base = { prefetch: 1000, ackEvery: 100, window: 1000 };
+const N = Math.round(200_000 * SCALE);
+const BIG = Math.round(20_000 * SCALE);
+const ROWS: Row[] = [
+  { label: `publish ${fmt(N)} x 16 B`, task: { ...base, kind: 'publish', count: N, size: 16 } },
+  {
+    label: `publish ${fmt(N)} x 16 B, confirms (pipelined, window ${base.window})`,
+    task: { ...base, kind: 'publish-confirm', count: N, size: 16 },
+  },
+  { label: `publish ${fmt(BIG)} x 64 KiB`, task: { ...base, kind: 'publish', count: BIG, size: 65536 } },
+  {
+    label: `consume ${fmt(N)}, prefetch ${base.prefetch}, ack each`,
+    task: { ...base, kind: 'consume-ack', count: N, size: 16 },
+  },
+  {
+    label: `consume ${fmt(N)}, prefetch ${base.prefetch}, multiple-ack every ${base.ackEvery}`,
+    task: { ...base, kind: 'consume-multi', count: N, size: 16 },
+  },
+];
+
+function runWorker(peer: PeerName, task: Task): Promise<WorkerResult> {
+  return new Promise((resolve, reject) => {
+    const child = fork(WORKER, [peer, BROKER_URL, JSON.stringify(task)], { execArgv: ['--import', 'tsx'] });
+    let settled = false;
+    child.on('message', (m: { ok: boolean; result?: WorkerResult; error?: string }) => {
+      settled = true;
+      if (m.ok && m.result !== undefined) resolve(m.result);
+      else reject(new Error(`${peer}: ${m.error ?? 'no result'}`));
+    });
+    child.on('exit', (code) => {
+      if (!settled) reject(new Error(`${peer} worker exited with ${code} before reporting`));
+    });
+  });
+}
+
+/** Fills `queue` with `count` messages of `size` bytes (confirmed, so they are all there). */
+async function prefill(channel: Channel, queue: string, count: number, size: number): Promise<void> {
+  const body = Buffer.alloc(size, 0x62);
+  let pending: Array<Promise<void>> = [];
+  for (let i = 0; i < count; i++) {
+    pending.push(channel.basicPublish('', queue, body));
+    if (pending.length === 5000) {
+      await Promise.all(pending);
+      pending = [];
+    }
+  }
+  await Promise.all(pending);
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+async function main(): Promise<void> {
+  const connection = await Connection.connect(BROKER_URL);
+  let setup = await connection.channel();
+  await setup.confirmDelivery();
+  const results = new Map<string, { rate: number[]; cpu: number[] }>();
+  let serial = 0;
+  for (let run = 0; run < RUNS; run++) {
+    for (const row of ROWS) {
+      // rotate the order each run so no peer always goes first (cold broker) or last
+      const order = PEERS.map((_, i) => PEERS[(i + run) % PEERS.length]!);
+      for (const peer of order) {
+        const queue = `bench.engine.${process.pid}.${serial++}`;
+        if (!setup.isOpen) {
+          setup = await connection.channel();
+          await setup.confirmDelivery();
+        }
+        await setup.queueDeclare({ queue });
+        try {
+          if (row.task.kind.startsWith('consume')) await prefill(setup, queue, row.task.count, row.task.size);
+          const r = await runWorker(peer, { ...row.task, queue });
+          const key = `${row.label}|${peer}`;
+          const entry = results.get(key) ?? { rate: [], cpu: [] };
+          entry.rate.push(row.task.count / (r.ms / 1000));
+          entry.cpu.push(r.cpuMs / (row.task.count / 10_000));
+          results.set(key, entry);
+          process.stderr.write(
+            `run ${run + 1}/${RUNS} ${row.label} ${peer}: ${fmt(row.task.count / (r.ms / 1000))} msgs/s\n`,
+          );
+        } finally {
+          await setup.queueDelete({ queue });
+        }
+      }
+    }
+  }
+  await connection.close();
+
+  const lines = [
+    `Engine benchmark: ${RUNS} run(s), median; node ${process.version}; broker ${BROKER_URL.replace(/\/\/[^@]*@/, '//')}`,
+    '',
+    '| row | client | msgs/s | vs fastest | CPU ms / 10k msgs | vs leanest |',
+    '|---|---|---:|---:|---:|---:|',
+  ];
+  for (const row of ROWS) {
+    const stats = PEERS.map((peer) => {
+      const entry = results.get(`${row.label}|${peer}`)!;
+      return { peer, rate: median(entry.rate), cpu: median(entry.cpu) };
+    });
+    const fastest = Math.max(...stats.map((s) => s.rate));
+    const leanest = Math.min(...stats.map((s) => s.cpu));
+    for (const s of stats) {
+      lines.push(
+        `| ${row.label} | ${s.peer} | ${fmt(s.rate)} | ${fmt(s.rate / fastest, 2)} | ${fmt(s.cpu, 1)} | ${fmt(s.cpu / leanest, 2)} |`,
+      );
+    }
+  }
+  console.log(lines.join('\n'));
+}
+
+await main();
