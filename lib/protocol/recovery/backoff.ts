@@ -20,6 +20,10 @@ export function backoffCeiling(policy: BackoffPolicy, attempt: number): number {
 }
 
 /** The delay before attempt `attempt` (1-based), in ms. `random` is injectable for tests. */
-export function backoffDelay(policy: BackoffPolicy, attempt: number, random: () => number = Math.random): number {
+export function backoffDelay(
+  policy: BackoffPolicy,
+  attempt: number,
+  random: () => number = Math.random,
+): number {
   return Math.floor(random() * backoffCeiling(policy, attempt));
 }

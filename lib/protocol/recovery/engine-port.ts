@@ -87,7 +87,9 @@ export interface EngineChannel {
   basicQos(options: BasicQosOptions): Promise<void>;
   basicConsume(
     queue: string,
-    onMessage: EngineCallback<[channel: unknown, method: BasicDeliver, properties: BasicProperties, body: Buffer]>,
+    onMessage: EngineCallback<
+      [channel: unknown, method: BasicDeliver, properties: BasicProperties, body: Buffer]
+    >,
     options?: BasicConsumeOptions,
   ): Promise<string>;
   basicCancel(consumerTag: string): Promise<void>;
@@ -107,9 +109,13 @@ export interface EngineChannel {
   txSelect(): Promise<void>;
   txCommit(): Promise<void>;
   txRollback(): Promise<void>;
-  addOnReturnCallback(cb: EngineCallback<[channel: unknown, method: BasicReturn, properties: BasicProperties, body: Buffer]>): void;
+  addOnReturnCallback(
+    cb: EngineCallback<[channel: unknown, method: BasicReturn, properties: BasicProperties, body: Buffer]>,
+  ): void;
   addOnCancelCallback(cb: (consumerTag: string) => void): void;
-  addOnCloseCallback(cb: EngineCallback<[channel: unknown, error: ChannelClosedError | ConnectionClosedError]>): void;
+  addOnCloseCallback(
+    cb: EngineCallback<[channel: unknown, error: ChannelClosedError | ConnectionClosedError]>,
+  ): void;
   close(replyCode?: number, replyText?: string): Promise<void>;
 }
 

@@ -64,7 +64,10 @@ export type RecoveringReturnCallback = (
   body: Buffer,
 ) => void;
 /** The channel closed for good (by us, by the broker, or because recovery gave up). */
-export type RecoveringChannelCloseCallback = (channel: RecoveringChannel, error: AMQPError | undefined) => void;
+export type RecoveringChannelCloseCallback = (
+  channel: RecoveringChannel,
+  error: AMQPError | undefined,
+) => void;
 
 export type RecoveringChannelState = 'OPEN' | 'SUSPENDED' | 'CLOSING' | 'CLOSED';
 
@@ -166,7 +169,10 @@ export class RecoveringChannel {
 
   // ---- exchanges and queues: recorded once the broker confirmed them ----
 
-  exchangeDeclare(o: ExchangeDeclareOptions, cb?: Continuation<ExchangeDeclareOk>): Promise<ExchangeDeclareOk> {
+  exchangeDeclare(
+    o: ExchangeDeclareOptions,
+    cb?: Continuation<ExchangeDeclareOk>,
+  ): Promise<ExchangeDeclareOk> {
     return withContinuation(
       this.run(async (ch) => {
         const ok = await ch.exchangeDeclare(o);
@@ -221,7 +227,12 @@ export class RecoveringChannel {
         const ok = await ch.queueDeclare({ ...o, queue: requested });
         if (o.passive !== true) {
           const { durable, exclusive, autoDelete } = o;
-          this.host.record.recordQueue(requested, ok.queue, { durable, exclusive, autoDelete, arguments: o.arguments });
+          this.host.record.recordQueue(requested, ok.queue, {
+            durable,
+            exclusive,
+            autoDelete,
+            arguments: o.arguments,
+          });
         }
         return ok;
       }),
@@ -356,12 +367,19 @@ export class RecoveringChannel {
     return withContinuation(run(), cb);
   }
 
-  basicGet(queue: string, o: BasicGetOptions = {}, cb?: Continuation<GetMessage | null>): Promise<GetMessage | null> {
+  basicGet(
+    queue: string,
+    o: BasicGetOptions = {},
+    cb?: Continuation<GetMessage | null>,
+  ): Promise<GetMessage | null> {
     return withContinuation(
       this.run(async (ch) => {
         const message = await ch.basicGet(this.host.record.resolveQueue(queue), o);
         if (message === null) return null;
-        return { ...message, method: { ...message.method, deliveryTag: this.userTag(message.method.deliveryTag) } };
+        return {
+          ...message,
+          method: { ...message.method, deliveryTag: this.userTag(message.method.deliveryTag) },
+        };
       }),
       cb,
     );
@@ -487,7 +505,9 @@ export class RecoveringChannel {
   }
 
   /** @internal Starts a recorded consumer again on the new engine channel, with its old tag. */
-  async restoreConsumer(consumer: RecordedConsumer<RecoveringChannel, RecoveringDeliveryCallback, FieldTable>): Promise<void> {
+  async restoreConsumer(
+    consumer: RecordedConsumer<RecoveringChannel, RecoveringDeliveryCallback, FieldTable>,
+  ): Promise<void> {
     await this.engine.basicConsume(consumer.queue, this.deliveryHandler(consumer.onMessage), {
       consumerTag: consumer.consumerTag,
       autoAck: consumer.autoAck,
@@ -598,9 +618,12 @@ export class RecoveringChannel {
 
   /** Resolves once the channel is OPEN on a generation newer than `generation`; rejects if it closes for good. */
   private untilGenerationAfter(generation: number): Promise<void> {
-    if (this.stateValue === 'CLOSED' || this.stateValue === 'CLOSING') return Promise.reject(this.closedError('wait for recovery'));
+    if (this.stateValue === 'CLOSED' || this.stateValue === 'CLOSING')
+      return Promise.reject(this.closedError('wait for recovery'));
     if (this.stateValue === 'OPEN' && this.generationValue > generation) return Promise.resolve();
-    return new Promise((resolve, reject) => this.waiters.push({ afterGeneration: generation, resolve, reject }));
+    return new Promise((resolve, reject) =>
+      this.waiters.push({ afterGeneration: generation, resolve, reject }),
+    );
   }
 
   private deliveryHandler(
@@ -622,20 +645,28 @@ export class RecoveringChannel {
 
   private engineTag(deliveryTag: number, method: string): number {
     if (this.stateValue === 'CLOSED' || this.stateValue === 'CLOSING') throw this.closedError(method);
-    if (this.stateValue === 'SUSPENDED') throw new StaleDeliveryError(deliveryTag, 'the connection is down; the broker requeues it');
+    if (this.stateValue === 'SUSPENDED')
+      throw new StaleDeliveryError(deliveryTag, 'the connection is down; the broker requeues it');
     // Tag 0 with multiple means "everything outstanding" on the live channel.
     if (deliveryTag === 0) return 0;
     if (deliveryTag <= this.tagOffset) {
-      throw new StaleDeliveryError(deliveryTag, `it came before recovery (this channel's tags start after ${this.tagOffset}); the broker redelivers it`);
+      throw new StaleDeliveryError(
+        deliveryTag,
+        `it came before recovery (this channel's tags start after ${this.tagOffset}); the broker redelivers it`,
+      );
     }
     return deliveryTag - this.tagOffset;
   }
 
   private wire(ch: EngineChannel): void {
-    ch.addOnCloseCallback((_channel: unknown, error: ChannelClosedError | ConnectionClosedError) => this.onEngineClose(ch, error));
-    ch.addOnReturnCallback((_channel: unknown, method: BasicReturn, properties: BasicProperties, body: Buffer) => {
-      for (const cb of this.returnCallbacks) cb(this, method, properties, body);
-    });
+    ch.addOnCloseCallback((_channel: unknown, error: ChannelClosedError | ConnectionClosedError) =>
+      this.onEngineClose(ch, error),
+    );
+    ch.addOnReturnCallback(
+      (_channel: unknown, method: BasicReturn, properties: BasicProperties, body: Buffer) => {
+        for (const cb of this.returnCallbacks) cb(this, method, properties, body);
+      },
+    );
     ch.addOnCancelCallback((consumerTag: string) => {
       if (ch !== this.engine) return;
       this.host.record.removeConsumer(this, consumerTag);

@@ -11,7 +11,14 @@
  */
 import { EventEmitter } from 'node:events';
 import { withContinuation, type Continuation } from '../continuation.js';
-import { AMQPError, AuthenticationError, ConnectionClosedError, ConnectionLostError, InvalidStateError, RecoveryFailedError } from '../errors.js';
+import {
+  AMQPError,
+  AuthenticationError,
+  ConnectionClosedError,
+  ConnectionLostError,
+  InvalidStateError,
+  RecoveryFailedError,
+} from '../errors.js';
 import type { ConnectionParameters } from '../parameters/connection-parameters.js';
 import { parametersList, type ParametersInput } from '../parameters/parameters-list.js';
 import { backoffDelay } from './backoff.js';
@@ -24,7 +31,11 @@ import {
   type RecoveringChannelHost,
   type RecoveringDeliveryCallback,
 } from './recovering-channel.js';
-import { resolveRecoveryOptions, type RecoveryOptions, type ResolvedRecoveryOptions } from './recovery-options.js';
+import {
+  resolveRecoveryOptions,
+  type RecoveryOptions,
+  type ResolvedRecoveryOptions,
+} from './recovery-options.js';
 import { TopologyRecord } from './topology-record.js';
 
 export type RecoveringConnectionState = 'CONNECTING' | 'OPEN' | 'RECOVERING' | 'CLOSING' | 'CLOSED';
@@ -66,7 +77,10 @@ type CloseCallback = (connection: RecoveringConnection, error: AMQPError | undef
 
 export class RecoveringConnection extends EventEmitter<RecoveringConnectionEvents> {
   /** Opens a recovering connection; resolves when OPEN, rejects with the typed error of the first connect. */
-  static connect(parameters?: ParametersInput, options: RecoveringConnectionOptions = {}): Promise<RecoveringConnection> {
+  static connect(
+    parameters?: ParametersInput,
+    options: RecoveringConnectionOptions = {},
+  ): Promise<RecoveringConnection> {
     try {
       const connection = new RecoveringConnection(parameters, options);
       return connection.opened.then(() => connection);
@@ -192,7 +206,10 @@ export class RecoveringConnection extends EventEmitter<RecoveringConnectionEvent
         }
         if (engine !== this.engine || this.stateValue !== 'OPEN') {
           if (this.stateValue === 'RECOVERING') continue;
-          throw new InvalidStateError('channel: the connection closed while the channel opened', this.stateValue);
+          throw new InvalidStateError(
+            'channel: the connection closed while the channel opened',
+            this.stateValue,
+          );
         }
         const channel = new RecoveringChannel(this.host, opened);
         this.channels.add(channel);
@@ -288,7 +305,9 @@ export class RecoveringConnection extends EventEmitter<RecoveringConnectionEvent
 
   private attach(engine: EngineConnection): void {
     this.engine = engine;
-    engine.addOnCloseCallback((_connection: unknown, error: AMQPError | undefined) => this.onEngineClose(engine, error));
+    engine.addOnCloseCallback((_connection: unknown, error: AMQPError | undefined) =>
+      this.onEngineClose(engine, error),
+    );
     engine.addOnConnectionBlockedCallback((_connection: unknown, reason: string) => {
       if (engine !== this.engine) return;
       for (const cb of this.blockedCallbacks) this.safely(() => cb(this, reason), 'blocked callback');
@@ -406,7 +425,11 @@ export class RecoveringConnection extends EventEmitter<RecoveringConnectionEvent
           await consumer.owner.restoreConsumer(consumer);
         } catch (error) {
           if (!engine.isOpen) throw error;
-          this.safelyEmit('topologyRecoveryError', asAMQPError(error), `consumer ${consumer.consumerTag} on ${consumer.queue}`);
+          this.safelyEmit(
+            'topologyRecoveryError',
+            asAMQPError(error),
+            `consumer ${consumer.consumerTag} on ${consumer.queue}`,
+          );
         }
       }
     }
@@ -488,7 +511,11 @@ export class RecoveringConnection extends EventEmitter<RecoveringConnectionEvent
     this.stateValue = 'CLOSED';
     this.wake();
     const publishError =
-      error ?? new ConnectionClosedError({ replyCode: 200, replyText: 'Normal shutdown', initiator: 'client' }, 'the connection was closed before the buffered publish could be sent');
+      error ??
+      new ConnectionClosedError(
+        { replyCode: 200, replyText: 'Normal shutdown', initiator: 'client' },
+        'the connection was closed before the buffered publish could be sent',
+      );
     this.buffer.rejectAll(publishError);
     for (const channel of [...this.channels]) channel.finalize(error);
     this.rejectReadyWaiters(error ?? new InvalidStateError('the connection is closed', 'CLOSED'));
@@ -526,7 +553,10 @@ export class RecoveringConnection extends EventEmitter<RecoveringConnectionEvent
   private reportCallbackError(error: unknown, where: string): void {
     const wrapped = error instanceof Error ? error : new Error(String(error));
     if (this.listenerCount('error') > 0) this.emit('error', wrapped);
-    else process.emitWarning(`${where} threw: ${wrapped.stack ?? wrapped.message}`, { code: 'AMQP_CALLBACK_ERROR' });
+    else
+      process.emitWarning(`${where} threw: ${wrapped.stack ?? wrapped.message}`, {
+        code: 'AMQP_CALLBACK_ERROR',
+      });
   }
 
   private safely(fn: () => void, where: string): void {
@@ -538,7 +568,10 @@ export class RecoveringConnection extends EventEmitter<RecoveringConnectionEvent
   }
 
   /** A listener that throws must not break recovery. */
-  private safelyEmit<E extends keyof RecoveringConnectionEvents>(event: E, ...args: RecoveringConnectionEvents[E]): void {
+  private safelyEmit<E extends keyof RecoveringConnectionEvents>(
+    event: E,
+    ...args: RecoveringConnectionEvents[E]
+  ): void {
     this.safely(() => {
       (this.emit as (event: E, ...args: RecoveringConnectionEvents[E]) => boolean)(event, ...args);
     }, `'${event}' listener`);

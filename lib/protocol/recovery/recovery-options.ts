@@ -59,15 +59,26 @@ export function resolveRecoveryOptions(options: RecoveryOptions = {}): ResolvedR
   nonNegative('recovery.initialDelayMs', resolved.initialDelayMs);
   nonNegative('recovery.maxDelayMs', resolved.maxDelayMs);
   if (!(resolved.multiplier >= 1)) {
-    throw new InvalidArgumentError('recovery.multiplier', `must be a number >= 1, got ${resolved.multiplier}`);
+    throw new InvalidArgumentError(
+      'recovery.multiplier',
+      `must be a number >= 1, got ${resolved.multiplier}`,
+    );
   }
-  if (!(resolved.maxAttempts >= 1) || (Number.isFinite(resolved.maxAttempts) && !Number.isInteger(resolved.maxAttempts))) {
-    throw new InvalidArgumentError('recovery.maxAttempts', `must be an integer >= 1 or Infinity, got ${resolved.maxAttempts}`);
+  if (
+    !(resolved.maxAttempts >= 1) ||
+    (Number.isFinite(resolved.maxAttempts) && !Number.isInteger(resolved.maxAttempts))
+  ) {
+    throw new InvalidArgumentError(
+      'recovery.maxAttempts',
+      `must be an integer >= 1 or Infinity, got ${resolved.maxAttempts}`,
+    );
   }
   return resolved;
 }
 
-function resolveBuffer(buffer: PublishBufferOptions | false | undefined): Readonly<PublishBufferOptions> | false {
+function resolveBuffer(
+  buffer: PublishBufferOptions | false | undefined,
+): Readonly<PublishBufferOptions> | false {
   if (buffer === undefined || buffer === false) return false;
   const { maxMessages, maxBytes } = buffer;
   if (maxMessages !== undefined) positiveInteger('recovery.publishBuffer.maxMessages', maxMessages);
@@ -77,9 +88,11 @@ function resolveBuffer(buffer: PublishBufferOptions | false | undefined): Readon
 }
 
 function nonNegative(name: string, value: number): void {
-  if (!(value >= 0) || !Number.isFinite(value)) throw new InvalidArgumentError(name, `must be a finite number >= 0, got ${value}`);
+  if (!(value >= 0) || !Number.isFinite(value))
+    throw new InvalidArgumentError(name, `must be a finite number >= 0, got ${value}`);
 }
 
 function positiveInteger(name: string, value: number): void {
-  if (!Number.isInteger(value) || value < 1) throw new InvalidArgumentError(name, `must be an integer >= 1, got ${value}`);
+  if (!Number.isInteger(value) || value < 1)
+    throw new InvalidArgumentError(name, `must be an integer >= 1, got ${value}`);
 }

@@ -78,7 +78,11 @@ export class TopologyRecord<Owner, Callback, Args = unknown> {
   // ---- queues ----
 
   /** Records a declared queue under the name the broker gave (`requested` '' = server-named). */
-  recordQueue(requested: string, actualName: string, options: Omit<RecordedQueue<Args>, 'name' | 'serverNamed'>): void {
+  recordQueue(
+    requested: string,
+    actualName: string,
+    options: Omit<RecordedQueue<Args>, 'name' | 'serverNamed'>,
+  ): void {
     const serverNamed = requested === '' || this.queueMap.get(actualName)?.serverNamed === true;
     this.queueMap.set(actualName, { ...options, name: actualName, serverNamed });
   }
@@ -117,7 +121,8 @@ export class TopologyRecord<Owner, Callback, Args = unknown> {
     }
     for (let i = 0; i < this.consumerList.length; i += 1) {
       const consumer = this.consumerList[i];
-      if (consumer !== undefined && consumer.queue === oldName) this.consumerList[i] = { ...consumer, queue: newName };
+      if (consumer !== undefined && consumer.queue === oldName)
+        this.consumerList[i] = { ...consumer, queue: newName };
     }
     for (const [alias, target] of this.aliases) if (target === oldName) this.aliases.set(alias, newName);
     this.aliases.set(oldName, newName);
@@ -135,7 +140,10 @@ export class TopologyRecord<Owner, Callback, Args = unknown> {
     const resolved = this.resolveBinding(binding);
     this.bindingMap.delete(bindingKey(resolved));
     const source = this.exchangeMap.get(resolved.source);
-    if (source?.autoDelete === true && ![...this.bindingMap.values()].some((b) => b.source === resolved.source)) {
+    if (
+      source?.autoDelete === true &&
+      ![...this.bindingMap.values()].some((b) => b.source === resolved.source)
+    ) {
       this.exchangeMap.delete(resolved.source);
     }
   }
@@ -189,7 +197,10 @@ export class TopologyRecord<Owner, Callback, Args = unknown> {
     return { ...binding, destination: this.resolveQueue(binding.destination) };
   }
 
-  private removeConsumerEntry(owner: Owner, consumerTag: string): RecordedConsumer<Owner, Callback, Args> | undefined {
+  private removeConsumerEntry(
+    owner: Owner,
+    consumerTag: string,
+  ): RecordedConsumer<Owner, Callback, Args> | undefined {
     const index = this.consumerList.findIndex((c) => c.owner === owner && c.consumerTag === consumerTag);
     if (index < 0) return undefined;
     return this.consumerList.splice(index, 1)[0];
@@ -203,5 +214,11 @@ export class TopologyRecord<Owner, Callback, Args = unknown> {
 }
 
 function bindingKey(binding: RecordedBinding<unknown>): string {
-  return stableKey([binding.kind, binding.source, binding.destination, binding.routingKey, binding.arguments ?? {}]);
+  return stableKey([
+    binding.kind,
+    binding.source,
+    binding.destination,
+    binding.routingKey,
+    binding.arguments ?? {},
+  ]);
 }

@@ -22,7 +22,10 @@ export async function rabbitmqctl(args: string[], node?: string): Promise<string
 
 /** The broker pids of the connections whose client properties carry `connection_name` = `name`. */
 export async function connectionPids(name: string, node?: string): Promise<string[]> {
-  const out = await rabbitmqctl(['list_connections', '-q', '--no-table-headers', 'pid', 'client_properties'], node);
+  const out = await rabbitmqctl(
+    ['list_connections', '-q', '--no-table-headers', 'pid', 'client_properties'],
+    node,
+  );
   return out
     .split('\n')
     .filter((line) => line.includes(`{"connection_name","${name}"}`))
@@ -42,7 +45,11 @@ export async function waitForConnection(name: string, node?: string, timeoutMs =
 }
 
 /** Force-closes every connection named `name` (the broker sends connection.close 320 CONNECTION_FORCED). */
-export async function closeConnection(name: string, reason = 'recovery test', node?: string): Promise<number> {
+export async function closeConnection(
+  name: string,
+  reason = 'recovery test',
+  node?: string,
+): Promise<number> {
   const pids = await waitForConnection(name, node);
   for (const pid of pids) await rabbitmqctl(['close_connection', pid, reason], node);
   return pids.length;
@@ -52,7 +59,8 @@ export async function closeConnection(name: string, reason = 'recovery test', no
 export async function waitForBroker(port = 5672, host = '127.0.0.1', timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await probe(host, port))) {
-    if (Date.now() > deadline) throw new Error(`broker at ${host}:${port} did not come back in ${timeoutMs} ms`);
+    if (Date.now() > deadline)
+      throw new Error(`broker at ${host}:${port} did not come back in ${timeoutMs} ms`);
     await sleep(200);
   }
 }

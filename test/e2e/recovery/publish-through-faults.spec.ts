@@ -9,7 +9,9 @@ import { nextRecovery, publishThroughFaults, type FaultRunReport } from './publi
 
 function print(title: string, report: FaultRunReport): void {
   const { failures, ...figures } = report;
-  console.log(`${title}: ${JSON.stringify(figures)}${failures.length > 0 ? `\nfailures: ${failures.join('; ')}` : ''}`);
+  console.log(
+    `${title}: ${JSON.stringify(figures)}${failures.length > 0 ? `\nfailures: ${failures.join('; ')}` : ''}`,
+  );
 }
 
 describe('confirmed publishes survive faults', () => {

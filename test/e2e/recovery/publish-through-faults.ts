@@ -47,8 +47,11 @@ export const FAST_RECOVERY: RecoveryOptions = { initialDelayMs: 100, maxDelayMs:
 
 export async function publishThroughFaults(options: FaultRunOptions): Promise<FaultRunReport> {
   const url = options.url ?? process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
-  const params = (name: string): ConnectionParameters => new URLParameters(url).with({ connectionName: name });
-  const consumer = await RecoveringConnection.connect(params(options.consumerName), { recovery: FAST_RECOVERY });
+  const params = (name: string): ConnectionParameters =>
+    new URLParameters(url).with({ connectionName: name });
+  const consumer = await RecoveringConnection.connect(params(options.consumerName), {
+    recovery: FAST_RECOVERY,
+  });
   const publisher = await RecoveringConnection.connect(params(options.publisherName), {
     recovery: { ...FAST_RECOVERY, publishBuffer: { maxMessages: options.window } },
   });
@@ -77,7 +80,12 @@ export async function publishThroughFaults(options: FaultRunOptions): Promise<Fa
   let redelivered = 0;
   let retried = 0;
   try {
-    const queueOptions = { queue: options.queue, durable: options.durable, autoDelete: false, exclusive: false };
+    const queueOptions = {
+      queue: options.queue,
+      durable: options.durable,
+      autoDelete: false,
+      exclusive: false,
+    };
     const consumerChannel = await consumer.channel();
     await consumerChannel.queueDeclare(queueOptions);
     await consumerChannel.basicQos({ prefetchCount: 500 });
@@ -111,7 +119,8 @@ export async function publishThroughFaults(options: FaultRunOptions): Promise<Fa
         .publishWithRetry('', options.queue, body, properties, undefined, retry)
         .then(
           () => void confirmed.add(n),
-          (error: unknown) => void failures.push(`#${n}: ${error instanceof Error ? error.message : String(error)}`),
+          (error: unknown) =>
+            void failures.push(`#${n}: ${error instanceof Error ? error.message : String(error)}`),
         )
         .finally(() => inFlight.delete(publish));
       inFlight.add(publish);

@@ -28,7 +28,11 @@ interface Delivery {
 }
 
 /** Collects deliveries; `next(n)` resolves once n of them arrived in total. */
-function collector(): { deliveries: Delivery[]; next(count: number): Promise<void>; onMessage: (c: RecoveringChannel, m: BasicDeliver, p: unknown, b: Buffer) => void } {
+function collector(): {
+  deliveries: Delivery[];
+  next(count: number): Promise<void>;
+  onMessage: (c: RecoveringChannel, m: BasicDeliver, p: unknown, b: Buffer) => void;
+} {
   const deliveries: Delivery[] = [];
   const waiters: Array<{ count: number; resolve: () => void }> = [];
   return {
@@ -38,7 +42,9 @@ function collector(): { deliveries: Delivery[]; next(count: number): Promise<voi
       for (const waiter of waiters.filter((w) => deliveries.length >= w.count)) waiter.resolve();
     },
     next: (count) =>
-      deliveries.length >= count ? Promise.resolve() : new Promise<void>((resolve) => waiters.push({ count, resolve })),
+      deliveries.length >= count
+        ? Promise.resolve()
+        : new Promise<void>((resolve) => waiters.push({ count, resolve })),
   };
 }
 
@@ -145,9 +151,12 @@ describe('recovery against the real broker', () => {
     const name = uniqueName('rec-buffer');
     const queue = uniqueName('rec-buffer-q');
     queues.push(queue);
-    const connection = await RecoveringConnection.connect(new URLParameters(BROKER_URL).with({ connectionName: name }), {
-      recovery: { ...FAST_RECOVERY, publishBuffer: { maxMessages: 3 } },
-    });
+    const connection = await RecoveringConnection.connect(
+      new URLParameters(BROKER_URL).with({ connectionName: name }),
+      {
+        recovery: { ...FAST_RECOVERY, publishBuffer: { maxMessages: 3 } },
+      },
+    );
     connections.push(connection);
     const channel = await connection.channel();
     await channel.queueDeclare({ queue, autoDelete: false });
@@ -203,8 +212,15 @@ describe('recovery against the real broker', () => {
       await channel.confirmDelivery();
 
       proxy.pause();
-      const plain = Array.from({ length: 50 }, (_, i) => channel.basicPublish('', queue, `plain-${i}`).then(() => 'confirmed', (e: unknown) => e));
-      const retried = Array.from({ length: 50 }, (_, i) => channel.publishWithRetry('', queue, `retried-${i}`));
+      const plain = Array.from({ length: 50 }, (_, i) =>
+        channel.basicPublish('', queue, `plain-${i}`).then(
+          () => 'confirmed',
+          (e: unknown) => e,
+        ),
+      );
+      const retried = Array.from({ length: 50 }, (_, i) =>
+        channel.publishWithRetry('', queue, `retried-${i}`),
+      );
       await sleep(50);
       const recovered = nextRecovery(connection);
       proxy.dropAll();
