@@ -9,7 +9,7 @@ import {
   type WritePacket,
 } from '@nestjs/microservices';
 import type { Observable, Subscription } from 'rxjs';
-import { InvalidStateError } from '../../protocol/errors.js';
+import { InvalidStateError, type AMQPError } from '../../protocol/errors.js';
 import type { Connection } from '../../protocol/index.js';
 import type { AmqpContext } from '../amqp.context.js';
 import type { AmqpEventsMap, AmqpStatus } from '../amqp.events.js';
@@ -62,7 +62,8 @@ export class ServerAMQP extends Server<AmqpEventsMap, AmqpStatus> implements Cus
   private host: AmqpConnectionHost | undefined;
   private runners: ConsumerRunner[] = [];
   private closing: Promise<void> | undefined;
-  private statusSubscription: Subscription | undefined;
+  private unwatch: (() => void) | undefined;
+  private disconnectedEmitted = false;
   private readonly events = new EventEmitter();
   private readonly shutdown = new AbortController();
 
@@ -181,21 +182,37 @@ export class ServerAMQP extends Server<AmqpEventsMap, AmqpStatus> implements Cus
     await Promise.all(runners.map((runner) => runner.close()));
     const host = this.host;
     this.host = undefined;
-    this.statusSubscription?.unsubscribe();
+    // Stop listening before release: a shared connection lives on for its other holders.
+    this.unwatch?.();
+    this.unwatch = undefined;
     if (host !== undefined) await host.release();
     this._status$.next('disconnected');
+    if (host !== undefined && !this.disconnectedEmitted) {
+      this.disconnectedEmitted = true;
+      this.emit('disconnected', undefined);
+    }
   }
 
   private watch(host: AmqpConnectionHost): void {
-    this.statusSubscription = host.status$.subscribe((status) => this._status$.next(status));
-    host.on('blocked', (reason) => this.emit('blocked', reason));
-    host.on('unblocked', () => this.emit('unblocked'));
-    host.on('disconnected', (error) => {
+    const subscription: Subscription = host.status$.subscribe((status) => this._status$.next(status));
+    const onBlocked = (reason: string): void => this.emit('blocked', reason);
+    const onUnblocked = (): void => this.emit('unblocked');
+    const onDisconnected = (error: AMQPError | undefined): void => {
       if (this.closing === undefined && error !== undefined) {
         this.logger.error(`ServerAMQP lost its connection: ${error.message}`);
       }
+      this.disconnectedEmitted = true;
       this.emit('disconnected', error);
-    });
+    };
+    host.on('blocked', onBlocked);
+    host.on('unblocked', onUnblocked);
+    host.on('disconnected', onDisconnected);
+    this.unwatch = () => {
+      subscription.unsubscribe();
+      host.off('blocked', onBlocked);
+      host.off('unblocked', onUnblocked);
+      host.off('disconnected', onDisconnected);
+    };
   }
 
   private consumerLost(runner: ConsumerRunner, error: Error): void {

@@ -61,28 +61,28 @@ class RpcController {
     );
   }
 
-  @EventPattern('created')
+  @EventPattern<string>('created')
   created(@Payload() data: unknown, @Ctx() ctx: AmqpContext): void {
     record('created', data, ctx);
   }
 
-  @EventPattern('event.fails')
+  @EventPattern<string>('event.fails')
   eventFails(@Payload() data: unknown, @Ctx() ctx: AmqpContext): void {
     record('event.fails', data, ctx);
     throw new Error('event handler failed');
   }
 
-  @EventPattern('raw.text')
+  @EventPattern<string>('raw.text')
   rawText(@Payload() data: unknown, @Ctx() ctx: AmqpContext): void {
     record('raw.text', data, ctx);
   }
 
-  @EventPattern('raw.binary')
+  @EventPattern<string>('raw.binary')
   rawBinary(@Payload() data: unknown, @Ctx() ctx: AmqpContext): void {
     record('raw.binary', data, ctx);
   }
 
-  @EventPattern('by.header')
+  @EventPattern<string>('by.header')
   byHeader(@Payload() data: unknown, @Ctx() ctx: AmqpContext): void {
     record('by.header', data, ctx);
   }
