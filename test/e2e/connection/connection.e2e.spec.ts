@@ -158,6 +158,22 @@ describe('Connection e2e: bring-up, close and refusals', () => {
     expect(closed).toEqual([error]);
   });
 
+  it('updates the secret (connection.update-secret) and stays open', async () => {
+    const connection = await Connection.connect(BROKER_URL);
+    try {
+      let called = false;
+      await connection.updateSecret('guest', 'password rotation', () => {
+        called = true;
+      });
+      expect(called).toBe(true);
+      expect(connection.isOpen).toBe(true);
+      const channel = await connection.channel();
+      expect(channel.isOpen).toBe(true);
+    } finally {
+      await connection.close();
+    }
+  });
+
   it('exchanges traffic after open: a channel round trip over the default URL', async () => {
     const connection = await Connection.connect(BROKER_URL);
     try {

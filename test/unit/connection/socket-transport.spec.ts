@@ -1,0 +1,141 @@
+import { describe, it, expect, afterAll } from '@jest/globals';
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { type AMQPError, ConnectionLostError } from '../../../lib/protocol/errors.js';
+import { connectSocket, type TransportHandlers } from '../../../lib/protocol/io/socket-transport.js';
+import { ConnectionParameters } from '../../../lib/protocol/parameters/index.js';
+
+/** A local TCP peer (not the broker) whose side of each connection the test controls. */
+async function peer(): Promise<{ port: number; server: Server; sockets: Socket[]; next: () => Promise<Socket> }> {
+  const sockets: Socket[] = [];
+  const waiting: ((s: Socket) => void)[] = [];
+  const server = createServer((socket) => {
+    socket.on('error', () => undefined);
+    sockets.push(socket);
+    waiting.shift()?.(socket);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as AddressInfo).port,
+    server,
+    sockets,
+    next: () => new Promise<Socket>((resolve) => waiting.push(resolve)),
+  };
+}
+
+function recorder(overrides: Partial<TransportHandlers> = {}) {
+  const events: string[] = [];
+  const data: Buffer[] = [];
+  let closed!: (error: AMQPError | undefined) => void;
+  const closedWith = new Promise<AMQPError | undefined>((resolve) => (closed = resolve));
+  const handlers: TransportHandlers = {
+    onConnect: () => events.push('connect'),
+    onData: (chunk) => data.push(chunk),
+    onDrain: () => events.push('drain'),
+    onClose: (error) => {
+      events.push('close');
+      closed(error);
+    },
+    ...overrides,
+  };
+  return { events, data, handlers, closedWith };
+}
+
+const servers: Server[] = [];
+afterAll(async () => {
+  for (const s of servers) await new Promise<void>((resolve) => s.close(() => resolve()));
+});
+
+function connected(events: string[]): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const poll = (): void => {
+      if (events.includes('connect')) resolve();
+      else setTimeout(poll, 2);
+    };
+    poll();
+  });
+}
+
+describe('socket transport', () => {
+  it('delivers every byte written in one tick, in order, and reports our end() as a clean close', async () => {
+    const p = await peer();
+    servers.push(p.server);
+    const r = recorder();
+    const accepted = p.next();
+    const t = connectSocket(new ConnectionParameters({ host: '127.0.0.1', port: p.port }), r.handlers);
+    const socket = await accepted;
+    await connected(r.events);
+    const received: Buffer[] = [];
+    socket.on('data', (chunk: Buffer) => received.push(chunk));
+    const ended = new Promise<void>((resolve) => socket.on('end', resolve));
+    const expected: Buffer[] = [];
+    for (let i = 0; i < 500; i += 1) {
+      const frame = Buffer.from(`frame-${i};`);
+      expected.push(frame);
+      expect(t.write(frame)).toBe(true);
+    }
+    t.end();
+    await ended;
+    expect(Buffer.concat(received).toString()).toBe(Buffer.concat(expected).toString());
+    expect(await r.closedWith).toBeUndefined();
+  });
+
+  it('passes inbound bytes to onData and reports the peer closing as ConnectionLostError', async () => {
+    const p = await peer();
+    servers.push(p.server);
+    const r = recorder();
+    const accepted = p.next();
+    connectSocket(new ConnectionParameters({ host: '127.0.0.1', port: p.port }), r.handlers);
+    const socket = await accepted;
+    socket.end('hello');
+    const error = await r.closedWith;
+    expect(Buffer.concat(r.data).toString()).toBe('hello');
+    expect(error).toBeInstanceOf(ConnectionLostError);
+    expect(error?.message).toContain('closed the socket');
+    expect(r.events.filter((e) => e === 'close')).toHaveLength(1);
+  });
+
+  it('turns an exception thrown by a handler into a typed loss, never an uncaught exception', async () => {
+    const p = await peer();
+    servers.push(p.server);
+    const r = recorder({
+      onData: () => {
+        throw new Error('bug in the data path');
+      },
+    });
+    const accepted = p.next();
+    connectSocket(new ConnectionParameters({ host: '127.0.0.1', port: p.port }), r.handlers);
+    (await accepted).write('x');
+    const error = await r.closedWith;
+    expect(error).toBeInstanceOf(ConnectionLostError);
+    expect(error?.message).toContain('bug in the data path');
+    expect((error?.cause as Error).message).toBe('bug in the data path');
+  });
+
+  it('returns false past the high-water mark and reports drain once the peer read it all', async () => {
+    const p = await peer();
+    servers.push(p.server);
+    const r = recorder();
+    const accepted = p.next();
+    const t = connectSocket(new ConnectionParameters({ host: '127.0.0.1', port: p.port }), r.handlers, {
+      highWaterMark: 64 * 1024,
+    });
+    const socket = await accepted;
+    await connected(r.events);
+    socket.pause();
+    const chunk = Buffer.alloc(16 * 1024, 1);
+    let refused = 0;
+    // Far more than the kernel buffers hold while the peer is not reading.
+    for (let i = 0; i < 2000 && refused === 0; i += 1) if (!t.write(chunk)) refused += 1;
+    expect(refused).toBe(1);
+    expect(t.bufferedBytes).toBeGreaterThanOrEqual(64 * 1024);
+    expect(r.events).not.toContain('drain');
+    socket.resume();
+    await new Promise<void>((resolve) => {
+      const poll = (): void => (r.events.includes('drain') ? resolve() : void setTimeout(poll, 5));
+      poll();
+    });
+    expect(t.bufferedBytes).toBeLessThan(64 * 1024);
+    t.destroy();
+    expect(await r.closedWith).toBeUndefined();
+  });
+});
