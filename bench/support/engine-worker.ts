@@ -1,6 +1,8 @@
 /**
  * One benchmark run in its own process (forked by bench/engine.bench.ts): runs one task with one
- * peer and sends back wall time and this process's CPU time over the timed region.
+ * peer and sends back wall time and this process's CPU time over the timed region. By hand, e.g.
+ *   node --cpu-prof --import tsx bench/support/engine-worker.ts engine amqp://guest:guest@127.0.0.1:5672 \
+ *     '{"kind":"publish","queue":"q","count":20000,"size":65536,"prefetch":1000,"ackEvery":100,"window":1000}'
  */
 import { PEERS, type PeerName, type Task } from './engine-peers.js';
 
@@ -27,7 +29,9 @@ try {
       result = { ms, cpuMs: (cpu.user + cpu.system) / 1000 };
     },
   });
-  process.send?.({ ok: true, result });
+  if (process.send === undefined)
+    console.log(JSON.stringify(result)); // run by hand (profiling)
+  else process.send({ ok: true, result });
 } catch (error) {
   process.send?.({
     ok: false,

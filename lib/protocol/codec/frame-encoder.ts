@@ -176,3 +176,69 @@ export function encodeBasicPublish(
   writeBodyFrames(buf, o, channel, body, chunk);
   return buf;
 }
+
+/** Bodies up to this size are copied into one buffer: below it one write beats several. */
+export const VECTORED_COPY_THRESHOLD = 4096;
+const END_OCTET = Buffer.from([0xce]);
+
+/**
+ * The large-message publish path: the same bytes as {@link encodeBasicPublish}, as a list of
+ * buffers for `socket.cork()` + writes (or `writev`) in which the body is never copied: each body
+ * frame is a small frame header buffer followed by a subarray of `body`. At or below
+ * {@link VECTORED_COPY_THRESHOLD} body bytes it returns the single buffer of `encodeBasicPublish`.
+ * The caller must not modify `body` until the buffers are written.
+ * @throws EncodeError as {@link encodeBasicPublish} does.
+ */
+export function encodeBasicPublishVectored(
+  channel: number,
+  exchange: string,
+  routingKey: string,
+  mandatory: boolean,
+  properties: BasicProperties | undefined,
+  body: Buffer,
+  frameMax: number,
+): Buffer[] {
+  if (!(body instanceof Uint8Array) || body.length <= VECTORED_COPY_THRESHOLD) {
+    return [encodeBasicPublish(channel, exchange, routingKey, mandatory, properties, body, frameMax)];
+  }
+  checkChannel(channel);
+  const max = effectiveFrameMax(frameMax);
+  const exLen = shortStrLength(exchange, 'basic.publish exchange');
+  const rkLen = shortStrLength(routingKey, 'basic.publish routingKey');
+  const methodSize = 17 + exLen + rkLen;
+  const propsSize = propertiesSize(properties);
+  const headerSize = headerFrameSize(propsSize, max);
+  const size = body.length;
+  const chunk = max - 8;
+  // method frame + header frame + the first body frame's 7-byte header in one buffer
+  const head = Buffer.allocUnsafe(methodSize + headerSize + 7);
+  head[0] = 1;
+  writeU16(head, 1, channel);
+  writeU32(head, 3, methodSize - 8);
+  writeU32(head, 7, BASIC_PUBLISH);
+  head[11] = 0;
+  head[12] = 0;
+  let o = writeShortStr(head, 13, exchange, exLen);
+  o = writeShortStr(head, o, routingKey, rkLen);
+  head[o++] = mandatory ? 1 : 0;
+  head[o++] = 0xce;
+  o = writeHeaderFrame(head, o, channel, 60, size, propsSize, properties);
+  const first = Math.min(chunk, size);
+  head[o] = 3;
+  writeU16(head, o + 1, channel);
+  writeU32(head, o + 3, first);
+  if (first === size) return [head, body, END_OCTET];
+  const out: Buffer[] = [head, body.subarray(0, first)];
+  for (let at = first; at < size; at += chunk) {
+    const n = Math.min(chunk, size - at);
+    // end octet of the previous frame + header of this one
+    const sep = Buffer.allocUnsafe(8);
+    sep[0] = 0xce;
+    sep[1] = 3;
+    writeU16(sep, 2, channel);
+    writeU32(sep, 4, n);
+    out.push(sep, body.subarray(at, at + n));
+  }
+  out.push(END_OCTET);
+  return out;
+}

@@ -40,14 +40,21 @@ export interface FrameParserOptions {
   maxBodySize?: number;
 }
 
-/** A content-carrying method waiting for its header and body on one channel. */
-interface PendingContent {
-  method: AnyMethod;
+/** Content assembly state of one channel; one object per channel, reused for every message. */
+interface ChannelContent {
+  /** 0 idle, 1 method seen (header expected), 2 header seen (body expected). */
+  state: number;
+  method: AnyMethod | undefined;
   properties: BasicProperties | undefined;
   bodySize: number;
   received: number;
+  /** Allocated only when the body does not arrive as one frame in one chunk. */
   body: Buffer | undefined;
 }
+
+const IDLE = 0;
+const WANT_HEADER = 1;
+const WANT_BODY = 2;
 
 const EMPTY = Buffer.alloc(0);
 const DEFAULT_FRAME_MAX = 131072;
@@ -61,11 +68,11 @@ const FRAME_END = 0xce;
 
 /** What the bytes at the start of the next chunk belong to. */
 const enum Need {
-  /** A frame header (7 bytes). */
+  /** A new frame (or the rest of a frame header, when `hdrLen > 0`). */
   Header,
   /** The rest of a method/header/heartbeat frame payload + end octet, gathered in `frameBuf`. */
   Frame,
-  /** The rest of a body frame payload, copied into the pending body. */
+  /** The rest of a body frame payload, copied straight into the message body. */
   Body,
   /** The end octet after a streamed body payload. */
   End,
@@ -73,16 +80,19 @@ const enum Need {
 
 /** Decodes AMQP frames from a byte stream and assembles content per channel. */
 export class FrameParser {
-  /** Largest accepted frame size (settable after connection.tune-ok); 0 = no limit. */
+  /** Largest accepted frame size, header and end octet included (settable after connection.tune-ok); 0 = no limit. */
   frameMax: number;
   /** Largest accepted message body. */
   readonly maxBodySize: number;
   private failedFlag = false;
   private readonly handler: FrameHandler;
-  private readonly pending = new Map<number, PendingContent>();
-
-  /** Stream offset of byte 0 of the chunk being parsed. */
-  private base = 0;
+  private readonly channels = new Map<number, ChannelContent>();
+  /**
+   * [0] stream offset of byte 0 of the chunk being parsed, [1] stream offset of the split frame's
+   * payload. A Float64Array because past 2^30 bytes a plain field turns from a small integer into a
+   * boxed double, which slowed every frame after the first gigabyte.
+   */
+  private readonly offsets = new Float64Array(2);
   private need = Need.Header;
   /** A frame header split across chunks. */
   private readonly hdr = Buffer.alloc(7);
@@ -91,16 +101,14 @@ export class FrameParser {
   private fType = 0;
   private fChannel = 0;
   private fSize = 0;
-  /** Stream offset where the split frame's payload starts. */
-  private fPayloadAt = 0;
   /** Gathered payload + end octet of a split non-body frame. */
   private frameBuf: Buffer = EMPTY;
   private frameLen = 0;
-  /** Body bytes of the split body frame still to come. */
+  /** Body bytes of the split body frame still to come, and the channel they belong to. */
   private bodyLeft = 0;
-  private bodyContent: PendingContent | undefined;
-  private handlerError: unknown = undefined;
+  private bodyContent: ChannelContent | undefined;
   private handlerFailed = false;
+  private handlerError: unknown = undefined;
 
   constructor(handler: FrameHandler, options: FrameParserOptions = {}) {
     this.handler = handler;
@@ -120,26 +128,33 @@ export class FrameParser {
   push(chunk: Buffer): void {
     if (this.failedFlag || chunk.length === 0) return;
     try {
-      let pos = this.need === Need.Header && this.hdrLen === 0 ? 0 : this.resume(chunk);
       const len = chunk.length;
+      let pos = this.need === Need.Header && this.hdrLen === 0 ? 0 : this.resume(chunk);
       while (pos >= 0 && pos < len) {
         if (len - pos < 7) {
-          this.stashHeader(chunk, pos, len);
+          chunk.copy(this.hdr, 0, pos, len);
+          this.hdrLen = len - pos;
           break;
         }
-        const size = readU32(chunk, pos + 3);
-        pos = this.frame(chunk, pos + 7, chunk[pos] as number, readU16(chunk, pos + 1), size, chunk, pos);
+        pos = this.frame(
+          chunk,
+          pos + 7,
+          chunk[pos] as number,
+          readU16(chunk, pos + 1),
+          readU32(chunk, pos + 3),
+          chunk,
+          pos,
+        );
       }
     } catch (err) {
-      // the decoders throw FrameError for bad bytes; anything else is a codec bug, still reported typed
-      const e =
+      // decoders throw FrameError for bad bytes; anything else is a codec bug, still reported typed
+      this.fail(
         err instanceof FrameError
           ? err
-          : new FrameError(`internal parser failure: ${String(err)}`, 502, {}, 'ERR_AMQP_FRAME_INTERNAL');
-      this.fail(e);
-    } finally {
-      this.base += chunk.length;
+          : new FrameError(`internal parser failure: ${String(err)}`, 502, {}, 'ERR_AMQP_FRAME_INTERNAL'),
+      );
     }
+    (this.offsets[0] as number) += chunk.length;
     if (this.handlerFailed) {
       const err = this.handlerError;
       this.handlerFailed = false;
@@ -148,35 +163,32 @@ export class FrameParser {
     }
   }
 
+  /** Stream offset of `chunk[pos]` in the chunk being parsed (pos may be negative). */
+  private streamAt(pos: number): number {
+    return (this.offsets[0] as number) + pos;
+  }
+
   private fail(error: FrameError): void {
     if (this.failedFlag) return;
     this.failedFlag = true;
-    this.pending.clear();
+    this.channels.clear();
     this.frameBuf = EMPTY;
     this.bodyContent = undefined;
-    this.guard(() => this.handler.onFrameError(error));
-  }
-
-  private error(message: string, replyCode: number, offset: number, channel?: number): FrameError {
-    return new FrameError(message, replyCode, channel === undefined ? { offset } : { offset, channel });
-  }
-
-  /** Runs a handler callback, keeping its exception for after the chunk. */
-  private guard(fn: () => void): void {
     try {
-      fn();
+      this.handler.onFrameError(error);
     } catch (err) {
-      if (!this.handlerFailed) {
-        this.handlerFailed = true;
-        this.handlerError = err;
-      }
+      this.handlerThrew(err);
     }
   }
 
-  private stashHeader(chunk: Buffer, pos: number, len: number): void {
-    chunk.copy(this.hdr, this.hdrLen, pos, len);
-    this.hdrLen += len - pos;
-    this.need = Need.Header;
+  private handlerThrew(err: unknown): void {
+    if (this.handlerFailed) return;
+    this.handlerFailed = true;
+    this.handlerError = err;
+  }
+
+  private error(message: string, replyCode: number, offset: number, channel: number): FrameError {
+    return new FrameError(message, replyCode, { offset, channel });
   }
 
   /** Continues a frame begun in an earlier chunk; returns where the next frame starts, or -1. */
@@ -190,29 +202,27 @@ export class FrameParser {
         if (this.hdrLen < 7) return -1;
         this.hdrLen = 0;
         const h = this.hdr;
-        // payload starts at chunk[take]; the header itself started in an earlier chunk
+        // the payload starts at chunk[take]; the header began in an earlier chunk
         return this.frame(chunk, take, h[0] as number, readU16(h, 1), readU32(h, 3), h, 0);
       }
       case Need.Frame: {
         const take = Math.min(this.fSize + 1 - this.frameLen, len);
         chunk.copy(this.frameBuf, this.frameLen, 0, take);
         this.frameLen += take;
-        if (this.frameLen < this.fSize + 1) return -1;
+        if (this.frameLen <= this.fSize) return -1;
         this.need = Need.Header;
         const buf = this.frameBuf;
         this.frameBuf = EMPTY;
         if (buf[this.fSize] !== FRAME_END) {
-          this.fail(
-            this.error('frame end octet is not 0xCE', 501, this.fPayloadAt + this.fSize, this.fChannel),
-          );
+          this.fail(this.error('frame end octet is not 0xCE', 501, this.streamAt(take - 1), this.fChannel));
           return -1;
         }
-        this.dispatch(buf, 0, this.fSize, this.fType, this.fChannel, this.fPayloadAt);
+        this.dispatch(buf, 0, this.fSize, this.fType, this.fChannel, true);
         return this.failedFlag ? -1 : take;
       }
       case Need.Body: {
         const take = Math.min(this.bodyLeft, len);
-        const c = this.bodyContent as PendingContent;
+        const c = this.bodyContent as ChannelContent;
         chunk.copy(c.body as Buffer, c.received, 0, take);
         c.received += take;
         this.bodyLeft -= take;
@@ -229,19 +239,19 @@ export class FrameParser {
   private bodyEnd(chunk: Buffer, pos: number): number {
     this.need = Need.Header;
     if (chunk[pos] !== FRAME_END) {
-      this.fail(this.error('frame end octet is not 0xCE', 501, this.base + pos, this.fChannel));
+      this.fail(this.error('frame end octet is not 0xCE', 501, this.streamAt(pos), this.fChannel));
       return -1;
     }
-    const c = this.bodyContent as PendingContent;
+    const c = this.bodyContent as ChannelContent;
     this.bodyContent = undefined;
     if (c.received === c.bodySize) this.complete(this.fChannel, c, c.body as Buffer);
-    return pos + 1;
+    return this.failedFlag ? -1 : pos + 1;
   }
 
   /**
-   * One frame whose 7-byte header has been read; its payload starts at `chunk[p]`. `hdrBuf`/`hdrAt`
-   * locate the header for the protocol-header check. Returns where the next frame starts, or -1
-   * when the chunk is used up (the frame continues in the next chunk) or the parser failed.
+   * One frame whose 7-byte header has been read; its payload starts at `chunk[p]`. `hdrBuf[hdrAt]`
+   * is the header's first byte (for the protocol-header check). Returns where the next frame
+   * starts, or -1 when the chunk is used up (the frame continues in the next chunk) or on failure.
    */
   private frame(
     chunk: Buffer,
@@ -252,60 +262,53 @@ export class FrameParser {
     hdrBuf: Buffer,
     hdrAt: number,
   ): number {
-    const at = this.base + p - 7; // stream offset of the frame start
     if (type !== TYPE_METHOD && type !== TYPE_HEADER && type !== TYPE_BODY && type !== TYPE_HEARTBEAT) {
-      if (
-        type === 0x41 &&
-        hdrBuf[hdrAt + 1] === 0x4d &&
-        hdrBuf[hdrAt + 2] === 0x51 &&
-        hdrBuf[hdrAt + 3] === 0x50
-      ) {
-        const end = hdrBuf === chunk ? Math.min(chunk.length, hdrAt + 8) : 7;
-        this.checkProtocolHeader(hdrBuf, hdrAt, end, at);
-        return -1;
-      }
-      this.fail(this.error(`invalid frame type ${type}`, 501, at, channel));
+      this.badType(chunk, p, type, channel, hdrBuf, hdrAt);
       return -1;
     }
     const max = this.frameMax === 0 ? 0xffffffff : this.frameMax;
     if (size + 8 > max) {
-      this.fail(this.error(`frame of ${size + 8} bytes exceeds frame_max ${max}`, 501, at, channel));
+      this.fail(
+        this.error(`frame of ${size + 8} bytes exceeds frame_max ${max}`, 501, this.streamAt(p - 7), channel),
+      );
       return -1;
     }
-    let content: PendingContent | undefined;
+    let content: ChannelContent | undefined;
     if (type === TYPE_BODY) {
-      content = this.pending.get(channel);
-      if (content === undefined || content.properties === undefined) {
-        this.fail(this.error(`body frame on channel ${channel} without a content header`, 505, at, channel));
-        return -1;
-      }
-      if (size > content.bodySize - content.received) {
+      content = this.channels.get(channel);
+      if (content === undefined || content.state !== WANT_BODY) {
         this.fail(
           this.error(
-            `body frame of ${size} bytes overruns the announced body size ${content.bodySize} on channel ${channel}`,
+            `body frame on channel ${channel} without a content header before it`,
             505,
-            at,
+            this.streamAt(p - 7),
             channel,
           ),
         );
         return -1;
       }
+      if (size > content.bodySize - content.received) {
+        const msg = `body frame of ${size} bytes overruns the announced body size ${content.bodySize} on channel ${channel}`;
+        this.fail(this.error(msg, 505, this.streamAt(p - 7), channel));
+        return -1;
+      }
     }
     const avail = chunk.length - p;
     if (avail > size) {
+      // the whole frame is in this chunk: parse it in place
       if (chunk[p + size] !== FRAME_END) {
-        this.fail(this.error('frame end octet is not 0xCE', 501, this.base + p + size, channel));
+        this.fail(this.error('frame end octet is not 0xCE', 501, this.streamAt(p + size), channel));
         return -1;
       }
       if (content !== undefined) this.body(chunk, p, size, channel, content);
-      else this.dispatch(chunk, p, p + size, type, channel, this.base);
+      else this.dispatch(chunk, p, p + size, type, channel, false);
       return this.failedFlag ? -1 : p + size + 1;
     }
     // the frame continues in a later chunk
     this.fType = type;
     this.fChannel = channel;
     this.fSize = size;
-    this.fPayloadAt = this.base + p;
+    this.offsets[1] = this.streamAt(p);
     if (content !== undefined) {
       if (content.body === undefined) content.body = Buffer.allocUnsafe(content.bodySize);
       chunk.copy(content.body, content.received, p);
@@ -322,21 +325,41 @@ export class FrameParser {
     return -1;
   }
 
-  /** "AMQP" + version where a frame should start: the broker refused our protocol header. */
-  private checkProtocolHeader(buf: Buffer, at: number, end: number, streamAt: number): void {
-    const v = [];
-    for (let i = at + 5; i < Math.min(at + 8, end); i++) v.push(buf[i] as number);
-    this.fail(
-      this.error(
-        `the broker refused the protocol header and offered AMQP ${v.join('-')} instead of 0-9-1`,
-        501,
-        streamAt,
-      ),
-    );
+  /** Not a frame type: either the broker answered our protocol header with its own, or garbage. */
+  private badType(
+    chunk: Buffer,
+    p: number,
+    type: number,
+    channel: number,
+    hdrBuf: Buffer,
+    hdrAt: number,
+  ): void {
+    const at = this.streamAt(p - 7);
+    if (
+      type === 0x41 &&
+      hdrBuf[hdrAt + 1] === 0x4d &&
+      hdrBuf[hdrAt + 2] === 0x51 &&
+      hdrBuf[hdrAt + 3] === 0x50
+    ) {
+      // "AMQP" 0 major minor revision; the revision may be the chunk's next byte
+      const v = [hdrBuf[hdrAt + 5], hdrBuf[hdrAt + 6]];
+      if (p < chunk.length) v.push(chunk[p]);
+      this.fail(
+        new FrameError(
+          `the broker refused the protocol header and offered AMQP ${v.join('-')} instead of 0-9-1`,
+          501,
+          {
+            offset: at,
+          },
+        ),
+      );
+      return;
+    }
+    this.fail(this.error(`invalid frame type ${type}`, 501, at, channel));
   }
 
   /** A whole body frame at `chunk[p..p+size)`. */
-  private body(chunk: Buffer, p: number, size: number, channel: number, content: PendingContent): void {
+  private body(chunk: Buffer, p: number, size: number, channel: number, content: ChannelContent): void {
     if (size === 0) return;
     if (content.received === 0 && size === content.bodySize) {
       this.complete(channel, content, chunk.subarray(p, p + size));
@@ -348,15 +371,23 @@ export class FrameParser {
     if (content.received === content.bodySize) this.complete(channel, content, content.body);
   }
 
-  private complete(channel: number, content: PendingContent, body: Buffer): void {
-    this.pending.delete(channel);
+  private complete(channel: number, content: ChannelContent, body: Buffer): void {
+    const method = content.method as AnyMethod;
     const props = content.properties as BasicProperties;
-    this.guard(() => this.handler.onContent(channel, content.method, props, body));
+    content.state = IDLE;
+    content.method = undefined;
+    content.properties = undefined;
+    content.body = undefined;
+    try {
+      this.handler.onContent(channel, method, props, body);
+    } catch (err) {
+      this.handlerThrew(err);
+    }
   }
 
   /**
-   * A whole non-body frame payload at `buf[p..end)`; `bufBase` is the stream offset of `buf[0]`
-   * for error offsets. Decoder errors become frame errors carrying stream offset and channel.
+   * A whole non-body frame payload at `buf[p..end)`, in the chunk or (`gathered`) in `frameBuf`.
+   * Decoder errors become frame errors carrying the stream offset and channel.
    */
   private dispatch(
     buf: Buffer,
@@ -364,51 +395,70 @@ export class FrameParser {
     end: number,
     type: number,
     channel: number,
-    bufBase: number,
+    gathered: boolean,
   ): void {
     try {
       if (type === TYPE_METHOD) this.method(buf, p, end, channel);
       else if (type === TYPE_HEADER) this.header(buf, p, end, channel);
-      else this.heartbeat(end - p, channel, bufBase + p);
+      else this.heartbeat(end - p, channel);
     } catch (err) {
       if (!(err instanceof FrameError)) throw err;
-      const offset = err.offset === undefined ? bufBase + p : bufBase + err.offset;
-      const e =
-        err instanceof BodyTooLargeError
-          ? err
-          : new FrameError(err.message, err.replyCode, { offset, channel });
-      this.fail(e);
+      if (err instanceof BodyTooLargeError) {
+        this.fail(err);
+        return;
+      }
+      const bufBase = gathered ? (this.offsets[1] as number) : (this.offsets[0] as number);
+      this.fail(new FrameError(err.message, err.replyCode, { offset: bufBase + (err.offset ?? p), channel }));
     }
+  }
+
+  private channel(channel: number): ChannelContent {
+    let c = this.channels.get(channel);
+    if (c === undefined) {
+      c = {
+        state: IDLE,
+        method: undefined,
+        properties: undefined,
+        bodySize: 0,
+        received: 0,
+        body: undefined,
+      };
+      this.channels.set(channel, c);
+    }
+    return c;
   }
 
   private method(buf: Buffer, p: number, end: number, channel: number): void {
-    if (this.pending.has(channel)) {
-      const c = this.pending.get(channel) as PendingContent;
-      throw new FrameError(
-        `method frame on channel ${channel} while ${c.method.name} content is incomplete`,
-        505,
-        { offset: p - 7 },
-      );
+    const c = this.channel(channel);
+    if (c.state !== IDLE) {
+      const name = (c.method as AnyMethod).name;
+      throw new FrameError(`method frame on channel ${channel} while ${name} content is incomplete`, 505, {
+        offset: p - 7,
+      });
     }
     const method = decodeMethod(buf, p, end);
-    const info = METHOD_INFO[method.id];
-    if (info !== undefined && info.hasContent) {
-      this.pending.set(channel, { method, properties: undefined, bodySize: 0, received: 0, body: undefined });
+    if ((METHOD_INFO[method.id] as { hasContent: boolean }).hasContent) {
+      c.state = WANT_HEADER;
+      c.method = method;
       return;
     }
-    this.guard(() => this.handler.onMethod(channel, method));
+    try {
+      this.handler.onMethod(channel, method);
+    } catch (err) {
+      this.handlerThrew(err);
+    }
   }
 
   private header(buf: Buffer, p: number, end: number, channel: number): void {
-    const c = this.pending.get(channel);
-    if (c === undefined || c.properties !== undefined) {
+    const c = this.channels.get(channel);
+    if (c === undefined || c.state !== WANT_HEADER) {
       throw new FrameError(`content header on channel ${channel} without a content method before it`, 505, {
         offset: p - 7,
       });
     }
     if (p + 12 > end) throw new FrameError('truncated content header', 502, { offset: p });
     const classId = readU16(buf, p);
-    const methodClass = c.method.id >>> 16;
+    const methodClass = (c.method as AnyMethod).id >>> 16;
     if (classId !== methodClass) {
       throw new FrameError(`content header for class ${classId} after a class ${methodClass} method`, 505, {
         offset: p,
@@ -427,13 +477,18 @@ export class FrameParser {
     }
     c.properties = props;
     c.bodySize = bodySize;
+    c.received = 0;
+    c.state = WANT_BODY;
     if (bodySize === 0) this.complete(channel, c, EMPTY);
   }
 
-  private heartbeat(size: number, channel: number, at: number): void {
-    if (channel !== 0) throw new FrameError(`heartbeat frame on channel ${channel}`, 501, { offset: at - 7 });
-    if (size !== 0)
-      throw new FrameError(`heartbeat frame with a ${size}-byte payload`, 501, { offset: at - 7 });
-    this.guard(() => this.handler.onHeartbeat());
+  private heartbeat(size: number, channel: number): void {
+    if (channel !== 0) throw new FrameError(`heartbeat frame on channel ${channel}`, 501);
+    if (size !== 0) throw new FrameError(`heartbeat frame with a ${size}-byte payload`, 501);
+    try {
+      this.handler.onHeartbeat();
+    } catch (err) {
+      this.handlerThrew(err);
+    }
   }
 }

@@ -9,6 +9,8 @@ export {
   encodeMethodFrame,
   encodeContentFrames,
   encodeBasicPublish,
+  encodeBasicPublishVectored,
+  VECTORED_COPY_THRESHOLD,
 } from './frame-encoder.js';
 export { FrameParser } from './frame-parser.js';
 export type { FrameHandler, FrameParserOptions } from './frame-parser.js';
