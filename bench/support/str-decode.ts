@@ -49,7 +49,7 @@ function arr(b: Buffer, s: number, e: number): string {
 const fns: Record<string, (b: Buffer, s: number, e: number) => string> = {
   utf8Slice: (b, s, e) => (b as FB).utf8Slice(s, e),
   latin1Slice: (b, s, e) => (b as FB).latin1Slice(s, e),
-  toString: (b, s, e) => b.toString('utf8', s, e),
+  toString: (b: Buffer, s: number, e: number) => b.toString('utf8', s, e),
   loop,
   apply,
   arr,
