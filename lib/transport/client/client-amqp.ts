@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { Logger } from '@nestjs/common';
 import { ClientProxy, type ReadPacket, type WritePacket } from '@nestjs/microservices';
-import type { Subscription } from 'rxjs';
+import type { Observable, Subscription } from 'rxjs';
 import {
   ConnectionClosedError,
   ConnectionLostError,
@@ -50,7 +50,9 @@ interface DeserializedReply {
  * ClientsModule.register([{ name: 'MATH', customClass: ClientAMQP, options: { urls, queue: 'math_rpc' } }]);
  * ```
  */
-export class ClientAMQP extends ClientProxy<AmqpEventsMap, AmqpStatus> {
+// The status generic stays `string`: ClientsModule's `customClass` wants a ClientProxy<..., string>,
+// and a ReplaySubject<AmqpStatus> is not one; the public `status` getter is narrowed instead.
+export class ClientAMQP extends ClientProxy<AmqpEventsMap> {
   protected readonly logger = new Logger(ClientAMQP.name);
   private readonly listeners = new EventEmitter();
   private session: Promise<ClientSession> | undefined;
@@ -90,6 +92,11 @@ export class ClientAMQP extends ClientProxy<AmqpEventsMap, AmqpStatus> {
     const session = await opening.catch(() => undefined);
     if (session === undefined) return;
     await this.dispose(session, new ConnectionClosedError({ replyCode: 200, replyText: 'client closed', initiator: 'client' }));
+  }
+
+  /** Status changes of the client's connection: connecting, connected, blocked, reconnecting, disconnected. */
+  override get status(): Observable<AmqpStatus> {
+    return super.status as Observable<AmqpStatus>;
   }
 
   /** Listens to connection events: connected, disconnected, blocked, unblocked, error. */

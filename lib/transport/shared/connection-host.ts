@@ -140,12 +140,14 @@ export class AmqpConnectionHost {
   /** Sharing ignores a later holder's connection settings: say so rather than surprise. */
   private warnIfDifferent(options: AmqpConnectionOptions): void {
     const mine = this.openedWith;
-    const sameName = options.connectionName === mine.connectionName;
-    const sameOptions = shallowEqual(options.connectionOptions, mine.connectionOptions);
-    if (sameName && sameOptions) return;
+    // Only settings the later holder actually gives can disagree.
+    const nameDiffers = options.connectionName !== undefined && options.connectionName !== mine.connectionName;
+    const optionsDiffer =
+      options.connectionOptions !== undefined && !shallowEqual(options.connectionOptions, mine.connectionOptions);
+    if (!nameDiffers && !optionsDiffer) return;
     AmqpConnectionHost.logger.warn(
-      `connection "${this.slot.key}" is shared and keeps the settings it was opened with; ` +
-        'give a different connectionKey to open a separate connection with other settings',
+      `the connection "${mine.connectionKey ?? 'default'}" is shared and keeps the settings it was opened with ` +
+        '(connectionName, connectionOptions); give a different connectionKey for a separate connection',
     );
   }
 
