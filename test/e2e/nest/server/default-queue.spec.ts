@@ -66,6 +66,11 @@ class RpcController {
     record('created', data, ctx);
   }
 
+  @MessagePattern('whoami')
+  whoami(@Ctx() ctx: AmqpContext): unknown {
+    return { metadata: ctx.getMetadata() ?? null, pattern: ctx.getPattern(), replyTo: ctx.getMessage().properties.replyTo };
+  }
+
   @EventPattern<string>('event.fails')
   eventFails(@Payload() data: unknown, @Ctx() ctx: AmqpContext): void {
     record('event.fails', data, ctx);
@@ -141,6 +146,21 @@ describe('ServerAMQP default queue (Nest RMQ wire format)', () => {
     const err = crashed.find((reply) => reply.err !== undefined)?.err as { message: string };
     expect(err.message).toBe('Internal server error');
     expect(JSON.stringify(crashed)).not.toContain('internal detail');
+  });
+
+  it('hands the handler Nest 12 packet metadata and the AMQP message through the context', async () => {
+    const id = randomUUID();
+    await admin.publish('', queue, { pattern: 'whoami', data: null, id, metadata: { traceId: 't-1' } }, {
+      replyTo: 'amq.rabbitmq.reply-to',
+      correlationId: id,
+    });
+    const replies = await admin.awaitReplies(id);
+    expect(replies.find((reply) => 'response' in reply)?.response).toEqual({
+      metadata: { traceId: 't-1' },
+      pattern: 'whoami',
+      // The broker rewrites a direct reply-to address per channel.
+      replyTo: expect.stringMatching(/^amq\.rabbitmq\.reply-to\./),
+    });
   });
 
   it('streams an observable as several replies, the last one disposed', async () => {

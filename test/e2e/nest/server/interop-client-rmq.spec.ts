@@ -3,9 +3,9 @@
  * server to this transport first and keep its callers unchanged.
  */
 import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
-import { Controller, type INestMicroservice } from '@nestjs/common';
+import { Controller, Module, type INestMicroservice } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
 import { ClientRMQ, Ctx, EventPattern, MessagePattern, Payload, RpcException } from '@nestjs/microservices';
-import { Test } from '@nestjs/testing';
 import { firstValueFrom, interval, lastValueFrom, toArray, type Observable } from 'rxjs';
 import { map, take } from 'rxjs/operators';
 import { AmqpContext } from '../../../../lib/transport/amqp.context.js';
@@ -47,16 +47,20 @@ class MathController {
   }
 }
 
+@Module({ controllers: [MathController] })
+class MathModule {}
+
 let app: INestMicroservice;
 let client: ClientRMQ;
 let admin: Admin;
 
 beforeAll(async () => {
   admin = await Admin.open();
-  const moduleRef = await Test.createTestingModule({ controllers: [MathController] }).compile();
   // Queue options as ClientRMQ asserts them (amqplib's defaults), so both sides declare the same queue.
-  app = moduleRef.createNestMicroservice({ strategy: new ServerAMQP({ urls: [AMQP_URL], queue, queueOptions: { durable: true } }) });
-  app.useLogger(false);
+  app = await NestFactory.createMicroservice(MathModule, {
+    strategy: new ServerAMQP({ urls: [AMQP_URL], queue, queueOptions: { durable: true } }),
+    logger: false,
+  });
   await app.listen();
   client = new ClientRMQ({ urls: [AMQP_URL], queue, queueOptions: { durable: true }, persistent: true });
   await client.connect();

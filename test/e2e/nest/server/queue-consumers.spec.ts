@@ -7,11 +7,11 @@ import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
 import { Controller, type INestMicroservice } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
 import { Test } from '@nestjs/testing';
-import { InvalidStateError } from '../../../../lib/protocol/errors.js';
+import { InvalidStateError, StaleDeliveryError } from '../../../../lib/protocol/errors.js';
 import { AmqpContext } from '../../../../lib/transport/amqp.context.js';
 import { QueueConsumer } from '../../../../lib/transport/decorators/queue-consumer.decorator.js';
 import { ServerAMQP } from '../../../../lib/transport/server/server-amqp.js';
-import { AMQP_URL, Admin, listQueues, sleep, uniqueName, waitFor } from './support.js';
+import { AMQP_URL, Admin, listConsumers, listQueues, sleep, uniqueName, waitFor } from './support.js';
 
 const classicQueue = uniqueName('classic');
 const quorumQueue = uniqueName('quorum');
@@ -93,7 +93,7 @@ afterAll(async () => {
 });
 
 describe('@QueueConsumer', () => {
-  it('declares three queues with their own options and consumes each on its own channel', async () => {
+  it('declares four queues with their own options and consumes each on its own channel', async () => {
     const queues = await listQueues([classicQueue, quorumQueue, transientQueue]);
     expect(queues.get(classicQueue)).toMatchObject({
       durable: true,
@@ -112,6 +112,12 @@ describe('@QueueConsumer', () => {
       arguments: { 'x-message-ttl': 60_000, 'x-max-length': 100 },
       consumers: 1,
     });
+    // Prefetch and ack mode are per consumer (basic.qos on each consumer's own channel).
+    const consumers = await listConsumers([classicQueue, manualQueue, transientQueue]);
+    const byQueue = new Map(consumers.map((row) => [row.queue_name, row]));
+    expect(byQueue.get(classicQueue)).toMatchObject({ prefetch_count: 5, ack_required: true });
+    expect(byQueue.get(manualQueue)).toMatchObject({ prefetch_count: 2, ack_required: true });
+    expect(byQueue.get(transientQueue)).toMatchObject({ ack_required: false });
     // No default queue was declared: the app has no @MessagePattern/@EventPattern handlers.
     expect(server.getHealth()).toMatchObject({ consumers: 4, expectedConsumers: 4, connected: true });
   });
@@ -166,5 +172,20 @@ describe('@QueueConsumer', () => {
     expect(transientSeen.map((entry) => entry.data)).toEqual([{ kind: 'order' }, { kind: 'audit-entry' }]);
     expect(transientSeen[0]!.routingKey).toBe('order.created');
     for (const entry of transientSeen) expect(entry.ackError).toBeInstanceOf(InvalidStateError);
+  });
+
+  it('an ack for a delivery whose channel has gone is a StaleDeliveryError, and the message is redelivered, not lost', async () => {
+    held.length = 0;
+    await admin.publish('', manualQueue, { action: 'hold' }, { messageId: 'stale-1' });
+    await waitFor(() => held.length === 1, 'the held delivery');
+    const context = held[0]!;
+    // The consumer's channel dies under the handler (here: closed by hand).
+    await context.channel.close();
+    expect(() => context.ack()).toThrow(StaleDeliveryError);
+    await waitFor(async () => (await admin.messageCount(manualQueue)) === 1, 'the message back in the queue');
+    const [back] = await admin.drain(manualQueue);
+    expect(back!.properties.messageId).toBe('stale-1');
+    expect(back!.fields.redelivered).toBe(true);
+    expect(server.getHealth()).toMatchObject({ consumers: 3, expectedConsumers: 4 });
   });
 });

@@ -193,3 +193,14 @@ export async function connectionNames(): Promise<string[]> {
     return typeof name === 'string' ? [name] : [];
   });
 }
+
+/** Per-consumer prefetch and ack flag of the consumers of some queues, as the broker sees them. */
+export async function listConsumers(queues: string[]): Promise<Array<{ queue_name: string; prefetch_count: number; ack_required: boolean }>> {
+  const { stdout } = await promisify(execFile)(
+    'rabbitmqctl',
+    ['list_consumers', '-q', 'queue_name', 'prefetch_count', 'ack_required', '--formatter', 'json'],
+    { timeout: 30_000 },
+  );
+  const rows = JSON.parse(stdout) as Array<{ queue_name: string; prefetch_count: number; ack_required: boolean }>;
+  return rows.filter((row) => queues.includes(row.queue_name));
+}
