@@ -11,7 +11,6 @@ export type DeliveryOutcome = 'acked' | 'nacked' | 'rejected' | 'auto' | 'lost';
  */
 export class ChannelLease {
   private aliveValue = true;
-  private readonly onEnd: Array<() => void> = [];
 
   constructor(readonly channel: Channel) {
     channel.addOnCloseCallback(() => this.end());
@@ -21,29 +20,19 @@ export class ChannelLease {
     return this.aliveValue && this.channel.isOpen;
   }
 
-  /** Marks the lease dead (channel closed, or the server is done with it). */
+  /** Marks the lease dead for good (channel closed, or the server is done with it). */
   end(): void {
-    if (!this.aliveValue) return;
     this.aliveValue = false;
-    for (const listener of this.onEnd.splice(0)) listener();
-  }
-
-  /** Runs `listener` once when the lease ends. */
-  onceEnded(listener: () => void): void {
-    if (!this.aliveValue) listener();
-    else this.onEnd.push(listener);
   }
 }
 
 /**
- * One delivery's acknowledgement, settled at most once, on the channel it came on. `done` resolves
- * with the outcome when it is settled, or with 'lost' when its channel closes before that.
+ * One delivery's acknowledgement, settled at most once, on the channel it came on. Whether its
+ * channel is gone is read from the lease when asked (no per-delivery listener: a long-lived channel
+ * sees millions of deliveries).
  */
 export class Delivery {
   private outcome: DeliveryOutcome | undefined;
-  private resolveDone!: (outcome: DeliveryOutcome) => void;
-  /** Resolves once the delivery is settled or its channel is gone. */
-  readonly done: Promise<DeliveryOutcome>;
 
   constructor(
     private readonly lease: ChannelLease,
@@ -51,18 +40,17 @@ export class Delivery {
     /** True when the broker considers the message acknowledged on delivery (ack: 'none'). */
     readonly autoAcked = false,
   ) {
-    this.done = new Promise((resolve) => (this.resolveDone = resolve));
-    if (autoAcked) this.finish('auto');
-    else lease.onceEnded(() => this.finish('lost'));
+    if (autoAcked) this.outcome = 'auto';
   }
 
-  /** True once acked, nacked, rejected, auto-acked or lost with its channel. */
+  /** True once acked, nacked, rejected, auto-acked, or lost with its channel. */
   get settled(): boolean {
-    return this.outcome !== undefined;
+    return this.state !== 'pending';
   }
 
+  /** The outcome; 'lost' when its channel closed before it was settled (the broker redelivers it). */
   get state(): DeliveryOutcome | 'pending' {
-    return this.outcome ?? 'pending';
+    return this.outcome ?? (this.lease.alive ? 'pending' : 'lost');
   }
 
   ack(): void {
@@ -79,8 +67,7 @@ export class Delivery {
 
   private settle(outcome: DeliveryOutcome, method: string, send: (channel: Channel) => void): void {
     const channel = this.lease.channel;
-    if (this.outcome === 'lost' || (this.outcome === undefined && !this.lease.alive)) {
-      this.finish('lost');
+    if (this.outcome === undefined && !this.lease.alive) {
       throw new StaleDeliveryError(
         this.deliveryTag,
         `${method} refused: channel ${channel.channelNumber} closed, so the broker redelivers the message`,
@@ -93,12 +80,6 @@ export class Delivery {
       );
     }
     send(channel);
-    this.finish(outcome);
-  }
-
-  private finish(outcome: DeliveryOutcome): void {
-    if (this.outcome !== undefined) return;
     this.outcome = outcome;
-    this.resolveDone(outcome);
   }
 }

@@ -23,13 +23,13 @@ function fakeChannel(channelNumber = 3) {
 }
 
 describe('Delivery', () => {
-  it('acks once on its own channel and resolves done with the outcome', async () => {
+  it('acks once on its own channel and records the outcome', () => {
     const { channel, sent } = fakeChannel();
     const delivery = new Delivery(new ChannelLease(channel), 7);
     expect(delivery.state).toBe('pending');
     delivery.ack();
     expect(sent).toEqual(['ack 7']);
-    await expect(delivery.done).resolves.toBe('acked');
+    expect(delivery.state).toBe('acked');
     expect(delivery.settled).toBe(true);
   });
 
@@ -52,12 +52,14 @@ describe('Delivery', () => {
     expect(sent).toEqual(['ack 5']);
   });
 
-  it('after its channel closed, settling throws StaleDeliveryError and nothing reaches any channel', async () => {
+  it('after its channel closed, settling throws StaleDeliveryError and nothing reaches any channel', () => {
     const { channel, sent, close } = fakeChannel(9);
     const lease = new ChannelLease(channel);
     const delivery = new Delivery(lease, 11);
+    expect(delivery.state).toBe('pending');
     close();
-    await expect(delivery.done).resolves.toBe('lost');
+    expect(delivery.state).toBe('lost');
+    expect(delivery.settled).toBe(true);
     let caught: unknown;
     try {
       delivery.ack();
@@ -66,6 +68,8 @@ describe('Delivery', () => {
     }
     expect(caught).toBeInstanceOf(StaleDeliveryError);
     expect((caught as StaleDeliveryError).deliveryTag).toBe(11);
+    // Still lost, not settled by the failed attempt: a later call throws the same way.
+    expect(() => delivery.nack()).toThrow(StaleDeliveryError);
     expect((caught as Error).message).toMatch(/channel 9 closed/);
     expect(sent).toEqual([]);
   });
@@ -79,10 +83,10 @@ describe('Delivery', () => {
     expect(sent).toEqual([]);
   });
 
-  it('an auto-acked delivery (ack: none) is settled from the start and refuses manual settles', async () => {
+  it('an auto-acked delivery (ack: none) is settled from the start and refuses manual settles', () => {
     const { channel, sent } = fakeChannel();
     const delivery = new Delivery(new ChannelLease(channel), 4, true);
-    await expect(delivery.done).resolves.toBe('auto');
+    expect(delivery.state).toBe('auto');
     expect(() => delivery.ack()).toThrow(InvalidStateError);
     expect(sent).toEqual([]);
   });
