@@ -18,21 +18,20 @@ import {
 } from '../codec/index.js';
 import {
   AMQPError,
-  AuthenticationError,
   BlockedConnectionTimeoutError,
   ConnectionClosedError,
   ConnectionLostError,
   ConnectionStateError,
   FrameError,
   HeartbeatTimeoutError,
-  InvalidArgumentError,
   TimeoutError,
   type CloseReason,
 } from '../errors.js';
 import type { ConnectionParameters } from '../parameters/index.js';
 import { nextConnectionState, type ConnectionState } from './connection-state.js';
-import { HeartbeatMonitor } from './heartbeat-monitor.js';
-import { buildClientProperties, negotiateTune } from './negotiation.js';
+import { brokerCloseError, shortReplyText } from './close-reasons.js';
+import { ConnectionDeadlines } from './connection-deadlines.js';
+import { negotiateTune, startOkFrame, tuneOkAndOpenFrames } from './negotiation.js';
 
 /** What the machine asks of its owner. None of these may throw back into the machine. */
 export interface ConnectionMachineHooks {
@@ -78,10 +77,7 @@ export class ConnectionMachine implements FrameHandler {
   readonly #parser: FrameParser;
   #state: ConnectionState = 'INIT';
   #mechanisms: string[] = [];
-  #stackDeadline: number | undefined;
-  #closeDeadline: number | undefined;
-  #blockedDeadline: number | undefined;
-  #heartbeat: HeartbeatMonitor | undefined;
+  readonly #deadlines = new ConnectionDeadlines();
   /** The error to finish with once close-ok arrives (undefined = clean close by us). */
   #pendingError: AMQPError | undefined;
 
@@ -95,7 +91,7 @@ export class ConnectionMachine implements FrameHandler {
     this.#now = now;
     this.#owner = owner;
     this.#parser = new FrameParser(this, { maxBodySize: params.maxBodySize });
-    this.#stackDeadline = now() + params.stackTimeout * 1000;
+    this.#deadlines.stack = now() + params.stackTimeout * 1000;
   }
 
   get state(): ConnectionState {
@@ -104,12 +100,7 @@ export class ConnectionMachine implements FrameHandler {
 
   /** The earliest time (ms) at which {@link onTimer} has work, or undefined. */
   nextDeadline(): number | undefined {
-    if (this.#state === 'CLOSED') return undefined;
-    let next = this.#stackDeadline;
-    for (const d of [this.#closeDeadline, this.#blockedDeadline, this.#heartbeat?.nextCheckAt]) {
-      if (d !== undefined && (next === undefined || d < next)) next = d;
-    }
-    return next;
+    return this.#state === 'CLOSED' ? undefined : this.#deadlines.next();
   }
 
   /** INIT -> PROTOCOL: the socket is up; sends the protocol header. */
@@ -187,35 +178,33 @@ export class ConnectionMachine implements FrameHandler {
   /** Runs whatever deadline has passed: stack, close-ok, blocked, heartbeat. */
   onTimer(): void {
     if (this.#state === 'CLOSED') return;
-    const now = this.#now();
-    if (this.#stackDeadline !== undefined && now >= this.#stackDeadline) {
-      const ms = this.#params.stackTimeout * 1000;
-      this.#finish(
-        new TimeoutError(
-          `connection bring-up did not finish within stack_timeout ${this.#params.stackTimeout} s (state ${this.#state})`,
-          ms,
-          'ERR_AMQP_STACK_TIMEOUT',
-        ),
-        false,
-      );
-      return;
-    }
-    if (this.#closeDeadline !== undefined && now >= this.#closeDeadline) {
-      this.#finish(this.#pendingError, false);
-      return;
-    }
-    if (this.#blockedDeadline !== undefined && now >= this.#blockedDeadline) {
-      this.#finish(new BlockedConnectionTimeoutError(this.#params.blockedConnectionTimeout ?? 0), false);
-      return;
-    }
-    const hb = this.#heartbeat;
-    if (hb !== undefined && now >= hb.nextCheckAt) {
-      const verdict = hb.check(now, this.bytesSent, this.bytesReceived);
-      if (verdict === 'dead') this.#finish(new HeartbeatTimeoutError(hb.interval), false);
-      else if (verdict === 'send') {
+    const params = this.#params;
+    switch (this.#deadlines.due(this.#now(), this.bytesSent, this.bytesReceived)) {
+      case 'stack':
+        this.#finish(
+          new TimeoutError(
+            `connection bring-up did not finish within stack_timeout ${params.stackTimeout} s (state ${this.#state})`,
+            params.stackTimeout * 1000,
+            'ERR_AMQP_STACK_TIMEOUT',
+          ),
+          false,
+        );
+        return;
+      case 'close':
+        this.#finish(this.#pendingError, false);
+        return;
+      case 'blocked':
+        this.#finish(new BlockedConnectionTimeoutError(params.blockedConnectionTimeout ?? 0), false);
+        return;
+      case 'heartbeat-dead':
+        this.#finish(new HeartbeatTimeoutError(this.heartbeat), false);
+        return;
+      case 'heartbeat-send':
         this.#write(HEARTBEAT_FRAME);
-        hb.noteSent(this.bytesSent);
-      }
+        this.#deadlines.heartbeat?.noteSent(this.bytesSent);
+        return;
+      case undefined:
+        return;
     }
   }
 
@@ -248,7 +237,7 @@ export class ConnectionMachine implements FrameHandler {
   onFrameError(error: FrameError): void {
     // The parser is dead from here on: close-ok could never be read, so tell the broker why and go.
     if (CLIENT_STATES_AFTER_START.has(this.#state)) {
-      this.#sendClose(error.replyCode, error.message.slice(0, 255), 0, 0);
+      this.#sendClose(error.replyCode, error.message, 0, 0);
     }
     this.#finish(error, true);
   }
@@ -277,22 +266,7 @@ export class ConnectionMachine implements FrameHandler {
         this.#state = next;
         this.serverProperties = method.args.serverProperties;
         this.#mechanisms = method.args.mechanisms.split(' ').filter((m) => m.length > 0);
-        const credentials = this.#params.credentials;
-        const response = credentials.responseFor(this.#mechanisms);
-        if (response === null) {
-          throw new InvalidArgumentError(
-            'credentials',
-            `the broker offers SASL mechanisms "${method.args.mechanisms}", not ${credentials.mechanism}`,
-          );
-        }
-        this.#write(
-          encodeMethodFrame(0, 'connection.start-ok', {
-            clientProperties: buildClientProperties(this.#params.clientProperties, this.#params.connectionName),
-            mechanism: credentials.mechanism,
-            response,
-            locale: this.#params.locale,
-          }),
-        );
+        this.#write(startOkFrame(this.#params, this.#mechanisms, method.args.mechanisms));
         return;
       }
       case 'connection.secure': {
@@ -301,31 +275,22 @@ export class ConnectionMachine implements FrameHandler {
         return;
       }
       case 'connection.tune': {
-        const tuned = negotiateTune(
-          { channelMax: this.#params.channelMax, frameMax: this.#params.frameMax, heartbeat: this.#params.heartbeat },
-          method.args,
-          this.#owner,
-        );
+        const tuned = negotiateTune(this.#params, method.args, this.#owner);
         this.#state = next;
         this.channelMax = tuned.channelMax;
         this.frameMax = tuned.frameMax;
         this.heartbeat = tuned.heartbeat;
         this.#parser.frameMax = tuned.frameMax;
-        this.#write(
-          Buffer.concat([
-            encodeMethodFrame(0, 'connection.tune-ok', tuned),
-            encodeMethodFrame(0, 'connection.open', { virtualHost: this.#params.virtualHost }),
-          ]),
-        );
+        this.#write(tuneOkAndOpenFrames(tuned, this.#params.virtualHost));
         if (tuned.heartbeat > 0) {
-          this.#heartbeat = new HeartbeatMonitor(tuned.heartbeat, this.#now(), this.bytesSent, this.bytesReceived);
+          this.#deadlines.startHeartbeat(tuned.heartbeat, this.#now(), this.bytesSent, this.bytesReceived);
           this.#hooks.deadlinesChanged();
         }
         return;
       }
       case 'connection.open-ok':
         this.#state = next;
-        this.#stackDeadline = undefined;
+        this.#deadlines.stack = undefined;
         this.#params.credentials.eraseCredentials();
         this.#hooks.deadlinesChanged();
         this.#hooks.opened();
@@ -333,7 +298,8 @@ export class ConnectionMachine implements FrameHandler {
       case 'connection.close': {
         const { replyCode, replyText, classId, methodId } = method.args;
         this.#write(encodeMethodFrame(0, 'connection.close-ok', {}));
-        this.#finish(this.#brokerCloseError(from, { replyCode, replyText, classId, methodId, initiator: 'broker' }), true);
+        const reason: CloseReason = { replyCode, replyText, classId, methodId, initiator: 'broker' };
+        this.#finish(brokerCloseError(from, reason, this.#params), true);
         return;
       }
       case 'connection.close-ok':
@@ -345,7 +311,7 @@ export class ConnectionMachine implements FrameHandler {
           this.isBlocked = true;
           const limit = this.#params.blockedConnectionTimeout;
           if (limit !== undefined && limit > 0) {
-            this.#blockedDeadline = this.#now() + limit * 1000;
+            this.#deadlines.blocked = this.#now() + limit * 1000;
             this.#hooks.deadlinesChanged();
           }
         }
@@ -354,8 +320,8 @@ export class ConnectionMachine implements FrameHandler {
       case 'connection.unblocked':
         if (from !== 'OPEN') return;
         this.isBlocked = false;
-        if (this.#blockedDeadline !== undefined) {
-          this.#blockedDeadline = undefined;
+        if (this.#deadlines.blocked !== undefined) {
+          this.#deadlines.blocked = undefined;
           this.#hooks.deadlinesChanged();
         }
         this.#hooks.unblocked();
@@ -367,22 +333,6 @@ export class ConnectionMachine implements FrameHandler {
         // The table admits only the methods above; reaching here means table and code disagree.
         throw new ConnectionStateError(method.name, from);
     }
-  }
-
-  /** The typed error for a broker connection.close, by the state it arrived in. */
-  #brokerCloseError(from: ConnectionState, reason: CloseReason): AMQPError {
-    if (from === 'START' && reason.replyCode === 403) {
-      const credentials = this.#params.credentials;
-      return new AuthenticationError(reason.replyText, 'username' in credentials ? credentials.username : undefined);
-    }
-    if (from === 'TUNE') {
-      const vhost = this.#params.virtualHost;
-      return new ConnectionClosedError(
-        reason,
-        `the broker refused virtual host "${vhost}": ${reason.replyCode} ${reason.replyText}`,
-      );
-    }
-    return new ConnectionClosedError(reason);
   }
 
   #unknownChannel(channel: number, method: AnyMethod): void {
@@ -429,11 +379,11 @@ export class ConnectionMachine implements FrameHandler {
   }
 
   #sendClose(replyCode: number, replyText: string, classId: number, methodId: number): void {
-    const text = Buffer.byteLength(replyText) > 255 ? Buffer.from(replyText).subarray(0, 255).toString() : replyText;
+    const text = shortReplyText(replyText);
     this.#write(encodeMethodFrame(0, 'connection.close', { replyCode, replyText: text, classId, methodId }));
     if (this.#state === 'CLOSING') {
       // Without heartbeats a silent broker would leave us in CLOSING forever: give close-ok the stack timeout.
-      this.#closeDeadline = this.#now() + this.#params.stackTimeout * 1000;
+      this.#deadlines.close = this.#now() + this.#params.stackTimeout * 1000;
       this.#hooks.deadlinesChanged();
     }
   }
@@ -452,10 +402,7 @@ export class ConnectionMachine implements FrameHandler {
       this.closeReason = { replyCode, replyText: error.message, initiator: 'client' };
     }
     this.isBlocked = false;
-    this.#stackDeadline = undefined;
-    this.#closeDeadline = undefined;
-    this.#blockedDeadline = undefined;
-    this.#heartbeat = undefined;
+    this.#deadlines.clear();
     this.#hooks.closed(error, graceful);
   }
 }

@@ -3,14 +3,14 @@
  * one timer, walks the list of hosts, routes channel frames to channels, and turns the machine's
  * events into callbacks and EventEmitter events.
  *
- * Errors thrown by users' callbacks and listeners never travel back into the socket path: they are
- * emitted on 'error' when someone listens, else reported as a process warning, and the connection
- * goes on.
+ * Errors thrown by users' callbacks and listeners (including a consumer's delivery callback) never
+ * travel back into the socket path: they are emitted on 'error' when someone listens, else reported
+ * as a process warning, and the connection goes on.
  */
 import { EventEmitter } from 'node:events';
 import { Channel } from '../channel/channel.js';
 import type { FieldTable } from '../codec/index.js';
-import { deferred, withContinuation, type Deferred } from '../continuation.js';
+import { withContinuation } from '../continuation.js';
 import {
   type AMQPError,
   ConnectionClosedError,
@@ -23,47 +23,20 @@ import { connectSocket, type Transport, type TransportFactory } from '../io/sock
 import { parametersList, type ConnectionParameters, type ParametersInput } from '../parameters/index.js';
 import { AttemptPlan, isRetryable } from './attempt-plan.js';
 import { BackpressureMonitor } from './backpressure-monitor.js';
+import { ChannelTable } from './channel-table.js';
 import { ConnectionLink } from './connection-link.js';
 import { ConnectionMachine, type ConnectionMachineHooks } from './connection-machine.js';
 import type { ConnectionState } from './connection-state.js';
+import type { ConnectionCallbacks, ConnectionEvents, ConnectionInternals, IOLoop } from './connection-types.js';
+import { ConnectionWaiters } from './connection-waiters.js';
+import { reportUserError } from './report-error.js';
 
 export type { ConnectionState } from './connection-state.js';
-
-/** Callbacks given at construction (pika's on_open / on_open_error / on_close). */
-export interface ConnectionCallbacks {
-  onOpen?: (connection: Connection) => void;
-  onOpenError?: (connection: Connection, error: AMQPError) => void;
-  /** Called once an open connection reached CLOSED; `error` undefined = closed cleanly at our request. */
-  onClose?: (connection: Connection, error: AMQPError | undefined) => void;
-}
-
-/** The events a Connection emits, with their arguments. */
-export interface ConnectionEvents {
-  open: [connection: Connection];
-  /** The connection reached CLOSED (after being open, or when every attempt to open failed). */
-  close: [error: AMQPError | undefined];
-  blocked: [reason: string];
-  unblocked: [];
-  backpressure: [];
-  /** An exception thrown by a user's callback or listener; the connection goes on. */
-  error: [error: Error];
-}
-
-/** Test seams: a scripted transport and a hand-driven clock. @internal */
-export interface ConnectionInternals {
-  clock?: Clock;
-  transport?: TransportFactory;
-}
-
-/** pika's ioloop: `start()` settles when the connection has fully closed, `stop()` closes it. */
-export interface IOLoop {
-  /** Resolves when the connection closed cleanly at our request; rejects with the error otherwise. */
-  start(): Promise<void>;
-  /** Closes the connection (or abandons the bring-up); `start()` then settles. */
-  stop(): void;
-}
+export type { ConnectionCallbacks, ConnectionEvents, ConnectionInternals, IOLoop } from './connection-types.js';
 
 type CloseCallback = (connection: Connection, error: AMQPError | undefined) => void;
+
+const NOT_OPENED = 'connection closed by the client before it opened';
 
 /** An AMQP 0-9-1 connection to one broker of a list of hosts, opened as soon as it is constructed. */
 export class Connection extends EventEmitter<ConnectionEvents> {
@@ -74,6 +47,8 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   readonly #clock: Clock;
   readonly #connectTransport: TransportFactory;
   readonly #link: ConnectionLink;
+  readonly #channels = new ChannelTable();
+  readonly #waiters = new ConnectionWaiters();
   readonly #backpressure = new BackpressureMonitor();
   readonly #onOpen: ConnectionCallbacks['onOpen'];
   readonly #onOpenError: ConnectionCallbacks['onOpenError'];
@@ -83,18 +58,12 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   readonly #backpressureCallbacks: ((connection: Connection) => void)[] = [];
   #machine: ConnectionMachine | undefined;
   #transport: Transport | undefined;
-  /** Channels by number: the hot path indexes this for every inbound frame. */
-  #channels: (Channel | undefined)[] = [];
   #opened = false;
   #stopRequested = false;
   #finished = false;
   #finalError: AMQPError | undefined;
   #detectBackpressure = false;
   #overHighWater = false;
-  #drain: Deferred<void> | undefined;
-  #closeWaiters: Deferred<void>[] = [];
-  #secretWaiters: Deferred<void>[] = [];
-  #loop: Deferred<void> | undefined;
   #cancelTimer: CancelTimer | undefined;
   #cancelRetry: CancelTimer | undefined;
 
@@ -114,12 +83,9 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     this.#link = new ConnectionLink(this, {
       write: (frames) => this.#send(frames),
       drained: () => this.#drained(),
-      release: (n) => this.#release(n),
+      release: (n) => this.#channels.release(n),
     });
-    this.ioloop = {
-      start: () => this.#loopPromise(),
-      stop: () => void this.close(),
-    };
+    this.ioloop = { start: () => this.#waiters.loop(), stop: () => void this.close() };
     process.nextTick(() => this.#safely(() => this.#nextAttempt(undefined), 'the first connection attempt'));
   }
 
@@ -172,27 +138,14 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     if (machine === undefined || machine.state !== 'OPEN') {
       return Promise.reject(new InvalidStateError('cannot open a channel: the connection is not open', this.state));
     }
-    let number = options.channelNumber;
-    if (number !== undefined) {
-      if (!Number.isInteger(number) || number < 1 || number > machine.channelMax) {
-        return Promise.reject(
-          new InvalidArgumentError('channelNumber', `must be an integer in 1..${machine.channelMax}, got ${String(number)}`),
-        );
-      }
-      if (this.#channels[number] !== undefined) {
-        return Promise.reject(new InvalidArgumentError('channelNumber', `channel ${number} is already in use`));
-      }
-    } else {
-      number = 1;
-      while (number <= machine.channelMax && this.#channels[number] !== undefined) number += 1;
-      if (number > machine.channelMax) {
-        return Promise.reject(
-          new InvalidStateError(`no free channel number: all ${machine.channelMax} are in use (channel_max)`, 'OPEN'),
-        );
-      }
+    let number: number;
+    try {
+      number = this.#channels.allocate(options.channelNumber, machine.channelMax);
+    } catch (error) {
+      return Promise.reject(error);
     }
     const channel = new Channel(this.#link, number);
-    this.#channels[number] = channel;
+    this.#channels.set(number, channel);
     const onOpen = options.onOpen;
     return channel.open().then((opened) => {
       if (onOpen !== undefined) this.#safely(() => onOpen(opened), 'a channel onOpen callback');
@@ -208,29 +161,22 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     if (!Number.isInteger(replyCode) || replyCode < 0 || replyCode > 65535) {
       return Promise.reject(new InvalidArgumentError('replyCode', `must be an integer in 0..65535, got ${String(replyCode)}`));
     }
-    if (typeof replyText !== 'string') {
-      return Promise.reject(new InvalidArgumentError('replyText', 'must be a string'));
+    if (typeof replyText !== 'string') return Promise.reject(new InvalidArgumentError('replyText', 'must be a string'));
+    const closed = this.#waiters.closed();
+    if (!this.#finished) {
+      this.#stopRequested = true;
+      const machine = this.#machine;
+      if (machine !== undefined && machine.state !== 'CLOSED') {
+        machine.close(replyCode, replyText);
+        this.#rearm();
+      } else if (this.#cancelRetry !== undefined) {
+        this.#cancelRetry();
+        this.#cancelRetry = undefined;
+        this.#openFailed(new ConnectionClosedError({ replyCode, replyText, initiator: 'client' }, NOT_OPENED));
+      }
+      // Otherwise the first attempt has not started yet; it sees #stopRequested and gives up.
     }
-    if (this.#finished) return withContinuation(Promise.resolve(), callback);
-    const waiter = deferred<void>();
-    this.#closeWaiters.push(waiter);
-    this.#stopRequested = true;
-    const machine = this.#machine;
-    if (machine !== undefined && machine.state !== 'CLOSED') {
-      machine.close(replyCode, replyText);
-      this.#rearm();
-    } else if (this.#cancelRetry !== undefined) {
-      this.#cancelRetry();
-      this.#cancelRetry = undefined;
-      this.#openFailed(
-        new ConnectionClosedError(
-          { replyCode, replyText, initiator: 'client' },
-          'connection closed by the client before it opened',
-        ),
-      );
-    }
-    // Otherwise the first attempt has not started yet; it sees #stopRequested and gives up.
-    return withContinuation(waiter.promise, callback);
+    return withContinuation(closed, callback);
   }
 
   /** Sends connection.update-secret (e.g. a refreshed OAuth token); resolves on update-secret-ok. */
@@ -241,10 +187,9 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     if (machine === undefined || machine.state !== 'OPEN') {
       return Promise.reject(new InvalidStateError('cannot update the secret: the connection is not open', this.state));
     }
-    const waiter = deferred<void>();
-    this.#secretWaiters.push(waiter);
+    const updated = this.#waiters.secret();
     machine.updateSecret(newSecret, reason);
-    return withContinuation(waiter.promise, callback);
+    return withContinuation(updated, callback);
   }
 
   /** Calls `cb(connection, error)` once the open connection reached CLOSED. */
@@ -279,28 +224,23 @@ export class Connection extends EventEmitter<ConnectionEvents> {
 
   #nextAttempt(lastError: AMQPError | undefined): void {
     if (this.#stopRequested) {
-      this.#openFailed(
-        lastError ??
-          new ConnectionClosedError(
-            { replyCode: 200, replyText: 'Normal shutdown', initiator: 'client' },
-            'connection closed by the client before it opened',
-          ),
-      );
+      const reason = { replyCode: 200, replyText: 'Normal shutdown', initiator: 'client' } as const;
+      this.#openFailed(lastError ?? new ConnectionClosedError(reason, NOT_OPENED));
       return;
     }
     const attempt = this.#plan.next();
     if (attempt === undefined) {
-      this.#openFailed(lastError ?? new ConnectionClosedError({ replyCode: 320, replyText: 'no host', initiator: 'client' }));
+      this.#openFailed(lastError ?? new ConnectionLostError('no host to connect to'));
       return;
     }
-    if (attempt.delayMs > 0) {
-      this.#cancelRetry = this.#clock.setTimer(attempt.delayMs, () => {
-        this.#cancelRetry = undefined;
-        this.#safely(() => this.#start(attempt.parameters), 'connection attempt');
-      });
+    if (attempt.delayMs === 0) {
+      this.#start(attempt.parameters);
       return;
     }
-    this.#start(attempt.parameters);
+    this.#cancelRetry = this.#clock.setTimer(attempt.delayMs, () => {
+      this.#cancelRetry = undefined;
+      this.#safely(() => this.#start(attempt.parameters), 'a connection attempt');
+    });
   }
 
   #start(parameters: ConnectionParameters): void {
@@ -310,30 +250,26 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     this.#overHighWater = false;
     this.#transport = undefined;
     try {
-      this.#transport = this.#openTransport(machine, parameters);
+      this.#transport = this.#connectTransport(parameters, {
+        onConnect: () => {
+          if (this.#machine === machine) machine.connected();
+        },
+        onData: (chunk) => {
+          if (this.#machine === machine) machine.receive(chunk);
+        },
+        onDrain: () => this.#onDrain(),
+        onClose: (error) => {
+          if (this.#machine === machine) machine.socketLost(error ?? new ConnectionLostError('the socket was closed'));
+        },
+      });
     } catch (thrown) {
+      // e.g. unusable TLS options: node throws before any socket exists.
       const message = thrown instanceof Error ? thrown.message : String(thrown);
       const where = `${parameters.host}:${parameters.port}`;
       machine.socketLost(new ConnectionLostError(`could not open a socket to ${where}: ${message}`, { cause: thrown }));
       return;
     }
     this.#rearm();
-  }
-
-  #openTransport(machine: ConnectionMachine, parameters: ConnectionParameters): Transport {
-    return this.#connectTransport(parameters, {
-      onConnect: () => {
-        if (this.#machine === machine) machine.connected();
-      },
-      onData: (chunk) => {
-        if (this.#machine === machine) machine.receive(chunk);
-      },
-      onDrain: () => this.#onDrain(),
-      onClose: (error) => {
-        if (this.#machine !== machine) return;
-        machine.socketLost(error ?? new ConnectionLostError('the socket was closed'));
-      },
-    });
   }
 
   #hooks(): ConnectionMachineHooks {
@@ -349,15 +285,15 @@ export class Connection extends EventEmitter<ConnectionEvents> {
         for (const cb of this.#unblockedCallbacks) this.#safely(() => cb(this), 'an unblocked callback');
         this.#emit('unblocked');
       },
-      secretUpdated: () => this.#secretWaiters.shift()?.resolve(),
+      secretUpdated: () => this.#waiters.secretUpdated(),
       channelMethod: (n, method) => {
-        const channel = this.#channels[n];
+        const channel = this.#channels.get(n);
         if (channel === undefined) return false;
         this.#safely(() => channel.handleMethod(method), `channel ${n}`);
         return true;
       },
       channelContent: (n, method, properties, body) => {
-        const channel = this.#channels[n];
+        const channel = this.#channels.get(n);
         if (channel === undefined) return false;
         this.#safely(() => channel.handleContent(method, properties, body), `channel ${n}`);
         return true;
@@ -374,7 +310,8 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     const ok = transport.write(bytes);
     if (!ok) this.#overHighWater = true;
     if (this.#detectBackpressure && this.#backpressure.record(bytes.length, transport.bufferedBytes)) {
-      this.#fireBackpressure();
+      for (const cb of this.#backpressureCallbacks) this.#safely(() => cb(this), 'a backpressure callback');
+      this.#emit('backpressure');
     }
     return ok;
   }
@@ -386,27 +323,14 @@ export class Connection extends EventEmitter<ConnectionEvents> {
 
   #drained(): Promise<void> {
     if (this.#finished) return Promise.reject(this.#channelError());
-    if (!this.#overHighWater) return Promise.resolve();
-    this.#drain ??= deferred<void>();
-    return this.#drain.promise;
+    return this.#overHighWater ? this.#waiters.drain() : Promise.resolve();
   }
 
   #onDrain(): void {
     this.#overHighWater = false;
-    const waiter = this.#drain;
-    this.#drain = undefined;
-    waiter?.resolve();
+    this.#waiters.drained();
     const transport = this.#transport;
     if (this.#detectBackpressure && transport !== undefined) this.#backpressure.observe(transport.bufferedBytes);
-  }
-
-  #fireBackpressure(): void {
-    for (const cb of this.#backpressureCallbacks) this.#safely(() => cb(this), 'a backpressure callback');
-    this.#emit('backpressure');
-  }
-
-  #release(channelNumber: number): void {
-    this.#channels[channelNumber] = undefined;
   }
 
   // ---- lifecycle ----
@@ -414,11 +338,6 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   #onOpened(): void {
     this.#opened = true;
     this.#link.frameMax = this.#machine?.frameMax ?? 0;
-    if (this.#stopRequested) {
-      // close() was called during the bring-up after the machine could no longer abort it.
-      this.#machine?.close(200, 'Normal shutdown');
-      return;
-    }
     const onOpen = this.#onOpen;
     if (onOpen !== undefined) this.#safely(() => onOpen(this), 'the onOpen callback');
     this.#emit('open', this);
@@ -427,49 +346,35 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   #onMachineClosed(error: AMQPError | undefined, graceful: boolean): void {
     this.#cancelTimer?.();
     this.#cancelTimer = undefined;
-    const transport = this.#transport;
-    if (graceful) transport?.end();
-    else transport?.destroy();
+    if (graceful) this.#transport?.end();
+    else this.#transport?.destroy();
     if (!this.#opened) {
-      const failure =
-        error ?? new ConnectionClosedError({ replyCode: 320, replyText: 'closed during the bring-up', initiator: 'client' });
+      const failure = error ?? new ConnectionLostError('closed during the bring-up');
       if (!this.#stopRequested && isRetryable(failure)) this.#nextAttempt(failure);
       else this.#openFailed(failure);
       return;
     }
+    this.#finished = true;
     this.#finalError = error;
     const channelError = this.#channelError();
-    const channels = this.#channels;
-    this.#channels = [];
-    for (const channel of channels) {
-      if (channel !== undefined) this.#safely(() => channel.handleConnectionClosed(channelError), 'channel teardown');
+    for (const channel of this.#channels.takeAll()) {
+      this.#safely(() => channel.handleConnectionClosed(channelError), 'channel teardown');
     }
-    this.#settle(channelError);
+    this.#waiters.settle(channelError, error);
     for (const cb of this.#closeCallbacks) this.#safely(() => cb(this, error), 'an onClose callback');
     this.#emit('close', error);
-    this.#settleLoop(error);
   }
 
   #openFailed(error: AMQPError): void {
     if (this.#finished) return;
+    this.#finished = true;
     this.#finalError = error;
-    this.#settle(error);
+    this.#cancelTimer?.();
+    this.#cancelTimer = undefined;
+    this.#waiters.settle(error, error);
     const onOpenError = this.#onOpenError;
     if (onOpenError !== undefined) this.#safely(() => onOpenError(this, error), 'the onOpenError callback');
     this.#emit('close', error);
-    this.#settleLoop(error);
-  }
-
-  /** Marks the connection finished and settles every waiter (close resolves, the others reject). */
-  #settle(error: AMQPError): void {
-    this.#finished = true;
-    this.#cancelTimer?.();
-    this.#cancelTimer = undefined;
-    const drain = this.#drain;
-    this.#drain = undefined;
-    drain?.reject(error);
-    for (const waiter of this.#secretWaiters.splice(0)) waiter.reject(error);
-    for (const waiter of this.#closeWaiters.splice(0)) waiter.resolve();
   }
 
   /** The ConnectionClosedError channels and channel-side waiters settle with. */
@@ -482,21 +387,6 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     return closed;
   }
 
-  #loopPromise(): Promise<void> {
-    if (this.#loop === undefined) {
-      this.#loop = deferred<void>();
-      if (this.#finished) this.#settleLoop(this.#finalError);
-    }
-    return this.#loop.promise;
-  }
-
-  #settleLoop(error: AMQPError | undefined): void {
-    const loop = this.#loop;
-    if (loop === undefined) return;
-    if (error === undefined) loop.resolve();
-    else loop.reject(error);
-  }
-
   /** Arms the single timer at the machine's next deadline. */
   #rearm(): void {
     this.#cancelTimer?.();
@@ -504,24 +394,22 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     const machine = this.#machine;
     const at = machine?.nextDeadline();
     if (machine === undefined || at === undefined) return;
-    this.#cancelTimer = this.#clock.setTimer(
-      at - this.#clock.now(),
-      () => {
-        this.#cancelTimer = undefined;
-        this.#safely(() => machine.onTimer(), 'the connection timer');
-        if (this.#machine === machine && machine.state !== 'CLOSED' && this.#cancelTimer === undefined) this.#rearm();
-      },
-      false,
-    );
+    const fire = (): void => {
+      this.#cancelTimer = undefined;
+      this.#safely(() => machine.onTimer(), 'the connection timer');
+      if (this.#machine === machine && machine.state !== 'CLOSED' && this.#cancelTimer === undefined) this.#rearm();
+    };
+    // Unref'd: the socket keeps the process alive while there is one; a timer alone must not.
+    this.#cancelTimer = this.#clock.setTimer(at - this.#clock.now(), fire, false);
   }
 
-  // ---- reporting ----
+  // ---- users' code ----
 
   #emit<K extends keyof ConnectionEvents>(event: K, ...args: ConnectionEvents[K]): void {
     try {
       (this.emit as (e: K, ...a: ConnectionEvents[K]) => boolean)(event, ...args);
     } catch (error) {
-      this.#report(error, `a '${String(event)}' listener`);
+      reportUserError(this, error, `a '${String(event)}' listener`);
     }
   }
 
@@ -529,21 +417,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     try {
       fn();
     } catch (error) {
-      this.#report(error, where);
+      reportUserError(this, error, where);
     }
-  }
-
-  /** An exception from user code: 'error' listeners get it, else a process warning. */
-  #report(thrown: unknown, where: string): void {
-    const error = thrown instanceof Error ? thrown : new Error(String(thrown));
-    if (this.listenerCount('error') > 0) {
-      try {
-        this.emit('error', error);
-        return;
-      } catch {
-        // An 'error' listener that throws falls through to the warning.
-      }
-    }
-    process.emitWarning(`${where} threw: ${error.stack ?? error.message}`, { code: 'AMQP_CALLBACK_ERROR' });
   }
 }

@@ -1,10 +1,11 @@
 /**
- * What the client proposes and accepts during the bring-up: client properties, and the tune values
- * (channel_max, frame_max, heartbeat) negotiated as pika does.
+ * What the client proposes and answers during the bring-up: client properties and the SASL response
+ * (start-ok), and the tune values (channel_max, frame_max, heartbeat) negotiated as pika does.
  * @internal
  */
-import type { FieldTable } from '../codec/index.js';
+import { encodeMethodFrame, type FieldTable } from '../codec/index.js';
 import { FrameError, InvalidArgumentError } from '../errors.js';
+import type { ConnectionParameters } from '../parameters/index.js';
 
 /** Name and version the client reports to the broker. */
 export const CLIENT_PRODUCT = 'nestjs-amqp-transport';
@@ -101,4 +102,33 @@ export function negotiateTune(
     heartbeat = chosen;
   } else heartbeat = wishes.heartbeat;
   return { channelMax: Math.min(channelMax, CHANNEL_MAX_LIMIT), frameMax, heartbeat };
+}
+
+/**
+ * connection.start-ok for the broker's offered mechanisms (`offered` is the raw string, for the error).
+ * @throws InvalidArgumentError when the credentials' mechanism is not among them
+ */
+export function startOkFrame(params: ConnectionParameters, mechanisms: readonly string[], offered: string): Buffer {
+  const credentials = params.credentials;
+  const response = credentials.responseFor(mechanisms);
+  if (response === null) {
+    throw new InvalidArgumentError(
+      'credentials',
+      `the broker offers SASL mechanisms "${offered}", not ${credentials.mechanism}`,
+    );
+  }
+  return encodeMethodFrame(0, 'connection.start-ok', {
+    clientProperties: buildClientProperties(params.clientProperties, params.connectionName),
+    mechanism: credentials.mechanism,
+    response,
+    locale: params.locale,
+  });
+}
+
+/** tune-ok and connection.open, written together (nothing can come between them). */
+export function tuneOkAndOpenFrames(tuned: TuneResult, virtualHost: string): Buffer {
+  return Buffer.concat([
+    encodeMethodFrame(0, 'connection.tune-ok', tuned),
+    encodeMethodFrame(0, 'connection.open', { virtualHost }),
+  ]);
 }

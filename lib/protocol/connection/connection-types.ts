@@ -1,0 +1,40 @@
+/** The public Connection's callback, event and loop types. */
+import type { AMQPError } from '../errors.js';
+import type { Clock } from '../io/clock.js';
+import type { TransportFactory } from '../io/socket-transport.js';
+import type { Connection } from './connection.js';
+
+/** Callbacks given at construction (pika's on_open / on_open_error / on_close). */
+export interface ConnectionCallbacks {
+  onOpen?: (connection: Connection) => void;
+  /** Every attempt to open failed (or the bring-up was abandoned by close()/ioloop.stop()). */
+  onOpenError?: (connection: Connection, error: AMQPError) => void;
+  /** Called once an open connection reached CLOSED; `error` undefined = closed cleanly at our request. */
+  onClose?: (connection: Connection, error: AMQPError | undefined) => void;
+}
+
+/** The events a Connection emits, with their arguments. */
+export interface ConnectionEvents {
+  open: [connection: Connection];
+  /** The connection reached CLOSED (after being open, or when every attempt to open failed). */
+  close: [error: AMQPError | undefined];
+  blocked: [reason: string];
+  unblocked: [];
+  backpressure: [];
+  /** An exception thrown by a user's callback or listener; the connection goes on. */
+  error: [error: Error];
+}
+
+/** pika's ioloop: `start()` settles when the connection has fully closed, `stop()` closes it. */
+export interface IOLoop {
+  /** Resolves when the connection closed cleanly at our request; rejects with the error otherwise. */
+  start(): Promise<void>;
+  /** Closes the connection (or abandons the bring-up); `start()` then settles. */
+  stop(): void;
+}
+
+/** Test seams: a scripted transport and a hand-driven clock. @internal */
+export interface ConnectionInternals {
+  clock?: Clock;
+  transport?: TransportFactory;
+}
