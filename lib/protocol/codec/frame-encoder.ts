@@ -156,6 +156,8 @@ export function encodeBasicPublish(
   const exLen = shortStrLength(exchange, 'basic.publish exchange');
   const rkLen = shortStrLength(routingKey, 'basic.publish routingKey');
   const methodSize = 17 + exLen + rkLen;
+  if (methodSize > max)
+    throw new EncodeError(`basic.publish frame of ${methodSize} bytes exceeds frame_max ${max}`, 501);
   const propsSize = propertiesSize(properties);
   const headerSize = headerFrameSize(propsSize, max);
   const size = body.length;
@@ -206,6 +208,8 @@ export function encodeBasicPublishVectored(
   const exLen = shortStrLength(exchange, 'basic.publish exchange');
   const rkLen = shortStrLength(routingKey, 'basic.publish routingKey');
   const methodSize = 17 + exLen + rkLen;
+  if (methodSize > max)
+    throw new EncodeError(`basic.publish frame of ${methodSize} bytes exceeds frame_max ${max}`, 501);
   const propsSize = propertiesSize(properties);
   const headerSize = headerFrameSize(propsSize, max);
   const size = body.length;
