@@ -286,16 +286,25 @@ export class Connection extends EventEmitter<ConnectionEvents> {
         this.#emit('unblocked');
       },
       secretUpdated: () => this.#waiters.secretUpdated(),
+      // The inbound hot path: a plain try/catch, no closure per frame.
       channelMethod: (n, method) => {
         const channel = this.#channels.get(n);
         if (channel === undefined) return false;
-        this.#safely(() => channel.handleMethod(method), `channel ${n}`);
+        try {
+          channel.handleMethod(method);
+        } catch (error) {
+          reportUserError(this, error, `channel ${n}`);
+        }
         return true;
       },
       channelContent: (n, method, properties, body) => {
         const channel = this.#channels.get(n);
         if (channel === undefined) return false;
-        this.#safely(() => channel.handleContent(method, properties, body), `channel ${n}`);
+        try {
+          channel.handleContent(method, properties, body);
+        } catch (error) {
+          reportUserError(this, error, `channel ${n}`);
+        }
         return true;
       },
       deadlinesChanged: () => this.#rearm(),
