@@ -1,0 +1,240 @@
+/**
+ * Nest transport benchmark: ServerAMQP + ClientAMQP (this package) against Nest's built-in RMQ
+ * transport (ServerRMQ + ClientRMQ over amqplib / amqp-connection-manager), side by side in one run
+ * against the real broker.
+ *
+ *   rpc sequential   one `send('sum')` at a time: p50 / p99 latency and calls/s
+ *   rpc 100 in flight 100 outstanding `send('sum')` calls at all times: calls/s
+ *   events           `emit()` with up to 1000 unconfirmed at a time, timed until the server handled
+ *                    every one: events/s
+ *
+ * Each transport runs as it ships (its defaults): ours acks each message after its handler (at
+ * least once, prefetch 10 on the default queue) and publishes events with confirms; Nest's RMQ
+ * server uses noAck (the broker forgets a message once sent) and unlimited prefetch, its client
+ * publishes on a confirm channel. Both apps live in this process, on their own fresh queues
+ * (deleted after). Rounds alternate (ours, theirs, ours ...) so both see the same machine state; the
+ * table gives the median round and the median of the per-round ratios.
+ *
+ * Run: npm run bench:nest   (AMQP_URL, BENCH_ROUNDS=3, BENCH_SCALE=1 scales the counts)
+ */
+import 'reflect-metadata';
+import { Controller, Module, type INestMicroservice, type Type } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import {
+  ClientRMQ,
+  EventPattern,
+  MessagePattern,
+  Payload,
+  Transport,
+  type ClientProxy,
+  type MicroserviceOptions,
+} from '@nestjs/microservices';
+import amqplib from 'amqplib';
+import { firstValueFrom, lastValueFrom } from 'rxjs';
+import { ClientAMQP, ServerAMQP } from '../lib/index.js';
+
+const URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const SCALE = Number(process.env.BENCH_SCALE ?? 1);
+const SEQUENTIAL_CALLS = Math.max(50, Math.round(2000 * SCALE));
+const PARALLEL_CALLS = Math.max(200, Math.round(20_000 * SCALE));
+const IN_FLIGHT = 100;
+const EVENTS = Math.max(500, Math.round(20_000 * SCALE));
+const EVENT_WINDOW = 1000;
+
+type Peer = 'ours' | 'nest';
+
+interface Subject {
+  peer: Peer;
+  label: string;
+  server: INestMicroservice;
+  client: ClientProxy;
+  received: { events: number };
+  queue: string;
+}
+
+interface RoundResult {
+  seqP50: number;
+  seqP99: number;
+  seqRate: number;
+  parallelRate: number;
+  eventRate: number;
+}
+
+/** A controller class of its own per app, so each counts its own events. */
+function controllerFor(received: { events: number }): Type<unknown> {
+  @Controller()
+  class BenchController {
+    @MessagePattern('sum')
+    sum(@Payload() numbers: number[]): number {
+      let total = 0;
+      for (const n of numbers) total += n;
+      return total;
+    }
+
+    @EventPattern('tick')
+    tick(): void {
+      received.events += 1;
+    }
+  }
+  return BenchController;
+}
+
+function moduleFor(received: { events: number }): Type<unknown> {
+  @Module({ controllers: [controllerFor(received)] })
+  class BenchModule {}
+  return BenchModule;
+}
+
+async function start(peer: Peer): Promise<Subject> {
+  const queue = `bench-nest-${peer}-${process.pid}-${Date.now().toString(36)}`;
+  const received = { events: 0 };
+  const options: MicroserviceOptions =
+    peer === 'ours'
+      ? { strategy: new ServerAMQP({ urls: [URL], queue, queueOptions: { durable: false }, connectionKey: 'bench-server' }) }
+      : { transport: Transport.RMQ, options: { urls: [URL], queue, queueOptions: { durable: false } } };
+  const server = await NestFactory.createMicroservice<MicroserviceOptions>(moduleFor(received), { ...options, logger: ['error'] });
+  await server.listen();
+  const client: ClientProxy =
+    peer === 'ours'
+      ? new ClientAMQP({ urls: [URL], queue, queueOptions: { durable: false }, connectionKey: 'bench-client' })
+      : new ClientRMQ({ urls: [URL], queue, queueOptions: { durable: false } });
+  await client.connect();
+  const label = peer === 'ours' ? 'ServerAMQP / ClientAMQP' : 'Nest RMQ (amqplib)';
+  return { peer, label, server, client, received, queue };
+}
+
+async function stop(subject: Subject): Promise<void> {
+  await subject.client.close();
+  await subject.server.close();
+}
+
+const call = (client: ClientProxy, i: number): Promise<number> => firstValueFrom(client.send<number>('sum', [i, 1, 2]));
+
+async function sequential(client: ClientProxy): Promise<{ p50: number; p99: number; rate: number }> {
+  const latencies = new Float64Array(SEQUENTIAL_CALLS);
+  const started = performance.now();
+  for (let i = 0; i < SEQUENTIAL_CALLS; i += 1) {
+    const t0 = performance.now();
+    const result = await call(client, i);
+    latencies[i] = performance.now() - t0;
+    if (result !== i + 3) throw new Error(`wrong answer ${result} for call ${i}`);
+  }
+  const elapsed = performance.now() - started;
+  latencies.sort();
+  return {
+    p50: latencies[Math.floor(SEQUENTIAL_CALLS * 0.5)] ?? 0,
+    p99: latencies[Math.min(SEQUENTIAL_CALLS - 1, Math.floor(SEQUENTIAL_CALLS * 0.99))] ?? 0,
+    rate: (SEQUENTIAL_CALLS / elapsed) * 1000,
+  };
+}
+
+async function parallel(client: ClientProxy): Promise<number> {
+  let next = 0;
+  const started = performance.now();
+  const worker = async (): Promise<void> => {
+    while (next < PARALLEL_CALLS) {
+      const i = next;
+      next += 1;
+      const result = await call(client, i);
+      if (result !== i + 3) throw new Error(`wrong answer ${result} for call ${i}`);
+    }
+  };
+  await Promise.all(Array.from({ length: IN_FLIGHT }, worker));
+  return (PARALLEL_CALLS / (performance.now() - started)) * 1000;
+}
+
+async function events(subject: Subject): Promise<number> {
+  const target = subject.received.events + EVENTS;
+  const started = performance.now();
+  let inFlight: Promise<unknown>[] = [];
+  for (let i = 0; i < EVENTS; i += 1) {
+    inFlight.push(lastValueFrom(subject.client.emit('tick', i), { defaultValue: undefined }));
+    if (inFlight.length >= EVENT_WINDOW) {
+      await Promise.all(inFlight);
+      inFlight = [];
+    }
+  }
+  await Promise.all(inFlight);
+  while (subject.received.events < target) await new Promise((resolve) => setTimeout(resolve, 1));
+  return (EVENTS / (performance.now() - started)) * 1000;
+}
+
+async function round(subject: Subject): Promise<RoundResult> {
+  const seq = await sequential(subject.client);
+  const parallelRate = await parallel(subject.client);
+  const eventRate = await events(subject);
+  return { seqP50: seq.p50, seqP99: seq.p99, seqRate: seq.rate, parallelRate, eventRate };
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
+}
+
+async function main(): Promise<void> {
+  const subjects = { ours: await start('ours'), nest: await start('nest') };
+  const results: Record<Peer, RoundResult[]> = { ours: [], nest: [] };
+  try {
+    // Warm-up: JIT, connections, channels, the broker's queue processes.
+    for (const subject of Object.values(subjects)) {
+      for (let i = 0; i < 300; i += 1) await call(subject.client, i);
+    }
+    for (let r = 0; r < ROUNDS; r += 1) {
+      for (const peer of (r % 2 === 0 ? ['ours', 'nest'] : ['nest', 'ours']) as Peer[]) {
+        const result = await round(subjects[peer]);
+        results[peer].push(result);
+        console.error(
+          `round ${r + 1} ${peer}: p50 ${result.seqP50.toFixed(3)} ms, p99 ${result.seqP99.toFixed(3)} ms, ` +
+            `seq ${result.seqRate.toFixed(0)}/s, 100 in flight ${result.parallelRate.toFixed(0)}/s, events ${result.eventRate.toFixed(0)}/s`,
+        );
+      }
+    }
+  } finally {
+    await stop(subjects.ours);
+    await stop(subjects.nest);
+    await deleteQueues([subjects.ours.queue, subjects.nest.queue]);
+  }
+  printTable(results, subjects.ours.label, subjects.nest.label);
+}
+
+function printTable(results: Record<Peer, RoundResult[]>, oursLabel: string, nestLabel: string): void {
+  const rows: Array<{ name: string; pick: (r: RoundResult) => number; unit: string; lowerIsBetter: boolean; digits: number }> = [
+    { name: 'RPC sequential p50', pick: (r) => r.seqP50, unit: 'ms', lowerIsBetter: true, digits: 3 },
+    { name: 'RPC sequential p99', pick: (r) => r.seqP99, unit: 'ms', lowerIsBetter: true, digits: 3 },
+    { name: 'RPC sequential', pick: (r) => r.seqRate, unit: 'calls/s', lowerIsBetter: false, digits: 0 },
+    { name: `RPC ${IN_FLIGHT} in flight`, pick: (r) => r.parallelRate, unit: 'calls/s', lowerIsBetter: false, digits: 0 },
+    { name: 'events (emit, confirmed, until handled)', pick: (r) => r.eventRate, unit: 'events/s', lowerIsBetter: false, digits: 0 },
+  ];
+  console.log(`\nNest transports, ${ROUNDS} alternating rounds (median); sequential ${SEQUENTIAL_CALLS} calls, ` +
+    `${PARALLEL_CALLS} calls with ${IN_FLIGHT} in flight, ${EVENTS} events\n`);
+  console.log(`| metric | ${oursLabel} | ${nestLabel} | ours vs Nest RMQ |`);
+  console.log('|---|---:|---:|---:|');
+  for (const row of rows) {
+    const ours = median(results.ours.map(row.pick));
+    const nest = median(results.nest.map(row.pick));
+    const ratios = results.ours.map((r, i) => {
+      const theirs = results.nest[i];
+      if (theirs === undefined) return Number.NaN;
+      return row.lowerIsBetter ? row.pick(theirs) / row.pick(r) : row.pick(r) / row.pick(theirs);
+    });
+    const ratio = median(ratios);
+    const what = row.lowerIsBetter ? `${ratio.toFixed(2)}x lower` : `${ratio.toFixed(2)}x`;
+    console.log(`| ${row.name} (${row.unit}) | ${ours.toFixed(row.digits)} | ${nest.toFixed(row.digits)} | ${what} |`);
+  }
+}
+
+async function deleteQueues(queues: string[]): Promise<void> {
+  const connection = await amqplib.connect(URL);
+  const channel = await connection.createChannel();
+  for (const queue of queues) await channel.deleteQueue(queue).catch(() => undefined);
+  await connection.close();
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error('bench:nest failed:', error);
+    process.exit(1);
+  },
+);
