@@ -1,0 +1,208 @@
+/**
+ * Self-test of the rabbitmqctl helpers against the real broker, with amqplib as the client: they
+ * list and force-close a real connection, really raise and clear the memory alarm (restoring the
+ * watermark read before, also when the test body throws), and read and delete real queues.
+ */
+import { describe, expect, it } from '@jest/globals';
+import amqp from 'amqplib';
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  closeConnection,
+  deleteQueue,
+  listConnections,
+  memoryAlarmActive,
+  queueInfo,
+  RabbitmqctlError,
+  rabbitmqctl,
+  readMemoryWatermark,
+  waitForBroker,
+  waitForConnection,
+  withMemoryAlarm,
+} from '../../support/broker.js';
+
+const URL = 'amqp://guest:guest@127.0.0.1:5672';
+
+function connectNamed(name: string): Promise<amqp.ChannelModel> {
+  return amqp.connect(URL, { clientProperties: { connection_name: name } });
+}
+
+function closeOf(conn: amqp.ChannelModel): Promise<Error | undefined> {
+  return new Promise((resolve) => conn.once('close', (error?: Error) => resolve(error)));
+}
+
+async function until(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(20);
+  }
+}
+
+describe('broker helpers (real broker)', () => {
+  it('waitForBroker resolves against the running broker', async () => {
+    await expect(waitForBroker({ timeoutMs: 10_000 })).resolves.toBeUndefined();
+  });
+
+  it('waitForBroker rejects when nothing answers', async () => {
+    await expect(waitForBroker({ port: 1, timeoutMs: 300 })).rejects.toThrow('did not answer');
+  });
+
+  it('rabbitmqctl failures are typed and carry the output', async () => {
+    const error = await rabbitmqctl(['no_such_command']).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RabbitmqctlError);
+    expect((error as RabbitmqctlError).stderr).toContain('no_such_command');
+  });
+
+  // rabbitmqctl takes 1-3 s a call on a busy 2-core machine: these tests get room beyond jest's 30 s
+  const SLOW = 120_000;
+
+  it(
+    'lists a real connection with its client properties and force-closes it by connection_name',
+    async () => {
+      const name = `support-broker-${randomUUID()}`;
+      const conn = await connectNamed(name);
+      conn.on('error', () => undefined);
+      const closed = closeOf(conn);
+      try {
+        const listed = await waitForConnection(name);
+        expect(listed.user).toBe('guest');
+        expect(listed.vhost).toBe('/');
+        expect(listed.pid).toMatch(/^<.+>$/);
+        expect(listed.name).toContain('-> 127.0.0.1:5672');
+        expect(listed.clientProperties['product']).toBe('amqplib');
+        expect(
+          (listed.clientProperties['capabilities'] as Record<string, unknown>)['connection.blocked'],
+        ).toBe(true);
+        expect((await listConnections()).filter((c) => c.connectionName === name)).toHaveLength(1);
+
+        expect(await closeConnection(name, 'support self-test')).toBe(1);
+        const error = await closed;
+        // the client got connection.close 320 CONNECTION_FORCED with our reason
+        expect(error?.message).toContain('CONNECTION_FORCED');
+        expect(error?.message).toContain('support self-test');
+        expect((await listConnections()).some((c) => c.connectionName === name)).toBe(false);
+        expect(await closeConnection(name)).toBe(0);
+      } finally {
+        await conn.close().catch(() => undefined);
+      }
+    },
+    SLOW,
+  );
+
+  it(
+    'closes by pid',
+    async () => {
+      const name = `support-broker-pid-${randomUUID()}`;
+      const conn = await connectNamed(name);
+      conn.on('error', () => undefined);
+      const closed = closeOf(conn);
+      try {
+        const { pid } = await waitForConnection(name);
+        expect(await closeConnection(pid, 'by pid')).toBe(1);
+        expect((await closed)?.message).toContain('by pid');
+      } finally {
+        await conn.close().catch(() => undefined);
+      }
+    },
+    SLOW,
+  );
+
+  it(
+    'withMemoryAlarm really blocks publishers and restores the previous watermark',
+    async () => {
+      const before = await readMemoryWatermark();
+      expect(await memoryAlarmActive()).toBe(false);
+      const conn = await connectNamed(`support-alarm-${randomUUID()}`);
+      const events: string[] = [];
+      conn.on('blocked', (reason: string) => events.push(`blocked:${reason}`));
+      conn.on('unblocked', () => events.push('unblocked'));
+      const queue = `support-alarm-${randomUUID()}`;
+      try {
+        const ch = await conn.createChannel();
+        await ch.assertQueue(queue, { autoDelete: false });
+        const inside = await withMemoryAlarm(async () => {
+          expect(await memoryAlarmActive()).toBe(true);
+          expect(await readMemoryWatermark()).toEqual({ relative: 0.0000001 });
+          // the broker tells a publishing connection that it is blocked
+          ch.sendToQueue(queue, Buffer.from('during the alarm'));
+          await until(() => events.some((e) => e.startsWith('blocked:')), 'connection.blocked');
+          return 'fn result';
+        });
+        expect(inside).toBe('fn result');
+        expect(await memoryAlarmActive()).toBe(false);
+        expect(await readMemoryWatermark()).toEqual(before);
+        await until(() => events.includes('unblocked'), 'connection.unblocked');
+        expect(events[0]).toMatch(/^blocked:.*memory/i);
+        // the publish held during the alarm went through once it cleared
+        let info = await queueInfo(queue);
+        for (let i = 0; i < 50 && info?.messages !== 1; i++) {
+          await sleep(100);
+          info = await queueInfo(queue);
+        }
+        expect(info?.messages).toBe(1);
+      } finally {
+        await deleteQueue(queue);
+        await conn.close().catch(() => undefined);
+      }
+    },
+    SLOW,
+  );
+
+  it(
+    'withMemoryAlarm restores the watermark when the body throws',
+    async () => {
+      const before = await readMemoryWatermark();
+      await expect(
+        withMemoryAlarm(() => {
+          throw new Error('body failed');
+        }),
+      ).rejects.toThrow('body failed');
+      expect(await memoryAlarmActive()).toBe(false);
+      expect(await readMemoryWatermark()).toEqual(before);
+    },
+    SLOW,
+  );
+
+  it(
+    'queueInfo reports messages and consumers; deleteQueue deletes and is idempotent',
+    async () => {
+      const queue = `support-queue-${randomUUID()}`;
+      const conn = await amqp.connect(URL);
+      try {
+        expect(await queueInfo(queue)).toBeUndefined();
+        const ch = await conn.createConfirmChannel();
+        await ch.assertQueue(queue, { durable: true, autoDelete: false });
+        for (let i = 0; i < 3; i++) ch.sendToQueue(queue, Buffer.from(String(i)));
+        await ch.waitForConfirms();
+        expect(await queueInfo(queue)).toEqual({
+          name: queue,
+          messages: 3,
+          messagesReady: 3,
+          messagesUnacknowledged: 0,
+          consumers: 0,
+          durable: true,
+          type: 'classic',
+        });
+        await ch.prefetch(1);
+        const delivered: string[] = [];
+        await ch.consume(queue, (m) => m && delivered.push(m.content.toString()), { noAck: false });
+        await until(() => delivered.length === 1, 'a delivery');
+        const info = await queueInfo(queue);
+        expect(info).toMatchObject({
+          messages: 3,
+          messagesReady: 2,
+          messagesUnacknowledged: 1,
+          consumers: 1,
+        });
+        expect(await deleteQueue(queue)).toBe(true);
+        expect(await queueInfo(queue)).toBeUndefined();
+        expect(await deleteQueue(queue)).toBe(false);
+      } finally {
+        await deleteQueue(queue).catch(() => undefined);
+        await conn.close().catch(() => undefined);
+      }
+    },
+    SLOW,
+  );
+});
