@@ -3,7 +3,7 @@
  * connectionKey and URLs share one AMQP connection, which app shutdown closes.
  */
 import { describe, it, expect, afterAll } from '@jest/globals';
-import { Controller, Inject, Module } from '@nestjs/common';
+import { Controller, Module } from '@nestjs/common';
 import { ClientsModule, type ClientProxy, MessagePattern, Payload } from '@nestjs/microservices';
 import { Test } from '@nestjs/testing';
 import { firstValueFrom } from 'rxjs';
