@@ -5,7 +5,7 @@
  * CPU ms per 10k messages (process.cpuUsage over the timed region), the median of BENCH_RUNS runs, with
  * ratios against the best peer of the row.
  *
- * Run: npm run bench   (AMQP_URL, BENCH_RUNS=3, BENCH_SCALE=1 to shrink counts, BENCH_PEERS=engine,amqplib)
+ * Run: npm run bench   (AMQP_URL, BENCH_RUNS=3, BENCH_SCALE=1 to shrink counts, BENCH_PEERS=engine,amqplib, BENCH_ROWS=KiB,consume)
  */
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -31,7 +31,7 @@ interface Row {
 const base = { prefetch: 1000, ackEvery: 100, window: 1000 };
 const N = Math.round(200_000 * SCALE);
 const BIG = Math.round(20_000 * SCALE);
-const ROWS: Row[] = [
+const ALL_ROWS: Row[] = [
   { label: `publish ${fmt(N)} x 16 B`, task: { ...base, kind: 'publish', count: N, size: 16 } },
   {
     label: `publish ${fmt(N)} x 16 B, confirms (pipelined, window ${base.window})`,
@@ -47,6 +47,11 @@ const ROWS: Row[] = [
     task: { ...base, kind: 'consume-multi', count: N, size: 16 },
   },
 ];
+
+/** BENCH_ROWS=publish,consume keeps the rows whose label contains one of the words. */
+const ROWS = ALL_ROWS.filter(
+  (row) => process.env.BENCH_ROWS?.split(',').some((w) => row.label.includes(w)) ?? true,
+);
 
 function runWorker(peer: PeerName, task: Task): Promise<WorkerResult> {
   return new Promise((resolve, reject) => {

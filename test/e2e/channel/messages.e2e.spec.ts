@@ -94,7 +94,7 @@ describe('Channel e2e: messages', () => {
       const { sent } = headersFor(i);
       await publisher.basicPublish('', queue, JSON.stringify({ i }), propertiesFor(i, sent));
     }
-    await until(() => received.length === count, `${count} deliveries`);
+    await until(() => received.length === count, `${count} deliveries`, 100_000);
     // a consumer on one channel sees one publisher's messages in order (priority is per queue backlog:
     // compare by message id instead of position)
     const byId = new Map(received.map((r) => [r.properties.messageId, r]));
@@ -115,7 +115,7 @@ describe('Channel e2e: messages', () => {
     await channel.basicCancel(tag);
     await channel.close();
     await publisher.close();
-  });
+  }, 120_000);
 
   it('basic.get, ack, nack, reject and recover', async () => {
     const channel = await connection.channel();
