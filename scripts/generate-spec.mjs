@@ -6,6 +6,7 @@
 //   node scripts/generate-spec.mjs                 write the file
 //   node scripts/generate-spec.mjs --check         regenerate in memory and diff against the committed file
 //   node scripts/generate-spec.mjs --spec <path>   read another spec file (also env AMQP_SPEC)
+//   node scripts/generate-spec.mjs --out <path>    write (or --check) another output file
 //
 // Exit codes: 0 ok, 1 the committed file differs (--check), 2 the spec file is missing or unreadable.
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
@@ -13,9 +14,14 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const outFile = path.join(root, 'lib/protocol/codec/spec.generated.ts');
-
 const argv = process.argv.slice(2);
+const outIdx = argv.indexOf('--out');
+const outFile = path.resolve(
+  outIdx >= 0 && argv[outIdx + 1]
+    ? argv[outIdx + 1]
+    : path.join(root, 'lib/protocol/codec/spec.generated.ts'),
+);
+
 const check = argv.includes('--check');
 const specIdx = argv.indexOf('--spec');
 const specPath = path.resolve(

@@ -1,0 +1,31 @@
+/**
+ * A short mutation fuzz run inside `npm test` (the long one is `npm run fuzz`): bytes of valid
+ * frame streams flipped, set, truncated, inserted, deleted and duplicated, fed whole or in random
+ * chunks. Every outcome must be parsed frames or exactly one typed FrameError with a spec code.
+ */
+import { describe, expect, it } from '@jest/globals';
+import { buildCorpus, mutate, newStats, prng, runOne } from '../../fuzz/mutation.js';
+
+describe('mutation fuzz (short run)', () => {
+  it('yields parsed frames or one typed FrameError for 20,000 mutated streams, never another exception', () => {
+    const rnd = prng(424242);
+    const corpus = buildCorpus();
+    const stats = newStats();
+    for (let i = 0; i < 20000; i++) runOne(rnd, mutate(rnd, corpus[i % corpus.length]!), stats);
+    expect(stats.firstUntyped).toBeUndefined();
+    expect(stats.untyped).toBe(0);
+    expect(stats.inputs).toBe(20000);
+    // the mutations reach every class of outcome, so the invariant is tested where it matters
+    expect(stats.parsedClean).toBeGreaterThan(1000);
+    for (const code of [501, 502, 503, 505]) expect(stats.frameErrors[code] ?? 0).toBeGreaterThan(10);
+  });
+
+  it('the unmutated corpus parses without error, whole and in chunks', () => {
+    const rnd = prng(1);
+    const stats = newStats();
+    for (const input of buildCorpus()) for (let k = 0; k < 20; k++) runOne(rnd, input, stats);
+    expect(stats.untyped).toBe(0);
+    expect(stats.parsedClean).toBe(stats.inputs);
+    expect(stats.events).toBeGreaterThan(stats.inputs);
+  });
+});
