@@ -10,22 +10,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-const LOCK_DIR = join(tmpdir(), 'nestjs-amqp-transport-broker.lock');
-const OWNER_FILE = join(LOCK_DIR, 'owner');
+/** The lock every broker helper uses. */
+export const BROKER_LOCK_DIR = join(tmpdir(), 'nestjs-amqp-transport-broker.lock');
 
-/** Marks the async context that holds the lock, so a helper may call another under it. */
-const holding = new AsyncLocalStorage<true>();
-/** Serializes holders inside this process (the directory only tells processes apart). */
-let localQueue: Promise<unknown> = Promise.resolve();
+/** Runs a function while holding the lock; re-entrant inside that function. */
+export type WithLock = <T>(fn: () => Promise<T> | T, timeoutMs?: number) => Promise<T>;
 
-function ownerAlive(): boolean {
+function ownerAlive(dir: string): boolean {
   let pid: number;
   try {
-    pid = Number(readFileSync(OWNER_FILE, 'utf8'));
+    pid = Number(readFileSync(join(dir, 'owner'), 'utf8'));
   } catch {
     // the owner is between mkdir and writing its pid: alive, unless that moment is long past
     try {
-      return Date.now() - statSync(LOCK_DIR).mtimeMs < 10_000;
+      return Date.now() - statSync(dir).mtimeMs < 10_000;
     } catch {
       return false;
     }
@@ -39,37 +37,43 @@ function ownerAlive(): boolean {
   }
 }
 
-function tryAcquire(): boolean {
+function tryAcquire(dir: string): boolean {
   try {
-    mkdirSync(LOCK_DIR);
+    mkdirSync(dir);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    if (ownerAlive()) return false;
-    rmSync(LOCK_DIR, { recursive: true, force: true });
+    if (!ownerAlive(dir)) rmSync(dir, { recursive: true, force: true });
     return false;
   }
-  writeFileSync(OWNER_FILE, String(process.pid));
+  writeFileSync(join(dir, 'owner'), String(process.pid));
   return true;
 }
 
-/**
- * Runs `fn` while holding the cross-process broker lock (re-entrant inside `fn`).
- * @param timeoutMs how long to wait for another holder before failing
- */
-export async function withBrokerLock<T>(fn: () => Promise<T> | T, timeoutMs = 300_000): Promise<T> {
-  if (holding.getStore() === true) return fn();
-  const run = localQueue.then(async () => {
-    const deadline = Date.now() + timeoutMs;
-    while (!tryAcquire()) {
-      if (Date.now() > deadline) throw new Error(`broker lock ${LOCK_DIR} still held after ${timeoutMs} ms`);
-      await sleep(100);
-    }
-    try {
-      return await holding.run(true, fn);
-    } finally {
-      rmSync(LOCK_DIR, { recursive: true, force: true });
-    }
-  });
-  localQueue = run.catch(() => undefined);
-  return run;
+/** A lock on `dir` (a path that must not exist while the lock is free). */
+export function createLock(dir: string): WithLock {
+  // marks the async context that holds the lock, so a helper may call another under it
+  const holding = new AsyncLocalStorage<true>();
+  // serializes holders inside this process (the directory only tells processes apart)
+  let localQueue: Promise<unknown> = Promise.resolve();
+
+  return async <T>(fn: () => Promise<T> | T, timeoutMs = 300_000): Promise<T> => {
+    if (holding.getStore() === true) return fn();
+    const run = localQueue.then(async () => {
+      const deadline = Date.now() + timeoutMs;
+      while (!tryAcquire(dir)) {
+        if (Date.now() > deadline) throw new Error(`lock ${dir} still held after ${timeoutMs} ms`);
+        await sleep(100);
+      }
+      try {
+        return await holding.run(true, fn);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+    localQueue = run.catch(() => undefined);
+    return run;
+  };
 }
+
+/** Runs `fn` while holding the cross-process broker lock (re-entrant inside `fn`). */
+export const withBrokerLock: WithLock = createLock(BROKER_LOCK_DIR);
