@@ -4,7 +4,6 @@
  * parameters' value) before each new round. Only failures that another try could cure are retried:
  * a lost or refused socket and a timeout. A broker that answered (refused login, missing virtual
  * host, protocol error) is not asked again.
- * @internal
  */
 import { type AMQPError, ConnectionLostError, TimeoutError } from '../errors.js';
 import type { ConnectionParameters } from '../parameters/index.js';

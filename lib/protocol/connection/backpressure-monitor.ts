@@ -6,7 +6,6 @@
  * header and body frames encoded together), so the threshold reads as "more than N messages queued".
  * Rate limit: the alarm fires once when the buffer crosses the threshold and is re-armed only after
  * the buffer fell back below it, so a long flood calls the callbacks once, not once per write.
- * @internal
  */
 
 /** The multiplier pika uses by default. */

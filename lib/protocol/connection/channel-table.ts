@@ -1,7 +1,6 @@
 /**
  * The channels of one connection by number. An array indexed by channel number: the inbound hot path
  * looks a channel up for every frame.
- * @internal
  */
 import type { Channel } from '../channel/channel.js';
 import { InvalidArgumentError, InvalidStateError } from '../errors.js';

@@ -1,7 +1,6 @@
 /**
  * The typed errors a connection ends with when the broker closes it, chosen by the state the close
  * arrived in, and the reply text limit of connection.close.
- * @internal
  */
 import type { ConnectionState } from './connection-state.js';
 import { type AMQPError, AuthenticationError, ConnectionClosedError, type CloseReason } from '../errors.js';

@@ -2,7 +2,6 @@
  * The connection's clocks in one place: stack_timeout (bring-up), the close-ok wait, the blocked
  * timeout and the heartbeat checks. The machine asks {@link ConnectionDeadlines.next} for its one
  * timer and {@link ConnectionDeadlines.due} what has come due; it never sees a timer itself.
- * @internal
  */
 import { HeartbeatMonitor } from './heartbeat-monitor.js';
 

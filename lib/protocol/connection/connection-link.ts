@@ -2,7 +2,6 @@
  * The connection's side of the {@link ChannelLink} seam: what every channel of one connection uses to
  * reach the socket. `frameMax` is a plain field (set once tuned) because the publish path reads it
  * for every message.
- * @internal
  */
 import type { ChannelLink } from '../channel/channel-link.js';
 import type { Connection } from './connection.js';

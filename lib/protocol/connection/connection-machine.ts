@@ -4,7 +4,6 @@
  * for {@link ConnectionMachine.nextDeadline} and calls {@link ConnectionMachine.onTimer}). It never
  * touches a socket or a timer, so every path is driven by scripted byte streams in the unit tests.
  * Transitions come from connection-state.ts; this file does what each transition says.
- * @internal
  */
 import {
   encodeMethodFrame,

@@ -33,7 +33,7 @@ export interface IOLoop {
   stop(): void;
 }
 
-/** Test seams: a scripted transport and a hand-driven clock. @internal */
+/** Seams for tests (a scripted transport, a hand-driven clock); normal use passes nothing. */
 export interface ConnectionInternals {
   clock?: Clock;
   transport?: TransportFactory;

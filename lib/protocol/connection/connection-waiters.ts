@@ -2,7 +2,6 @@
  * Everyone waiting on a connection: close() callers, updateSecret() callers, writers waiting for the
  * socket to drain, and ioloop.start(). When the connection ends, {@link ConnectionWaiters.settle}
  * settles them all, so no promise is ever left pending.
- * @internal
  */
 import { deferred, type Deferred } from '../continuation.js';
 import type { AMQPError } from '../errors.js';

@@ -96,12 +96,14 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     });
   }
 
+  /** Where the connection is: INIT while connecting (and between attempts) ... CLOSED at the end. */
   get state(): ConnectionState {
     if (this.#finished) return 'CLOSED';
     const state = this.#machine?.state ?? 'INIT';
     return state === 'CLOSED' ? 'INIT' : state; // between attempts
   }
 
+  /** True in OPEN only (not while closing). */
   get isOpen(): boolean {
     return this.#machine?.state === 'OPEN';
   }
@@ -116,10 +118,12 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     return this.#machine?.serverProperties ?? {};
   }
 
+  /** The negotiated highest channel number (0 before tune). */
   get channelMax(): number {
     return this.#machine?.channelMax ?? 0;
   }
 
+  /** The negotiated largest frame in bytes (0 before tune). */
   get frameMax(): number {
     return this.#machine?.frameMax ?? 0;
   }

@@ -7,7 +7,6 @@
  * granularity: a heartbeat goes out when a whole check period passed with nothing sent, and the
  * broker is declared dead when no byte arrived during checks spanning at least 2 x heartbeat
  * (detection lands between 2 and 2.5 heartbeats after the last byte, never earlier).
- * @internal
  */
 
 /** What a check decided. */

@@ -1,7 +1,6 @@
 /**
  * What the client proposes and answers during the bring-up: client properties and the SASL response
  * (start-ok), and the tune values (channel_max, frame_max, heartbeat) negotiated as pika does.
- * @internal
  */
 import { encodeMethodFrame, type FieldTable } from '../codec/index.js';
 import { FrameError, InvalidArgumentError } from '../errors.js';

@@ -2,7 +2,6 @@
  * Where an exception from users' code (a callback or an event listener) goes: to the connection's
  * 'error' listeners when there are any, else a process warning. It never travels back into the
  * socket path, and the connection goes on.
- * @internal
  */
 import type { EventEmitter } from 'node:events';
 
