@@ -112,9 +112,61 @@ export function buildCorpus(): Buffer[] {
 
 const INTERESTING = [0x00, 0x01, 0x7f, 0x80, 0xff, 0xce, 0x41, 0x02, 0x03, 0x08, 0x46, 0x41, 0x53, 0x78];
 
-/** One random mutation of `input`: bit flips, byte sets, truncation, insertion, deletion, duplication. */
+/**
+ * Mutates the payload of one frame of a valid stream and fixes up that frame's size, so the frame
+ * layer accepts it and the method, header and table decoders take the hit.
+ */
+function mutatePayload(rnd: () => number, input: Buffer): Buffer {
+  const pick = (n: number): number => Math.floor(rnd() * n);
+  const frames: Buffer[] = [];
+  for (let o = 0; o + 8 <= input.length;) {
+    const size = input.readUInt32BE(o + 3);
+    frames.push(input.subarray(o, o + size + 8));
+    o += size + 8;
+  }
+  const k = pick(frames.length);
+  const f = frames[k] as Buffer;
+  let payload = Buffer.from(f.subarray(7, f.length - 1));
+  const rounds = 1 + pick(3);
+  for (let r = 0; r < rounds; r++) {
+    const at = pick(Math.max(1, payload.length));
+    switch (pick(5)) {
+      case 0:
+        if (payload.length > 0) payload[at] = (payload[at] as number) ^ (1 << pick(8));
+        break;
+      case 1:
+        if (payload.length > 0) payload[at] = INTERESTING[pick(INTERESTING.length)] as number;
+        break;
+      case 2:
+        payload = payload.subarray(0, at);
+        break;
+      case 3:
+        payload = Buffer.concat([
+          payload.subarray(0, at),
+          Buffer.from([pick(256), pick(256)]),
+          payload.subarray(at),
+        ]);
+        break;
+      default:
+        payload = Buffer.concat([
+          payload.subarray(0, at),
+          payload.subarray(Math.min(payload.length, at + 1 + pick(4))),
+        ]);
+    }
+  }
+  const head = Buffer.from(f.subarray(0, 7));
+  head.writeUInt32BE(payload.length, 3);
+  frames[k] = Buffer.concat([head, payload, Buffer.from([0xce])]);
+  return Buffer.concat(frames);
+}
+
+/**
+ * One random mutation of `input`: half the time inside one frame's payload (size fixed up), else
+ * raw bytes anywhere: bit flips, byte sets, truncation, insertion, deletion, duplication.
+ */
 export function mutate(rnd: () => number, input: Buffer): Buffer {
   const pick = (n: number): number => Math.floor(rnd() * n);
+  if (rnd() < 0.5) return mutatePayload(rnd, input);
   let b = Buffer.from(input);
   const rounds = 1 + pick(4);
   for (let r = 0; r < rounds; r++) {
