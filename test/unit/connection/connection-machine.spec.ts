@@ -2,6 +2,7 @@ import { describe, it, expect } from '@jest/globals';
 import { encodeMethodFrame } from '../../../lib/protocol/codec/index.js';
 import {
   AuthenticationError,
+  BodyTooLargeError,
   BlockedConnectionTimeoutError,
   ConnectionClosedError,
   ConnectionLostError,
@@ -278,6 +279,17 @@ describe('protocol errors', () => {
     expect(h.lastSent('connection.close').replyCode).toBe(501);
     expect(h.machine.state).toBe('CLOSED');
     expect(h.closedWith?.graceful).toBe(true);
+  });
+
+  it('refuses a body over maxBodySize with BodyTooLargeError and connection.close 501 before buffering it', () => {
+    const h = new MachineHarness({ maxBodySize: 10 });
+    h.open();
+    h.brokerContent(1, 'basic.deliver', { consumerTag: 'c', deliveryTag: 1, exchange: '', routingKey: 'q' }, Buffer.alloc(11));
+    const error = h.closedWith?.error as BodyTooLargeError;
+    expect(error).toBeInstanceOf(BodyTooLargeError);
+    expect([error.bodySize, error.maxBodySize]).toEqual([11, 10]);
+    expect(h.lastSent('connection.close').replyCode).toBe(501);
+    expect(h.channelContents).toHaveLength(0);
   });
 
   it('answers an illegal (state, method) with close 503 naming both, then dies with ConnectionStateError', () => {
