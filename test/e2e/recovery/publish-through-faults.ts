@@ -5,7 +5,12 @@
  */
 import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Connection, ConnectionParameters, URLParameters } from '../../../lib/protocol/index.js';
+import {
+  Connection,
+  URLParameters,
+  type ConnectionParameters,
+  type FieldTable,
+} from '../../../lib/protocol/index.js';
 import { RecoveringConnection, type RecoveryOptions } from '../../../lib/protocol/recovery/index.js';
 
 export interface FaultRunOptions {
@@ -21,7 +26,10 @@ export interface FaultRunOptions {
   durable: boolean;
   /** Injects the faults; runs while publishing goes on. Receives the two connections. */
   faults: (publisher: RecoveringConnection, consumer: RecoveringConnection) => Promise<void>;
-  url?: string;
+  /** One broker URL, or a cluster's nodes (tried in order). */
+  url?: string | string[];
+  /** Extra queue arguments (e.g. x-queue-type quorum). */
+  queueArguments?: FieldTable;
   /** How long to wait for the consumer to catch up once publishing is done. */
   drainTimeoutMs?: number;
   onProgress?: (report: FaultRunReport) => void;
@@ -46,9 +54,10 @@ export interface FaultRunReport {
 export const FAST_RECOVERY: RecoveryOptions = { initialDelayMs: 100, maxDelayMs: 1000, multiplier: 2 };
 
 export async function publishThroughFaults(options: FaultRunOptions): Promise<FaultRunReport> {
-  const url = options.url ?? process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
-  const params = (name: string): ConnectionParameters =>
-    new URLParameters(url).with({ connectionName: name });
+  const given = options.url ?? process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
+  const url = Array.isArray(given) ? given : [given];
+  const params = (name: string): ConnectionParameters[] =>
+    url.map((u) => new URLParameters(u).with({ connectionName: name }));
   const consumer = await RecoveringConnection.connect(params(options.consumerName), {
     recovery: FAST_RECOVERY,
   });
@@ -85,6 +94,7 @@ export async function publishThroughFaults(options: FaultRunOptions): Promise<Fa
       durable: options.durable,
       autoDelete: false,
       exclusive: false,
+      arguments: options.queueArguments,
     };
     const consumerChannel = await consumer.channel();
     await consumerChannel.queueDeclare(queueOptions);
@@ -142,7 +152,7 @@ export async function publishThroughFaults(options: FaultRunOptions): Promise<Fa
 }
 
 /** Deletes a queue through a plain engine connection (cleanup; ignores a missing queue). */
-export async function deleteQueue(url: string, queue: string): Promise<void> {
+export async function deleteQueue(url: string | string[], queue: string): Promise<void> {
   let connection: Connection | undefined;
   try {
     connection = await Connection.connect(url);
