@@ -426,7 +426,10 @@ export class RecoveringChannel {
    * Publishes and, when the connection is lost before the publish settled, sends it again on the
    * recovered channel until it settles: with confirms on, a resolved promise means the broker took it
    * at least once. Errors that a retry cannot fix (nack, unroutable exchange, buffer full, recovery
-   * given up) reject at once.
+   * given up) reject at once. A call made while the connection is already down follows the publish
+   * buffer's rules like basicPublish (held, or refused at once with buffering off), so the memory held
+   * for an outage stays bounded; a duplicate is possible when the broker took the message but its
+   * confirm was lost with the connection.
    */
   async publishWithRetry(
     exchange: string,
