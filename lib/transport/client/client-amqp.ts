@@ -6,11 +6,11 @@ import {
   ConnectionClosedError,
   ConnectionLostError,
   InvalidStateError,
+  RequestTimeoutError,
   type BasicProperties,
-  type Connection,
 } from '../../protocol/index.js';
 import type { AmqpEventsMap } from '../amqp.events.js';
-import { AmqpConnectionHost, type AmqpStatus } from '../shared/connection-host.js';
+import { AmqpConnectionHost, type AmqpConnection, type AmqpStatus } from '../shared/connection-host.js';
 import { ConfirmPublisher } from '../shared/confirm-publisher.js';
 import { DIRECT_REPLY_QUEUE, DirectReplyRpc } from '../shared/direct-reply-rpc.js';
 import { toBasicProperties } from '../shared/message-options.js';
@@ -70,8 +70,8 @@ export class ClientAMQP extends ClientProxy<AmqpEventsMap> {
     this.initializeDeserializer(options);
   }
 
-  /** Connects (once; later calls share the same promise) and resolves to the engine connection. */
-  async connect(): Promise<Connection> {
+  /** Connects (once; later calls share the same promise) and resolves to the shared connection. */
+  async connect(): Promise<AmqpConnection> {
     if (this.session === undefined) {
       const opening = this.openSession();
       this.session = opening;
@@ -107,8 +107,8 @@ export class ClientAMQP extends ClientProxy<AmqpEventsMap> {
     this.listeners.on(event, callback);
   }
 
-  /** The engine connection. Throws before `connect()` resolved. */
-  unwrap<T = Connection>(): T {
+  /** The shared connection (its `unwrap()` is the engine connection of the moment). Throws before `connect()`. */
+  unwrap<T = AmqpConnection>(): T {
     if (this.current === undefined) {
       throw new InvalidStateError('ClientAMQP is not connected: call connect() first', 'CLOSED');
     }
@@ -121,10 +121,48 @@ export class ClientAMQP extends ClientProxy<AmqpEventsMap> {
 
   protected publish(packet: ReadPacket, callback: (packet: WritePacket) => void): () => void {
     const session = this.current;
-    if (session === undefined || !session.rpc.isOpen) {
+    if (session === undefined || session.rpc.isClosed) {
       callback({ err: this.notConnectedError(), isDisposed: true });
       return noop;
     }
+    if (session.rpc.isOpen) return this.startRequest(session, packet, callback);
+    // The connection is recovering: send once it is back, within the request timeout.
+    let cancel: (() => void) | undefined;
+    let abandoned = false;
+    const timer = setTimeout(() => {
+      abandoned = true;
+      const label = patternToString(packet.pattern);
+      callback({ err: new RequestTimeoutError(label, '(not sent: connection recovering)', this.timeoutMs), isDisposed: true });
+    }, this.timeoutMs);
+    session.host.whenReady().then(
+      () => {
+        clearTimeout(timer);
+        if (!abandoned) cancel = this.startRequest(session, packet, callback);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        if (!abandoned) callback({ err: error, isDisposed: true });
+      },
+    );
+    return () => {
+      abandoned = true;
+      clearTimeout(timer);
+      cancel?.();
+    };
+  }
+
+  protected async dispatchEvent<T = unknown>(packet: ReadPacket): Promise<T> {
+    const session = this.current;
+    if (session === undefined) throw this.notConnectedError();
+    const { envelope, options } = splitOptions(await this.serializePacket(packet));
+    const { exchange, routingKey } = this.target(packet.pattern, options);
+    const properties = this.properties(packet, options);
+    // Through a recovery the event is sent again until the broker confirms it (at least once).
+    await session.events.publish(exchange, routingKey, encodeEnvelope(envelope), properties, options?.mandatory === true);
+    return undefined as T;
+  }
+
+  private startRequest(session: ClientSession, packet: ReadPacket, callback: (packet: WritePacket) => void): () => void {
     const correlationId = session.rpc.nextId();
     let serialized: SerializedPacket | Promise<SerializedPacket>;
     try {
@@ -147,16 +185,6 @@ export class ClientAMQP extends ClientProxy<AmqpEventsMap> {
       abandoned = true;
       cancel?.();
     };
-  }
-
-  protected async dispatchEvent<T = unknown>(packet: ReadPacket): Promise<T> {
-    const session = this.current;
-    if (session === undefined) throw this.notConnectedError();
-    const { envelope, options } = splitOptions(await this.serializePacket(packet));
-    const { exchange, routingKey } = this.target(packet.pattern, options);
-    const properties = this.properties(packet, options);
-    await session.events.publish(exchange, routingKey, encodeEnvelope(envelope), properties, options?.mandatory === true);
-    return undefined as T;
   }
 
   private sendRequest(
@@ -277,16 +305,22 @@ export class ClientAMQP extends ClientProxy<AmqpEventsMap> {
   }
 
   private forwardEvents(host: AmqpConnectionHost): () => void {
+    const connected = (): boolean => this.listeners.emit('connected');
     const blocked = (reason: string): boolean => this.listeners.emit('blocked', reason);
     const unblocked = (): boolean => this.listeners.emit('unblocked');
     const disconnected = (error: unknown): boolean => this.listeners.emit('disconnected', error);
+    const failed = (error: Error): boolean => this.listeners.emit('error', error);
+    host.on('connected', connected);
     host.on('blocked', blocked);
     host.on('unblocked', unblocked);
     host.on('disconnected', disconnected);
+    host.on('error', failed);
     return () => {
+      host.off('connected', connected);
       host.off('blocked', blocked);
       host.off('unblocked', unblocked);
       host.off('disconnected', disconnected);
+      host.off('error', failed);
     };
   }
 

@@ -1,4 +1,5 @@
 import type { ConnectionParametersOptions } from '../../protocol/parameters/index.js';
+import type { RecoveryOptions } from '../../protocol/recovery/index.js';
 
 /**
  * How the Nest layer reaches the broker: shared by ServerAMQP, ClientAMQP and AmqpModule.
@@ -16,4 +17,9 @@ export interface AmqpConnectionOptions {
    * in the same app use one connection. @default 'default'
    */
   connectionKey?: string;
+  /**
+   * Automatic recovery after an unexpected loss: reconnect with backoff, restore channels, topology
+   * and consumers. `false` (or `{ enabled: false }`) turns it off. @default on, the engine's defaults
+   */
+  recovery?: RecoveryOptions | false;
 }

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type { Observable } from 'rxjs';
-import { ConnectionClosedError, InvalidStateError, type BasicProperties, type Connection } from '../../protocol/index.js';
-import { AmqpConnectionHost, type AmqpStatus } from '../shared/connection-host.js';
+import { ConnectionClosedError, InvalidStateError, type BasicProperties } from '../../protocol/index.js';
+import { AmqpConnectionHost, type AmqpConnection, type AmqpStatus } from '../shared/connection-host.js';
 import { ConfirmPublisher } from '../shared/confirm-publisher.js';
 import { DirectReplyRpc } from '../shared/direct-reply-rpc.js';
 import { toBasicProperties, type AmqpMessageOptions } from '../shared/message-options.js';
@@ -58,7 +58,7 @@ export class AmqpPublisher implements OnModuleInit, OnApplicationShutdown {
   }
 
   /** The engine connection. Throws before the module started. */
-  get connection(): Connection {
+  get connection(): AmqpConnection {
     if (this.currentSession === undefined) throw new InvalidStateError('AmqpPublisher is not connected yet', 'CLOSED');
     return this.currentSession.host.connection;
   }
@@ -171,12 +171,12 @@ export class AmqpPublisher implements OnModuleInit, OnApplicationShutdown {
     return session;
   }
 
-  private rpcOf(session: PublisherSession): Promise<DirectReplyRpc> {
-    const existing = session.rpc;
-    if (existing !== undefined) {
-      return existing.then((rpc) => (rpc.isOpen ? rpc : this.reopenRpc(session)));
-    }
-    return this.reopenRpc(session);
+  private async rpcOf(session: PublisherSession): Promise<DirectReplyRpc> {
+    const existing = await session.rpc?.catch(() => undefined);
+    if (existing === undefined || existing.isClosed) return this.reopenRpc(session);
+    // Down for a recovery: the same channel comes back with its reply consumer.
+    if (!existing.isOpen) await session.host.whenReady();
+    return existing;
   }
 
   private reopenRpc(session: PublisherSession): Promise<DirectReplyRpc> {

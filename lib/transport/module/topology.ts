@@ -1,4 +1,5 @@
-import { InvalidArgumentError, type Channel } from '../../protocol/index.js';
+import { InvalidArgumentError } from '../../protocol/index.js';
+import type { AmqpChannel } from '../shared/connection-host.js';
 import type { AmqpTopology } from './amqp-module.options.js';
 
 /**
@@ -6,7 +7,7 @@ import type { AmqpTopology } from './amqp-module.options.js';
  * declaration (406 inequivalent arguments, 404 missing exchange) rejects with the broker's error,
  * prefixed with what was being declared.
  */
-export async function declareTopology(channel: Channel, topology: AmqpTopology): Promise<void> {
+export async function declareTopology(channel: AmqpChannel, topology: AmqpTopology): Promise<void> {
   for (const exchange of topology.exchanges ?? []) {
     await named(`exchange "${exchange.name}"`, () =>
       channel.exchangeDeclare({

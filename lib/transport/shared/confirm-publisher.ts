@@ -1,17 +1,19 @@
 import { randomUUID } from 'node:crypto';
-import { MessageReturnedError, type BasicProperties, type Channel } from '../../protocol/index.js';
-import type { AmqpConnectionHost } from './connection-host.js';
+import { MessageReturnedError, type BasicProperties } from '../../protocol/index.js';
+import type { AmqpChannel, AmqpConnectionHost } from './connection-host.js';
 
 /**
  * Publishes on one channel in confirm mode: each publish settles on the broker's ack (rejects on a
- * nack or when the channel goes). The channel is opened on first use and again after it closed.
+ * nack, or when the channel closes for good). A publish caught by a connection loss is sent again
+ * after the recovery until the broker confirms it, so a resolved publish reached the broker at least
+ * once. The channel is opened on first use and again after it closed.
  *
  * A mandatory publish that the broker cannot route rejects with MessageReturnedError. The broker
  * sends basic.return before the ack of the same message, so by the time the ack settles the publish
  * the return has been seen; returns are matched by message id (one is generated when missing).
  */
 export class ConfirmPublisher {
-  private channelPromise: Promise<Channel> | undefined;
+  private channelPromise: Promise<AmqpChannel> | undefined;
   private readonly returned = new Map<string, MessageReturnedError>();
   private closed = false;
 
@@ -26,14 +28,15 @@ export class ConfirmPublisher {
     mandatory = false,
   ): Promise<void> {
     const channel = await this.channel();
+    if (!channel.isOpen) await this.host.whenReady();
     if (!mandatory) {
-      await channel.basicPublish(exchange, routingKey, body, properties);
+      await channel.publishWithRetry(exchange, routingKey, body, properties);
       return;
     }
     const messageId = properties.messageId ?? randomUUID();
     const withId = properties.messageId === undefined ? { ...properties, messageId } : properties;
     try {
-      await channel.basicPublish(exchange, routingKey, body, withId, { mandatory: true });
+      await channel.publishWithRetry(exchange, routingKey, body, withId, { mandatory: true });
       const returned = this.returned.get(messageId);
       if (returned !== undefined) throw returned;
     } finally {
@@ -51,7 +54,7 @@ export class ConfirmPublisher {
     if (channel?.isOpen === true) await channel.close().catch(() => undefined);
   }
 
-  private channel(): Promise<Channel> {
+  private channel(): Promise<AmqpChannel> {
     if (this.channelPromise !== undefined) return this.channelPromise;
     if (this.closed) return Promise.reject(new Error('the publisher is closed'));
     const opening = this.open();
@@ -63,7 +66,7 @@ export class ConfirmPublisher {
     return opening;
   }
 
-  private async open(): Promise<Channel> {
+  private async open(): Promise<AmqpChannel> {
     const channel = await this.host.channel();
     channel.addOnReturnCallback((_channel, method, properties) => {
       if (properties.messageId === undefined) return;

@@ -2,7 +2,8 @@ import { EventEmitter } from 'node:events';
 import { Logger } from '@nestjs/common';
 import { BehaviorSubject, type Observable } from 'rxjs';
 import { distinctUntilChanged } from 'rxjs/operators';
-import { Connection, type AMQPError, type Channel } from '../../protocol/index.js';
+import type { AMQPError } from '../../protocol/index.js';
+import { RecoveringChannel, RecoveringConnection } from '../../protocol/recovery/index.js';
 import type { AmqpEventsMap } from '../amqp.events.js';
 import type { AmqpConnectionOptions } from '../interfaces/connection-options.interface.js';
 import { DEFAULT_AMQP_URL, resolveParameters } from './connection-parameters.js';
@@ -10,12 +11,19 @@ import { DEFAULT_AMQP_URL, resolveParameters } from './connection-parameters.js'
 /** Where a shared connection stands, as every Nest-layer `status` observable reports it. */
 export type AmqpStatus = 'connecting' | 'connected' | 'disconnected' | 'blocked' | 'reconnecting';
 
+/** The connection the Nest layer holds: the engine's, wrapped for automatic recovery. */
+export type AmqpConnection = RecoveringConnection;
+/** A channel of {@link AmqpConnection}: the engine's Channel API, surviving recoveries. */
+export type AmqpChannel = RecoveringChannel;
+
 /**
- * One engine Connection per (connectionKey, urls) in the process, ref-counted; shared by the
- * server, the clients and the publisher of one app so that they cost one TCP connection.
+ * One connection per (connectionKey, urls) in the process, ref-counted; shared by the server, the
+ * clients and the publisher of one app so that they cost one TCP connection.
  *
- * The first `acquire` connects; the last `release` closes. A host whose connection died is
- * dropped from the registry, so the next `acquire` opens a fresh one.
+ * The connection recovers by itself after an unexpected loss (unless `recovery: false`): status
+ * goes 'reconnecting', then 'connected' again, channels and consumers restored. It reports
+ * 'disconnected' (and the `disconnected` event) only once it is closed for good; the host is then
+ * dropped from the registry, so the next `acquire` opens a fresh one. The last `release` closes it.
  */
 export class AmqpConnectionHost {
   private static readonly registry = new Map<string, HostSlot>();
@@ -55,7 +63,8 @@ export class AmqpConnectionHost {
   private static async open(slot: HostSlot, options: AmqpConnectionOptions): Promise<AmqpConnectionHost> {
     const status = new BehaviorSubject<AmqpStatus>('connecting');
     try {
-      const connection = await Connection.connect(resolveParameters(options));
+      const recovery = options.recovery === false ? { enabled: false } : options.recovery;
+      const connection = await RecoveringConnection.connect(resolveParameters(options), { recovery });
       return new AmqpConnectionHost(slot, connection, status, options);
     } catch (error) {
       status.next('disconnected');
@@ -71,14 +80,14 @@ export class AmqpConnectionHost {
   private lastErrorValue: AMQPError | undefined;
   private readonly events = new EventEmitter();
 
-  /** The engine's connection. */
-  readonly connection: Connection;
+  /** The shared connection (`connection.unwrap()` is the engine connection of the moment). */
+  readonly connection: AmqpConnection;
   /** Status changes of the shared connection (replays the current one to late subscribers). */
   readonly status$: Observable<AmqpStatus>;
 
   private constructor(
     private readonly slot: HostSlot,
-    connection: Connection,
+    connection: AmqpConnection,
     status: BehaviorSubject<AmqpStatus>,
     private readonly openedWith: AmqpConnectionOptions,
   ) {
@@ -98,6 +107,25 @@ export class AmqpConnectionHost {
       this.events.emit('unblocked');
     });
     connection.addOnCloseCallback((_connection, error) => this.onConnectionClosed(error));
+    connection.on('recovering', (cause) => {
+      this.lastErrorValue = cause;
+      AmqpConnectionHost.logger.warn(`connection lost, recovering: ${cause.message}`);
+      this.statusSubject.next('reconnecting');
+    });
+    connection.on('recovered', () => {
+      AmqpConnectionHost.logger.log('connection recovered');
+      this.statusSubject.next(connection.isBlocked ? 'blocked' : 'connected');
+      this.events.emit('connected');
+    });
+    connection.on('topologyRecoveryError', (error, what) => {
+      AmqpConnectionHost.logger.error(`could not restore ${what} after recovery: ${error.message}`);
+      this.events.emit('error', error);
+    });
+  }
+
+  /** Resolves once the connection is usable (at once when it is); rejects when it closed for good. */
+  whenReady(): Promise<void> {
+    return this.connection.whenReady();
   }
 
   /** The error the connection died with, when it was not closed by us. */
@@ -125,8 +153,8 @@ export class AmqpConnectionHost {
     this.events.off(event, listener);
   }
 
-  /** Opens a new channel on the shared connection. */
-  channel(): Promise<Channel> {
+  /** Opens a new channel on the shared connection (after the recovery in progress, if any). */
+  channel(): Promise<AmqpChannel> {
     return this.connection.channel();
   }
 

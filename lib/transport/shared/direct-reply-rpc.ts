@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import {
+  ChannelClosedError,
   MessageReturnedError,
   RequestTimeoutError,
   type BasicProperties,
-  type Channel,
 } from '../../protocol/index.js';
-import type { AmqpConnectionHost } from './connection-host.js';
+import type { AmqpChannel, AmqpConnectionHost } from './connection-host.js';
 
 /** RabbitMQ's pseudo-queue for direct reply-to: no reply queue to declare, replies come on our channel. */
 export const DIRECT_REPLY_QUEUE = 'amq.rabbitmq.reply-to';
@@ -65,10 +65,15 @@ export class DirectReplyRpc {
   private closedWith: Error | undefined;
 
   private constructor(
-    private readonly channel: Channel,
+    private readonly channel: AmqpChannel,
     private readonly replyQueue: string,
   ) {
-    channel.addOnCloseCallback((_channel, error) => this.failAll(error, true));
+    channel.addOnCloseCallback((closed, error) => {
+      // undefined: we closed it; the calls still waiting get a clean-close error.
+      const cause =
+        error ?? new ChannelClosedError(closed.channelNumber, { replyCode: 200, replyText: 'Normal shutdown', initiator: 'client' });
+      this.failAll(cause, true);
+    });
     channel.addOnReturnCallback((_channel, method, properties) => {
       const id = properties.correlationId;
       if (id === undefined) return;
@@ -76,9 +81,14 @@ export class DirectReplyRpc {
     });
   }
 
-  /** False once the channel closed: the owner opens a new one. */
+  /** False while the channel is down (recovering) or closed. */
   get isOpen(): boolean {
     return this.closedWith === undefined && this.channel.isOpen;
+  }
+
+  /** True once the channel closed for good: the owner opens a new one. */
+  get isClosed(): boolean {
+    return this.closedWith !== undefined || this.channel.state === 'CLOSED' || this.channel.state === 'CLOSING';
   }
 
   /** How many calls wait for a reply. */

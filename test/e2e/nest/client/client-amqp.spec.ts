@@ -10,6 +10,7 @@ import { Test } from '@nestjs/testing';
 import { firstValueFrom } from 'rxjs';
 import { ClientAMQP } from '../../../../lib/transport/client/client-amqp.js';
 import { Connection } from '../../../../lib/protocol/index.js';
+import { RecoveringConnection } from '../../../../lib/protocol/recovery/index.js';
 import {
   ConnectionClosedError,
   InvalidStateError,
@@ -96,15 +97,15 @@ describe('ClientAMQP', () => {
     });
   }
 
-  it('rejects every pending request at once when the broker closes the connection, then reconnects on the next call', async () => {
+  it('rejects every pending request at once when the connection is lost, recovers, and answers again', async () => {
     const name = uniqueName('forced');
     const client = newClient({ connectionKey: name, connectionName: name, timeout: 20_000 });
     const statuses: AmqpStatus[] = [];
-    const disconnects: unknown[] = [];
+    const connectedEvents: number[] = [];
     client.status.subscribe((status) => statuses.push(status));
-    client.on('disconnected', (error) => disconnects.push(error));
+    client.on('connected', () => connectedEvents.push(Date.now()));
     try {
-      await client.connect();
+      const connection = await client.connect();
       const before = slowStarted;
       const pending = Array.from({ length: 5 }, () => outcome(firstValueFrom(client.send('slow', 10_000))));
       await waitFor(() => (slowStarted - before === 5 ? true : undefined));
@@ -114,11 +115,43 @@ describe('ClientAMQP', () => {
         expect(result.error).toBeInstanceOf(ConnectionClosedError);
         expect((result.error as ConnectionClosedError).replyCode).toBe(320);
       }
+      expect(statuses).toContain('reconnecting');
+      // A request made during the recovery waits for it instead of failing.
+      await expect(firstValueFrom(client.send<number>('sum', [2, 3]))).resolves.toBe(5);
+      await waitFor(() => (statuses[statuses.length - 1] === 'connected' ? true : undefined));
+      // connect() at start, then once more after the recovery
+      expect(connectedEvents.length).toBeGreaterThanOrEqual(2);
+      expect(client.unwrap()).toBe(connection);
+      expect(connection.recoveries).toBe(1);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('with recovery off: rejects pending requests, reports disconnected, and reconnects on the next call', async () => {
+    const name = uniqueName('forced-norecovery');
+    const client = newClient({ connectionKey: name, connectionName: name, timeout: 20_000, recovery: false });
+    const statuses: AmqpStatus[] = [];
+    const disconnects: unknown[] = [];
+    client.status.subscribe((status) => statuses.push(status));
+    client.on('disconnected', (error) => disconnects.push(error));
+    try {
+      const first = await client.connect();
+      const before = slowStarted;
+      const pending = Array.from({ length: 3 }, () => outcome(firstValueFrom(client.send('slow', 10_000))));
+      await waitFor(() => (slowStarted - before === 3 ? true : undefined));
+      await expect(closeConnection(name)).resolves.toBe(1);
+      for (const result of await Promise.all(pending)) {
+        expect(result.error).toBeInstanceOf(ConnectionClosedError);
+        expect((result.error as ConnectionClosedError).replyCode).toBe(320);
+      }
       expect(disconnects).toHaveLength(1);
       expect(disconnects[0]).toBeInstanceOf(ConnectionClosedError);
       expect(statuses).toContain('disconnected');
+      expect(statuses).not.toContain('reconnecting');
       // The next call opens a new connection by itself.
       await expect(firstValueFrom(client.send<number>('sum', [2, 3]))).resolves.toBe(5);
+      expect(client.unwrap()).not.toBe(first);
       expect(statuses[statuses.length - 1]).toBe('connected');
     } finally {
       await client.close();
@@ -182,8 +215,9 @@ describe('ClientAMQP', () => {
     try {
       expect(() => client.unwrap()).toThrow(InvalidStateError);
       const connection = await client.connect();
-      expect(client.unwrap<Connection>()).toBe(connection);
-      expect(connection).toBeInstanceOf(Connection);
+      expect(client.unwrap()).toBe(connection);
+      expect(connection).toBeInstanceOf(RecoveringConnection);
+      expect(connection.unwrap()).toBeInstanceOf(Connection);
       expect(connection.isOpen).toBe(true);
       await expect(firstValueFrom(client.status)).resolves.toBe('connected');
     } finally {
