@@ -21,7 +21,10 @@ import type { BasicProperties } from './properties.js';
 import { decodeMethod, METHOD_INFO } from './spec.generated.js';
 import type { AnyMethod } from './spec.generated.js';
 
-/** Receives what the parser decodes. Called synchronously from `push`. */
+/**
+ * Receives what the parser decodes. Called synchronously from `push`; a handler may change
+ * `frameMax` but must not call `push` itself (the parser is in the middle of a chunk).
+ */
 export interface FrameHandler {
   /** A method without content. */
   onMethod(channel: number, method: AnyMethod): void;
@@ -34,7 +37,7 @@ export interface FrameHandler {
 
 /** Parser limits. */
 export interface FrameParserOptions {
-  /** Largest accepted frame, header and end octet included (0 = no limit). Default 131072. */
+  /** Largest accepted frame, header and end octet included (0 = only `maxBodySize` + 8 limits it). Default 131072. */
   frameMax?: number;
   /** Largest accepted message body. Default 64 MiB. */
   maxBodySize?: number;
@@ -80,7 +83,11 @@ const enum Need {
 
 /** Decodes AMQP frames from a byte stream and assembles content per channel. */
 export class FrameParser {
-  /** Largest accepted frame size, header and end octet included (settable after connection.tune-ok); 0 = no limit. */
+  /**
+   * Largest accepted frame size, header and end octet included (settable after connection.tune-ok).
+   * 0 (the spec's "no limit") still caps a frame at `maxBodySize` + 8, so no frame buffer can be
+   * larger than the largest body the parser would accept.
+   */
   frameMax: number;
   /** Largest accepted message body. */
   readonly maxBodySize: number;
@@ -266,7 +273,7 @@ export class FrameParser {
       this.badType(chunk, p, type, channel, hdrBuf, hdrAt);
       return -1;
     }
-    const max = this.frameMax === 0 ? 0xffffffff : this.frameMax;
+    const max = this.frameMax === 0 ? this.maxBodySize + 8 : this.frameMax;
     if (size + 8 > max) {
       this.fail(
         this.error(`frame of ${size + 8} bytes exceeds frame_max ${max}`, 501, this.streamAt(p - 7), channel),

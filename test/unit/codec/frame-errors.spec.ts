@@ -85,6 +85,16 @@ describe('inbound errors: 501 FRAME_ERROR', () => {
     expect(e.error.channel).toBe(1);
   });
 
+  it('frame_max 0 (no limit) still caps a frame at maxBodySize + 8, so no huge frame buffer is allocated', () => {
+    const { parser, events } = recorder({ frameMax: 0, maxBodySize: 1000 });
+    parser.push(hex('01 0001 000003e9')); // a 1001-byte payload: a 1009-byte frame
+    expect(events).toHaveLength(1);
+    expect(events[0]!.kind === 'error' && events[0]!.error.message).toContain('exceeds frame_max 1008');
+    expect(parse(encodeMethodFrame(1, 'basic.ack', {}), { frameMax: 0, maxBodySize: 1000 })[0]!.kind).toBe(
+      'method',
+    );
+  });
+
   it('a heartbeat on a channel other than 0, or with a payload', () => {
     expect(onlyError(hex('08 0001 00000000 ce')).replyCode).toBe(501);
     expect(onlyError(hex('08 0000 00000001 00 ce')).replyCode).toBe(501);
