@@ -1,7 +1,8 @@
 import { BaseRpcContext } from '@nestjs/microservices';
-import type { BasicDeliver, BasicProperties, Channel, FieldTable } from '../protocol/index.js';
+import type { BasicDeliver, BasicProperties, FieldTable } from '../protocol/index.js';
 import { retryCountOf } from './server/ack-policy.js';
 import type { Delivery } from './server/delivery.js';
+import type { AmqpChannel } from './shared/connection-host.js';
 
 /** A delivered message in the shape Nest's RMQ users know (amqplib's): body, delivery fields, properties. */
 export interface AmqpMessage {
@@ -14,7 +15,7 @@ export interface AmqpMessage {
 /** The header that counts retries of a message republished by the retry policy. */
 export const RETRY_COUNT_HEADER = 'x-retry-count';
 
-type AmqpContextArgs = [message: AmqpMessage, channel: Channel, pattern: string];
+type AmqpContextArgs = [message: AmqpMessage, channel: AmqpChannel, pattern: string];
 
 /**
  * What `@Ctx()` gives a handler served by ServerAMQP: the message with its properties and headers,
@@ -27,7 +28,7 @@ type AmqpContextArgs = [message: AmqpMessage, channel: Channel, pattern: string]
 export class AmqpContext extends BaseRpcContext<AmqpContextArgs> {
   constructor(
     message: AmqpMessage,
-    channel: Channel,
+    channel: AmqpChannel,
     pattern: string,
     private readonly delivery: Delivery,
     private readonly metadata?: Readonly<Record<string, string>>,
@@ -46,7 +47,7 @@ export class AmqpContext extends BaseRpcContext<AmqpContextArgs> {
   }
 
   /** The engine channel the message arrived on (as RmqContext's `getChannelRef()`). */
-  getChannelRef(): Channel {
+  getChannelRef(): AmqpChannel {
     return this.args[1];
   }
 
@@ -59,7 +60,7 @@ export class AmqpContext extends BaseRpcContext<AmqpContextArgs> {
     return this.args[0];
   }
 
-  get channel(): Channel {
+  get channel(): AmqpChannel {
     return this.args[1];
   }
 

@@ -1,8 +1,8 @@
 import type { LoggerService } from '@nestjs/common';
 import type { AMQPError } from '../../protocol/errors.js';
-import type { BasicDeliver, BasicProperties, Channel, FieldTable } from '../../protocol/index.js';
+import type { BasicDeliver, BasicProperties, FieldTable } from '../../protocol/index.js';
 import type { AmqpMessage } from '../amqp.context.js';
-import type { AmqpConnectionHost } from '../shared/connection-host.js';
+import type { AmqpChannel, AmqpConnectionHost } from '../shared/connection-host.js';
 import { declareTopology, type ConsumerTopology } from './consumer-topology.js';
 import { ChannelLease, Delivery } from './delivery.js';
 import { describeError } from './message-identity.js';
@@ -24,7 +24,7 @@ export interface ConsumerSpec {
 }
 
 /** What the server does with one delivery; it must settle `delivery` (or leave it to the handler) and never reject. */
-export type DeliveryHandler = (message: AmqpMessage, delivery: Delivery, channel: Channel, queue: string) => Promise<void>;
+export type DeliveryHandler = (message: AmqpMessage, delivery: Delivery, channel: AmqpChannel, queue: string) => Promise<void>;
 
 /**
  * One consumer on its own channel: start-up as the engine's steps in order (channel-open, exchange
@@ -32,7 +32,7 @@ export type DeliveryHandler = (message: AmqpMessage, delivery: Delivery, channel
  * `onDelivery` and tracked until it has finished, so `drain` can wait for in-flight work.
  */
 export class ConsumerRunner {
-  private channel: Channel | undefined;
+  private channel: AmqpChannel | undefined;
   private lease: ChannelLease | undefined;
   private consumerTag: string | undefined;
   private queueName: string;
@@ -71,9 +71,10 @@ export class ConsumerRunner {
     this.channel = channel;
     const lease = new ChannelLease(channel);
     this.lease = lease;
-    channel.addOnCloseCallback((_channel, error: AMQPError) => {
+    // Called when the channel is closed for good (a recoverable connection loss only suspends it).
+    channel.addOnCloseCallback((_channel, error: AMQPError | undefined) => {
       this.consumerTag = undefined;
-      if (!this.stopping) this.onLost(this, error);
+      if (!this.stopping) this.onLost(this, error ?? new Error(`the channel of ${this.spec.label} closed`));
     });
     channel.addOnCancelCallback((tag) => {
       if (tag !== this.consumerTag) return;
@@ -152,7 +153,7 @@ export class ConsumerRunner {
   }
 
   private receive(
-    channel: Channel,
+    channel: AmqpChannel,
     lease: ChannelLease,
     queue: string,
     method: BasicDeliver,

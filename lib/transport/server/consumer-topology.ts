@@ -1,5 +1,6 @@
 import { ChannelClosedError } from '../../protocol/errors.js';
-import type { Channel, FieldTable } from '../../protocol/index.js';
+import type { FieldTable } from '../../protocol/index.js';
+import type { AmqpChannel } from '../shared/connection-host.js';
 
 /** The queue declaration of a consumer, or `false` to consume a queue declared elsewhere without asserting it. */
 export type QueueDeclaration =
@@ -30,7 +31,7 @@ export interface ConsumerTopology {
  * 403 ...) rejects with the broker's ChannelClosedError, its message rewritten to name the queue
  * and the step, so a failed start-up says which declaration was wrong.
  */
-export async function declareTopology(channel: Channel, topology: ConsumerTopology): Promise<string> {
+export async function declareTopology(channel: AmqpChannel, topology: ConsumerTopology): Promise<string> {
   const label = topology.queue === '' ? 'a server-named queue' : `queue "${topology.queue}"`;
   let queue = topology.queue;
   const exchange = topology.exchange;

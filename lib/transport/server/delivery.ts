@@ -1,5 +1,5 @@
 import { InvalidStateError, StaleDeliveryError } from '../../protocol/errors.js';
-import type { Channel } from '../../protocol/index.js';
+import type { AmqpChannel } from '../shared/connection-host.js';
 
 /** How a delivery ended. 'lost': its channel closed first, so the broker will redeliver it. */
 export type DeliveryOutcome = 'acked' | 'nacked' | 'rejected' | 'auto' | 'lost';
@@ -12,7 +12,7 @@ export type DeliveryOutcome = 'acked' | 'nacked' | 'rejected' | 'auto' | 'lost';
 export class ChannelLease {
   private aliveValue = true;
 
-  constructor(readonly channel: Channel) {
+  constructor(readonly channel: AmqpChannel) {
     channel.addOnCloseCallback(() => this.end());
   }
 
@@ -50,7 +50,9 @@ export class Delivery {
 
   /** The outcome; 'lost' when its channel closed before it was settled (the broker redelivers it). */
   get state(): DeliveryOutcome | 'pending' {
-    return this.outcome ?? (this.lease.alive ? 'pending' : 'lost');
+    if (this.outcome !== undefined) return this.outcome;
+    // A recovered channel is open again, but tags from before the loss are dead on it.
+    return this.lease.alive && !this.lease.channel.isStale(this.deliveryTag) ? 'pending' : 'lost';
   }
 
   ack(): void {
@@ -65,9 +67,9 @@ export class Delivery {
     this.settle('rejected', 'basic.reject', (channel) => channel.basicReject(this.deliveryTag, requeue));
   }
 
-  private settle(outcome: DeliveryOutcome, method: string, send: (channel: Channel) => void): void {
+  private settle(outcome: DeliveryOutcome, method: string, send: (channel: AmqpChannel) => void): void {
     const channel = this.lease.channel;
-    if (this.outcome === undefined && !this.lease.alive) {
+    if (this.outcome === undefined && this.state === 'lost') {
       throw new StaleDeliveryError(
         this.deliveryTag,
         `${method} refused: channel ${channel.channelNumber} closed, so the broker redelivers the message`,

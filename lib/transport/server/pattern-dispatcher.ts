@@ -2,8 +2,9 @@ import type { LoggerService } from '@nestjs/common';
 import type { MessageHandler, ReadPacket, WritePacket } from '@nestjs/microservices';
 import { type Observable, throwError } from 'rxjs';
 import { StaleDeliveryError } from '../../protocol/errors.js';
-import type { BasicProperties, Channel } from '../../protocol/index.js';
+import type { BasicProperties } from '../../protocol/index.js';
 import { AmqpContext, type AmqpMessage } from '../amqp.context.js';
+import type { AmqpChannel } from '../shared/connection-host.js';
 import { JSON_CONTENT_TYPE, decodeBody } from '../shared/serialization.js';
 import { encodeEnvelope, noHandlerReply, patternToString } from '../shared/nest-envelope.js';
 import type { Delivery } from './delivery.js';
@@ -48,7 +49,7 @@ export class PatternDispatcher {
   ) {}
 
   /** A {@link DeliveryHandler} for the default queue's runner. */
-  readonly dispatch = async (message: AmqpMessage, delivery: Delivery, channel: Channel, queue: string): Promise<void> => {
+  readonly dispatch = async (message: AmqpMessage, delivery: Delivery, channel: AmqpChannel, queue: string): Promise<void> => {
     const value = decodeBody(message.content, message.properties.contentType);
     let packet: IncomingPacket;
     try {
@@ -114,7 +115,7 @@ export class PatternDispatcher {
     context: AmqpContext,
     message: AmqpMessage,
     delivery: Delivery,
-    channel: Channel,
+    channel: AmqpChannel,
     queue: string,
   ): Promise<void> {
     const { replyTo, correlationId } = message.properties;
@@ -156,7 +157,7 @@ export class PatternDispatcher {
   }
 
   private async publish(
-    channel: Channel,
+    channel: AmqpChannel,
     replyTo: string,
     correlationId: string | undefined,
     packet: unknown,

@@ -1,10 +1,10 @@
 import type { LoggerService } from '@nestjs/common';
 import type { MessageHandler } from '@nestjs/microservices';
 import { StaleDeliveryError } from '../../protocol/errors.js';
-import type { Channel } from '../../protocol/index.js';
 import { AmqpContext, RETRY_COUNT_HEADER, type AmqpMessage } from '../amqp.context.js';
 import type { QueueConsumerMetadata } from '../decorators/queue-consumer.metadata.js';
 import type { AckMode } from '../decorators/queue-consumer.options.js';
+import type { AmqpChannel } from '../shared/connection-host.js';
 import { decodeBody } from '../shared/serialization.js';
 import { decideAck, retryCountOf, type HandlerResult } from './ack-policy.js';
 import type { Delivery } from './delivery.js';
@@ -31,7 +31,7 @@ export class QueueConsumerDispatcher {
   }
 
   /** A {@link DeliveryHandler} for this consumer's runner. */
-  readonly dispatch = async (message: AmqpMessage, delivery: Delivery, channel: Channel, queue: string): Promise<void> => {
+  readonly dispatch = async (message: AmqpMessage, delivery: Delivery, channel: AmqpChannel, queue: string): Promise<void> => {
     const data = decodeBody(message.content, message.properties.contentType);
     const context = new AmqpContext(message, channel, this.metadata.pattern, delivery);
     const result = await this.run(this.handler, data, context);
@@ -42,7 +42,7 @@ export class QueueConsumerDispatcher {
     result: HandlerResult,
     message: AmqpMessage,
     delivery: Delivery,
-    channel: Channel,
+    channel: AmqpChannel,
     queue: string,
   ): Promise<void> {
     const retryCount = retryCountOf(message.properties.headers?.[RETRY_COUNT_HEADER]);

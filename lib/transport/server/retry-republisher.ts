@@ -1,5 +1,6 @@
-import type { Channel, FieldTable } from '../../protocol/index.js';
+import type { FieldTable } from '../../protocol/index.js';
 import { RETRY_COUNT_HEADER, type AmqpMessage } from '../amqp.context.js';
+import type { AmqpChannel } from '../shared/connection-host.js';
 
 /** Headers recording where a retried message first came from (a retry goes through the default exchange). */
 export const ORIGINAL_EXCHANGE_HEADER = 'x-original-exchange';
@@ -13,7 +14,7 @@ export const ORIGINAL_ROUTING_KEY_HEADER = 'x-original-routing-key';
  * acks the original only after the broker confirmed the copy (a crash in between duplicates, never
  * loses). The cost: the original holds a prefetch slot during the delay.
  */
-export async function republishForRetry(channel: Channel, queue: string, message: AmqpMessage, attempt: number): Promise<void> {
+export async function republishForRetry(channel: AmqpChannel, queue: string, message: AmqpMessage, attempt: number): Promise<void> {
   const headers: FieldTable = { ...message.properties.headers, [RETRY_COUNT_HEADER]: attempt };
   if (headers[ORIGINAL_EXCHANGE_HEADER] === undefined) headers[ORIGINAL_EXCHANGE_HEADER] = message.fields.exchange;
   if (headers[ORIGINAL_ROUTING_KEY_HEADER] === undefined) headers[ORIGINAL_ROUTING_KEY_HEADER] = message.fields.routingKey;

@@ -27,7 +27,7 @@ export interface ServerAMQPOptions extends AmqpConnectionOptions {
   queueOptions?: ServerAMQPQueueOptions;
   /** Nest RMQ's `noAssert`: consume the default queue without declaring it. @default false */
   noAssert?: boolean;
-  /** Prefetch of the default queue's channel (0 = unlimited). @default 10 */
+  /** Prefetch of the default queue's channel (0 = unlimited). @default 100 */
   prefetchCount?: number;
   /**
    * Nest RMQ's `noAck`. The default here is false: requests are acked once answered and events once

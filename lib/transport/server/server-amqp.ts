@@ -10,11 +10,10 @@ import {
 } from '@nestjs/microservices';
 import type { Observable, Subscription } from 'rxjs';
 import { InvalidStateError, type AMQPError } from '../../protocol/errors.js';
-import type { Connection } from '../../protocol/index.js';
 import type { AmqpContext } from '../amqp.context.js';
 import type { AmqpEventsMap, AmqpStatus } from '../amqp.events.js';
 import { QueueConsumerMetadataAccessor } from '../decorators/queue-consumer-metadata.accessor.js';
-import { AmqpConnectionHost } from '../shared/connection-host.js';
+import { AmqpConnectionHost, type AmqpConnection } from '../shared/connection-host.js';
 import type { HandlerResult } from './ack-policy.js';
 import { AmqpReplySerializer } from './amqp-reply.serializer.js';
 import { AMQP_TRANSPORT } from './amqp-transport.js';
@@ -103,8 +102,11 @@ export class ServerAMQP extends Server<AmqpEventsMap, AmqpStatus> implements Cus
     this.events.on(event, callback);
   }
 
-  /** The engine Connection this server uses. Throws before `listen`. */
-  unwrap<T = Connection>(): T {
+  /**
+   * The connection this server uses: the shared, self-recovering connection, whose `unwrap()` is the
+   * engine Connection of the moment (as ClientAMQP's). Throws before `listen`.
+   */
+  unwrap<T = AmqpConnection>(): T {
     if (this.host === undefined) {
       throw new InvalidStateError('ServerAMQP has no connection yet: call listen() (startAllMicroservices) first', 'idle');
     }
@@ -121,6 +123,14 @@ export class ServerAMQP extends Server<AmqpEventsMap, AmqpStatus> implements Cus
       expectedConsumers: this.runners.length,
       queues: this.runners.map((runner) => runner.queue),
     };
+  }
+
+  /**
+   * Nest's lookup JSON-parses every pattern first (a thrown SyntaxError per string pattern); a string
+   * pattern is its own route, so try it as is before falling back to Nest's normalization.
+   */
+  override getHandlerByPattern(pattern: string): MessageHandler | null {
+    return this.messageHandlers.get(pattern) ?? super.getHandlerByPattern(pattern);
   }
 
   protected override initializeSerializer(options: ServerAMQPOptions): void {
@@ -206,8 +216,14 @@ export class ServerAMQP extends Server<AmqpEventsMap, AmqpStatus> implements Cus
     };
     host.on('blocked', onBlocked);
     host.on('unblocked', onUnblocked);
+    const onRecovered = (): void => this.emit('connected');
+    const onError = (error: Error): void => this.emit('error', error);
     host.on('disconnected', onDisconnected);
+    host.on('connected', onRecovered);
+    host.on('error', onError);
     this.unwatch = () => {
+      host.off('connected', onRecovered);
+      host.off('error', onError);
       subscription.unsubscribe();
       host.off('blocked', onBlocked);
       host.off('unblocked', onUnblocked);

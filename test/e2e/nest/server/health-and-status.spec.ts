@@ -12,6 +12,7 @@ import { QueueConsumer } from '../../../../lib/transport/decorators/queue-consum
 import { AmqpHealthIndicator } from '../../../../lib/transport/health/amqp-health.indicator.js';
 import { ServerAMQP } from '../../../../lib/transport/server/server-amqp.js';
 import type { AmqpStatus } from '../../../../lib/transport/amqp.events.js';
+import type { AmqpConnection } from '../../../../lib/transport/shared/connection-host.js';
 import { withMemoryAlarm } from '../../../support/broker.js';
 import { AMQP_URL, Admin, uniqueName, waitFor } from './support.js';
 
@@ -84,10 +85,10 @@ describe('ServerAMQP status, events and health (hybrid app)', () => {
     expect(events).toEqual(['connected']);
   });
 
-  it('unwrap() returns the engine Connection, open', () => {
-    const connection = server.unwrap<Connection>();
-    expect(connection).toBeInstanceOf(Connection);
+  it('unwrap() returns the shared self-recovering connection, whose unwrap() is the engine Connection', () => {
+    const connection = server.unwrap<AmqpConnection>();
     expect(connection.isOpen).toBe(true);
+    expect(connection.unwrap()).toBeInstanceOf(Connection);
   });
 
   it('the health indicator is up with the consumer count, through terminus', async () => {
@@ -112,7 +113,7 @@ describe('ServerAMQP status, events and health (hybrid app)', () => {
   });
 
   it('emits blocked / unblocked and reports the blocked status while the broker blocks its connection', async () => {
-    const channel = await server.unwrap<Connection>().channel();
+    const channel = await server.unwrap<AmqpConnection>().channel();
     try {
       await withMemoryAlarm(async () => {
         // RabbitMQ blocks (and notifies) a connection when it publishes during a memory alarm.

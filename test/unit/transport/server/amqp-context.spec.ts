@@ -1,5 +1,6 @@
 import { describe, it, expect } from '@jest/globals';
-import type { BasicDeliver, BasicProperties, Channel } from '../../../../lib/protocol/index.js';
+import type { BasicDeliver, BasicProperties } from '../../../../lib/protocol/index.js';
+import type { AmqpChannel } from '../../../../lib/transport/shared/connection-host.js';
 import { AmqpContext, type AmqpMessage } from '../../../../lib/transport/amqp.context.js';
 import { ChannelLease, Delivery } from '../../../../lib/transport/server/delivery.js';
 
@@ -8,11 +9,12 @@ function setup(properties: BasicProperties, redelivered = false) {
   const channel = {
     channelNumber: 1,
     isOpen: true,
+    isStale: () => false,
     addOnCloseCallback: () => undefined,
     basicAck: (tag: number) => sent.push(`ack ${tag}`),
     basicNack: (tag: number, o: { requeue?: boolean }) => sent.push(`nack ${tag} ${String(o.requeue)}`),
     basicReject: (tag: number, requeue: boolean) => sent.push(`reject ${tag} ${String(requeue)}`),
-  } as unknown as Channel;
+  } as unknown as AmqpChannel;
   const fields = { consumerTag: 'c', deliveryTag: 8, redelivered, exchange: 'ex', routingKey: 'rk' } as BasicDeliver;
   const message: AmqpMessage = { content: Buffer.from('{}'), fields, properties };
   const context = new AmqpContext(message, channel, 'pattern', new Delivery(new ChannelLease(channel), 8), { traceId: 't' });

@@ -2,7 +2,7 @@ import { describe, it, expect } from '@jest/globals';
 import { defaultQueueSpec } from '../../../../lib/transport/server/consumer-specs.js';
 
 describe('defaultQueueSpec', () => {
-  it('the default (Nest 12 RMQ: queue "") is a server-named exclusive, non-durable queue, acked (at-least-once), prefetch 10', () => {
+  it('the default (Nest 12 RMQ: queue "") is a server-named exclusive, non-durable queue, acked (at-least-once), prefetch 100', () => {
     const spec = defaultQueueSpec({});
     expect(spec.topology).toEqual({
       queue: '',
@@ -10,7 +10,7 @@ describe('defaultQueueSpec', () => {
       bindings: [],
     });
     expect(spec.autoAck).toBe(false);
-    expect(spec.prefetch).toBe(10);
+    expect(spec.prefetch).toBe(100);
     expect(spec.confirm).toBe(false);
   });
 

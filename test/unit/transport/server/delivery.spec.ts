@@ -1,6 +1,6 @@
 import { describe, it, expect } from '@jest/globals';
 import { InvalidStateError, StaleDeliveryError } from '../../../../lib/protocol/errors.js';
-import type { Channel } from '../../../../lib/protocol/index.js';
+import type { AmqpChannel } from '../../../../lib/transport/shared/connection-host.js';
 import { ChannelLease, Delivery } from '../../../../lib/transport/server/delivery.js';
 
 /** The slice of a Channel a Delivery touches, recording what it was asked to send. */
@@ -10,6 +10,10 @@ function fakeChannel(channelNumber = 3) {
   const channel = {
     channelNumber,
     isOpen: true,
+    staleUpTo: 0,
+    isStale(tag: number) {
+      return tag <= channel.staleUpTo;
+    },
     addOnCloseCallback: (cb: () => void) => closeCallbacks.push(cb),
     basicAck: (tag: number) => sent.push(`ack ${tag}`),
     basicNack: (tag: number, o: { requeue?: boolean }) => sent.push(`nack ${tag} requeue=${String(o.requeue)}`),
@@ -19,7 +23,10 @@ function fakeChannel(channelNumber = 3) {
     channel.isOpen = false;
     closeCallbacks.forEach((cb) => cb());
   };
-  return { channel: channel as unknown as Channel, sent, close };
+  const recover = (upTo: number) => {
+    channel.staleUpTo = upTo;
+  };
+  return { channel: channel as unknown as AmqpChannel, sent, close, recover };
 }
 
 describe('Delivery', () => {
@@ -89,5 +96,17 @@ describe('Delivery', () => {
     expect(delivery.state).toBe('auto');
     expect(() => delivery.ack()).toThrow(InvalidStateError);
     expect(sent).toEqual([]);
+  });
+
+  it('a delivery from before a recovery is lost even though the (recovered) channel is open again', () => {
+    const { channel, sent, recover } = fakeChannel();
+    const lease = new ChannelLease(channel);
+    const old = new Delivery(lease, 3);
+    recover(5);
+    const fresh = new Delivery(lease, 6);
+    expect(old.state).toBe('lost');
+    expect(() => old.ack()).toThrow(StaleDeliveryError);
+    fresh.ack();
+    expect(sent).toEqual(['ack 6']);
   });
 });
