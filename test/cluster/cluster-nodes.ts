@@ -49,9 +49,19 @@ export async function startNode(short: string, amqpPort: number, distPort: numbe
     RABBITMQ_CONFIG_FILE: join(dir, 'rabbitmq.conf'),
     RABBITMQ_PID_FILE: join(dir, `${short}.pid`),
   };
-  await run('rabbitmq-server', ['-detached'], { env, timeout: 60_000 });
-  await waitUntilUp(name);
-  return { name, amqpPort, distPort, dir, url: `amqp://guest:guest@127.0.0.1:${amqpPort}` };
+  const node = { name, amqpPort, distPort, dir, url: `amqp://guest:guest@127.0.0.1:${amqpPort}` };
+  try {
+    await run('rabbitmq-server', ['-detached'], { env, timeout: 60_000 });
+    await waitUntilUp(name);
+  } catch (error) {
+    // Never leave a half-started node or its files behind.
+    await ctl(['stop'], name, 60_000).catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
+    throw new Error(
+      `could not start ${name} on port ${amqpPort}: ${(error as Error).message.split('\n')[0]}`,
+    );
+  }
+  return node;
 }
 
 /** Joins a running node to rabbit@localhost's cluster. */
