@@ -59,6 +59,7 @@ export async function startNode(short: string, amqpPort: number, distPort: numbe
     rmSync(dir, { recursive: true, force: true });
     throw new Error(
       `could not start ${name} on port ${amqpPort}: ${(error as Error).message.split('\n')[0]}`,
+      { cause: error },
     );
   }
   return node;
