@@ -205,4 +205,34 @@ describe('Channel: connection loss', () => {
     link.failDrain(new ConnectionLostError('gone'));
     await expect(publish).rejects.toBeInstanceOf(ConnectionLostError);
   });
+
+  it('OPENING -> CLOSED: a broker close or a lost connection rejects open()', async () => {
+    const link = new FakeLink();
+    const refused = new Channel(link, 1);
+    const opening = refused.open();
+    refused.handleMethod(brokerClose(530, 'NOT_ALLOWED', 20, 10));
+    await expect(opening).rejects.toMatchObject({ replyCode: 530, initiator: 'broker' });
+    expect(refused.state).toBe('CLOSED');
+    expect(link.released).toEqual([1]);
+
+    const lost = new Channel(link, 2);
+    const opening2 = lost.open();
+    const error = new ConnectionLostError('reset');
+    lost.handleConnectionClosed(error);
+    await expect(opening2).rejects.toBe(error);
+    expect(lost.state).toBe('CLOSED');
+  });
+
+  it('CLOSING -> CLOSED on connection loss resolves close() and reports the connection error', async () => {
+    const link = new FakeLink();
+    const channel = await openChannel(link);
+    const closes: unknown[] = [];
+    channel.addOnCloseCallback((_ch, error) => closes.push(error));
+    const closed = channel.close();
+    const error = new ConnectionLostError('reset');
+    channel.handleConnectionClosed(error);
+    await expect(closed).resolves.toBeUndefined();
+    expect(channel.state).toBe('CLOSED');
+    expect(closes).toEqual([error]);
+  });
 });
