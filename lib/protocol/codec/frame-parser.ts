@@ -1,5 +1,6 @@
 /**
- * Incremental inbound frame parser with content assembly (sans-IO: bytes in, events out).
+ * Incremental inbound frame parser (sans-IO: bytes in, events out). This file does the framing;
+ * content-assembler.ts puts method, header and body frames together per channel.
  *
  * Rules of this file:
  * - `push` accepts chunks of any size split at any byte, with any `byteOffset`.
@@ -7,18 +8,16 @@
  *   one buffer of its exact size, except a body frame, whose bytes are copied straight into the
  *   message body: a body is copied at most once, and a body that arrives as one frame in one chunk
  *   is handed out as a subarray of that chunk (no copy).
- * - Content is assembled per channel: method -> header -> body frames; any other order on that
- *   channel is 505 UNEXPECTED_FRAME. A header announcing more than `maxBodySize` is refused with
- *   {@link BodyTooLargeError} before any body byte is buffered.
- * - Every malformed input ends in exactly one `onFrameError` carrying the spec's reply code and the
- *   stream offset; after it the parser ignores all input (`failed`). Nothing else is thrown for bad
- *   bytes. Handler exceptions are not the parser's: it finishes the chunk, then rethrows the first.
+ * - Every malformed input ends in exactly one `onFrameError` carrying the spec's reply code, the
+ *   stream offset and the channel; after it the parser ignores all input (`failed`). Nothing else
+ *   is thrown for bad bytes. Handler exceptions are not the parser's: it finishes the chunk, then
+ *   rethrows the first.
  */
 import { BodyTooLargeError, FrameError } from '../errors.js';
-import { cursor, readU16, readU32 } from './primitives.js';
-import { decodeProperties } from './properties.js';
+import { ContentAssembler } from './content-assembler.js';
+import type { ChannelContent } from './content-assembler.js';
+import { readU16, readU32 } from './primitives.js';
 import type { BasicProperties } from './properties.js';
-import { decodeMethod, METHOD_INFO } from './spec.generated.js';
 import type { AnyMethod } from './spec.generated.js';
 
 /**
@@ -42,22 +41,6 @@ export interface FrameParserOptions {
   /** Largest accepted message body. Default 64 MiB. */
   maxBodySize?: number;
 }
-
-/** Content assembly state of one channel; one object per channel, reused for every message. */
-interface ChannelContent {
-  /** 0 idle, 1 method seen (header expected), 2 header seen (body expected). */
-  state: number;
-  method: AnyMethod | undefined;
-  properties: BasicProperties | undefined;
-  bodySize: number;
-  received: number;
-  /** Allocated only when the body does not arrive as one frame in one chunk. */
-  body: Buffer | undefined;
-}
-
-const IDLE = 0;
-const WANT_HEADER = 1;
-const WANT_BODY = 2;
 
 const EMPTY = Buffer.alloc(0);
 const DEFAULT_FRAME_MAX = 131072;
@@ -92,8 +75,7 @@ export class FrameParser {
   /** Largest accepted message body. */
   readonly maxBodySize: number;
   private failedFlag = false;
-  private readonly handler: FrameHandler;
-  private readonly channels = new Map<number, ChannelContent>();
+  private readonly content: ContentAssembler;
   /**
    * [0] stream offset of byte 0 of the chunk being parsed, [1] stream offset of the split frame's
    * payload. A Float64Array because past 2^30 bytes a plain field turns from a small integer into a
@@ -111,16 +93,14 @@ export class FrameParser {
   /** Gathered payload + end octet of a split non-body frame. */
   private frameBuf: Buffer = EMPTY;
   private frameLen = 0;
-  /** Body bytes of the split body frame still to come, and the channel they belong to. */
+  /** Body bytes of the split body frame still to come, and the content they belong to. */
   private bodyLeft = 0;
   private bodyContent: ChannelContent | undefined;
-  private handlerFailed = false;
-  private handlerError: unknown = undefined;
 
   constructor(handler: FrameHandler, options: FrameParserOptions = {}) {
-    this.handler = handler;
     this.frameMax = options.frameMax ?? DEFAULT_FRAME_MAX;
     this.maxBodySize = options.maxBodySize ?? DEFAULT_MAX_BODY;
+    this.content = new ContentAssembler(handler, this.maxBodySize);
   }
 
   /** True once a frame error was reported; later input is ignored. */
@@ -143,15 +123,8 @@ export class FrameParser {
           this.hdrLen = len - pos;
           break;
         }
-        pos = this.frame(
-          chunk,
-          pos + 7,
-          chunk[pos] as number,
-          readU16(chunk, pos + 1),
-          readU32(chunk, pos + 3),
-          chunk,
-          pos,
-        );
+        const size = readU32(chunk, pos + 3);
+        pos = this.frame(chunk, pos + 7, chunk[pos] as number, readU16(chunk, pos + 1), size, chunk, pos);
       }
     } catch (err) {
       // decoders throw FrameError for bad bytes; anything else is a codec bug, still reported typed
@@ -162,12 +135,7 @@ export class FrameParser {
       );
     }
     (this.offsets[0] as number) += chunk.length;
-    if (this.handlerFailed) {
-      const err = this.handlerError;
-      this.handlerFailed = false;
-      this.handlerError = undefined;
-      throw err;
-    }
+    this.content.rethrowHandlerError();
   }
 
   /** Stream offset of `chunk[pos]` in the chunk being parsed (pos may be negative). */
@@ -178,20 +146,9 @@ export class FrameParser {
   private fail(error: FrameError): void {
     if (this.failedFlag) return;
     this.failedFlag = true;
-    this.channels.clear();
     this.frameBuf = EMPTY;
     this.bodyContent = undefined;
-    try {
-      this.handler.onFrameError(error);
-    } catch (err) {
-      this.handlerThrew(err);
-    }
-  }
-
-  private handlerThrew(err: unknown): void {
-    if (this.handlerFailed) return;
-    this.handlerFailed = true;
-    this.handlerError = err;
+    this.content.frameError(error);
   }
 
   private error(message: string, replyCode: number, offset: number, channel: number): FrameError {
@@ -229,9 +186,7 @@ export class FrameParser {
       }
       case Need.Body: {
         const take = Math.min(this.bodyLeft, len);
-        const c = this.bodyContent as ChannelContent;
-        chunk.copy(c.body as Buffer, c.received, 0, take);
-        c.received += take;
+        this.content.bodyBytes(this.fChannel, this.bodyContent as ChannelContent, chunk, 0, take, false);
         this.bodyLeft -= take;
         if (this.bodyLeft > 0) return -1;
         this.need = Need.End;
@@ -251,7 +206,7 @@ export class FrameParser {
     }
     const c = this.bodyContent as ChannelContent;
     this.bodyContent = undefined;
-    if (c.received === c.bodySize) this.complete(this.fChannel, c, c.body as Buffer);
+    this.content.bodyFrameDone(this.fChannel, c);
     return this.failedFlag ? -1 : pos + 1;
   }
 
@@ -282,23 +237,12 @@ export class FrameParser {
     }
     let content: ChannelContent | undefined;
     if (type === TYPE_BODY) {
-      content = this.channels.get(channel);
-      if (content === undefined || content.state !== WANT_BODY) {
-        this.fail(
-          this.error(
-            `body frame on channel ${channel} without a content header before it`,
-            505,
-            this.streamAt(p - 7),
-            channel,
-          ),
-        );
+      const target = this.content.bodyTarget(channel, size);
+      if (typeof target === 'string') {
+        this.fail(this.error(target, 505, this.streamAt(p - 7), channel));
         return -1;
       }
-      if (size > content.bodySize - content.received) {
-        const msg = `body frame of ${size} bytes overruns the announced body size ${content.bodySize} on channel ${channel}`;
-        this.fail(this.error(msg, 505, this.streamAt(p - 7), channel));
-        return -1;
-      }
+      content = target;
     }
     const avail = chunk.length - p;
     if (avail > size) {
@@ -307,8 +251,10 @@ export class FrameParser {
         this.fail(this.error('frame end octet is not 0xCE', 501, this.streamAt(p + size), channel));
         return -1;
       }
-      if (content !== undefined) this.body(chunk, p, size, channel, content);
-      else this.dispatch(chunk, p, p + size, type, channel, false);
+      if (content !== undefined) {
+        this.content.bodyBytes(channel, content, chunk, p, p + size, true);
+        this.content.bodyFrameDone(channel, content);
+      } else this.dispatch(chunk, p, p + size, type, channel, false);
       return this.failedFlag ? -1 : p + size + 1;
     }
     // the frame continues in a later chunk
@@ -317,9 +263,7 @@ export class FrameParser {
     this.fSize = size;
     this.offsets[1] = this.streamAt(p);
     if (content !== undefined) {
-      if (content.body === undefined) content.body = Buffer.allocUnsafe(content.bodySize);
-      chunk.copy(content.body, content.received, p);
-      content.received += avail;
+      this.content.bodyBytes(channel, content, chunk, p, chunk.length, false);
       this.bodyLeft = size - avail;
       this.bodyContent = content;
       this.need = size === avail ? Need.End : Need.Body;
@@ -351,45 +295,11 @@ export class FrameParser {
       // "AMQP" 0 major minor revision; the revision may be the chunk's next byte
       const v = [hdrBuf[hdrAt + 5], hdrBuf[hdrAt + 6]];
       if (p < chunk.length) v.push(chunk[p]);
-      this.fail(
-        new FrameError(
-          `the broker refused the protocol header and offered AMQP ${v.join('-')} instead of 0-9-1`,
-          501,
-          {
-            offset: at,
-          },
-        ),
-      );
+      const message = `the broker refused the protocol header and offered AMQP ${v.join('-')} instead of 0-9-1`;
+      this.fail(new FrameError(message, 501, { offset: at }));
       return;
     }
     this.fail(this.error(`invalid frame type ${type}`, 501, at, channel));
-  }
-
-  /** A whole body frame at `chunk[p..p+size)`. */
-  private body(chunk: Buffer, p: number, size: number, channel: number, content: ChannelContent): void {
-    if (size === 0) return;
-    if (content.received === 0 && size === content.bodySize) {
-      this.complete(channel, content, chunk.subarray(p, p + size));
-      return;
-    }
-    if (content.body === undefined) content.body = Buffer.allocUnsafe(content.bodySize);
-    chunk.copy(content.body, content.received, p, p + size);
-    content.received += size;
-    if (content.received === content.bodySize) this.complete(channel, content, content.body);
-  }
-
-  private complete(channel: number, content: ChannelContent, body: Buffer): void {
-    const method = content.method as AnyMethod;
-    const props = content.properties as BasicProperties;
-    content.state = IDLE;
-    content.method = undefined;
-    content.properties = undefined;
-    content.body = undefined;
-    try {
-      this.handler.onContent(channel, method, props, body);
-    } catch (err) {
-      this.handlerThrew(err);
-    }
   }
 
   /**
@@ -405,9 +315,9 @@ export class FrameParser {
     gathered: boolean,
   ): void {
     try {
-      if (type === TYPE_METHOD) this.method(buf, p, end, channel);
-      else if (type === TYPE_HEADER) this.header(buf, p, end, channel);
-      else this.heartbeat(end - p, channel);
+      if (type === TYPE_METHOD) this.content.method(buf, p, end, channel);
+      else if (type === TYPE_HEADER) this.content.header(buf, p, end, channel);
+      else this.content.heartbeat(end - p, channel);
     } catch (err) {
       if (!(err instanceof FrameError)) throw err;
       if (err instanceof BodyTooLargeError) {
@@ -416,86 +326,6 @@ export class FrameParser {
       }
       const bufBase = gathered ? (this.offsets[1] as number) : (this.offsets[0] as number);
       this.fail(new FrameError(err.message, err.replyCode, { offset: bufBase + (err.offset ?? p), channel }));
-    }
-  }
-
-  private channel(channel: number): ChannelContent {
-    let c = this.channels.get(channel);
-    if (c === undefined) {
-      c = {
-        state: IDLE,
-        method: undefined,
-        properties: undefined,
-        bodySize: 0,
-        received: 0,
-        body: undefined,
-      };
-      this.channels.set(channel, c);
-    }
-    return c;
-  }
-
-  private method(buf: Buffer, p: number, end: number, channel: number): void {
-    const c = this.channel(channel);
-    if (c.state !== IDLE) {
-      const name = (c.method as AnyMethod).name;
-      throw new FrameError(`method frame on channel ${channel} while ${name} content is incomplete`, 505, {
-        offset: p - 7,
-      });
-    }
-    const method = decodeMethod(buf, p, end);
-    if ((METHOD_INFO[method.id] as { hasContent: boolean }).hasContent) {
-      c.state = WANT_HEADER;
-      c.method = method;
-      return;
-    }
-    try {
-      this.handler.onMethod(channel, method);
-    } catch (err) {
-      this.handlerThrew(err);
-    }
-  }
-
-  private header(buf: Buffer, p: number, end: number, channel: number): void {
-    const c = this.channels.get(channel);
-    if (c === undefined || c.state !== WANT_HEADER) {
-      throw new FrameError(`content header on channel ${channel} without a content method before it`, 505, {
-        offset: p - 7,
-      });
-    }
-    if (p + 12 > end) throw new FrameError('truncated content header', 502, { offset: p });
-    const classId = readU16(buf, p);
-    const methodClass = (c.method as AnyMethod).id >>> 16;
-    if (classId !== methodClass) {
-      throw new FrameError(`content header for class ${classId} after a class ${methodClass} method`, 505, {
-        offset: p,
-      });
-    }
-    const hi = readU32(buf, p + 4);
-    const bodySize = hi * 4294967296 + readU32(buf, p + 8);
-    if (bodySize > this.maxBodySize || hi > 0x1fffff) {
-      throw new BodyTooLargeError(bodySize, Math.min(this.maxBodySize, Number.MAX_SAFE_INTEGER), channel);
-    }
-    const props = decodeProperties(buf, p + 12, end);
-    if (cursor.pos !== end) {
-      throw new FrameError(`content header: ${end - cursor.pos} unexpected bytes after the properties`, 502, {
-        offset: cursor.pos,
-      });
-    }
-    c.properties = props;
-    c.bodySize = bodySize;
-    c.received = 0;
-    c.state = WANT_BODY;
-    if (bodySize === 0) this.complete(channel, c, EMPTY);
-  }
-
-  private heartbeat(size: number, channel: number): void {
-    if (channel !== 0) throw new FrameError(`heartbeat frame on channel ${channel}`, 501);
-    if (size !== 0) throw new FrameError(`heartbeat frame with a ${size}-byte payload`, 501);
-    try {
-      this.handler.onHeartbeat();
-    } catch (err) {
-      this.handlerThrew(err);
     }
   }
 }

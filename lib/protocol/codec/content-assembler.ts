@@ -1,0 +1,213 @@
+/**
+ * Per-channel content assembly and event delivery, behind the frame parser: a content-carrying
+ * method, then its header, then body frames until the announced size. Any other order on a channel
+ * is 505 UNEXPECTED_FRAME; a header announcing more than `maxBodySize` is refused with
+ * {@link BodyTooLargeError} before any body byte is buffered.
+ *
+ * Violations are thrown as FrameError with offsets relative to the buffer given; the parser turns
+ * them into stream offsets and reports them. Handler exceptions are caught and kept so the parser
+ * can finish its chunk (the stream stays in step) and rethrow the first one afterwards.
+ * @internal
+ */
+import { BodyTooLargeError, FrameError } from '../errors.js';
+import type { FrameHandler } from './frame-parser.js';
+import { cursor, readU16, readU32 } from './primitives.js';
+import { decodeProperties } from './properties.js';
+import type { BasicProperties } from './properties.js';
+import { decodeMethod, METHOD_INFO } from './spec.generated.js';
+import type { AnyMethod } from './spec.generated.js';
+
+/** Content state of one channel; one object per channel, reused for every message. @internal */
+export interface ChannelContent {
+  /** 0 idle, 1 method seen (header expected), 2 header seen (body expected). */
+  state: number;
+  method: AnyMethod | undefined;
+  properties: BasicProperties | undefined;
+  bodySize: number;
+  received: number;
+  /** Allocated only when the body does not arrive as one frame in one chunk. */
+  body: Buffer | undefined;
+}
+
+const IDLE = 0;
+const WANT_HEADER = 1;
+const WANT_BODY = 2;
+const EMPTY = Buffer.alloc(0);
+
+/** @internal */
+export class ContentAssembler {
+  private readonly channels = new Map<number, ChannelContent>();
+  private handlerFailed = false;
+  private handlerError: unknown = undefined;
+
+  constructor(
+    private readonly handler: FrameHandler,
+    readonly maxBodySize: number,
+  ) {}
+
+  /** A method frame payload at `buf[p..end)`. */
+  method(buf: Buffer, p: number, end: number, channel: number): void {
+    const c = this.channel(channel);
+    if (c.state !== IDLE) {
+      const name = (c.method as AnyMethod).name;
+      throw new FrameError(`method frame on channel ${channel} while ${name} content is incomplete`, 505, {
+        offset: p - 7,
+      });
+    }
+    const method = decodeMethod(buf, p, end);
+    if ((METHOD_INFO[method.id] as { hasContent: boolean }).hasContent) {
+      c.state = WANT_HEADER;
+      c.method = method;
+      return;
+    }
+    try {
+      this.handler.onMethod(channel, method);
+    } catch (err) {
+      this.handlerThrew(err);
+    }
+  }
+
+  /** A content header frame payload at `buf[p..end)`. */
+  header(buf: Buffer, p: number, end: number, channel: number): void {
+    const c = this.channels.get(channel);
+    if (c === undefined || c.state !== WANT_HEADER) {
+      throw new FrameError(`content header on channel ${channel} without a content method before it`, 505, {
+        offset: p - 7,
+      });
+    }
+    if (p + 12 > end) throw new FrameError('truncated content header', 502, { offset: p });
+    const classId = readU16(buf, p);
+    const methodClass = (c.method as AnyMethod).id >>> 16;
+    if (classId !== methodClass) {
+      throw new FrameError(`content header for class ${classId} after a class ${methodClass} method`, 505, {
+        offset: p,
+      });
+    }
+    const hi = readU32(buf, p + 4);
+    const bodySize = hi * 4294967296 + readU32(buf, p + 8);
+    if (bodySize > this.maxBodySize || hi > 0x1fffff) {
+      throw new BodyTooLargeError(bodySize, Math.min(this.maxBodySize, Number.MAX_SAFE_INTEGER), channel);
+    }
+    const props = decodeProperties(buf, p + 12, end);
+    if (cursor.pos !== end) {
+      throw new FrameError(`content header: ${end - cursor.pos} unexpected bytes after the properties`, 502, {
+        offset: cursor.pos,
+      });
+    }
+    c.properties = props;
+    c.bodySize = bodySize;
+    c.received = 0;
+    c.state = WANT_BODY;
+    if (bodySize === 0) this.complete(channel, c, EMPTY);
+  }
+
+  heartbeat(size: number, channel: number): void {
+    if (channel !== 0) throw new FrameError(`heartbeat frame on channel ${channel}`, 501);
+    if (size !== 0) throw new FrameError(`heartbeat frame with a ${size}-byte payload`, 501);
+    try {
+      this.handler.onHeartbeat();
+    } catch (err) {
+      this.handlerThrew(err);
+    }
+  }
+
+  /**
+   * The content a body frame of `size` bytes on `channel` belongs to, or the 505 message when no
+   * header precedes it or it overruns the announced size (a string, so the hot path never throws).
+   */
+  bodyTarget(channel: number, size: number): ChannelContent | string {
+    const c = this.channels.get(channel);
+    if (c === undefined || c.state !== WANT_BODY) {
+      return `body frame on channel ${channel} without a content header before it`;
+    }
+    if (size > c.bodySize - c.received) {
+      return `body frame of ${size} bytes overruns the announced body size ${c.bodySize} on channel ${channel}`;
+    }
+    return c;
+  }
+
+  /**
+   * Body bytes `chunk[start..end)` for `c`. A body that arrives whole as one checked frame
+   * (`frameChecked`: its end octet verified) is handed out as a subarray (no copy) and delivered;
+   * otherwise one buffer of bodySize is allocated and every piece copied in.
+   */
+  bodyBytes(
+    channel: number,
+    c: ChannelContent,
+    chunk: Buffer,
+    start: number,
+    end: number,
+    frameChecked: boolean,
+  ): void {
+    const n = end - start;
+    if (n === 0) return;
+    if (frameChecked && c.received === 0 && n === c.bodySize) {
+      this.complete(channel, c, chunk.subarray(start, end));
+      return;
+    }
+    if (c.body === undefined) c.body = Buffer.allocUnsafe(c.bodySize);
+    chunk.copy(c.body, c.received, start, end);
+    c.received += n;
+  }
+
+  /** After a whole body frame: delivers the message once all of its body is in. */
+  bodyFrameDone(channel: number, c: ChannelContent): void {
+    if (c.state === WANT_BODY && c.received === c.bodySize && c.body !== undefined)
+      this.complete(channel, c, c.body);
+  }
+
+  /** Reports a fatal frame error and forgets all pending content. */
+  frameError(error: FrameError): void {
+    this.channels.clear();
+    try {
+      this.handler.onFrameError(error);
+    } catch (err) {
+      this.handlerThrew(err);
+    }
+  }
+
+  /** Rethrows the first handler exception since the last call, if any. */
+  rethrowHandlerError(): void {
+    if (!this.handlerFailed) return;
+    const err = this.handlerError;
+    this.handlerFailed = false;
+    this.handlerError = undefined;
+    throw err;
+  }
+
+  private channel(channel: number): ChannelContent {
+    let c = this.channels.get(channel);
+    if (c === undefined) {
+      c = {
+        state: IDLE,
+        method: undefined,
+        properties: undefined,
+        bodySize: 0,
+        received: 0,
+        body: undefined,
+      };
+      this.channels.set(channel, c);
+    }
+    return c;
+  }
+
+  private complete(channel: number, c: ChannelContent, body: Buffer): void {
+    const method = c.method as AnyMethod;
+    const props = c.properties as BasicProperties;
+    c.state = IDLE;
+    c.method = undefined;
+    c.properties = undefined;
+    c.body = undefined;
+    try {
+      this.handler.onContent(channel, method, props, body);
+    } catch (err) {
+      this.handlerThrew(err);
+    }
+  }
+
+  private handlerThrew(err: unknown): void {
+    if (this.handlerFailed) return;
+    this.handlerFailed = true;
+    this.handlerError = err;
+  }
+}
