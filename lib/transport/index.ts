@@ -44,6 +44,11 @@ export type {
 
 // shared
 export type { AmqpConnectionOptions } from './interfaces/connection-options.interface.js';
-export { AmqpConnectionHost, type AmqpStatus } from './shared/connection-host.js';
+export {
+  AmqpConnectionHost,
+  type AmqpChannel,
+  type AmqpConnection,
+  type AmqpStatus,
+} from './shared/connection-host.js';
 export type { AmqpMessageOptions } from './shared/message-options.js';
 export { NO_MESSAGE_HANDLER } from './shared/nest-envelope.js';

@@ -16,6 +16,7 @@ import {
   MessageReturnedError,
   RequestTimeoutError,
 } from '../../../../lib/protocol/errors.js';
+import { closeConnection, listConnections } from '../../../support/broker.js';
 import { AMQP_URL, openAdmin, uniqueName, waitFor, type Admin } from '../client/support.js';
 
 /** Reads one message from a queue with the admin connection, waiting briefly for it to arrive. */
@@ -241,6 +242,65 @@ describe('AmqpModule.forRootAsync', () => {
       expect((error as Error).message).toContain(`queue "${existing}"`);
     } finally {
       await admin.deleteQueues(existing);
+    }
+  });
+});
+
+describe('AmqpPublisher across a forced disconnect', () => {
+  const queue = uniqueName('mod-recover-q');
+  const name = uniqueName('mod-recover');
+  let admin: Admin;
+
+  beforeAll(async () => {
+    admin = await openAdmin();
+  });
+
+  afterAll(async () => {
+    await admin?.deleteQueues(queue);
+    await admin?.close();
+  });
+
+  it('keeps publishing on the recovered connection: every confirmed message is in the queue', async () => {
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        AmqpModule.forRoot({
+          urls: [AMQP_URL],
+          connectionKey: name,
+          connectionName: name,
+          queues: [{ name: queue, durable: false }],
+          recovery: { initialDelayMs: 50, maxDelayMs: 500 },
+        }),
+      ],
+    }).compile();
+    const app = moduleRef.createNestApplication({ logger: false });
+    await app.init();
+    try {
+      const publisher = app.get(AmqpPublisher);
+      const confirmed: number[] = [];
+      const publishes: Promise<void>[] = [];
+      // Found by name before the load starts (a busy connection may not answer the listing in time).
+      const pid = (await waitFor(async () => (await listConnections()).find((c) => c.connectionName === name))).pid;
+      let closing: Promise<number> | undefined;
+      // Publishes keep going, a few ms apart, while the broker closes the connection under them.
+      for (let n = 0; n < 200; n += 1) {
+        publishes.push(publisher.sendToQueue(queue, { n }).then(() => void confirmed.push(n)));
+        if (n === 20) closing = closeConnection(pid);
+        await new Promise((resolve) => setTimeout(resolve, 3));
+      }
+      await expect(closing).resolves.toBe(1);
+      await Promise.all(publishes);
+      expect(confirmed).toHaveLength(200);
+      expect(publisher.connection.recoveries).toBe(1);
+      // At least once: every number arrived; a publish on the wire at the loss may arrive twice.
+      const seen = new Set<number>();
+      for (;;) {
+        const message = await admin.channel.get(queue, { noAck: true });
+        if (message === false) break;
+        seen.add((JSON.parse(message.content.toString()) as { n: number }).n);
+      }
+      expect(seen.size).toBe(200);
+    } finally {
+      await app.close();
     }
   });
 });
