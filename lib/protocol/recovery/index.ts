@@ -4,7 +4,7 @@ export type {
   RecoveringConnectionEvents,
   RecoveringConnectionOptions,
   RecoveringConnectionState,
-} from './recovering-connection.js';
+} from './recovering-connection-types.js';
 export { RecoveringChannel } from './recovering-channel.js';
 export type {
   PublishRetryOptions,

@@ -19,59 +19,25 @@ import {
   InvalidStateError,
   RecoveryFailedError,
 } from '../errors.js';
-import type { ConnectionParameters } from '../parameters/connection-parameters.js';
 import { parametersList, type ParametersInput } from '../parameters/parameters-list.js';
-import { backoffDelay } from './backoff.js';
 import { defaultConnector } from './engine-connector.js';
 import type { EngineChannel, EngineConnection, FieldTable } from './engine-port.js';
 import { PublishBuffer } from './publish-buffer.js';
+import { Reconnector } from './reconnector.js';
+import type { BufferedPublish } from './publish-retry.js';
 import {
   RecoveringChannel,
-  type BufferedPublish,
   type RecoveringChannelHost,
   type RecoveringDeliveryCallback,
 } from './recovering-channel.js';
-import {
-  resolveRecoveryOptions,
-  type RecoveryOptions,
-  type ResolvedRecoveryOptions,
-} from './recovery-options.js';
+import { resolveRecoveryOptions, type ResolvedRecoveryOptions } from './recovery-options.js';
+import type {
+  RecoveringConnectionEvents,
+  RecoveringConnectionOptions,
+  RecoveringConnectionState,
+} from './recovering-connection-types.js';
 import { TopologyRecord } from './topology-record.js';
-
-export type RecoveringConnectionState = 'CONNECTING' | 'OPEN' | 'RECOVERING' | 'CLOSING' | 'CLOSED';
-
-/** Events, typed. `recovering` carries the loss; `recoveryFailed` the final error. */
-export interface RecoveringConnectionEvents {
-  open: [];
-  close: [error: AMQPError | undefined];
-  blocked: [reason: string];
-  unblocked: [];
-  error: [error: Error];
-  recovering: [cause: AMQPError];
-  /** One reconnection attempt (a pass over the hosts, or a restore) failed; another follows unless it was the last. */
-  recoveryAttemptFailed: [error: AMQPError, attempt: number];
-  recovered: [];
-  recoveryFailed: [error: RecoveryFailedError];
-  /** A recorded entity could not be restored (e.g. a 406 on re-declare); recovery went on without it. */
-  topologyRecoveryError: [error: AMQPError, what: string];
-  /** A server-named queue got a new name; calls made with the old name are mapped to it. */
-  queueNameChanged: [oldName: string, newName: string];
-}
-
-/** Opens one engine connection; the first argument is the list of hosts to try in order. @internal */
-export type RecoveryConnector = (hosts: readonly ConnectionParameters[]) => Promise<EngineConnection>;
-
-export interface RecoveringConnectionOptions {
-  onOpen?: (connection: RecoveringConnection) => void;
-  onOpenError?: (connection: RecoveringConnection, error: AMQPError) => void;
-  /** Called once, when the connection closes for good (undefined = closed by us). */
-  onClose?: (connection: RecoveringConnection, error: AMQPError | undefined) => void;
-  recovery?: RecoveryOptions;
-  /** @internal Replaces the engine (unit tests). */
-  connector?: RecoveryConnector;
-  /** @internal Replaces Math.random in the backoff (unit tests). */
-  random?: () => number;
-}
+import { asAMQPError, restoreTopology } from './topology-restorer.js';
 
 type CloseCallback = (connection: RecoveringConnection, error: AMQPError | undefined) => void;
 
@@ -93,9 +59,7 @@ export class RecoveringConnection extends EventEmitter<RecoveringConnectionEvent
   /** The same loop contract as the engine's: start() settles once the connection is closed for good. */
   readonly ioloop: { start(): Promise<void>; stop(): void };
 
-  private readonly hosts: ConnectionParameters[];
-  private readonly connector: RecoveryConnector;
-  private readonly random: () => number;
+  private readonly reconnector: Reconnector;
   private engine: EngineConnection | undefined;
   private stateValue: RecoveringConnectionState = 'CONNECTING';
   private readonly channels = new Set<RecoveringChannel>();
@@ -109,9 +73,6 @@ export class RecoveringConnection extends EventEmitter<RecoveringConnectionEvent
   private readonly closed: Promise<void>;
   private markClosed!: () => void;
   private closing: Promise<void> | undefined;
-  private sleepTimer: NodeJS.Timeout | undefined;
-  private wakeSleeper: (() => void) | undefined;
-  private lastHostIndex = 0;
   private flushing = false;
   private recoveriesValue = 0;
   private finalized = false;
@@ -122,10 +83,13 @@ export class RecoveringConnection extends EventEmitter<RecoveringConnectionEvent
    */
   constructor(parameters?: ParametersInput, options: RecoveringConnectionOptions = {}) {
     super();
-    this.hosts = parametersList(parameters);
     this.options = resolveRecoveryOptions(options.recovery);
-    this.connector = options.connector ?? defaultConnector;
-    this.random = options.random ?? Math.random;
+    this.reconnector = new Reconnector(
+      parametersList(parameters),
+      options.connector ?? defaultConnector,
+      this.options,
+      options.random ?? Math.random,
+    );
     this.buffer = new PublishBuffer<BufferedPublish>(this.options.publishBuffer);
     if (options.onClose !== undefined) this.closeCallbacks.push(options.onClose);
     this.closed = new Promise<void>((resolve) => {
@@ -225,7 +189,7 @@ export class RecoveringConnection extends EventEmitter<RecoveringConnectionEvent
       this.closing = (async () => {
         if (this.stateValue === 'CLOSED') return;
         this.stateValue = 'CLOSING';
-        this.wake();
+        this.reconnector.wake();
         const engine = this.engine;
         if (engine?.isOpen === true) {
           try {
@@ -280,7 +244,7 @@ export class RecoveringConnection extends EventEmitter<RecoveringConnectionEvent
   private async connectFirst(options: RecoveringConnectionOptions): Promise<void> {
     let engine: EngineConnection;
     try {
-      engine = await this.connector(this.hosts);
+      engine = await this.reconnector.connectFirst();
     } catch (error) {
       const typed = asAMQPError(error);
       this.stateValue = 'CLOSED';
@@ -350,11 +314,11 @@ export class RecoveringConnection extends EventEmitter<RecoveringConnectionEvent
     let attempt = 0;
     while (attempt < this.options.maxAttempts) {
       attempt += 1;
-      await this.sleep(backoffDelay(this.options, attempt, this.random));
+      await this.reconnector.sleepBefore(attempt);
       if (this.stateValue !== 'RECOVERING') return;
       let engine: EngineConnection;
       try {
-        engine = await this.connectOnce(attempt);
+        engine = await this.reconnector.connectOnce(attempt, () => this.stateValue === 'RECOVERING');
       } catch (error) {
         lastError = asAMQPError(error);
         this.safelyEmit('recoveryAttemptFailed', lastError, attempt);
@@ -384,27 +348,6 @@ export class RecoveringConnection extends EventEmitter<RecoveringConnectionEvent
     this.finalize(failure);
   }
 
-  /** One pass over the hosts, starting after the last one that worked (its node may be the one that went). */
-  private async connectOnce(attempt: number): Promise<EngineConnection> {
-    const count = this.hosts.length;
-    let lastError: unknown;
-    for (let i = 0; i < count; i += 1) {
-      const index = (this.lastHostIndex + attempt + i) % count;
-      const host = this.hosts[index];
-      if (host === undefined) continue;
-      try {
-        const engine = await this.connector([host.with({ connectionAttempts: 1 })]);
-        this.lastHostIndex = index;
-        return engine;
-      } catch (error) {
-        if (error instanceof AuthenticationError) throw error;
-        lastError = error;
-        if (this.stateValue !== 'RECOVERING') break;
-      }
-    }
-    throw lastError ?? new ConnectionLostError('no host to connect to');
-  }
-
   private async restore(engine: EngineConnection): Promise<void> {
     this.lostDuringRestore = undefined;
     this.attach(engine);
@@ -418,60 +361,21 @@ export class RecoveringConnection extends EventEmitter<RecoveringConnectionEvent
       }
     }
     if (this.options.topology) {
-      await this.restoreTopology(engine);
-      for (const consumer of this.record.consumers()) {
-        if (consumer.owner.state !== 'SUSPENDED') continue;
-        try {
-          await consumer.owner.restoreConsumer(consumer);
-        } catch (error) {
-          if (!engine.isOpen) throw error;
-          this.safelyEmit(
-            'topologyRecoveryError',
-            asAMQPError(error),
-            `consumer ${consumer.consumerTag} on ${consumer.queue}`,
-          );
-        }
+      await restoreTopology(engine, this.record, {
+        error: (error, what) => this.safelyEmit('topologyRecoveryError', error, what),
+        renamed: (from, to) => this.safelyEmit('queueNameChanged', from, to),
+      });
+    }
+    // A channel whose engine channel the broker closed during the restore cannot be resumed.
+    for (const channel of [...this.channels]) {
+      if (channel.state === 'SUSPENDED' && !channel.unwrap().isOpen && engine.isOpen) {
+        const error = channel.restoreError ?? new ConnectionLostError('the channel closed during recovery');
+        channel.finalize(error);
       }
     }
     if (this.lostDuringRestore !== undefined || !engine.isOpen) {
       throw this.lostDuringRestore ?? new ConnectionLostError('connection closed during recovery');
     }
-  }
-
-  /** Exchanges, queues, then bindings, on a channel of their own so that one failure closes only it. */
-  private async restoreTopology(engine: EngineConnection): Promise<void> {
-    let channel: EngineChannel = await engine.channel();
-    const step = async (what: string, op: (ch: EngineChannel) => Promise<unknown>): Promise<void> => {
-      try {
-        await op(channel);
-      } catch (error) {
-        if (!engine.isOpen) throw error;
-        this.safelyEmit('topologyRecoveryError', asAMQPError(error), what);
-        if (!channel.isOpen) channel = await engine.channel();
-      }
-    };
-    for (const exchange of this.record.exchanges()) {
-      await step(`exchange ${exchange.exchange}`, (ch) => ch.exchangeDeclare({ ...exchange }));
-    }
-    for (const queue of this.record.queues()) {
-      await step(`queue ${queue.name}`, async (ch) => {
-        const { name, serverNamed, ...options } = queue;
-        const ok = await ch.queueDeclare({ ...options, queue: serverNamed ? '' : name });
-        if (serverNamed && ok.queue !== name) {
-          this.record.renameQueue(name, ok.queue);
-          this.safelyEmit('queueNameChanged', name, ok.queue);
-        }
-      });
-    }
-    for (const binding of this.record.bindings()) {
-      const args = { routingKey: binding.routingKey, arguments: binding.arguments };
-      await step(`binding ${binding.source} -> ${binding.destination}`, (ch) =>
-        binding.kind === 'queue'
-          ? ch.queueBind({ ...args, queue: binding.destination, exchange: binding.source })
-          : ch.exchangeBind({ ...args, destination: binding.destination, source: binding.source }),
-      );
-    }
-    if (channel.isOpen) await channel.close().catch(() => undefined);
   }
 
   /** Back: flush what was held, in order, before any new publish can get ahead of it. */
@@ -480,7 +384,7 @@ export class RecoveringConnection extends EventEmitter<RecoveringConnectionEvent
     this.recoveriesValue += 1;
     this.flushing = true;
     try {
-      for (const entry of this.buffer.takeAll()) entry.channel.sendHeld(entry);
+      for (const entry of this.buffer.takeAll()) entry.send();
     } finally {
       this.flushing = false;
     }
@@ -489,27 +393,13 @@ export class RecoveringConnection extends EventEmitter<RecoveringConnectionEvent
     this.safelyEmit('recovered');
   }
 
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      this.wakeSleeper = resolve;
-      this.sleepTimer = setTimeout(resolve, ms);
-    });
-  }
-
-  private wake(): void {
-    if (this.sleepTimer !== undefined) clearTimeout(this.sleepTimer);
-    this.sleepTimer = undefined;
-    this.wakeSleeper?.();
-    this.wakeSleeper = undefined;
-  }
-
   // ---- the end ----
 
   private finalize(error: AMQPError | undefined): void {
     if (this.finalized) return;
     this.finalized = true;
     this.stateValue = 'CLOSED';
-    this.wake();
+    this.reconnector.wake();
     const publishError =
       error ??
       new ConnectionClosedError(
@@ -576,9 +466,4 @@ export class RecoveringConnection extends EventEmitter<RecoveringConnectionEvent
       (this.emit as (event: E, ...args: RecoveringConnectionEvents[E]) => boolean)(event, ...args);
     }, `'${event}' listener`);
   }
-}
-
-function asAMQPError(error: unknown): AMQPError {
-  if (error instanceof AMQPError) return error;
-  return new ConnectionLostError(error instanceof Error ? error.message : String(error), { cause: error });
 }

@@ -26,8 +26,10 @@ export class FakeBroker {
   readonly queues = new Set<string>();
   /** Run once right after the call logged as this line (e.g. kill a connection mid-restore). */
   readonly after = new Map<string, () => void>();
-  /** Declares that fail: name -> error factory. */
-  readonly failDeclare = new Map<string, () => AMQPError>();
+  /** Declares that fail: name -> error factory (undefined = this one succeeds). */
+  readonly failDeclare = new Map<string, () => AMQPError | undefined>();
+  /** Queues a passive declare does not find (404). */
+  readonly missing = new Set<string>();
 
   readonly connector = async (hosts: readonly ConnectionParameters[]): Promise<EngineConnection> => {
     const host = hosts[0];
@@ -177,9 +179,15 @@ export class FakeChannel implements EngineChannel {
     return {};
   }
   async queueDeclare(o: { queue?: string; passive?: boolean }) {
-    const failure = this.broker.failDeclare.get(o.queue ?? '');
-    if (failure !== undefined) {
-      const error = failure();
+    const error =
+      o.passive === true && this.broker.missing.has(o.queue ?? '')
+        ? new ChannelClosedError(this.channelNumber, {
+            replyCode: 404,
+            replyText: 'NOT_FOUND',
+            initiator: 'broker',
+          })
+        : this.broker.failDeclare.get(o.queue ?? '')?.();
+    if (error !== undefined) {
       this.end(error as ChannelClosedError);
       throw error;
     }

@@ -93,9 +93,11 @@ describe('RecoveringConnection over a fake engine', () => {
       'c2.ch2 queue.declare amq.gen-2',
       'c2.ch2 queue.bind orders->work a.*',
       'c2.ch2 queue.bind orders->amq.gen-2 b.*',
-      'c2.ch2 close',
+      'c2.ch2 queue.declare work passive',
       'c2.ch1 basic.consume work mine',
+      'c2.ch2 queue.declare amq.gen-2 passive',
       `c2.ch1 basic.consume amq.gen-2 ${serverTag}`,
+      'c2.ch2 close',
     ]);
     expect(renamed).toEqual([['amq.gen-1', 'amq.gen-2']]);
     expect(channel.state).toBe('OPEN');
@@ -224,6 +226,64 @@ describe('RecoveringConnection over a fake engine', () => {
     await until(() => connection.state === 'OPEN', 'recovery');
     expect(reported).toEqual(['queue bad']);
     expect(broker.log).toContain('c2.ch3 queue.declare good');
+  });
+
+  it('skips a consumer whose queue is gone, without closing its channel', async () => {
+    const broker = new FakeBroker();
+    const connection = await open(broker);
+    const channel = await connection.channel();
+    await channel.basicConsume('deleted-elsewhere', () => undefined, { consumerTag: 'orphan' });
+    await channel.basicConsume('still-there', () => undefined, { consumerTag: 'kept' });
+    const reported: string[] = [];
+    connection.on('topologyRecoveryError', (error, what) => reported.push(`${what}: ${error.message}`));
+    broker.missing.add('deleted-elsewhere');
+    broker.log.length = 0;
+    broker.current.kill();
+    await until(() => connection.state === 'OPEN', 'recovery');
+    expect(reported).toEqual([expect.stringMatching(/^consumer orphan on deleted-elsewhere: .*404/)]);
+    expect(broker.log.filter((l) => l.includes('basic.consume'))).toEqual([
+      'c2.ch1 basic.consume still-there kept',
+    ]);
+    expect(channel.isOpen).toBe(true);
+    // Forgotten: the next recovery does not look for it again.
+    broker.log.length = 0;
+    broker.current.kill();
+    await until(() => connection.recoveries === 2, 'second recovery');
+    expect(broker.log.some((l) => l.includes('deleted-elsewhere'))).toBe(false);
+  });
+
+  it('retries the attempt when an exclusive queue is still locked by the dead connection (405)', async () => {
+    const broker = new FakeBroker();
+    const connection = await open(broker);
+    const channel = await connection.channel();
+    await channel.queueDeclare({ queue: 'mine-only', exclusive: true });
+    let locked = true;
+    broker.failDeclare.set('mine-only', () => {
+      if (!locked) return undefined;
+      locked = false;
+      return new ChannelClosedError(2, { replyCode: 405, replyText: 'RESOURCE_LOCKED', initiator: 'broker' });
+    });
+    const failures: unknown[] = [];
+    connection.on('recoveryAttemptFailed', (error) => failures.push(error));
+    broker.current.kill();
+    await until(() => connection.state === 'OPEN', 'recovery');
+    expect(failures).toHaveLength(1);
+    expect((failures[0] as ChannelClosedError).replyCode).toBe(405);
+    expect(broker.connections).toHaveLength(3);
+    expect(broker.log).toContain('c3.ch2 queue.declare mine-only');
+    expect(channel.isOpen).toBe(true);
+  });
+
+  it('with recovery off, a loss closes it for good', async () => {
+    const broker = new FakeBroker();
+    const connection = await open(broker, { enabled: false });
+    const channel = await connection.channel();
+    const error = lost();
+    const closed = new Promise((resolve) => connection.once('close', resolve));
+    broker.current.kill(error);
+    expect(await closed).toBe(error);
+    expect(channel.state).toBe('CLOSED');
+    expect(broker.dialed).toHaveLength(1);
   });
 
   it('closing during a recovery stops it', async () => {

@@ -1,0 +1,46 @@
+/**
+ * The pieces of publishing through an outage: the entry held in the connection's buffer, the
+ * options of publishWithRetry, and which failures a send on the next channel generation can fix.
+ */
+import {
+  AuthenticationError,
+  ChannelClosedError,
+  ConnectionClosedError,
+  InvalidStateError,
+  RecoveryFailedError,
+  StaleDeliveryError,
+} from '../errors.js';
+import type { BasicProperties, BasicPublishOptions } from './engine-port.js';
+
+/** How publishWithRetry retries. */
+export interface PublishRetryOptions {
+  /** Re-sends after a loss before giving up with the last error. @default Infinity */
+  maxRetries?: number;
+  /** Told before each re-send (for logs and metrics). */
+  onRetry?: (error: unknown, retry: number) => void;
+}
+
+/** @internal A publish held while the connection is down; `send` writes it on the recovered channel. */
+export interface BufferedPublish {
+  readonly exchange: string;
+  readonly routingKey: string;
+  readonly body: Buffer | string;
+  readonly properties: BasicProperties | undefined;
+  readonly options: BasicPublishOptions | undefined;
+  readonly bytes: number;
+  send(): void;
+  resolve(): void;
+  reject(error: unknown): void;
+}
+
+/**
+ * A publish failure that a newer channel generation can fix: the connection (or the engine channel
+ * under it) went away. A channel error that closes the channel for good also lands here, but then the
+ * wait for the next generation rejects with that error, so it is never retried.
+ */
+export function isLossError(error: unknown): boolean {
+  if (error instanceof AuthenticationError || error instanceof RecoveryFailedError) return false;
+  if (error instanceof ConnectionClosedError || error instanceof ChannelClosedError) return true;
+  // The engine refuses a publish on an engine channel its dead connection already closed.
+  return error instanceof InvalidStateError && !(error instanceof StaleDeliveryError);
+}

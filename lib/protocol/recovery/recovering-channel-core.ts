@@ -1,0 +1,355 @@
+/**
+ * The life of a RecoveringChannel, apart from its API: which engine channel is live, the state
+ * (OPEN, SUSPENDED while the connection is down, CLOSING, CLOSED for good), the generation count,
+ * the qos and confirm/tx mode to apply again, waiters for the next generation, and the hand-over to a
+ * new engine channel that the RecoveringConnection drives (reopen, restoreConsumer, resume, finalize).
+ */
+import {
+  InvalidStateError,
+  type AMQPError,
+  type ChannelClosedError,
+  ConnectionClosedError,
+} from '../errors.js';
+import { DeliveryTags } from './delivery-tags.js';
+import type {
+  BasicDeliver,
+  BasicProperties,
+  BasicPublishOptions,
+  BasicQosOptions,
+  BasicReturn,
+  EngineChannel,
+  EngineConnection,
+  FieldTable,
+} from './engine-port.js';
+import type { BufferedPublish } from './publish-retry.js';
+import type { RecoveringChannel } from './recovering-channel.js';
+import type { RecordedConsumer, TopologyRecord } from './topology-record.js';
+
+/** A consumer of a recovering channel: the same function keeps receiving after every recovery. */
+export type RecoveringDeliveryCallback = (
+  channel: RecoveringChannel,
+  method: BasicDeliver,
+  properties: BasicProperties,
+  body: Buffer,
+) => void;
+export type RecoveringReturnCallback = (
+  channel: RecoveringChannel,
+  method: BasicReturn,
+  properties: BasicProperties,
+  body: Buffer,
+) => void;
+/** The channel closed for good (by us, by the broker, or because recovery gave up); undefined = by us. */
+export type RecoveringChannelCloseCallback = (
+  channel: RecoveringChannel,
+  error: AMQPError | undefined,
+) => void;
+
+export type RecoveringChannelState = 'OPEN' | 'SUSPENDED' | 'CLOSING' | 'CLOSED';
+
+/** @internal What a channel needs from its RecoveringConnection. */
+export interface RecoveringChannelHost {
+  readonly record: TopologyRecord<RecoveringChannel, RecoveringDeliveryCallback, FieldTable>;
+  /** true while the connection is down, recovering, or flushing its buffer. */
+  holdsPublishes(): boolean;
+  /** Is the engine connection under the channel usable? */
+  engineOpen(): boolean;
+  /** Buffers a publish (or throws PublishBufferFullError). */
+  hold(entry: BufferedPublish): void;
+  /** The channel closed for good. */
+  forget(channel: RecoveringChannel): void;
+  reportCallbackError(error: unknown, where: string): void;
+}
+
+interface Waiter {
+  afterGeneration: number;
+  resolve(): void;
+  reject(error: unknown): void;
+}
+
+export abstract class RecoveringChannelCore {
+  protected engine: EngineChannel;
+  protected stateValue: RecoveringChannelState = 'OPEN';
+  protected readonly tags = new DeliveryTags();
+  private generationValue = 1;
+  private readonly qos = new Map<boolean, BasicQosOptions>();
+  private confirmMode = false;
+  private txMode = false;
+  private readonly returnCallbacks: RecoveringReturnCallback[] = [];
+  private readonly cancelCallbacks: Array<(consumerTag: string) => void> = [];
+  private readonly closeCallbacks: RecoveringChannelCloseCallback[] = [];
+  private waiters: Waiter[] = [];
+  private finalError: AMQPError | undefined;
+  private restoreErrorValue: ChannelClosedError | undefined;
+
+  protected constructor(
+    protected readonly host: RecoveringChannelHost,
+    engine: EngineChannel,
+  ) {
+    this.engine = engine;
+    this.wire(engine);
+  }
+
+  /** The engine channel's number (it may change after a recovery). */
+  get channelNumber(): number {
+    return this.engine.channelNumber;
+  }
+
+  get state(): RecoveringChannelState {
+    return this.stateValue;
+  }
+
+  get isOpen(): boolean {
+    return this.stateValue === 'OPEN' && this.engine.isOpen;
+  }
+
+  /** 1 for the first engine channel, +1 after each recovery. */
+  get generation(): number {
+    return this.generationValue;
+  }
+
+  /** @internal Why the broker closed the engine channel during a restore, if it did. */
+  get restoreError(): ChannelClosedError | undefined {
+    return this.restoreErrorValue;
+  }
+
+  /** The engine channel of the moment (it changes after every recovery). */
+  unwrap(): EngineChannel {
+    return this.engine;
+  }
+
+  /** True when a delivery tag came from a channel that has since been lost (acking it would throw). */
+  isStale(deliveryTag: number): boolean {
+    return this.tags.isStale(deliveryTag, this.stateValue === 'SUSPENDED');
+  }
+
+  addOnReturnCallback(cb: RecoveringReturnCallback): void {
+    this.returnCallbacks.push(cb);
+  }
+
+  /** The broker cancelled a consumer (queue deleted ...): it is forgotten and not recovered. */
+  addOnCancelCallback(cb: (consumerTag: string) => void): void {
+    this.cancelCallbacks.push(cb);
+  }
+
+  /** Called once, when the channel closes for good (not when it is suspended for a recovery). */
+  addOnCloseCallback(cb: RecoveringChannelCloseCallback): void {
+    this.closeCallbacks.push(cb);
+  }
+
+  // ---- driven by the RecoveringConnection ----
+
+  /** @internal The connection died: calls wait, publishes are held, acks of earlier deliveries are stale. */
+  suspend(): void {
+    if (this.stateValue !== 'OPEN') return;
+    this.stateValue = 'SUSPENDED';
+  }
+
+  /** @internal Opens a fresh engine channel on `connection` with this channel's qos and modes. */
+  async reopen(connection: EngineConnection): Promise<void> {
+    const ch = await connection.channel();
+    this.engine = ch;
+    this.restoreErrorValue = undefined;
+    this.tags.nextChannel();
+    this.generationValue += 1;
+    this.wire(ch);
+    for (const qos of this.qos.values()) await ch.basicQos(qos);
+    if (this.confirmMode) await ch.confirmDelivery();
+    if (this.txMode) await ch.txSelect();
+  }
+
+  /** @internal Starts a recorded consumer again on the new engine channel, with its old tag. */
+  async restoreConsumer(
+    consumer: RecordedConsumer<RecoveringChannel, RecoveringDeliveryCallback, FieldTable>,
+  ): Promise<void> {
+    await this.engine.basicConsume(consumer.queue, this.deliveryHandler(consumer.onMessage), {
+      consumerTag: consumer.consumerTag,
+      autoAck: consumer.autoAck,
+      exclusive: consumer.exclusive,
+      arguments: consumer.arguments,
+    });
+  }
+
+  /** @internal Recovery is complete: calls go through again. */
+  resume(): void {
+    if (this.stateValue !== 'SUSPENDED') return;
+    this.stateValue = 'OPEN';
+    const ready = this.waiters.filter((w) => this.generationValue > w.afterGeneration);
+    this.waiters = this.waiters.filter((w) => this.generationValue <= w.afterGeneration);
+    for (const waiter of ready) waiter.resolve();
+  }
+
+  /** @internal Closed for good: waiters rejected, consumers forgotten, close callbacks told once. */
+  finalize(error: AMQPError | undefined): void {
+    if (this.stateValue === 'CLOSED') return;
+    this.stateValue = 'CLOSED';
+    this.finalError = error;
+    this.host.forget(this.self);
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const waiter of waiters) waiter.reject(this.closedError('wait for recovery'));
+    for (const cb of this.closeCallbacks) {
+      try {
+        cb(this.self, error);
+      } catch (callbackError) {
+        this.host.reportCallbackError(callbackError, 'channel close callback');
+      }
+    }
+  }
+
+  // ---- for the API ----
+
+  protected get self(): RecoveringChannel {
+    return this as unknown as RecoveringChannel;
+  }
+
+  protected rememberQos(options: BasicQosOptions): void {
+    this.qos.set(options.global === true, { ...options });
+  }
+
+  protected rememberConfirmMode(): void {
+    this.confirmMode = true;
+  }
+
+  protected rememberTxMode(): void {
+    this.txMode = true;
+  }
+
+  /** Runs `op` on the live engine channel, first waiting out a recovery. */
+  protected async run<T>(op: (ch: EngineChannel) => Promise<T>): Promise<T> {
+    if (this.stateValue === 'SUSPENDED') await this.untilGenerationAfter(this.generationValue - 1);
+    if (this.stateValue !== 'OPEN') throw this.closedError('operation');
+    return op(this.engine);
+  }
+
+  /** Resolves once the channel is OPEN on a generation newer than `generation`; rejects if it closes for good. */
+  protected untilGenerationAfter(generation: number): Promise<void> {
+    if (this.stateValue === 'CLOSED' || this.stateValue === 'CLOSING') {
+      return Promise.reject(this.closedError('wait for recovery'));
+    }
+    if (this.stateValue === 'OPEN' && this.generationValue > generation) return Promise.resolve();
+    return new Promise((resolve, reject) =>
+      this.waiters.push({ afterGeneration: generation, resolve, reject }),
+    );
+  }
+
+  protected engineTag(deliveryTag: number, method: string): number {
+    if (this.stateValue === 'CLOSED' || this.stateValue === 'CLOSING') throw this.closedError(method);
+    return this.tags.toEngine(deliveryTag, this.stateValue === 'SUSPENDED');
+  }
+
+  protected deliveryHandler(
+    onMessage: RecoveringDeliveryCallback,
+  ): (channel: unknown, method: BasicDeliver, properties: BasicProperties, body: Buffer) => void {
+    const owner = this.engine;
+    return (_channel, method, properties, body) => {
+      // Only the live engine channel delivers; anything else is late news from a dead one.
+      if (owner !== this.engine) return;
+      onMessage(
+        this.self,
+        { ...method, deliveryTag: this.tags.toUser(method.deliveryTag) },
+        properties,
+        body,
+      );
+    };
+  }
+
+  /**
+   * Sends now on the live channel, or holds the publish in the connection's buffer while the
+   * connection is down (the buffer refuses it at once when full or off). `sent.generation` tells a
+   * retry which generation lost the message.
+   */
+  protected publishTracked(
+    exchange: string,
+    routingKey: string,
+    body: Buffer | string,
+    properties: BasicProperties | undefined,
+    o: BasicPublishOptions | undefined,
+    sent: { generation: number },
+  ): Promise<void> {
+    if (this.stateValue === 'CLOSED' || this.stateValue === 'CLOSING') {
+      return Promise.reject(this.closedError('basic.publish'));
+    }
+    const target = exchange === '' ? this.host.record.resolveQueue(routingKey) : routingKey;
+    if (this.stateValue === 'OPEN' && !this.host.holdsPublishes()) {
+      sent.generation = this.generationValue;
+      return this.sendNow(exchange, target, body, properties, o);
+    }
+    return new Promise<void>((resolve, reject) => {
+      const entry: BufferedPublish = {
+        exchange,
+        routingKey: target,
+        body,
+        properties,
+        options: o,
+        bytes: typeof body === 'string' ? Buffer.byteLength(body) : body.length,
+        send: () => {
+          if (this.stateValue === 'CLOSED' || this.stateValue === 'CLOSING') {
+            reject(this.closedError('basic.publish'));
+            return;
+          }
+          sent.generation = this.generationValue;
+          this.sendNow(exchange, target, body, properties, o).then(resolve, reject);
+        },
+        resolve,
+        reject,
+      };
+      this.host.hold(entry);
+    });
+  }
+
+  protected closedError(operation: string): AMQPError {
+    if (this.finalError !== undefined) return this.finalError;
+    return new InvalidStateError(`${operation}: the channel is closed`, this.stateValue);
+  }
+
+  /** The engine throws synchronously for bad state or arguments: turn that into a rejection. */
+  private sendNow(
+    exchange: string,
+    routingKey: string,
+    body: Buffer | string,
+    properties: BasicProperties | undefined,
+    o: BasicPublishOptions | undefined,
+  ): Promise<void> {
+    try {
+      return this.engine.basicPublish(exchange, routingKey, body, properties, o);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  private wire(ch: EngineChannel): void {
+    ch.addOnCloseCallback((_channel: unknown, error: ChannelClosedError | ConnectionClosedError) =>
+      this.onEngineClose(ch, error),
+    );
+    ch.addOnReturnCallback(
+      (_channel: unknown, method: BasicReturn, properties: BasicProperties, body: Buffer) => {
+        for (const cb of this.returnCallbacks) cb(this.self, method, properties, body);
+      },
+    );
+    ch.addOnCancelCallback((consumerTag: string) => {
+      if (ch !== this.engine) return;
+      this.host.record.removeConsumer(this.self, consumerTag);
+      for (const cb of this.cancelCallbacks) cb(consumerTag);
+    });
+  }
+
+  private onEngineClose(ch: EngineChannel, error: ChannelClosedError | ConnectionClosedError): void {
+    if (ch !== this.engine || this.stateValue === 'CLOSED') return;
+    if (this.stateValue === 'CLOSING') {
+      this.finalize(undefined);
+      return;
+    }
+    // A connection loss suspends the channel; the connection decides between recovery and the end.
+    if (error instanceof ConnectionClosedError || !this.host.engineOpen()) {
+      this.suspend();
+      return;
+    }
+    // Closed by the broker in the middle of a restore: the restore decides (retry, or close for good).
+    if (this.stateValue === 'SUSPENDED') {
+      this.restoreErrorValue = error;
+      return;
+    }
+    // A channel error (404, 406 ...) on a live connection is final, as for an engine channel.
+    this.finalize(error);
+  }
+}
