@@ -88,10 +88,43 @@ function median(values: number[]): number {
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
+/** The setup side (declare, prefill, delete): reopened when the broker or a neighbour closed it. */
+class Setup {
+  private connection: Connection | undefined;
+  private channel: Channel | undefined;
+
+  async get(): Promise<Channel> {
+    if (this.channel?.isOpen === true) return this.channel;
+    if (this.connection?.isOpen !== true) {
+      this.connection = await Connection.connect(BROKER_URL);
+      this.connection.addOnCloseCallback((_c, error) => {
+        if (error !== undefined) process.stderr.write(`setup connection closed: ${error.message}\n`);
+      });
+    }
+    this.channel = await this.connection.channel();
+    await this.channel.confirmDelivery();
+    return this.channel;
+  }
+
+  async close(): Promise<void> {
+    if (this.connection?.isOpen === true) await this.connection.close();
+  }
+}
+
+/** One (row, peer) run on a fresh queue, deleted afterwards; throws what went wrong. */
+async function measureOnce(setup: Setup, row: Row, peer: PeerName, queue: string): Promise<WorkerResult> {
+  await (await setup.get()).queueDeclare({ queue });
+  try {
+    if (row.task.kind.startsWith('consume'))
+      await prefill(await setup.get(), queue, row.task.count, row.task.size);
+    return await runWorker(peer, { ...row.task, queue });
+  } finally {
+    await (await setup.get()).queueDelete({ queue });
+  }
+}
+
 async function main(): Promise<void> {
-  const connection = await Connection.connect(BROKER_URL);
-  let setup = await connection.channel();
-  await setup.confirmDelivery();
+  const setup = new Setup();
   const results = new Map<string, { rate: number[]; cpu: number[] }>();
   let serial = 0;
   for (let run = 0; run < RUNS; run++) {
@@ -99,30 +132,28 @@ async function main(): Promise<void> {
       // rotate the order each run so no peer always goes first (cold broker) or last
       const order = PEERS.map((_, i) => PEERS[(i + run) % PEERS.length]!);
       for (const peer of order) {
-        const queue = `bench.engine.${process.pid}.${serial++}`;
-        if (!setup.isOpen) {
-          setup = await connection.channel();
-          await setup.confirmDelivery();
+        let r: WorkerResult | undefined;
+        // the broker is shared: a run disturbed from outside (alarm, forced close) is retried once
+        for (let attempt = 1; r === undefined; attempt++) {
+          try {
+            r = await measureOnce(setup, row, peer, `bench.engine.${process.pid}.${serial++}`);
+          } catch (error) {
+            process.stderr.write(`run ${run + 1} ${row.label} ${peer} failed: ${(error as Error).message}\n`);
+            if (attempt === 2) throw error;
+          }
         }
-        await setup.queueDeclare({ queue });
-        try {
-          if (row.task.kind.startsWith('consume')) await prefill(setup, queue, row.task.count, row.task.size);
-          const r = await runWorker(peer, { ...row.task, queue });
-          const key = `${row.label}|${peer}`;
-          const entry = results.get(key) ?? { rate: [], cpu: [] };
-          entry.rate.push(row.task.count / (r.ms / 1000));
-          entry.cpu.push(r.cpuMs / (row.task.count / 10_000));
-          results.set(key, entry);
-          process.stderr.write(
-            `run ${run + 1}/${RUNS} ${row.label} ${peer}: ${fmt(row.task.count / (r.ms / 1000))} msgs/s\n`,
-          );
-        } finally {
-          await setup.queueDelete({ queue });
-        }
+        const key = `${row.label}|${peer}`;
+        const entry = results.get(key) ?? { rate: [], cpu: [] };
+        entry.rate.push(row.task.count / (r.ms / 1000));
+        entry.cpu.push(r.cpuMs / (row.task.count / 10_000));
+        results.set(key, entry);
+        process.stderr.write(
+          `run ${run + 1}/${RUNS} ${row.label} ${peer}: ${fmt(row.task.count / (r.ms / 1000))} msgs/s\n`,
+        );
       }
     }
   }
-  await connection.close();
+  await setup.close();
 
   const lines = [
     `Engine benchmark: ${RUNS} run(s), median; node ${process.version}; broker ${BROKER_URL.replace(/\/\/[^@]*@/, '//')}`,
