@@ -184,7 +184,8 @@ export class AmqpConnectionHost {
     this.closed = true;
     this.forget();
     this.closing = (async () => {
-      if (this.connection.isOpen) {
+      // Not only when open: a connection that is recovering must be told to stop, or it comes back.
+      if (this.connection.state !== 'CLOSED') {
         try {
           await this.connection.close();
         } catch (error) {
