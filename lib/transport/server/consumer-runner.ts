@@ -108,7 +108,8 @@ export class ConsumerRunner {
     this.stopping = true;
     const tag = this.consumerTag;
     const channel = this.channel;
-    if (tag === undefined || channel === undefined || !channel.isOpen) return;
+    // While suspended (connection recovering) the cancel only drops the consumer from the recovery record.
+    if (tag === undefined || channel === undefined || (channel.state !== 'OPEN' && channel.state !== 'SUSPENDED')) return;
     try {
       await channel.basicCancel(tag);
     } catch (error) {
@@ -144,7 +145,8 @@ export class ConsumerRunner {
     const channel = this.channel;
     if (channel === undefined) return;
     try {
-      if (channel.isOpen) await channel.close();
+      // A suspended channel must be closed too, or the recovery would reopen it after we left.
+      if (channel.state === 'OPEN' || channel.state === 'SUSPENDED') await channel.close();
     } catch (error) {
       this.logger.warn?.(`closing the channel of ${this.spec.label} failed: ${describeError(error)}`);
     } finally {

@@ -14,12 +14,14 @@ import { AmqpContext } from '../../../../lib/transport/amqp.context.js';
 import { QueueConsumer } from '../../../../lib/transport/decorators/queue-consumer.decorator.js';
 import { ServerAMQP } from '../../../../lib/transport/server/server-amqp.js';
 import { closeConnection, waitForConnection } from '../../../support/broker.js';
-import { AMQP_URL, Admin, uniqueName, waitFor } from './support.js';
+import { AMQP_URL, Admin, connectionNames, listQueues, sleep, uniqueName, waitFor } from './support.js';
 
 const manualQueue = uniqueName('recover-manual');
 const autoQueue = uniqueName('recover-auto');
 const rpcQueue = uniqueName('recover-rpc');
 const connectionName = uniqueName('recover-conn');
+const closingQueue = uniqueName('recover-closing');
+const closingConnection = uniqueName('recover-closing-conn');
 
 const manualSeen: Array<{ n: number; redelivered: boolean }> = [];
 const held: AmqpContext[] = [];
@@ -38,6 +40,9 @@ class RecoveryController {
   onAuto(@Payload() data: { n: number }): void {
     autoSeen.push(data.n);
   }
+
+  @QueueConsumer(closingQueue, { durable: false })
+  onClosing(): void {}
 
   @MessagePattern('ping')
   ping(@Payload() value: unknown): unknown {
@@ -73,7 +78,7 @@ afterAll(async () => {
   process.off('uncaughtException', onUncaught);
   process.off('unhandledRejection', onUncaught);
   await app?.close();
-  await admin?.cleanup([manualQueue, autoQueue, rpcQueue]);
+  await admin?.cleanup([manualQueue, autoQueue, rpcQueue, closingQueue]);
   await admin?.close();
 });
 
@@ -104,7 +109,32 @@ describe('ServerAMQP across a forced disconnect', () => {
     expect(replies.find((reply) => 'response' in reply)?.response).toBe('after recovery');
 
     await waitFor(async () => (await admin.messageCount(manualQueue)) === 0, 'the redelivered message to be acked');
-    expect(server.getHealth()).toMatchObject({ connected: true, connection: 'connected', consumers: 3, expectedConsumers: 3 });
+    expect(server.getHealth()).toMatchObject({ connected: true, connection: 'connected', consumers: 4, expectedConsumers: 4 });
+    expect(uncaught).toEqual([]);
+  });
+
+  it('a server closed while its connection is recovering stays closed: no consumer or connection comes back', async () => {
+    const moduleRef = await Test.createTestingModule({ controllers: [RecoveryController] }).compile();
+    const closing = new ServerAMQP({
+      urls: [AMQP_URL],
+      connectionName: closingConnection,
+      connectionKey: closingConnection,
+      recovery: { initialDelayMs: 1_000 },
+    });
+    const seen: AmqpStatus[] = [];
+    closing.status.subscribe((status) => seen.push(status));
+    const other = moduleRef.createNestMicroservice({ strategy: closing });
+    other.useLogger(false);
+    await other.listen();
+    await waitForConnection(closingConnection);
+    await closeConnection(closingConnection, 'forced before close');
+    await waitFor(() => seen.includes('reconnecting'), 'status reconnecting');
+    await other.close();
+    // Longer than any first recovery delay (bound 1 s): had the close been forgotten, it would be back.
+    await sleep(2_000);
+    expect(await connectionNames()).not.toContain(closingConnection);
+    expect((await listQueues([closingQueue])).get(closingQueue)?.consumers).toBe(1);
+    expect(seen[seen.length - 1]).toBe('disconnected');
     expect(uncaught).toEqual([]);
   });
 });
