@@ -101,7 +101,8 @@ export class PatternDispatcher {
     }
     const result = await this.host.run(handler, packet.data, context);
     if (result.ok) {
-      this.settle(delivery, message, queue, () => delivery.ack());
+      // Already settled: noAck mode, or the handler acked through its context.
+      if (!delivery.settled) this.settle(delivery, message, queue, () => delivery.ack());
       return;
     }
     this.drop(message, delivery, queue, `event handler of "${pattern}" failed: ${describeError(result.error)}`);
@@ -147,7 +148,7 @@ export class PatternDispatcher {
         } finally {
           if (reply.isDisposed === true) {
             // The last reply is written: the request is answered, ack it (at most once).
-            if (!delivery.settled) this.settle(delivery, message, queue, () => delivery.ack());
+            this.settle(delivery, message, queue, () => delivery.ack());
             resolve();
           }
         }
