@@ -57,7 +57,13 @@ export class QueueConsumerDispatcher {
     switch (action.kind) {
       case 'leave':
         if (!result.ok) {
-          const fate = delivery.state === 'lost' ? 'it will be redelivered' : `it was ${delivery.state} by the handler`;
+          const state = delivery.state;
+          const fate =
+            state === 'lost'
+              ? 'its channel closed, the broker redelivers it'
+              : state === 'auto'
+                ? "ack: 'none', the message is dropped"
+                : `the handler had ${state} it`;
           this.logger.error(`handler of ${identity()} failed (${fate}): ${describeError(result.error)}`);
         } else if (delivery.state === 'lost') {
           this.logger.warn?.(`handled ${identity()} but its channel closed first: the broker redelivers it`);
