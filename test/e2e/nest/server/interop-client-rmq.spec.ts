@@ -79,9 +79,9 @@ describe('ClientRMQ -> ServerAMQP', () => {
     await expect(firstValueFrom(client.send<string>({ cmd: 'greet' }, 'nest'))).resolves.toBe('hello nest');
   });
 
-  it('send: 20 concurrent calls each get their own answer', async () => {
-    const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => firstValueFrom(client.send<number>('sum', [i, i]))));
-    expect(answers).toEqual(Array.from({ length: 20 }, (_, i) => 2 * i));
+  it('send: 100 concurrent calls each get their own answer', async () => {
+    const answers = await Promise.all(Array.from({ length: 100 }, (_, i) => firstValueFrom(client.send<number>('sum', [i, i]))));
+    expect(answers).toEqual(Array.from({ length: 100 }, (_, i) => 2 * i));
   });
 
   it('send: an RpcException arrives with its payload', async () => {
