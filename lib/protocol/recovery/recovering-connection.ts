@@ -313,6 +313,8 @@ export class RecoveringConnection extends EventEmitter<RecoveringConnectionEvent
     let lastError: AMQPError = cause;
     let attempt = 0;
     while (attempt < this.options.maxAttempts) {
+      // A close during the last attempt must not leave a backoff timer holding the process open.
+      if (this.stateValue !== 'RECOVERING') return;
       attempt += 1;
       await this.reconnector.sleepBefore(attempt);
       if (this.stateValue !== 'RECOVERING') return;

@@ -3,7 +3,7 @@
  * and in which order, when recovery starts, retries and gives up, and how publishes and acks behave
  * across a loss.
  */
-import { describe, expect, it } from '@jest/globals';
+import { describe, expect, it, jest } from '@jest/globals';
 import {
   AuthenticationError,
   ChannelClosedError,
@@ -298,6 +298,37 @@ describe('RecoveringConnection over a fake engine', () => {
     await pending;
     expect(broker.dialed).toHaveLength(1);
     expect(connection.state).toBe('CLOSED');
+  });
+
+  it('closing while a restore runs ends the recovery without another backoff', async () => {
+    const broker = new FakeBroker();
+    // The first delay is about 1 ms; any later one about a minute.
+    const connection = await RecoveringConnection.connect(hostA, {
+      connector: broker.connector,
+      random: () => 0.999,
+      recovery: { initialDelayMs: 1, multiplier: 100_000, maxDelayMs: 60_000 },
+    });
+    const channel = await connection.channel();
+    await channel.queueDeclare({ queue: 'q' });
+    let closing: Promise<void> | undefined;
+    broker.after.set('c2.ch2 queue.declare q', () => {
+      closing = connection.close();
+    });
+    const timers = jest.spyOn(globalThis, 'setTimeout');
+    try {
+      broker.current.kill();
+      await until(() => closing !== undefined, 'close during restore');
+      await closing;
+      await connection.ioloop.start();
+      await until(() => true, 'the recovery loop to see the close');
+      // No backoff of a further attempt was started (each would be about a minute).
+      expect(timers.mock.calls.filter(([, ms]) => typeof ms === 'number' && ms > 1_000)).toEqual([]);
+    } finally {
+      timers.mockRestore();
+    }
+    expect(connection.state).toBe('CLOSED');
+    expect(broker.connections).toHaveLength(2);
+    expect(broker.connections.every((c) => !c.isOpen)).toBe(true);
   });
 
   it('forwards blocked notifications of whichever engine connection is current', async () => {
