@@ -9,7 +9,7 @@ import {
   type WritePacket,
 } from '@nestjs/microservices';
 import type { Observable, Subscription } from 'rxjs';
-import { InvalidStateError, type AMQPError } from '../../protocol/errors.js';
+import { InvalidStateError } from '../../protocol/errors.js';
 import type { AmqpContext } from '../amqp.context.js';
 import type { AmqpEventsMap, AmqpStatus } from '../amqp.events.js';
 import { QueueConsumerMetadataAccessor } from '../decorators/queue-consumer-metadata.accessor.js';
@@ -205,29 +205,25 @@ export class ServerAMQP extends Server<AmqpEventsMap, AmqpStatus> implements Cus
 
   private watch(host: AmqpConnectionHost): void {
     const subscription: Subscription = host.status$.subscribe((status) => this._status$.next(status));
-    const onBlocked = (reason: string): void => this.emit('blocked', reason);
-    const onUnblocked = (): void => this.emit('unblocked');
-    const onDisconnected = (error: AMQPError | undefined): void => {
-      if (this.closing === undefined && error !== undefined) {
-        this.logger.error(`ServerAMQP lost its connection: ${error.message}`);
-      }
-      this.disconnectedEmitted = true;
-      this.emit('disconnected', error);
+    const listeners: { [E in keyof AmqpEventsMap]: AmqpEventsMap[E] } = {
+      // 'connected' again after an automatic recovery (the first one is emitted by start()).
+      connected: () => this.emit('connected'),
+      disconnected: (error) => {
+        if (this.closing === undefined && error !== undefined) {
+          this.logger.error(`ServerAMQP lost its connection: ${error.message}`);
+        }
+        this.disconnectedEmitted = true;
+        this.emit('disconnected', error);
+      },
+      blocked: (reason) => this.emit('blocked', reason),
+      unblocked: () => this.emit('unblocked'),
+      error: (error) => this.emit('error', error),
     };
-    host.on('blocked', onBlocked);
-    host.on('unblocked', onUnblocked);
-    const onRecovered = (): void => this.emit('connected');
-    const onError = (error: Error): void => this.emit('error', error);
-    host.on('disconnected', onDisconnected);
-    host.on('connected', onRecovered);
-    host.on('error', onError);
+    const events = Object.keys(listeners) as Array<keyof AmqpEventsMap>;
+    for (const event of events) host.on(event, listeners[event]);
     this.unwatch = () => {
-      host.off('connected', onRecovered);
-      host.off('error', onError);
       subscription.unsubscribe();
-      host.off('blocked', onBlocked);
-      host.off('unblocked', onUnblocked);
-      host.off('disconnected', onDisconnected);
+      for (const event of events) host.off(event, listeners[event]);
     };
   }
 
