@@ -434,7 +434,13 @@ export class RecoveringConnection extends EventEmitter<RecoveringConnectionEvent
     record: this.record,
     holdsPublishes: () => this.stateValue !== 'OPEN' || this.flushing,
     engineOpen: () => this.engine?.isOpen === true,
-    hold: (entry) => this.buffer.offer(entry),
+    hold: (entry) => {
+      // Buffering is for an outage; a connection being closed by its user takes nothing more.
+      if (this.stateValue === 'CLOSING' || this.stateValue === 'CLOSED') {
+        throw new InvalidStateError('basic.publish: the connection is closing', this.stateValue);
+      }
+      this.buffer.offer(entry);
+    },
     forget: (channel) => {
       this.channels.delete(channel);
       this.record.removeConsumersOf(channel);

@@ -447,6 +447,16 @@ describe('RecoveringChannel over a fake engine', () => {
     await connection.close();
   });
 
+  it('a publish while the user closes the connection is refused as closing, not buffered', async () => {
+    const broker = new FakeBroker();
+    const connection = await open(broker, { publishBuffer: { maxMessages: 5 } });
+    const channel = await connection.channel();
+    const closing = connection.close();
+    await expect(channel.basicPublish('', 'q', 'late')).rejects.toBeInstanceOf(InvalidStateError);
+    await closing;
+    expect(connection.bufferedPublishes.messages).toBe(0);
+  });
+
   it('buffered publishes fail with the final error when recovery gives up', async () => {
     const broker = new FakeBroker();
     const connection = await open(broker, { maxAttempts: 1, publishBuffer: { maxMessages: 5 } });
