@@ -133,13 +133,14 @@ async function main(): Promise<void> {
       const order = PEERS.map((_, i) => PEERS[(i + run) % PEERS.length]!);
       for (const peer of order) {
         let r: WorkerResult | undefined;
-        // the broker is shared: a run disturbed from outside (alarm, forced close) is retried once
+        // the broker is shared: a run disturbed from outside (alarm, restart) is retried after a pause
         for (let attempt = 1; r === undefined; attempt++) {
           try {
             r = await measureOnce(setup, row, peer, `bench.engine.${process.pid}.${serial++}`);
           } catch (error) {
             process.stderr.write(`run ${run + 1} ${row.label} ${peer} failed: ${(error as Error).message}\n`);
-            if (attempt === 2) throw error;
+            if (attempt === 5) throw error;
+            await new Promise((resolve) => setTimeout(resolve, 3000));
           }
         }
         const key = `${row.label}|${peer}`;
