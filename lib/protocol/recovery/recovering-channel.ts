@@ -50,6 +50,7 @@ export type {
 } from './recovering-channel-core.js';
 export type { PublishRetryOptions } from './publish-retry.js';
 
+/** The engine's Channel API on a channel that survives connection losses; from `RecoveringConnection.channel()`. */
 export class RecoveringChannel extends RecoveringChannelCore {
   /** @internal Created by RecoveringConnection.channel(). */
   constructor(host: RecoveringChannelHost, engine: EngineChannel) {

@@ -41,6 +41,19 @@ import { asAMQPError, restoreTopology } from './topology-restorer.js';
 
 type CloseCallback = (connection: RecoveringConnection, error: AMQPError | undefined) => void;
 
+/**
+ * The engine's Connection, made to recover by itself.
+ *
+ * ```ts
+ * const connection = await RecoveringConnection.connect(['amqp://node-1', 'amqp://node-2'], {
+ *   recovery: { initialDelayMs: 500, maxDelayMs: 30_000, publishBuffer: { maxMessages: 10_000 } },
+ * });
+ * connection.on('recovering', (cause) => log.warn(cause.message));
+ * const channel = await connection.channel();
+ * await channel.confirmDelivery();
+ * await channel.publishWithRetry('', 'orders', body); // confirmed at least once, across losses
+ * ```
+ */
 export class RecoveringConnection extends EventEmitter<RecoveringConnectionEvents> {
   /** Opens a recovering connection; resolves when OPEN, rejects with the typed error of the first connect. */
   static connect(
@@ -55,6 +68,7 @@ export class RecoveringConnection extends EventEmitter<RecoveringConnectionEvent
     }
   }
 
+  /** The recovery options, defaults filled in. */
   readonly options: ResolvedRecoveryOptions;
   /** The same loop contract as the engine's: start() settles once the connection is closed for good. */
   readonly ioloop: { start(): Promise<void>; stop(): void };
