@@ -24,7 +24,7 @@ import type {
   DeliveryCallback,
   ReturnCallback,
 } from './channel-options.js';
-import { assertOperation, transition, type ChannelState } from './channel-state.js';
+import { assertOperation, INBOUND, transition, type ChannelState } from './channel-state.js';
 import type { Channel } from './channel.js';
 import type { ConfirmTracker } from './confirm-tracker.js';
 import { HeldFrame, RpcCall, type ReplyHandler } from './outbound-entries.js';
@@ -145,8 +145,8 @@ export abstract class ChannelCore {
         this.onCloseOk(method);
         return;
     }
-    const state = this.currentState;
-    if (state === 'CLOSED') return;
+    const disposition = INBOUND[this.currentState];
+    if (disposition === 'drop') return;
     if (this.queue.expects(method.id)) {
       this.settleReply(method);
       return;
@@ -161,20 +161,20 @@ export abstract class ChannelCore {
         this.confirms.nack(method.args.deliveryTag, method.args.multiple);
         return;
       case 'basic.cancel':
-        if (state === 'OPEN') this.onBrokerCancel(method.args.consumerTag, method.args.nowait);
+        if (disposition === 'handle') this.onBrokerCancel(method.args.consumerTag, method.args.nowait);
         return;
       case 'channel.flow':
-        if (state === 'OPEN') this.onFlow(method.args.active);
+        if (disposition === 'handle') this.onFlow(method.args.active);
         return;
     }
-    // OPENING / CLOSING read replies only (the spec: discard all but close / close-ok after close).
-    if (state === 'OPEN') this.protocolViolation(method, 505);
+    if (disposition === 'handle') this.protocolViolation(method, 505);
   }
 
   /** @internal A content-bearing method (deliver, return, get-ok) with its properties and body. */
   handleContent(method: AnyMethod, properties: BasicProperties, body: Buffer): void {
+    const disposition = INBOUND[this.currentState];
     if (method.name === 'basic.deliver') {
-      if (this.currentState !== 'OPEN') return;
+      if (disposition !== 'handle') return;
       const args = method.args;
       if (args.deliveryTag > this.highestDeliveryTag) this.highestDeliveryTag = args.deliveryTag;
       const consumer = this.consumers.get(args.consumerTag);
@@ -187,7 +187,7 @@ export abstract class ChannelCore {
       }
       return;
     }
-    if (this.currentState === 'CLOSED') return;
+    if (disposition === 'drop') return;
     if (this.queue.expects(method.id)) {
       if (method.name === 'basic.get-ok' && method.args.deliveryTag > this.highestDeliveryTag) {
         this.highestDeliveryTag = method.args.deliveryTag;
@@ -196,7 +196,7 @@ export abstract class ChannelCore {
       return;
     }
     if (method.name === 'basic.return') {
-      if (this.currentState !== 'OPEN') return;
+      if (disposition !== 'handle') return;
       for (const cb of this.returnCallbacks) {
         try {
           cb(this.self, method.args, properties, body);
@@ -206,7 +206,7 @@ export abstract class ChannelCore {
       }
       return;
     }
-    if (this.currentState === 'OPEN') this.protocolViolation(method, 505);
+    if (disposition === 'handle') this.protocolViolation(method, 505);
   }
 
   /** @internal The connection closed or died: every waiter settles with `error`, the channel is CLOSED. */

@@ -1,9 +1,9 @@
 /**
  * The channel's state machine as data. Rules of this file:
  * - every state change goes through {@link transition}; nothing else assigns a state;
- * - what a user may call in a state is {@link OPERATIONS}; anything else is a {@link ChannelStateError}
+ * - what a user may call in a state is {@link ACCEPTS_OPERATIONS}; anything else is a {@link ChannelStateError}
  *   naming the state and the method, thrown before a byte is written;
- * - what the channel does with an inbound method in a state is {@link inboundDisposition}: after we
+ * - what the channel does with an inbound method in a state is {@link INBOUND}: after we
  *   sent channel.close the spec says to discard everything but close / close-ok, except that we still
  *   read the replies of the synchronous methods queued before the close and the broker's confirms
  *   (settling a publish with the truth beats rejecting it).
@@ -35,12 +35,20 @@ export function transition(channel: number, state: ChannelState, event: ChannelE
   return next;
 }
 
-/** The user operations a channel accepts in each state (close() is governed by the transition table). */
-const OPEN_ONLY = new Set<ChannelState>(['OPEN']);
+/**
+ * Whether a state accepts user operations (every method of exchange, queue, basic, confirm and tx);
+ * close() is governed by the transition table instead.
+ */
+export const ACCEPTS_OPERATIONS: Readonly<Record<ChannelState, boolean>> = {
+  OPENING: false,
+  OPEN: true,
+  CLOSING: false,
+  CLOSED: false,
+};
 
 /** Throws a {@link ChannelStateError} unless `operation` is allowed in `state`. */
 export function assertOperation(channel: number, state: ChannelState, operation: string): void {
-  if (!OPEN_ONLY.has(state)) throw new ChannelStateError(channel, operation, state);
+  if (!ACCEPTS_OPERATIONS[state]) throw new ChannelStateError(channel, operation, state);
 }
 
 /** What to do with an inbound method. */
@@ -57,7 +65,3 @@ export const INBOUND: Readonly<Record<ChannelState, Disposition>> = {
   CLOSING: 'reply-only',
   CLOSED: 'drop',
 };
-
-export function inboundDisposition(state: ChannelState): Disposition {
-  return INBOUND[state];
-}
