@@ -91,6 +91,8 @@ export class ClientAMQP extends ClientProxy<AmqpEventsMap> {
     if (opening === undefined) return;
     const session = await opening.catch(() => undefined);
     if (session === undefined) return;
+    // close() may have overtaken a connect() that was still opening.
+    if (this.current === session) this.current = undefined;
     await this.dispose(session, new ConnectionClosedError({ replyCode: 200, replyText: 'client closed', initiator: 'client' }));
   }
 
@@ -296,6 +298,8 @@ export class ClientAMQP extends ClientProxy<AmqpEventsMap> {
     if (session === undefined || session.host !== host) return;
     // Fail fast: nothing that was sent on the lost connection can be answered on it.
     const cause = host.lastError ?? new ConnectionLostError('connection lost');
+    const pending = session.rpc.pendingCount;
+    if (pending > 0) this.logger.warn(`failing ${pending} pending request(s): ${cause.message}`);
     session.rpc.failAll(cause);
     if (status === 'disconnected') {
       this.current = undefined;

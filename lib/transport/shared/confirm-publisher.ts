@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { MessageReturnedError, type BasicProperties } from '../../protocol/index.js';
+import { InvalidStateError, MessageReturnedError, type BasicProperties } from '../../protocol/index.js';
 import type { AmqpChannel, AmqpConnectionHost } from './connection-host.js';
 
 /**
@@ -56,7 +56,7 @@ export class ConfirmPublisher {
 
   private channel(): Promise<AmqpChannel> {
     if (this.channelPromise !== undefined) return this.channelPromise;
-    if (this.closed) return Promise.reject(new Error('the publisher is closed'));
+    if (this.closed) return Promise.reject(new InvalidStateError('publish on a closed publisher', 'CLOSED'));
     const opening = this.open();
     this.channelPromise = opening;
     const forget = (): void => {

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { Logger } from '@nestjs/common';
 import {
   ChannelClosedError,
   MessageReturnedError,
@@ -147,8 +148,11 @@ export class DirectReplyRpc {
     const id = properties.correlationId;
     if (id === undefined) return;
     const entry = this.pending.get(id);
-    // A late reply to a call that timed out or was abandoned: nothing waits for it.
-    if (entry === undefined) return;
+    if (entry === undefined) {
+      // A late reply to a call that timed out or was abandoned: nothing waits for it.
+      logger.debug(`dropped a reply nobody waits for (correlationId ${id})`);
+      return;
+    }
     let done: boolean | Promise<boolean>;
     try {
       done = entry.call.onReply(properties, body);
@@ -190,11 +194,13 @@ function asError(error: unknown): Error {
   return error instanceof Error ? error : new Error(String(error));
 }
 
-/** A failing owner callback must not keep the other calls pending. */
+const logger = new Logger('DirectReplyRpc');
+
+/** A failing owner callback must not keep the other calls pending, nor escape into the socket path. */
 function safely(run: () => void): void {
   try {
     run();
-  } catch {
-    // The owner's own error path already ran; nothing more can be done for this call.
+  } catch (error) {
+    logger.error(`an RPC callback threw: ${error instanceof Error ? error.message : String(error)}`);
   }
 }
