@@ -145,6 +145,22 @@ export class Admin {
   }
 }
 
+/**
+ * Runs a rabbitmqctl listing and parses its JSON. A listing can fail when a channel of another suite
+ * dies while the broker collects it (`badrpc ... EXIT`), so it is tried up to three times.
+ */
+async function rabbitmqctlJson<T>(args: string[]): Promise<T> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      const { stdout } = await promisify(execFile)('rabbitmqctl', args, { timeout: 30_000 });
+      return JSON.parse(stdout) as T;
+    } catch (error) {
+      if (attempt >= 3) throw error;
+      await sleep(300);
+    }
+  }
+}
+
 /** One row of `rabbitmqctl list_queues` as JSON. */
 export interface QueueInfo {
   name: string;
@@ -160,12 +176,9 @@ export interface QueueInfo {
 
 /** The broker's own view of some queues (from rabbitmqctl, independent of any client library). */
 export async function listQueues(names: string[]): Promise<Map<string, QueueInfo>> {
-  const { stdout } = await promisify(execFile)(
-    'rabbitmqctl',
+  const rows = await rabbitmqctlJson<Array<Omit<QueueInfo, 'arguments'> & { arguments: Array<[string, string, unknown]> | Record<string, unknown> }>>(
     ['list_queues', '-q', 'name', 'durable', 'auto_delete', 'exclusive', 'arguments', 'type', 'messages_ready', 'messages_unacknowledged', 'consumers', '--formatter', 'json'],
-    { timeout: 30_000 },
   );
-  const rows = JSON.parse(stdout) as Array<Omit<QueueInfo, 'arguments'> & { arguments: Array<[string, string, unknown]> | Record<string, unknown> }>;
   return new Map(
     rows
       .filter((row) => names.includes(row.name))
@@ -179,10 +192,9 @@ export async function listQueues(names: string[]): Promise<Map<string, QueueInfo
 
 /** Names of the broker's open connections. */
 export async function connectionNames(): Promise<string[]> {
-  const { stdout } = await promisify(execFile)('rabbitmqctl', ['list_connections', '-q', 'client_properties', '--formatter', 'json'], {
-    timeout: 30_000,
-  });
-  const rows = JSON.parse(stdout) as Array<{ client_properties: Array<[string, string, unknown]> | Record<string, unknown> }>;
+  const rows = await rabbitmqctlJson<Array<{ client_properties: Array<[string, string, unknown]> | Record<string, unknown> }>>(
+    ['list_connections', '-q', 'client_properties', '--formatter', 'json'],
+  );
   return rows.flatMap((row) => {
     const props = row.client_properties;
     if (Array.isArray(props)) {
@@ -196,11 +208,8 @@ export async function connectionNames(): Promise<string[]> {
 
 /** Per-consumer prefetch and ack flag of the consumers of some queues, as the broker sees them. */
 export async function listConsumers(queues: string[]): Promise<Array<{ queue_name: string; prefetch_count: number; ack_required: boolean }>> {
-  const { stdout } = await promisify(execFile)(
-    'rabbitmqctl',
+  const rows = await rabbitmqctlJson<Array<{ queue_name: string; prefetch_count: number; ack_required: boolean }>>(
     ['list_consumers', '-q', 'queue_name', 'prefetch_count', 'ack_required', '--formatter', 'json'],
-    { timeout: 30_000 },
   );
-  const rows = JSON.parse(stdout) as Array<{ queue_name: string; prefetch_count: number; ack_required: boolean }>;
   return rows.filter((row) => queues.includes(row.queue_name));
 }
