@@ -15,7 +15,8 @@
  * (deleted after). Rounds alternate (ours, theirs, ours ...) so both see the same machine state; the
  * table gives the median round and the median of the per-round ratios.
  *
- * Run: npm run bench:nest   (AMQP_URL, BENCH_ROUNDS=3, BENCH_SCALE=1 scales the counts)
+ * Run: npm run bench:nest   (AMQP_URL, BENCH_ROUNDS=3, BENCH_SCALE=1 scales the counts,
+ * BENCH_PREFETCH sets ServerAMQP's prefetch)
  */
 import 'reflect-metadata';
 import { Controller, Module, type INestMicroservice, type Type } from '@nestjs/common';
@@ -41,6 +42,8 @@ const PARALLEL_CALLS = Math.max(200, Math.round(20_000 * SCALE));
 const IN_FLIGHT = 100;
 const EVENTS = Math.max(500, Math.round(20_000 * SCALE));
 const EVENT_WINDOW = 1000;
+/** ServerAMQP's prefetch on the default queue (its default is 10); BENCH_PREFETCH overrides it. */
+const PREFETCH = process.env.BENCH_PREFETCH === undefined ? undefined : Number(process.env.BENCH_PREFETCH);
 
 type Peer = 'ours' | 'nest';
 
@@ -94,7 +97,15 @@ async function start(peer: Peer): Promise<Subject> {
   const received = { events: 0 };
   const options: MicroserviceOptions =
     peer === 'ours'
-      ? { strategy: new ServerAMQP({ urls: [URL], queue, queueOptions: { durable: false }, connectionKey: 'bench-server' }) }
+      ? {
+          strategy: new ServerAMQP({
+            urls: [URL],
+            queue,
+            queueOptions: { durable: false },
+            connectionKey: 'bench-server',
+            ...(PREFETCH === undefined ? {} : { prefetchCount: PREFETCH }),
+          }),
+        }
       : { transport: Transport.RMQ, options: { urls: [URL], queue, queueOptions: { durable: false } } };
   const server = await NestFactory.createMicroservice<MicroserviceOptions>(moduleFor(received), { ...options, logger: ['error'] });
   await server.listen();
@@ -209,8 +220,11 @@ function printTable(results: Record<Peer, RoundResult[]>, oursLabel: string, nes
     { name: `RPC ${IN_FLIGHT} in flight`, pick: (r) => r.parallelRate, unit: 'calls/s', lowerIsBetter: false, digits: 0 },
     { name: 'events (emit, confirmed, until handled)', pick: (r) => r.eventRate, unit: 'events/s', lowerIsBetter: false, digits: 0 },
   ];
-  console.log(`\nNest transports, ${ROUNDS} alternating rounds (median); sequential ${SEQUENTIAL_CALLS} calls, ` +
-    `${PARALLEL_CALLS} calls with ${IN_FLIGHT} in flight, ${EVENTS} events\n`);
+  console.log(
+    `\nNest transports, ${ROUNDS} alternating rounds (median); sequential ${SEQUENTIAL_CALLS} calls, ` +
+      `${PARALLEL_CALLS} calls with ${IN_FLIGHT} in flight, ${EVENTS} events; ` +
+      `ServerAMQP prefetch ${PREFETCH ?? 'default (10)'}\n`,
+  );
   console.log(`| metric | ${oursLabel} | ${nestLabel} | ours vs Nest RMQ |`);
   console.log('|---|---:|---:|---:|');
   for (const row of rows) {
