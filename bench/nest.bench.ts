@@ -3,6 +3,8 @@
  * transport (ServerRMQ + ClientRMQ over amqplib / amqp-connection-manager), side by side in one run
  * against the real broker.
  *
+ *   floor            the same request/reply with the bare library under each transport (our
+ *                    engine with recovery; amqplib), no Nest: the latency no transport on it can beat
  *   rpc sequential   one `send('sum')` at a time: p50 / p99 latency and calls/s
  *   rpc 100 in flight 100 outstanding `send('sum')` calls at all times: calls/s
  *   events           `emit()` with up to 1000 unconfirmed at a time, timed until the server handled
@@ -33,6 +35,7 @@ import {
 import amqplib from 'amqplib';
 import { firstValueFrom, lastValueFrom } from 'rxjs';
 import { ClientAMQP, ServerAMQP } from '../lib/index.js';
+import { RecoveringConnection } from '../lib/protocol/recovery/index.js';
 
 const URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -60,6 +63,8 @@ interface Subject {
 }
 
 interface RoundResult {
+  /** The same request/reply with the bare client library under the transport (no Nest): the floor. */
+  floorP50: number;
   seqP50: number;
   seqP99: number;
   seqRate: number;
@@ -107,11 +112,19 @@ async function start(peer: Peer): Promise<Subject> {
           }),
         }
       : { transport: Transport.RMQ, options: { urls: [URL], queue, queueOptions: { durable: false } } };
-  const server = await NestFactory.createMicroservice<MicroserviceOptions>(moduleFor(received), { ...options, logger: ['error'] });
+  const server = await NestFactory.createMicroservice<MicroserviceOptions>(moduleFor(received), {
+    ...options,
+    logger: ['error'],
+  });
   await server.listen();
   const client: BenchClient =
     peer === 'ours'
-      ? new ClientAMQP({ urls: [URL], queue, queueOptions: { durable: false }, connectionKey: 'bench-client' })
+      ? new ClientAMQP({
+          urls: [URL],
+          queue,
+          queueOptions: { durable: false },
+          connectionKey: 'bench-client',
+        })
       : new ClientRMQ({ urls: [URL], queue, queueOptions: { durable: false } });
   await client.connect();
   const label = peer === 'ours' ? 'ServerAMQP / ClientAMQP' : 'Nest RMQ (amqplib)';
@@ -123,7 +136,8 @@ async function stop(subject: Subject): Promise<void> {
   await subject.server.close();
 }
 
-const call = (client: BenchClient, i: number): Promise<number> => firstValueFrom(client.send<number>('sum', [i, 1, 2]));
+const call = (client: BenchClient, i: number): Promise<number> =>
+  firstValueFrom(client.send<number>('sum', [i, 1, 2]));
 
 async function sequential(client: BenchClient): Promise<{ p50: number; p99: number; rate: number }> {
   const latencies = new Float64Array(SEQUENTIAL_CALLS);
@@ -174,11 +188,74 @@ async function events(subject: Subject): Promise<number> {
   return (EVENTS / (performance.now() - started)) * 1000;
 }
 
+/**
+ * Sequential request/reply over direct reply-to with the library under each transport and no Nest
+ * (ours: the engine with recovery, as the Nest layer uses it; Nest's: amqplib): what no Nest
+ * transport built on it can beat.
+ */
+async function floorP50(peer: Peer): Promise<number> {
+  const calls = Math.max(50, Math.round(SEQUENTIAL_CALLS / 2));
+  const latencies: number[] = [];
+  let wake: (() => void) | undefined;
+  const roundTrip = async (send: () => void): Promise<void> => {
+    const t0 = performance.now();
+    const replied = new Promise<void>((resolve) => (wake = resolve));
+    send();
+    await replied;
+    latencies.push(performance.now() - t0);
+  };
+  if (peer === 'ours') {
+    const server = await RecoveringConnection.connect(URL);
+    const client = await RecoveringConnection.connect(URL);
+    const serverChannel = await server.channel();
+    const clientChannel = await client.channel();
+    const { queue } = await serverChannel.queueDeclare({ queue: '', exclusive: true });
+    await serverChannel.basicConsume(
+      queue,
+      (_c, _m, p, body) => {
+        void serverChannel.basicPublish('', p.replyTo ?? '', body, { correlationId: p.correlationId });
+      },
+      { autoAck: true },
+    );
+    await clientChannel.basicConsume('amq.rabbitmq.reply-to', () => wake?.(), { autoAck: true });
+    const properties = { replyTo: 'amq.rabbitmq.reply-to', correlationId: 'c' };
+    for (let i = 0; i < calls; i += 1)
+      await roundTrip(() => void clientChannel.basicPublish('', queue, '[1,2,3]', properties));
+    await client.close();
+    await server.close();
+  } else {
+    const server = await amqplib.connect(URL);
+    const client = await amqplib.connect(URL);
+    const serverChannel = await server.createChannel();
+    const clientChannel = await client.createChannel();
+    const { queue } = await serverChannel.assertQueue('', { exclusive: true });
+    await serverChannel.consume(
+      queue,
+      (m) => {
+        if (m !== null)
+          serverChannel.sendToQueue(m.properties.replyTo as string, m.content, {
+            correlationId: m.properties.correlationId as string,
+          });
+      },
+      { noAck: true },
+    );
+    await clientChannel.consume('amq.rabbitmq.reply-to', () => wake?.(), { noAck: true });
+    const body = Buffer.from('[1,2,3]');
+    const options = { replyTo: 'amq.rabbitmq.reply-to', correlationId: 'c' };
+    for (let i = 0; i < calls; i += 1)
+      await roundTrip(() => void clientChannel.sendToQueue(queue, body, options));
+    await client.close();
+    await server.close();
+  }
+  return median(latencies);
+}
+
 async function round(subject: Subject): Promise<RoundResult> {
+  const floor = await floorP50(subject.peer);
   const seq = await sequential(subject.client);
   const parallelRate = await parallel(subject.client);
   const eventRate = await events(subject);
-  return { seqP50: seq.p50, seqP99: seq.p99, seqRate: seq.rate, parallelRate, eventRate };
+  return { floorP50: floor, seqP50: seq.p50, seqP99: seq.p99, seqRate: seq.rate, parallelRate, eventRate };
 }
 
 function median(values: number[]): number {
@@ -199,7 +276,7 @@ async function main(): Promise<void> {
         const result = await round(subjects[peer]);
         results[peer].push(result);
         console.error(
-          `round ${r + 1} ${peer}: p50 ${result.seqP50.toFixed(3)} ms, p99 ${result.seqP99.toFixed(3)} ms, ` +
+          `round ${r + 1} ${peer}: floor p50 ${result.floorP50.toFixed(3)} ms, p50 ${result.seqP50.toFixed(3)} ms, p99 ${result.seqP99.toFixed(3)} ms, ` +
             `seq ${result.seqRate.toFixed(0)}/s, 100 in flight ${result.parallelRate.toFixed(0)}/s, events ${result.eventRate.toFixed(0)}/s`,
         );
       }
@@ -213,12 +290,37 @@ async function main(): Promise<void> {
 }
 
 function printTable(results: Record<Peer, RoundResult[]>, oursLabel: string, nestLabel: string): void {
-  const rows: Array<{ name: string; pick: (r: RoundResult) => number; unit: string; lowerIsBetter: boolean; digits: number }> = [
+  const rows: Array<{
+    name: string;
+    pick: (r: RoundResult) => number;
+    unit: string;
+    lowerIsBetter: boolean;
+    digits: number;
+  }> = [
+    {
+      name: 'floor: bare library request/reply p50, no Nest',
+      pick: (r) => r.floorP50,
+      unit: 'ms',
+      lowerIsBetter: true,
+      digits: 3,
+    },
     { name: 'RPC sequential p50', pick: (r) => r.seqP50, unit: 'ms', lowerIsBetter: true, digits: 3 },
     { name: 'RPC sequential p99', pick: (r) => r.seqP99, unit: 'ms', lowerIsBetter: true, digits: 3 },
     { name: 'RPC sequential', pick: (r) => r.seqRate, unit: 'calls/s', lowerIsBetter: false, digits: 0 },
-    { name: `RPC ${IN_FLIGHT} in flight`, pick: (r) => r.parallelRate, unit: 'calls/s', lowerIsBetter: false, digits: 0 },
-    { name: 'events (emit, confirmed, until handled)', pick: (r) => r.eventRate, unit: 'events/s', lowerIsBetter: false, digits: 0 },
+    {
+      name: `RPC ${IN_FLIGHT} in flight`,
+      pick: (r) => r.parallelRate,
+      unit: 'calls/s',
+      lowerIsBetter: false,
+      digits: 0,
+    },
+    {
+      name: 'events (emit, confirmed, until handled)',
+      pick: (r) => r.eventRate,
+      unit: 'events/s',
+      lowerIsBetter: false,
+      digits: 0,
+    },
   ];
   console.log(
     `\nNest transports, ${ROUNDS} alternating rounds (median); sequential ${SEQUENTIAL_CALLS} calls, ` +
@@ -237,7 +339,9 @@ function printTable(results: Record<Peer, RoundResult[]>, oursLabel: string, nes
     });
     const ratio = median(ratios);
     const what = row.lowerIsBetter ? `${ratio.toFixed(2)}x lower` : `${ratio.toFixed(2)}x`;
-    console.log(`| ${row.name} (${row.unit}) | ${ours.toFixed(row.digits)} | ${nest.toFixed(row.digits)} | ${what} |`);
+    console.log(
+      `| ${row.name} (${row.unit}) | ${ours.toFixed(row.digits)} | ${nest.toFixed(row.digits)} | ${what} |`,
+    );
   }
 }
 
