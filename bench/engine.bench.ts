@@ -3,7 +3,8 @@
  * side in one run. Every (row, peer) runs in its own forked process on a fresh queue, deleted after;
  * consume rows start from a queue prefilled outside the timed region. Reports msgs/s and the client's
  * CPU ms per 10k messages (process.cpuUsage over the timed region), the median of BENCH_RUNS runs, with
- * ratios against the best peer of the row.
+ * ratios against the best peer of the row and the spread of the runs (the broker and the cores are
+ * shared: throughput is noisy, the CPU column much less so).
  *
  * Run: npm run bench   (AMQP_URL, BENCH_RUNS=3, BENCH_SCALE=1 to shrink counts, BENCH_PEERS=engine,amqplib, BENCH_ROWS=KiB,consume)
  */
@@ -159,19 +160,20 @@ async function main(): Promise<void> {
   const lines = [
     `Engine benchmark: ${RUNS} run(s), median; node ${process.version}; broker ${BROKER_URL.replace(/\/\/[^@]*@/, '//')}`,
     '',
-    '| row | client | msgs/s | vs fastest | CPU ms / 10k msgs | vs leanest |',
-    '|---|---|---:|---:|---:|---:|',
+    '| row | client | msgs/s | vs fastest | msgs/s min-max | CPU ms / 10k msgs | vs leanest |',
+    '|---|---|---:|---:|---:|---:|---:|',
   ];
   for (const row of ROWS) {
     const stats = PEERS.map((peer) => {
       const entry = results.get(`${row.label}|${peer}`)!;
-      return { peer, rate: median(entry.rate), cpu: median(entry.cpu) };
+      const range = `${fmt(Math.min(...entry.rate))}-${fmt(Math.max(...entry.rate))}`;
+      return { peer, rate: median(entry.rate), cpu: median(entry.cpu), range };
     });
     const fastest = Math.max(...stats.map((s) => s.rate));
     const leanest = Math.min(...stats.map((s) => s.cpu));
     for (const s of stats) {
       lines.push(
-        `| ${row.label} | ${s.peer} | ${fmt(s.rate)} | ${fmt(s.rate / fastest, 2)} | ${fmt(s.cpu, 1)} | ${fmt(s.cpu / leanest, 2)} |`,
+        `| ${row.label} | ${s.peer} | ${fmt(s.rate)} | ${fmt(s.rate / fastest, 2)} | ${s.range} | ${fmt(s.cpu, 1)} | ${fmt(s.cpu / leanest, 2)} |`,
       );
     }
   }
