@@ -179,6 +179,23 @@ describe('ClientAMQP -> Nest ServerRMQ', () => {
     }
   });
 
+  it('publishes through the client-level exchange with the pattern as routing key', async () => {
+    const exchange = uniqueName('interop-topic');
+    await admin.channel.assertExchange(exchange, 'topic', { durable: false, autoDelete: false });
+    await admin.channel.bindQueue(queue, exchange, 'sum');
+    await admin.channel.bindQueue(queue, exchange, 'order.*');
+    const viaExchange = new ClientAMQP({ urls: [AMQP_URL], exchange, connectionKey: uniqueName('interop-ex') });
+    try {
+      await expect(firstValueFrom(viaExchange.send<number>('sum', [20, 22]))).resolves.toBe(42);
+      const order = { id: uniqueName('via-exchange') };
+      await lastValueFrom(viaExchange.emit('order.created', order).pipe(toArray()));
+      await waitFor(() => (events.some((e) => (e as { id?: string }).id === order.id) ? true : undefined));
+    } finally {
+      await viaExchange.close();
+      await admin.deleteExchanges(exchange);
+    }
+  });
+
   it('fails at once with MessageReturnedError when no queue is bound for the request', async () => {
     const record = new AmqpRecordBuilder([1]).setOptions({ exchange: 'amq.direct', routingKey: uniqueName('nobody') }).build();
     const error = await firstValueFrom(client.send('sum', record)).then(
