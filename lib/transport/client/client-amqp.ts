@@ -5,6 +5,7 @@ import type { Observable, Subscription } from 'rxjs';
 import {
   ConnectionClosedError,
   ConnectionLostError,
+  type AMQPError,
   InvalidStateError,
   RequestTimeoutError,
   type BasicProperties,
@@ -64,8 +65,6 @@ export class ClientAMQP extends ClientProxy<AmqpEventsMap> {
     super();
     this.queue = options.queue ?? DEFAULT_CLIENT_QUEUE;
     this.timeoutMs = options.timeout ?? DEFAULT_REQUEST_TIMEOUT_MS;
-    // An 'error' nobody listens to must not throw out of the socket path.
-    this.listeners.on('error', () => undefined);
     this.initializeSerializer(options);
     this.initializeDeserializer(options);
   }
@@ -282,7 +281,7 @@ export class ClientAMQP extends ClientProxy<AmqpEventsMap> {
       const subscription = host.status$.subscribe((status) => this.onStatus(host, status));
       const session: ClientSession = { host, rpc, events, subscription, detach: this.forwardEvents(host) };
       this.current = session;
-      this.listeners.emit('connected');
+      this.notify('connected');
       return session;
     } catch (error) {
       await host.release();
@@ -309,11 +308,11 @@ export class ClientAMQP extends ClientProxy<AmqpEventsMap> {
   }
 
   private forwardEvents(host: AmqpConnectionHost): () => void {
-    const connected = (): boolean => this.listeners.emit('connected');
-    const blocked = (reason: string): boolean => this.listeners.emit('blocked', reason);
-    const unblocked = (): boolean => this.listeners.emit('unblocked');
-    const disconnected = (error: unknown): boolean => this.listeners.emit('disconnected', error);
-    const failed = (error: Error): boolean => this.listeners.emit('error', error);
+    const connected = (): void => this.notify('connected');
+    const blocked = (reason: string): void => this.notify('blocked', reason);
+    const unblocked = (): void => this.notify('unblocked');
+    const disconnected = (error: AMQPError | undefined): void => this.notify('disconnected', error);
+    const failed = (error: Error): void => this.notify('error', error);
     host.on('connected', connected);
     host.on('blocked', blocked);
     host.on('unblocked', unblocked);
@@ -326,6 +325,17 @@ export class ClientAMQP extends ClientProxy<AmqpEventsMap> {
       host.off('disconnected', disconnected);
       host.off('error', failed);
     };
+  }
+
+  /** Calls the user's listeners; one that throws is logged, never thrown into the connection's callbacks. */
+  private notify<E extends keyof AmqpEventsMap>(event: E, ...args: Parameters<AmqpEventsMap[E]>): void {
+    for (const listener of this.listeners.listeners(event)) {
+      try {
+        (listener as (...values: Parameters<AmqpEventsMap[E]>) => void)(...args);
+      } catch (error) {
+        this.logger.error(`a ClientAMQP '${event}' listener threw: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
   }
 
   private async dispose(session: ClientSession, cause: Error): Promise<void> {

@@ -95,16 +95,14 @@ export class AmqpConnectionHost {
     this.statusSubject = status;
     this.status$ = status.asObservable().pipe(distinctUntilChanged());
     status.next(connection.isBlocked ? 'blocked' : 'connected');
-    // Listeners are optional: an 'error' event with nobody listening must not throw.
-    this.events.on('error', () => undefined);
     connection.addOnConnectionBlockedCallback((_connection, reason) => {
       AmqpConnectionHost.logger.warn(`broker blocked the connection: ${reason}`);
       this.statusSubject.next('blocked');
-      this.events.emit('blocked', reason);
+      this.notify('blocked', reason);
     });
     connection.addOnConnectionUnblockedCallback(() => {
       this.statusSubject.next('connected');
-      this.events.emit('unblocked');
+      this.notify('unblocked');
     });
     connection.addOnCloseCallback((_connection, error) => this.onConnectionClosed(error));
     connection.on('recovering', (cause) => {
@@ -115,11 +113,11 @@ export class AmqpConnectionHost {
     connection.on('recovered', () => {
       AmqpConnectionHost.logger.log('connection recovered');
       this.statusSubject.next(connection.isBlocked ? 'blocked' : 'connected');
-      this.events.emit('connected');
+      this.notify('connected');
     });
     connection.on('topologyRecoveryError', (error, what) => {
       AmqpConnectionHost.logger.error(`could not restore ${what} after recovery: ${error.message}`);
-      this.events.emit('error', error);
+      this.notify('error', error);
     });
   }
 
@@ -163,6 +161,17 @@ export class AmqpConnectionHost {
     if (this.holders > 0) this.holders -= 1;
     if (this.holders > 0) return;
     await this.shutdown();
+  }
+
+  /** Emits to the holders; a throwing listener is logged, never thrown into the connection's callbacks. */
+  private notify<E extends keyof AmqpEventsMap>(event: E, ...args: Parameters<AmqpEventsMap[E]>): void {
+    for (const listener of this.events.listeners(event)) {
+      try {
+        (listener as (...values: Parameters<AmqpEventsMap[E]>) => void)(...args);
+      } catch (error) {
+        AmqpConnectionHost.logger.error(`a '${event}' listener threw: ${describe(error)}`);
+      }
+    }
   }
 
   /** Sharing ignores a later holder's connection settings: say so rather than surprise. */
@@ -211,7 +220,7 @@ export class AmqpConnectionHost {
   private finish(): void {
     if (this.statusSubject.closed) return;
     // The event first: holders detach their listeners when they see the status change.
-    this.events.emit('disconnected', this.lastErrorValue);
+    this.notify('disconnected', this.lastErrorValue);
     this.events.removeAllListeners();
     this.statusSubject.next('disconnected');
     this.statusSubject.complete();

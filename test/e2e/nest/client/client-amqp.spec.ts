@@ -225,6 +225,22 @@ describe('ClientAMQP', () => {
     }
   });
 
+  it('survives an event listener that throws (logged, not thrown into the connection)', async () => {
+    const client = newClient();
+    let called = 0;
+    client.on('connected', () => {
+      called += 1;
+      throw new Error('listener bug');
+    });
+    try {
+      await client.connect();
+      expect(called).toBe(1);
+      await expect(firstValueFrom(client.send<number>('sum', [4, 5]))).resolves.toBe(9);
+    } finally {
+      await client.close();
+    }
+  });
+
   it('shares one connection between clients with the same key, and closes it with the last one', async () => {
     const key = uniqueName('shared');
     const first = newClient({ connectionKey: key, connectionName: key });
