@@ -140,8 +140,8 @@ async function main(): Promise<void> {
             r = await measureOnce(setup, row, peer, `bench.engine.${process.pid}.${serial++}`);
           } catch (error) {
             process.stderr.write(`run ${run + 1} ${row.label} ${peer} failed: ${(error as Error).message}\n`);
-            if (attempt === 5) throw error;
-            await new Promise((resolve) => setTimeout(resolve, 3000));
+            if (attempt === 12) throw error;
+            await new Promise((resolve) => setTimeout(resolve, 5000));
           }
         }
         const key = `${row.label}|${peer}`;
