@@ -21,6 +21,7 @@
  * BENCH_PREFETCH sets ServerAMQP's prefetch)
  */
 import 'reflect-metadata';
+import { createConnection } from 'node:net';
 import { Controller, Module, type INestMicroservice, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import {
@@ -263,7 +264,27 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
 }
 
+/** Waits (up to a minute) for the broker's port: a neighbour's test may be restarting it. */
+async function waitForBroker(): Promise<void> {
+  const { hostname, port } = new globalThis.URL(URL);
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = createConnection({ host: hostname, port: Number(port || 5672) });
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once('error', () => resolve(false));
+    });
+    if (open) return;
+    if (Date.now() > deadline) throw new Error(`no broker at ${hostname}:${port} for a minute`);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+}
+
 async function main(): Promise<void> {
+  await waitForBroker();
   const subjects = { ours: await start('ours'), nest: await start('nest') };
   const results: Record<Peer, RoundResult[]> = { ours: [], nest: [] };
   try {
