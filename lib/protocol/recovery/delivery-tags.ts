@@ -19,7 +19,7 @@ export class DeliveryTags {
 
   /**
    * The engine tag for a user's tag. 0 (with multiple: everything outstanding) stays 0.
-   * @param suspended the channel is between engine channels: every tag is stale then
+   * @param suspended the live engine channel is dead (lost with its connection): every tag is stale then
    * @throws StaleDeliveryError for a tag of a channel that was lost
    */
   toEngine(tag: number, suspended: boolean): number {

@@ -119,7 +119,7 @@ export abstract class RecoveringChannelCore {
 
   /** True when a delivery tag came from a channel that has since been lost (acking it would throw). */
   isStale(deliveryTag: number): boolean {
-    return this.tags.isStale(deliveryTag, this.stateValue === 'SUSPENDED');
+    return this.tags.isStale(deliveryTag, !this.engine.isOpen);
   }
 
   addOnReturnCallback(cb: RecoveringReturnCallback): void {
@@ -234,7 +234,9 @@ export abstract class RecoveringChannelCore {
 
   protected engineTag(deliveryTag: number, method: string): number {
     if (this.stateValue === 'CLOSED' || this.stateValue === 'CLOSING') throw this.closedError(method);
-    return this.tags.toEngine(deliveryTag, this.stateValue === 'SUSPENDED');
+    // Not "suspended": during a restore the new engine channel already delivers, and those tags are
+    // good. Only a dead engine channel (the one the loss took) makes every tag stale.
+    return this.tags.toEngine(deliveryTag, !this.engine.isOpen);
   }
 
   protected deliveryHandler(

@@ -38,6 +38,7 @@ describe('confirmed publishes survive faults', () => {
     print('close_connection x5', report);
     expect(closes).toBe(5);
     expect(report.publisherRecoveries).toBe(5);
+    expect(report.topologyErrors).toEqual([]);
     expect(report.failed).toBe(0);
     expect(report.confirmed).toBe(20_000);
     expect(report.lost).toBe(0);
@@ -66,6 +67,7 @@ describe('confirmed publishes survive faults', () => {
     print('stop_app/start_app x2', report);
     expect(report.publisherRecoveries).toBe(2);
     expect(report.consumerRecoveries).toBe(2);
+    expect(report.topologyErrors).toEqual([]);
     expect(report.failed).toBe(0);
     expect(report.confirmed).toBe(20_000);
     expect(report.lost).toBe(0);

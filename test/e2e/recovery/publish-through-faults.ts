@@ -49,6 +49,8 @@ export interface FaultRunReport {
   failures: string[];
   publisherRecoveries: number;
   consumerRecoveries: number;
+  /** What a recovery could not restore (should be empty). */
+  topologyErrors: string[];
 }
 
 export const FAST_RECOVERY: RecoveryOptions = { initialDelayMs: 100, maxDelayMs: 1000, multiplier: 2 };
@@ -67,6 +69,15 @@ export async function publishThroughFaults(options: FaultRunOptions): Promise<Fa
   const received = new Set<number>();
   const confirmed = new Set<number>();
   const failures: string[] = [];
+  const topologyErrors: string[] = [];
+  for (const [who, connection] of [
+    ['publisher', publisher],
+    ['consumer', consumer],
+  ] as const) {
+    connection.on('topologyRecoveryError', (error, what) =>
+      topologyErrors.push(`${who} ${what}: ${error.message}`),
+    );
+  }
   const report = (): FaultRunReport => {
     let lost = 0;
     for (const n of confirmed) if (!received.has(n)) lost += 1;
@@ -82,6 +93,7 @@ export async function publishThroughFaults(options: FaultRunOptions): Promise<Fa
       failures: failures.slice(0, 5),
       publisherRecoveries: publisher.recoveries,
       consumerRecoveries: consumer.recoveries,
+      topologyErrors,
     };
   };
   let sent = 0;
@@ -97,6 +109,12 @@ export async function publishThroughFaults(options: FaultRunOptions): Promise<Fa
       arguments: options.queueArguments,
     };
     const consumerChannel = await consumer.channel();
+    consumerChannel.addOnCloseCallback((_channel, error) => {
+      if (error !== undefined) topologyErrors.push(`consumer channel closed for good: ${error.message}`);
+    });
+    consumerChannel.addOnCancelCallback((tag) =>
+      topologyErrors.push(`consumer ${tag} cancelled by the broker`),
+    );
     await consumerChannel.queueDeclare(queueOptions);
     await consumerChannel.basicQos({ prefetchCount: 500 });
     await consumerChannel.basicConsume(options.queue, (channel, method, _properties, body) => {
@@ -143,7 +161,16 @@ export async function publishThroughFaults(options: FaultRunOptions): Promise<Fa
     while (Date.now() < deadline && [...confirmed].some((n) => !received.has(n))) await sleep(100);
     // A little longer, so late redeliveries are counted as duplicates rather than missed.
     await sleep(200);
-    return report();
+    const final = report();
+    if (final.lost > 0) {
+      const state = await consumerChannel
+        .queueDeclare({ queue: options.queue, passive: true })
+        .catch((e: Error) => e);
+      final.failures.push(
+        `lost > 0; consumer channel ${consumerChannel.state}, queue now: ${JSON.stringify(state instanceof Error ? state.message : state)}`,
+      );
+    }
+    return final;
   } finally {
     await publisher.close().catch(() => undefined);
     await consumer.close().catch(() => undefined);

@@ -382,6 +382,29 @@ describe('RecoveringChannel over a fake engine', () => {
     expect(got?.method.deliveryTag).toBe(4);
   });
 
+  it('acks deliveries that the new channel sends while the restore is still running', async () => {
+    const broker = new FakeBroker();
+    const connection = await open(broker);
+    const channel = await connection.channel();
+    const statesAtDelivery: string[] = [];
+    await channel.basicConsume(
+      'q',
+      (c, method) => {
+        statesAtDelivery.push(`${connection.state}/${c.state}`);
+        c.basicAck(method.deliveryTag);
+      },
+      { consumerTag: 'c' },
+    );
+    engineChannel(channel).deliver('c', 'before');
+    // The broker starts delivering as soon as the consumer is back, before the restore is over.
+    broker.after.set('c2.ch1 basic.consume q c', () => engineChannel(channel).deliver('c', 'early'));
+    broker.current.kill();
+    await until(() => connection.state === 'OPEN', 'recovery');
+    expect(statesAtDelivery).toEqual(['OPEN/OPEN', 'RECOVERING/SUSPENDED']);
+    expect(engineChannel(channel).acks).toEqual([{ tag: 1, multiple: false }]);
+    expect(broker.connections[0]?.channels[0]?.acks).toEqual([{ tag: 1, multiple: false }]);
+  });
+
   it('a plain publish on the wire rejects with the loss; publishWithRetry sends it again and resolves on the new ack', async () => {
     const broker = new FakeBroker();
     const connection = await open(broker);
