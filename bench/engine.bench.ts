@@ -81,6 +81,11 @@ async function prefill(channel: Channel, queue: string, count: number, size: num
     }
   }
   await Promise.all(pending);
+  // every message counted in the queue, then a moment for the broker to settle before the timed run
+  while ((await channel.queueDeclare({ queue, passive: true })).messageCount < count) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  await new Promise((resolve) => setTimeout(resolve, 300));
 }
 
 function median(values: number[]): number {
