@@ -116,11 +116,12 @@ export class ConnectionMachine implements FrameHandler {
   }
 
   /**
-   * Frames from a channel. Dropped (returning true: nothing to wait for) unless OPEN: after
-   * connection.close the spec lets nothing but close-ok follow.
+   * Frames from a channel. Refused (false) unless OPEN: after connection.close the spec lets nothing
+   * but close-ok follow, and a caller told `false` asks `drained()`, which then rejects, so a frame
+   * dropped here is never reported as written.
    */
   send(bytes: Buffer): boolean {
-    if (this.#state !== 'OPEN') return true;
+    if (this.#state !== 'OPEN') return false;
     return this.#write(bytes);
   }
 

@@ -331,11 +331,11 @@ export class Connection extends EventEmitter<ConnectionEvents> {
 
   #send(frames: Buffer): boolean {
     const machine = this.#machine;
-    return machine === undefined ? true : machine.send(frames);
+    return machine === undefined ? false : machine.send(frames);
   }
 
   #drained(): Promise<void> {
-    if (this.#finished) return Promise.reject(this.#channelError());
+    if (this.#finished || this.#machine?.state !== 'OPEN') return Promise.reject(this.#channelError());
     return this.#overHighWater ? this.#waiters.drain() : Promise.resolve();
   }
 

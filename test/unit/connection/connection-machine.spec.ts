@@ -213,9 +213,9 @@ describe('closing', () => {
     h.machine.close(200, 'Normal shutdown');
     expect(h.machine.state).toBe('CLOSING');
     expect(h.lastSent('connection.close')).toMatchObject({ replyCode: 200, replyText: 'Normal shutdown' });
-    // Channel traffic after close is dropped, and so are blocked notifications.
+    // Channel traffic after close is refused (false: the caller must not count it as written), and so are blocked notifications.
     h.clearWritten();
-    expect(h.machine.send(encodeMethodFrame(1, 'basic.ack', { deliveryTag: 1 }))).toBe(true);
+    expect(h.machine.send(encodeMethodFrame(1, 'basic.ack', { deliveryTag: 1 }))).toBe(false);
     expect(h.written).toHaveLength(0);
     h.broker('basic.deliver', {}, 1);
     expect(h.channelMethods).toHaveLength(0);

@@ -240,6 +240,19 @@ describe('Connection over a scripted transport', () => {
     await published;
     expect(done).toBe(true);
   });
+  it('never reports a publish as written once the connection is closing', async () => {
+    const { connection, t } = await opened();
+    const c = connection.channel();
+    t.broker('channel.open-ok', {}, 1);
+    const channel = await c;
+    const closing = connection.close();
+    expect(connection.state).toBe('CLOSING');
+    const sentBefore = t.names().length;
+    await expect(channel.basicPublish('', 'q', 'late')).rejects.toBeInstanceOf(ConnectionClosedError);
+    expect(t.names().length).toBe(sentBefore);
+    t.broker('connection.close-ok', {});
+    await closing;
+  });
 });
 
 describe('Connection attempts', () => {
