@@ -7,7 +7,7 @@
  * Violations are thrown as FrameError with offsets relative to the buffer given; the parser turns
  * them into stream offsets and reports them. Handler exceptions are caught and kept so the parser
  * can finish its chunk (the stream stays in step) and rethrow the first one afterwards.
- * @internal
+ * Not part of the public API (a file-level `@internal` would make stripInternal drop the first import).
  */
 import { BodyTooLargeError, FrameError } from '../errors.js';
 import type { FrameHandler } from './frame-parser.js';

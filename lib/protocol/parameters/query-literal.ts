@@ -4,7 +4,7 @@
  * `ast.literal_eval` would for dicts, lists, tuples, strings, numbers, True/False/None. JSON is
  * accepted too (`{"a": true, "b": null}`), since it is the same grammar with other keyword spellings.
  * Nothing is evaluated: this is a parser only.
- * @internal
+ * Not part of the public API (a file-level `@internal` would make stripInternal drop the first import).
  */
 
 /** A parsed literal. Integers beyond 2^53 become bigint so nothing is rounded. */

@@ -4,7 +4,7 @@
  * for the timeouts and retry_delay, `t`/`f` for backpressure_detection, a Python (or JSON) literal for
  * client_properties, tcp_options and ssl_options. Errors name the argument; values of ssl_options are
  * never echoed (they may hold a key passphrase).
- * @internal
+ * Not part of the public API (a file-level `@internal` would make stripInternal drop the first import).
  */
 import { readFileSync } from 'node:fs';
 import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';

@@ -1,7 +1,7 @@
 /**
  * Checks shared by the options object and the URL parser. Each takes the name the user wrote
  * (`channelMax` from an options object, `channel_max` from a URL) so the error names it.
- * @internal
+ * Not part of the public API (a file-level `@internal` would make stripInternal drop the first import).
  */
 import { ParameterError } from '../errors.js';
 import { LIMITS } from './defaults.js';
