@@ -20,7 +20,7 @@ export interface PublishRetryOptions {
   onRetry?: (error: unknown, retry: number) => void;
 }
 
-/** @internal A publish held while the connection is down; `send` writes it on the recovered channel. */
+/** A publish held while the connection is down; `send` writes it on the recovered channel (recovery's own wiring). */
 export interface BufferedPublish {
   readonly exchange: string;
   readonly routingKey: string;

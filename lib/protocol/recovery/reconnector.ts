@@ -8,7 +8,7 @@ import type { ConnectionParameters } from '../parameters/connection-parameters.j
 import { backoffDelay, type BackoffPolicy } from './backoff.js';
 import type { EngineConnection } from './engine-port.js';
 
-/** Opens one engine connection; the first argument is the list of hosts to try in order. @internal */
+/** Opens one engine connection; the first argument is the list of hosts to try in order (tests pass a fake). */
 export type RecoveryConnector = (hosts: readonly ConnectionParameters[]) => Promise<EngineConnection>;
 
 export class Reconnector {

@@ -46,7 +46,7 @@ export type RecoveringChannelCloseCallback = (
 
 export type RecoveringChannelState = 'OPEN' | 'SUSPENDED' | 'CLOSING' | 'CLOSED';
 
-/** @internal What a channel needs from its RecoveringConnection. */
+/** What a channel needs from its RecoveringConnection (recovery's own wiring, not for applications). */
 export interface RecoveringChannelHost {
   readonly record: TopologyRecord<RecoveringChannel, RecoveringDeliveryCallback, FieldTable>;
   /** true while the connection is down, recovering, or flushing its buffer. */
