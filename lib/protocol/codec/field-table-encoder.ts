@@ -37,7 +37,8 @@ export function inferTag(v: FieldValue, what: string): FieldTag {
     case 'boolean':
       return 't';
     case 'number':
-      if (Number.isInteger(v)) {
+      // -0 is an integer to JS but only a double keeps its sign.
+      if (Number.isInteger(v) && !Object.is(v, -0)) {
         if (v >= -2147483648 && v <= 2147483647) return 'I';
         if (Number.isSafeInteger(v)) return 'l';
       }

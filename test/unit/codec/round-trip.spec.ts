@@ -154,6 +154,13 @@ describe('round trip: every method', () => {
 });
 
 describe('round trip: field tables', () => {
+  it('keeps the sign of -0 (found by the property below): encoded as a double, not an int', () => {
+    const bytes = encodeFieldTable({ z: -0, i: 0 });
+    const decoded = decodeFieldTable(bytes, 0, bytes.length);
+    expect(Object.is(decoded['z'], -0)).toBe(true);
+    expect(Object.is(decoded['i'], 0)).toBe(true);
+  });
+
   it('every tag, nested tables and arrays', () => {
     fc.assert(
       fc.property(fieldTable, (t) => {
