@@ -1,21 +1,11 @@
 import type { FieldTable } from '../../protocol/index.js';
+import type { AmqpExchangeDefinition } from '../interfaces/exchange-definition.interface.js';
 
 /** How deliveries of a consumer are acknowledged. */
 export type AckMode = 'auto' | 'manual' | 'none';
 
 /** An exchange the consumer declares before binding its queue to it. */
-export interface QueueConsumerExchange {
-  name: string;
-  /** 'direct', 'topic', 'fanout', 'headers' or a plugin's type. @default 'direct' */
-  type?: string;
-  /** @default true */
-  durable?: boolean;
-  /** @default false */
-  autoDelete?: boolean;
-  /** @default false */
-  internal?: boolean;
-  arguments?: FieldTable;
-}
+export type QueueConsumerExchange = AmqpExchangeDefinition;
 
 /** One binding of the consumer's queue: to an exchange, by routing key and/or headers (`x-match`). */
 export interface QueueConsumerBinding {

@@ -1,19 +1,8 @@
 import type { FieldTable } from '../../protocol/index.js';
 import type { AmqpConnectionOptions } from '../interfaces/connection-options.interface.js';
+import type { AmqpExchangeDefinition } from '../interfaces/exchange-definition.interface.js';
 
-/** An exchange declared when the module starts. */
-export interface AmqpExchangeDefinition {
-  name: string;
-  /** 'direct', 'topic', 'fanout', 'headers' or a plugin's type. @default 'direct' */
-  type?: string;
-  /** @default true */
-  durable?: boolean;
-  /** @default false */
-  autoDelete?: boolean;
-  /** @default false */
-  internal?: boolean;
-  arguments?: FieldTable;
-}
+export type { AmqpExchangeDefinition } from '../interfaces/exchange-definition.interface.js';
 
 /** A queue declared when the module starts. */
 export interface AmqpQueueDefinition {
