@@ -4,6 +4,7 @@
  * in a cluster, the node that just went away is tried last.
  */
 import { AuthenticationError, ConnectionLostError } from '../errors.js';
+import { PlainCredentials } from '../parameters/credentials.js';
 import type { ConnectionParameters } from '../parameters/connection-parameters.js';
 import { backoffDelay, type BackoffPolicy } from './backoff.js';
 import type { EngineConnection } from './engine-port.js';
@@ -17,11 +18,27 @@ export class Reconnector {
   private wakeUp: (() => void) | undefined;
 
   constructor(
-    private readonly hosts: readonly ConnectionParameters[],
+    private hosts: readonly ConnectionParameters[],
     private readonly connector: RecoveryConnector,
     private readonly policy: BackoffPolicy,
     private readonly random: () => number,
   ) {}
+
+  /**
+   * After a successful connection.update-secret: later logins (recoveries) use the new secret, not
+   * the one the connection was created with. Hosts with other credentials (EXTERNAL) are kept.
+   */
+  updateSecret(newSecret: string): void {
+    this.hosts = this.hosts.map((host) => {
+      const credentials = host.credentials;
+      if (!(credentials instanceof PlainCredentials)) return host;
+      return host.with({
+        credentials: new PlainCredentials(credentials.username, newSecret, {
+          eraseOnConnect: credentials.eraseOnConnect,
+        }),
+      });
+    });
+  }
 
   /** The first connection: every host in order, each `connectionAttempts` times (the engine's rule). */
   connectFirst(): Promise<EngineConnection> {

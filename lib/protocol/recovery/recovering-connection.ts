@@ -226,6 +226,7 @@ export class RecoveringConnection extends EventEmitter<RecoveringConnectionEvent
         const engine = this.engine;
         if (engine === undefined) throw new InvalidStateError('updateSecret: no connection', this.stateValue);
         await engine.updateSecret(newSecret, reason);
+        this.reconnector.updateSecret(newSecret);
       })(),
       callback,
     );

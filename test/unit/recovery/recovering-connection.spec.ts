@@ -21,6 +21,7 @@ import {
   type RecoveringChannel,
   type RecoveryOptions,
 } from '../../../lib/protocol/recovery/index.js';
+import { PlainCredentials } from '../../../lib/protocol/parameters/index.js';
 import { FakeBroker, type FakeChannel } from './fake-engine.js';
 
 const hostA = new ConnectionParameters({ host: 'node-a', port: 5672 });
@@ -180,6 +181,27 @@ describe('RecoveringConnection over a fake engine', () => {
     expect(error.cause).toBeInstanceOf(ConnectionLostError);
     expect(channelCloses).toEqual([error]);
     expect(channel.state).toBe('CLOSED');
+  });
+
+  it('logs in with the secret given to updateSecret when it recovers later', async () => {
+    const broker = new FakeBroker();
+    const logins: string[] = [];
+    const connection = await RecoveringConnection.connect(
+      [new ConnectionParameters({ host: 'node-a', credentials: new PlainCredentials('app', 'old-token') })],
+      {
+        connector: (hosts) => {
+          logins.push(hosts[0]!.credentials.responseFor(['PLAIN'])!.toString('latin1'));
+          return broker.connector(hosts);
+        },
+        random: () => 0,
+        recovery: { initialDelayMs: 1 },
+      },
+    );
+    await connection.updateSecret('new-token', 'rotated');
+    broker.current.kill();
+    await until(() => connection.state === 'OPEN' && broker.connections.length === 2, 'recovery');
+    expect(logins).toEqual(['\0app\0old-token', '\0app\0new-token']);
+    await connection.close();
   });
 
   it('reconnects to the surviving host of a cluster', async () => {
