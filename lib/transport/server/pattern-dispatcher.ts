@@ -14,12 +14,19 @@ import { describeError, describeMessage } from './message-identity.js';
 /** An incoming packet as a Nest deserializer returns it: an event, or a request when it has an id. */
 type IncomingPacket = ReadPacket & { id?: string };
 
+/** A reply ready for the wire: the packet to send and its per-reply AMQP properties. */
+export interface SerializedReply {
+  packet: unknown;
+  properties: BasicProperties;
+}
+
 /** What the pattern dispatcher borrows from its server (Nest's protected machinery, bound). */
 export interface PatternDispatcherHost {
   getHandlerByPattern(pattern: string): MessageHandler | null;
-  deserialize(value: unknown, options: Record<string, unknown>): Promise<IncomingPacket>;
+  /** A synchronous deserializer's packet comes back as is (no promise): most of them are synchronous. */
+  deserialize(value: unknown, options: Record<string, unknown>): IncomingPacket | Promise<IncomingPacket>;
   /** The server's serializer applied to a reply: the packet to send and its per-reply AMQP properties. */
-  serializeReply(packet: WritePacket): Promise<{ packet: unknown; properties: BasicProperties }>;
+  serializeReply(packet: WritePacket): SerializedReply | Promise<SerializedReply>;
   /** Nest's request handling: processing hooks, stream replies, the final `isDisposed`. */
   handleRequest(context: AmqpContext, produce: () => Promise<Observable<unknown>>, respond: (packet: WritePacket) => Promise<void>): void;
   transformToObservable(value: unknown): Observable<unknown>;
@@ -49,25 +56,31 @@ export class PatternDispatcher {
   ) {}
 
   /** A {@link DeliveryHandler} for the default queue's runner. */
-  readonly dispatch = async (message: AmqpMessage, delivery: Delivery, channel: AmqpChannel, queue: string): Promise<void> => {
+  readonly dispatch = (message: AmqpMessage, delivery: Delivery, channel: AmqpChannel, queue: string): Promise<void> => {
     const value = decodeBody(message.content, message.properties.contentType);
-    let packet: IncomingPacket;
+    let packet: IncomingPacket | Promise<IncomingPacket>;
     try {
-      packet = await this.host.deserialize(value, { ...message.properties, channel: this.fallbackPattern(message) });
+      packet = this.host.deserialize(value, { ...message.properties, channel: this.fallbackPattern(message) });
     } catch (error) {
       this.drop(message, delivery, queue, `the deserializer failed: ${describeError(error)}`);
-      return;
+      return DONE;
     }
+    // Per message: no promise for a synchronous deserializer (Nest's own are).
+    if (!(packet instanceof Promise)) return this.route(packet, message, delivery, channel, queue);
+    return packet.then(
+      (resolved) => this.route(resolved, message, delivery, channel, queue),
+      (error: unknown) => this.drop(message, delivery, queue, `the deserializer failed: ${describeError(error)}`),
+    );
+  };
+
+  private route(packet: IncomingPacket, message: AmqpMessage, delivery: Delivery, channel: AmqpChannel, queue: string): Promise<void> {
     const pattern = patternToString(packet.pattern);
     const handler = this.host.getHandlerByPattern(pattern);
     const context = new AmqpContext(message, channel, pattern, delivery, packet.metadata);
     const id = packet.id ?? this.externalRequestId(message, handler);
-    if (id === undefined) {
-      await this.event(pattern, packet, handler, context, message, delivery, queue);
-    } else {
-      await this.request(id, pattern, packet, handler, context, message, delivery, channel, queue);
-    }
-  };
+    if (id === undefined) return this.event(pattern, packet, handler, context, message, delivery, queue);
+    return this.request(id, pattern, packet, handler, context, message, delivery, channel, queue);
+  }
 
   /** The pattern of a message without the envelope: the chosen header, else the routing key. */
   private fallbackPattern(message: AmqpMessage): string {
@@ -143,12 +156,13 @@ export class PatternDispatcher {
       };
       const respond = async (reply: WritePacket): Promise<void> => {
         try {
-          const { packet: outgoing, properties } = await this.host.serializeReply(reply);
+          const serialized = this.host.serializeReply(reply);
+          const { packet: outgoing, properties } = serialized instanceof Promise ? await serialized : serialized;
           await this.publish(channel, replyTo, correlationId, outgoing, properties);
         } finally {
+          // The last reply is written: the request is answered, ack it (at most once; not in noAck mode).
           if (reply.isDisposed === true) {
-            // The last reply is written: the request is answered, ack it (at most once).
-            this.settle(delivery, message, queue, () => delivery.ack());
+            if (!delivery.settled) this.settle(delivery, message, queue, () => delivery.ack());
             resolve();
           }
         }
@@ -157,18 +171,19 @@ export class PatternDispatcher {
     });
   }
 
-  private async publish(
+  private publish(
     channel: AmqpChannel,
     replyTo: string,
     correlationId: string | undefined,
     packet: unknown,
     properties: BasicProperties,
   ): Promise<void> {
-    await channel.basicPublish('', replyTo, encodeEnvelope(packet), {
-      contentType: JSON_CONTENT_TYPE,
-      ...properties,
-      ...(correlationId === undefined ? {} : { correlationId }),
-    });
+    // The reply's own properties win over the content type; the request's correlationId over both.
+    const replyProperties: BasicProperties = hasAny(properties)
+      ? { contentType: JSON_CONTENT_TYPE, ...properties }
+      : { contentType: JSON_CONTENT_TYPE };
+    if (correlationId !== undefined) replyProperties.correlationId = correlationId;
+    return channel.basicPublish('', replyTo, encodeEnvelope(packet), replyProperties);
   }
 
   /** Nacks without requeue (dead-lettered if the queue has a DLX) and logs the message's identity. */
@@ -187,4 +202,11 @@ export class PatternDispatcher {
       else this.host.logger.error(text);
     }
   }
+}
+
+const DONE: Promise<void> = Promise.resolve();
+
+function hasAny(properties: BasicProperties): boolean {
+  for (const key in properties) if (Object.hasOwn(properties, key)) return true;
+  return false;
 }

@@ -21,7 +21,7 @@ import { defaultQueueSpec, queueConsumerSpec } from './consumer-specs.js';
 import { ConsumerRunner } from './consumer-runner.js';
 import { invokeHandler, type HandlerRunner } from './handler-invoker.js';
 import { describeError } from './message-identity.js';
-import { PatternDispatcher, type PatternDispatcherHost } from './pattern-dispatcher.js';
+import { PatternDispatcher, type PatternDispatcherHost, type SerializedReply } from './pattern-dispatcher.js';
 import { QueueConsumerDispatcher } from './queue-consumer-dispatcher.js';
 import { recordOptionsToProperties } from './reply-properties.js';
 import type { ServerAMQPOptions } from './server-amqp.options.js';
@@ -264,15 +264,10 @@ export class ServerAMQP extends Server<AmqpEventsMap, AmqpStatus> implements Cus
   private dispatcherHost(): PatternDispatcherHost {
     return {
       getHandlerByPattern: (pattern: string): MessageHandler | null => this.getHandlerByPattern(pattern),
-      deserialize: async (value, options) =>
-        (await this.deserializer.deserialize(value, options)) as Awaited<ReturnType<PatternDispatcherHost['deserialize']>>,
-      serializeReply: async (packet: WritePacket) => {
-        const outgoing: unknown = await this.serializer.serialize(packet as OutgoingResponse);
-        if (typeof outgoing === 'object' && outgoing !== null && 'options' in outgoing) {
-          const { options, ...rest } = outgoing as { options?: RmqRecordOptions };
-          return { packet: rest, properties: recordOptionsToProperties(options) };
-        }
-        return { packet: outgoing, properties: {} };
+      deserialize: (value, options) => this.deserializer.deserialize(value, options) as ReturnType<PatternDispatcherHost['deserialize']>,
+      serializeReply: (packet: WritePacket) => {
+        const outgoing: unknown = this.serializer.serialize(packet as OutgoingResponse);
+        return outgoing instanceof Promise ? outgoing.then(toSerializedReply) : toSerializedReply(outgoing);
       },
       handleRequest: (context: AmqpContext, produce: () => Promise<Observable<unknown>>, respond) =>
         this.handleRequest(context, produce, respond),
@@ -281,4 +276,13 @@ export class ServerAMQP extends Server<AmqpEventsMap, AmqpStatus> implements Cus
       logger: this.logger,
     };
   }
+}
+
+/** A serializer's output as the dispatcher sends it: RmqRecord options become AMQP properties. */
+function toSerializedReply(outgoing: unknown): SerializedReply {
+  if (typeof outgoing === 'object' && outgoing !== null && 'options' in outgoing) {
+    const { options, ...rest } = outgoing as { options?: RmqRecordOptions };
+    return { packet: rest, properties: recordOptionsToProperties(options) };
+  }
+  return { packet: outgoing, properties: {} };
 }

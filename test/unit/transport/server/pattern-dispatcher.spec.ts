@@ -117,6 +117,15 @@ describe('PatternDispatcher', () => {
     expect(sent).toEqual(['ack 1']);
   });
 
+  it('in noAck mode an answered request is not acked again and nothing is logged', async () => {
+    const { deliver, sent, published, logged } = setup({ sum: handler(() => 3, false) });
+    const delivery = await deliver({ pattern: 'sum', data: [1, 2], id: 'r1' }, { replyTo: 'reply-q', correlationId: 'c1' }, 'rk', true);
+    expect(published.map((p) => p.body)).toEqual([{ response: 3 }, { isDisposed: true }]);
+    expect(delivery.state).toBe('auto');
+    expect(sent).toEqual([]);
+    expect(logged).toEqual([]);
+  });
+
   it('a request without replyTo is dead-lettered, with a reason', async () => {
     const { deliver, sent, logged, published } = setup({ sum: handler(() => 1, false) });
     await deliver({ pattern: 'sum', data: [], id: 'r1' });
