@@ -37,7 +37,9 @@ export class ConsumerRunner {
   private consumerTag: string | undefined;
   private queueName: string;
   private stopping = false;
-  private readonly inFlight = new Set<Promise<void>>();
+  // A counter and idle waiters, not a set of promises: no per-delivery allocation beyond the handling itself.
+  private inFlightValue = 0;
+  private idleWaiters: Array<() => void> = [];
 
   constructor(
     readonly spec: ConsumerSpec,
@@ -62,7 +64,7 @@ export class ConsumerRunner {
 
   /** Deliveries whose handling has not finished. */
   get inFlightCount(): number {
-    return this.inFlight.size;
+    return this.inFlightValue;
   }
 
   /** Opens the channel and starts consuming; rejects (after closing the channel) if any step fails. */
@@ -125,11 +127,9 @@ export class ConsumerRunner {
       timer = setTimeout(() => resolve(false), timeoutMs);
     });
     try {
-      while (this.inFlight.size > 0) {
-        const settled = await Promise.race([Promise.all([...this.inFlight]).then(() => true as const), timedOut]);
-        if (!settled) return false;
-      }
-      return true;
+      if (this.inFlightValue === 0) return true;
+      const idle = new Promise<true>((resolve) => this.idleWaiters.push(() => resolve(true)));
+      return await Promise.race([idle, timedOut]);
     } finally {
       clearTimeout(timer);
     }
@@ -164,12 +164,35 @@ export class ConsumerRunner {
   ): void {
     const delivery = new Delivery(lease, method.deliveryTag, this.spec.autoAck);
     const message: AmqpMessage = { content: body, fields: method, properties };
-    const task = this.onDelivery(message, delivery, channel, queue)
-      .catch((error: unknown) => {
-        // A dispatcher bug must not become an unhandled rejection on the socket path.
-        this.logger.error(`handling a delivery of ${this.spec.label} failed: ${describeError(error)}`);
-      })
-      .finally(() => this.inFlight.delete(task));
-    this.inFlight.add(task);
+    this.inFlightValue += 1;
+    let task: Promise<void>;
+    try {
+      task = this.onDelivery(message, delivery, channel, queue);
+    } catch (error) {
+      this.failed(error);
+      this.finished();
+      return;
+    }
+    task.then(this.finished, this.failedAndFinished);
+  }
+
+  /** One delivery's handling ended; wakes `drain` when none is left. */
+  private readonly finished = (): void => {
+    this.inFlightValue -= 1;
+    if (this.inFlightValue === 0 && this.idleWaiters.length > 0) {
+      const waiters = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const wake of waiters) wake();
+    }
+  };
+
+  private readonly failedAndFinished = (error: unknown): void => {
+    this.failed(error);
+    this.finished();
+  };
+
+  private failed(error: unknown): void {
+    // A dispatcher bug must not become an unhandled rejection (or a throw) on the socket path.
+    this.logger.error(`handling a delivery of ${this.spec.label} failed: ${describeError(error)}`);
   }
 }
