@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { Logger } from '@nestjs/common';
 import { ClientProxy, type ReadPacket, type WritePacket } from '@nestjs/microservices';
-import type { Observable, Subscription } from 'rxjs';
+import { Observable, type Subscription } from 'rxjs';
 import {
   ConnectionClosedError,
   ConnectionLostError,
@@ -14,7 +14,7 @@ import type { AmqpEventsMap } from '../amqp.events.js';
 import { AmqpConnectionHost, type AmqpConnection, type AmqpStatus } from '../shared/connection-host.js';
 import { ConfirmPublisher } from '../shared/confirm-publisher.js';
 import { DIRECT_REPLY_QUEUE, DirectReplyRpc } from '../shared/direct-reply-rpc.js';
-import { toBasicProperties } from '../shared/message-options.js';
+import { toBasicProperties, type MessageDefaults } from '../shared/message-options.js';
 import { encodeEnvelope, metadataToHeaders, parseEnvelopeBody, patternToString } from '../shared/nest-envelope.js';
 import { JSON_CONTENT_TYPE } from '../shared/serialization.js';
 import {
@@ -60,6 +60,7 @@ export class ClientAMQP extends ClientProxy<AmqpEventsMap> {
   private current: ClientSession | undefined;
   private readonly queue: string;
   private readonly timeoutMs: number;
+  private defaultProperties: BasicProperties | undefined;
 
   constructor(protected readonly options: AmqpClientOptions = {}) {
     super();
@@ -116,6 +117,19 @@ export class ClientAMQP extends ClientProxy<AmqpEventsMap> {
     return this.current.host.connection as unknown as T;
   }
 
+  /**
+   * Nest's `send`, without its per-call `defer(connect)` + `mergeMap` once connected: the request is
+   * published when the observable is subscribed, as before. Before the first connect (or after the
+   * connection closed) it is Nest's own path, which connects first.
+   */
+  override send<TResult = unknown, TInput = unknown>(pattern: unknown, data: TInput): Observable<TResult> {
+    if (pattern === null || pattern === undefined || data === null || data === undefined) return super.send(pattern, data);
+    return new Observable<TResult>((observer) => {
+      if (this.current === undefined) return super.send<TResult, TInput>(pattern, data).subscribe(observer);
+      return this.publish(this.createPacket(pattern, data), this.createObserver(observer));
+    });
+  }
+
   protected override initializeSerializer(options: AmqpClientOptions): void {
     this.serializer = options.serializer ?? new AmqpRecordSerializer();
   }
@@ -167,7 +181,8 @@ export class ClientAMQP extends ClientProxy<AmqpEventsMap> {
     const correlationId = session.rpc.nextId();
     let serialized: SerializedPacket | Promise<SerializedPacket>;
     try {
-      serialized = this.serializePacket(Object.assign(packet, { id: correlationId }));
+      (packet as ReadPacket & { id: string }).id = correlationId;
+      serialized = this.serializePacket(packet);
     } catch (error) {
       callback({ err: error, isDisposed: true });
       return noop;
@@ -248,13 +263,23 @@ export class ClientAMQP extends ClientProxy<AmqpEventsMap> {
   }
 
   private properties(packet: ReadPacket, options: AmqpRecordOptions | undefined): BasicProperties {
+    // The common case (no per-message options, no metadata): the same defaults every time, built once.
+    // Nobody writes to it: the RPC path copies it to add replyTo/correlationId, the encoders only read it.
+    if (options === undefined && packet.metadata === undefined) {
+      this.defaultProperties ??= toBasicProperties(undefined, this.messageDefaults(undefined));
+      return this.defaultProperties;
+    }
+    return toBasicProperties(options, this.messageDefaults(packet.metadata));
+  }
+
+  private messageDefaults(metadata: ReadPacket['metadata']): MessageDefaults {
     // Nest 12 dispatch metadata also travels as headers, for consumers that read only headers.
-    const headers = metadataToHeaders(packet.metadata, { ...this.options.headers });
-    return toBasicProperties(options, {
+    const headers = metadataToHeaders(metadata, { ...this.options.headers });
+    return {
       contentType: JSON_CONTENT_TYPE,
       persistent: this.options.persistent ?? false,
       headers: Object.keys(headers).length > 0 ? headers : undefined,
-    });
+    };
   }
 
   private target(pattern: unknown, options: AmqpRecordOptions | undefined): { exchange: string; routingKey: string } {
