@@ -155,6 +155,10 @@ export class PatternDispatcher {
         }
       };
       const respond = async (reply: WritePacket): Promise<void> => {
+        // Nest calls this from a process.nextTick; the engine flushes its writes on the next tick, which
+        // runs before the promise jobs that follow the publish. Publishing from a promise job instead puts
+        // the reply and its ack (written once the publish settles) in the same socket write.
+        await undefined;
         try {
           const serialized = this.host.serializeReply(reply);
           const { packet: outgoing, properties } = serialized instanceof Promise ? await serialized : serialized;
