@@ -145,6 +145,8 @@ export class ConsumerRunner {
     const channel = this.channel;
     if (channel === undefined) return;
     try {
+      // Acks still gathered for this turn go out before the close, or their messages would come back.
+      this.lease?.flush();
       // A suspended channel must be closed too, or the recovery would reopen it after we left.
       if (channel.state === 'OPEN' || channel.state === 'SUSPENDED') await channel.close();
     } catch (error) {

@@ -15,7 +15,7 @@ function fakeChannel(channelNumber = 3) {
       return tag <= channel.staleUpTo;
     },
     addOnCloseCallback: (cb: () => void) => closeCallbacks.push(cb),
-    basicAck: (tag: number) => sent.push(`ack ${tag}`),
+    basicAck: (tag: number, multiple = false) => sent.push(multiple ? `ack ${tag} multiple` : `ack ${tag}`),
     basicNack: (tag: number, o: { requeue?: boolean }) => sent.push(`nack ${tag} requeue=${String(o.requeue)}`),
     basicReject: (tag: number, requeue: boolean) => sent.push(`reject ${tag} requeue=${String(requeue)}`),
   };
@@ -108,5 +108,47 @@ describe('Delivery', () => {
     expect(() => old.ack()).toThrow(StaleDeliveryError);
     fresh.ack();
     expect(sent).toEqual(['ack 6']);
+  });
+
+  it('acks gathered while others are unsettled go out once, as one multiple ack, after the queued promise jobs', async () => {
+    const { channel, sent } = fakeChannel();
+    const lease = new ChannelLease(channel);
+    const deliveries = [1, 2, 3].map((tag) => new Delivery(lease, tag));
+    for (const delivery of deliveries) delivery.ack();
+    expect(sent).toEqual([]);
+    expect(deliveries.map((d) => d.state)).toEqual(['acked', 'acked', 'acked']);
+    await Promise.resolve();
+    expect(sent).toEqual(['ack 3 multiple']);
+  });
+
+  it('never acks a delivery still being handled: a lower unsettled tag bounds the multiple ack', async () => {
+    const { channel, sent } = fakeChannel();
+    const lease = new ChannelLease(channel);
+    const [one, two, three, four] = [1, 2, 3, 4].map((tag) => new Delivery(lease, tag));
+    one?.ack();
+    two?.nack();
+    four?.ack();
+    await new Promise((resolve) => setImmediate(resolve));
+    // 3 is still running: 1 goes as a multiple ack (2 was nacked at once), 4 on its own.
+    expect(sent).toEqual(['nack 2 requeue=false', 'ack 1 multiple', 'ack 4']);
+    three?.ack();
+    expect(sent).toEqual(['nack 2 requeue=false', 'ack 1 multiple', 'ack 4', 'ack 3']);
+  });
+
+  it('flush sends gathered acks at once (before a channel close); a dead lease sends nothing', () => {
+    const { channel, sent, close } = fakeChannel();
+    const lease = new ChannelLease(channel);
+    new Delivery(lease, 1).ack();
+    new Delivery(lease, 2);
+    const gathered = new Delivery(lease, 3);
+    gathered.ack();
+    expect(sent).toEqual(['ack 1']);
+    lease.flush();
+    expect(sent).toEqual(['ack 1', 'ack 3']);
+    const late = new Delivery(lease, 4);
+    late.ack();
+    close();
+    lease.flush();
+    expect(sent).toEqual(['ack 1', 'ack 3']);
   });
 });
