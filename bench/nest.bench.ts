@@ -10,12 +10,14 @@
  *   events           `emit()` with up to 1000 unconfirmed at a time, timed until the server handled
  *                    every one: events/s
  *
- * Each transport runs as it ships (its defaults): ours acks each message after its handler (at
- * least once, prefetch 10 on the default queue) and publishes events with confirms; Nest's RMQ
- * server uses noAck (the broker forgets a message once sent) and unlimited prefetch, its client
- * publishes on a confirm channel. Both apps live in this process, on their own fresh queues
- * (deleted after). Rounds alternate (ours, theirs, ours ...) so both see the same machine state; the
- * table gives the median round and the median of the per-round ratios.
+ * Three subjects: ours as it ships (each message acked after its handler / reply, at least once,
+ * prefetch 100 on the default queue); ours with Nest RMQ's delivery semantics (noAck, prefetch 0),
+ * the like-for-like comparison; and Nest's RMQ transport with its defaults (noAck: the broker forgets
+ * a message once sent; unlimited prefetch). Events are confirmed on both sides (ClientAMQP's confirm
+ * channel; ClientRMQ publishes on amqp-connection-manager's confirm channel, its RPC requests too).
+ * Each client and its server live in this one process (one event loop), on their own fresh queues
+ * (deleted after). Rounds rotate the order so all see the same machine state; the table gives the
+ * median round and the median of the per-round ratios against Nest RMQ.
  *
  * Run: npm run bench:nest   (AMQP_URL, BENCH_ROUNDS=3, BENCH_SCALE=1 scales the counts,
  * BENCH_PREFETCH sets ServerAMQP's prefetch)
@@ -46,10 +48,11 @@ const PARALLEL_CALLS = Math.max(200, Math.round(20_000 * SCALE));
 const IN_FLIGHT = 100;
 const EVENTS = Math.max(500, Math.round(20_000 * SCALE));
 const EVENT_WINDOW = 1000;
-/** ServerAMQP's prefetch on the default queue (its default is 10); BENCH_PREFETCH overrides it. */
+/** ServerAMQP's prefetch on the default queue (its default is 100); BENCH_PREFETCH overrides it. */
 const PREFETCH = process.env.BENCH_PREFETCH === undefined ? undefined : Number(process.env.BENCH_PREFETCH);
 
-type Peer = 'ours' | 'nest';
+type Peer = 'ours' | 'noack' | 'nest';
+const PEERS: Peer[] = ['ours', 'noack', 'nest'];
 
 /** What the bench uses of a Nest client (ClientRMQ's status type differs from ClientProxy's default). */
 type BenchClient = Pick<ClientProxy, 'send' | 'emit' | 'connect' | 'close'>;
@@ -101,34 +104,36 @@ function moduleFor(received: { events: number }): Type<unknown> {
 async function start(peer: Peer): Promise<Subject> {
   const queue = `bench-nest-${peer}-${process.pid}-${Date.now().toString(36)}`;
   const received = { events: 0 };
+  // 'noack': ServerAMQP with Nest RMQ's delivery semantics (noAck, unlimited prefetch), like for like.
+  const ours = peer === 'ours' ? (PREFETCH === undefined ? {} : { prefetchCount: PREFETCH }) : { noAck: true, prefetchCount: 0 };
   const options: MicroserviceOptions =
-    peer === 'ours'
-      ? {
+    peer === 'nest'
+      ? { transport: Transport.RMQ, options: { urls: [URL], queue, queueOptions: { durable: false } } }
+      : {
           strategy: new ServerAMQP({
             urls: [URL],
             queue,
             queueOptions: { durable: false },
-            connectionKey: 'bench-server',
-            ...(PREFETCH === undefined ? {} : { prefetchCount: PREFETCH }),
+            connectionKey: `bench-server-${peer}`,
+            ...ours,
           }),
-        }
-      : { transport: Transport.RMQ, options: { urls: [URL], queue, queueOptions: { durable: false } } };
+        };
   const server = await NestFactory.createMicroservice<MicroserviceOptions>(moduleFor(received), {
     ...options,
     logger: ['error'],
   });
   await server.listen();
   const client: BenchClient =
-    peer === 'ours'
-      ? new ClientAMQP({
+    peer === 'nest'
+      ? new ClientRMQ({ urls: [URL], queue, queueOptions: { durable: false } })
+      : new ClientAMQP({
           urls: [URL],
           queue,
           queueOptions: { durable: false },
-          connectionKey: 'bench-client',
-        })
-      : new ClientRMQ({ urls: [URL], queue, queueOptions: { durable: false } });
+          connectionKey: `bench-client-${peer}`,
+        });
   await client.connect();
-  const label = peer === 'ours' ? 'ServerAMQP / ClientAMQP' : 'Nest RMQ (amqplib)';
+  const label = { ours: 'ours (acked, prefetch 100)', noack: 'ours, noAck (as Nest)', nest: 'Nest RMQ (amqplib)' }[peer];
   return { peer, label, server, client, received, queue };
 }
 
@@ -194,7 +199,7 @@ async function events(subject: Subject): Promise<number> {
  * (ours: the engine with recovery, as the Nest layer uses it; Nest's: amqplib): what no Nest
  * transport built on it can beat.
  */
-async function floorP50(peer: Peer): Promise<number> {
+async function floorP50(peer: 'ours' | 'nest'): Promise<number> {
   const calls = Math.max(50, Math.round(SEQUENTIAL_CALLS / 2));
   const latencies: number[] = [];
   let wake: (() => void) | undefined;
@@ -252,7 +257,7 @@ async function floorP50(peer: Peer): Promise<number> {
 }
 
 async function round(subject: Subject): Promise<RoundResult> {
-  const floor = await floorP50(subject.peer);
+  const floor = await floorP50(subject.peer === 'nest' ? 'nest' : 'ours');
   const seq = await sequential(subject.client);
   const parallelRate = await parallel(subject.client);
   const eventRate = await events(subject);
@@ -285,15 +290,17 @@ async function waitForBroker(): Promise<void> {
 
 async function main(): Promise<void> {
   await waitForBroker();
-  const subjects = { ours: await start('ours'), nest: await start('nest') };
-  const results: Record<Peer, RoundResult[]> = { ours: [], nest: [] };
+  const subjects = { ours: await start('ours'), noack: await start('noack'), nest: await start('nest') };
+  const results: Record<Peer, RoundResult[]> = { ours: [], noack: [], nest: [] };
   try {
     // Warm-up: JIT, connections, channels, the broker's queue processes.
     for (const subject of Object.values(subjects)) {
       for (let i = 0; i < 300; i += 1) await call(subject.client, i);
     }
     for (let r = 0; r < ROUNDS; r += 1) {
-      for (const peer of (r % 2 === 0 ? ['ours', 'nest'] : ['nest', 'ours']) as Peer[]) {
+      // Rotating order, so that no transport always runs first or last in a round.
+      for (let k = 0; k < PEERS.length; k += 1) {
+        const peer = PEERS[(r + k) % PEERS.length] as Peer;
         const result = await round(subjects[peer]);
         results[peer].push(result);
         console.error(
@@ -303,14 +310,17 @@ async function main(): Promise<void> {
       }
     }
   } finally {
-    await stop(subjects.ours);
-    await stop(subjects.nest);
-    await deleteQueues([subjects.ours.queue, subjects.nest.queue]);
+    for (const subject of Object.values(subjects)) await stop(subject);
+    await deleteQueues(Object.values(subjects).map((subject) => subject.queue));
   }
-  printTable(results, subjects.ours.label, subjects.nest.label);
+  printTable(results, {
+    ours: subjects.ours.label,
+    noack: subjects.noack.label,
+    nest: subjects.nest.label,
+  });
 }
 
-function printTable(results: Record<Peer, RoundResult[]>, oursLabel: string, nestLabel: string): void {
+function printTable(results: Record<Peer, RoundResult[]>, labels: Record<Peer, string>): void {
   const rows: Array<{
     name: string;
     pick: (r: RoundResult) => number;
@@ -344,24 +354,29 @@ function printTable(results: Record<Peer, RoundResult[]>, oursLabel: string, nes
     },
   ];
   console.log(
-    `\nNest transports, ${ROUNDS} alternating rounds (median); sequential ${SEQUENTIAL_CALLS} calls, ` +
-      `${PARALLEL_CALLS} calls with ${IN_FLIGHT} in flight, ${EVENTS} events; ` +
-      `ServerAMQP prefetch ${PREFETCH ?? 'default (10)'}\n`,
+    `\nNest transports, ${ROUNDS} rotating rounds (median); client and server apps in ONE Node process ` +
+      `(one event loop, a connection each), the broker on the same machine (2 cores shared); ` +
+      `sequential ${SEQUENTIAL_CALLS} calls, ${PARALLEL_CALLS} calls with ${IN_FLIGHT} in flight, ${EVENTS} events.\n` +
+      `ours: ServerAMQP as it ships (each message acked after its reply / handler, prefetch ${PREFETCH ?? '100 (default)'}); ` +
+      `ours noAck: noAck + prefetch 0, Nest RMQ's defaults; Nest RMQ: its defaults (noAck, prefetch 0). ` +
+      `Events: confirmed on both sides (ClientAMQP's confirm channel; ClientRMQ's amqp-connection-manager confirm channel). ` +
+      `RPC requests: ours unconfirmed, ClientRMQ's on that confirm channel.\n`,
   );
-  console.log(`| metric | ${oursLabel} | ${nestLabel} | ours vs Nest RMQ |`);
-  console.log('|---|---:|---:|---:|');
+  console.log(`| metric | ${labels.ours} | ${labels.noack} | ${labels.nest} | ours vs Nest | ours noAck vs Nest |`);
+  console.log('|---|---:|---:|---:|---:|---:|');
   for (const row of rows) {
-    const ours = median(results.ours.map(row.pick));
-    const nest = median(results.nest.map(row.pick));
-    const ratios = results.ours.map((r, i) => {
-      const theirs = results.nest[i];
-      if (theirs === undefined) return Number.NaN;
-      return row.lowerIsBetter ? row.pick(theirs) / row.pick(r) : row.pick(r) / row.pick(theirs);
-    });
-    const ratio = median(ratios);
-    const what = row.lowerIsBetter ? `${ratio.toFixed(2)}x lower` : `${ratio.toFixed(2)}x`;
+    const value = (peer: Peer): string => median(results[peer].map(row.pick)).toFixed(row.digits);
+    const ratio = (peer: Peer): string => {
+      const ratios = results[peer].map((r, i) => {
+        const theirs = results.nest[i];
+        if (theirs === undefined) return Number.NaN;
+        return row.lowerIsBetter ? row.pick(theirs) / row.pick(r) : row.pick(r) / row.pick(theirs);
+      });
+      const r = median(ratios);
+      return row.lowerIsBetter ? `${r.toFixed(2)}x lower` : `${r.toFixed(2)}x`;
+    };
     console.log(
-      `| ${row.name} (${row.unit}) | ${ours.toFixed(row.digits)} | ${nest.toFixed(row.digits)} | ${what} |`,
+      `| ${row.name} (${row.unit}) | ${value('ours')} | ${value('noack')} | ${value('nest')} | ${ratio('ours')} | ${ratio('noack')} |`,
     );
   }
 }
