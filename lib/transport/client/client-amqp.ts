@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { Logger } from '@nestjs/common';
 import { ClientProxy, type ReadPacket, type WritePacket } from '@nestjs/microservices';
-import { Observable, type Subscription } from 'rxjs';
+import { Observable, Subject, connectable, defer, type Subscription } from 'rxjs';
 import {
   ConnectionClosedError,
   ConnectionLostError,
@@ -130,6 +130,20 @@ export class ClientAMQP extends ClientProxy<AmqpEventsMap> {
     });
   }
 
+  /**
+   * Nest's `emit` (hot: dispatched at once, settles on the broker's confirm), without its per-call
+   * `defer(connect)` + `mergeMap` once connected.
+   */
+  override emit<TResult = unknown, TInput = unknown>(pattern: unknown, data: TInput): Observable<TResult> {
+    if (pattern === null || pattern === undefined || data === null || data === undefined || this.current === undefined) {
+      return super.emit(pattern, data);
+    }
+    const source = defer(() => this.dispatchEvent<TResult>(this.createPacket(pattern, data)));
+    const hot = connectable(source, { connector: () => new Subject<TResult>(), resetOnDisconnect: false });
+    hot.connect();
+    return hot;
+  }
+
   protected override initializeSerializer(options: AmqpClientOptions): void {
     this.serializer = options.serializer ?? new AmqpRecordSerializer();
   }
@@ -169,7 +183,8 @@ export class ClientAMQP extends ClientProxy<AmqpEventsMap> {
   protected async dispatchEvent<T = unknown>(packet: ReadPacket): Promise<T> {
     const session = this.current;
     if (session === undefined) throw this.notConnectedError();
-    const { envelope, options } = splitOptions(await this.serializePacket(packet));
+    const serialized = this.serializePacket(packet);
+    const { envelope, options } = splitOptions(serialized instanceof Promise ? await serialized : serialized);
     const { exchange, routingKey } = this.target(packet.pattern, options);
     const properties = this.properties(packet, options);
     // Through a recovery the event is sent again until the broker confirms it (at least once).

@@ -14,6 +14,7 @@ import type { AmqpChannel, AmqpConnectionHost } from './connection-host.js';
  */
 export class ConfirmPublisher {
   private channelPromise: Promise<AmqpChannel> | undefined;
+  private openChannel: AmqpChannel | undefined;
   private readonly returned = new Map<string, MessageReturnedError>();
   private closed = false;
 
@@ -27,7 +28,9 @@ export class ConfirmPublisher {
     properties: BasicProperties,
     mandatory = false,
   ): Promise<void> {
-    const channel = await this.channel();
+    // The open channel is kept at hand: no promise to wait on per publish.
+    const ready = this.openChannel;
+    const channel = ready?.isOpen === true ? ready : await this.channel();
     if (!channel.isOpen) await this.host.whenReady();
     if (!mandatory) {
       await channel.publishWithRetry(exchange, routingKey, body, properties);
@@ -49,6 +52,7 @@ export class ConfirmPublisher {
     this.closed = true;
     const pending = this.channelPromise;
     this.channelPromise = undefined;
+    this.openChannel = undefined;
     if (pending === undefined) return;
     const channel = await pending.catch(() => undefined);
     if (channel?.isOpen === true) await channel.close().catch(() => undefined);
@@ -60,9 +64,14 @@ export class ConfirmPublisher {
     const opening = this.open();
     this.channelPromise = opening;
     const forget = (): void => {
-      if (this.channelPromise === opening) this.channelPromise = undefined;
+      if (this.channelPromise !== opening) return;
+      this.channelPromise = undefined;
+      this.openChannel = undefined;
     };
-    opening.then((channel) => channel.addOnCloseCallback(forget), forget);
+    opening.then((channel) => {
+      if (this.channelPromise === opening) this.openChannel = channel;
+      channel.addOnCloseCallback(forget);
+    }, forget);
     return opening;
   }
 
