@@ -3,7 +3,7 @@
  * it) and makes one pass over the host list per attempt, starting after the host that worked last:
  * in a cluster, the node that just went away is tried last.
  */
-import { AuthenticationError, ConnectionLostError } from '../errors.js';
+import { AuthenticationError, ConnectionLostError, InvalidArgumentError, InvalidStateError } from '../errors.js';
 import { PlainCredentials } from '../parameters/credentials.js';
 import type { ConnectionParameters } from '../parameters/connection-parameters.js';
 import { backoffDelay, type BackoffPolicy } from './backoff.js';
@@ -77,11 +77,21 @@ export class Reconnector {
         this.lastHostIndex = index;
         return engine;
       } catch (error) {
-        if (error instanceof AuthenticationError) throw error;
+        if (isFinalLoginError(error)) throw error;
         lastError = error;
         if (!wanted()) break;
       }
     }
     throw lastError ?? new ConnectionLostError('no host to connect to');
   }
+}
+
+/**
+ * Errors no retry can fix: the broker refused the login (403), or our own side cannot log in at all
+ * (credentials erased by eraseOnConnect, a SASL mechanism the broker does not offer).
+ */
+export function isFinalLoginError(error: unknown): boolean {
+  return (
+    error instanceof AuthenticationError || error instanceof InvalidStateError || error instanceof InvalidArgumentError
+  );
 }

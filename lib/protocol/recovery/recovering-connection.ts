@@ -23,7 +23,7 @@ import { parametersList, type ParametersInput } from '../parameters/parameters-l
 import { defaultConnector } from './engine-connector.js';
 import type { EngineChannel, EngineConnection, FieldTable } from './engine-port.js';
 import { PublishBuffer } from './publish-buffer.js';
-import { Reconnector } from './reconnector.js';
+import { isFinalLoginError, Reconnector } from './reconnector.js';
 import type { BufferedPublish } from './publish-retry.js';
 import {
   RecoveringChannel,
@@ -339,7 +339,7 @@ export class RecoveringConnection extends EventEmitter<RecoveringConnectionEvent
       } catch (error) {
         lastError = asAMQPError(error);
         this.safelyEmit('recoveryAttemptFailed', lastError, attempt);
-        if (lastError instanceof AuthenticationError) break;
+        if (isFinalLoginError(lastError)) break;
         continue;
       }
       if (this.stateValue !== 'RECOVERING') {

@@ -142,6 +142,28 @@ describe('RecoveringConnection over a fake engine', () => {
     expect(connection.state).toBe('CLOSED');
   });
 
+  it('credentials erased after connecting (eraseOnConnect) end the recovery after one attempt, no retry loop', async () => {
+    const broker = new FakeBroker();
+    const credentials = new PlainCredentials('app', 'secret', { eraseOnConnect: true });
+    const connection = await RecoveringConnection.connect([new ConnectionParameters({ host: 'node-a', credentials })], {
+      // Like the engine: a login asks the credentials for the SASL response, and erases them once open.
+      connector: async (hosts) => {
+        hosts[0]!.credentials.responseFor(['PLAIN']);
+        const engine = await broker.connector(hosts);
+        hosts[0]!.credentials.eraseCredentials();
+        return engine;
+      },
+      random: () => 0,
+      recovery: { initialDelayMs: 1 },
+    });
+    const failed = new Promise<RecoveryFailedError>((resolve) => connection.once('recoveryFailed', resolve));
+    broker.current.kill();
+    const error = await failed;
+    expect(error.attempts).toBe(1);
+    expect(error.cause).toBeInstanceOf(InvalidStateError);
+    expect(connection.state).toBe('CLOSED');
+  });
+
   it('a loss reported as a refused login is not recovered at all', async () => {
     const broker = new FakeBroker();
     const closes: unknown[] = [];
