@@ -121,7 +121,8 @@ export class ServerAMQP extends Server<AmqpEventsMap, AmqpStatus> implements Cus
       connected: host !== undefined && host.connection.isOpen,
       consumers: this.runners.filter((runner) => runner.isConsuming).length,
       expectedConsumers: this.runners.length,
-      queues: this.runners.map((runner) => runner.queue),
+      // A recovery re-declares a server-named queue under a new name: report the one consumed now.
+      queues: this.runners.map((runner) => (host === undefined ? runner.queue : host.connection.queueName(runner.queue))),
     };
   }
 
