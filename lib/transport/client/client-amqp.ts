@@ -28,7 +28,11 @@ import type { AmqpRecordOptions } from './amqp.record-builder.js';
 /** What one connected client holds; replaced as a whole when the connection is lost. */
 interface ClientSession {
   readonly host: AmqpConnectionHost;
-  readonly rpc: DirectReplyRpc;
+  /** Replaced when the broker closed the channel for good while the connection lives on (a 404 on a publish). */
+  rpc: DirectReplyRpc;
+  /** The replacement being opened, shared by the calls that wait for it. */
+  reopening?: Promise<DirectReplyRpc> | undefined;
+  disposed?: boolean;
   readonly events: ConfirmPublisher;
   readonly subscription: Subscription;
   /** Removes this client's listeners from the shared host. */
@@ -150,12 +154,14 @@ export class ClientAMQP extends ClientProxy<AmqpEventsMap> {
 
   protected publish(packet: ReadPacket, callback: (packet: WritePacket) => void): () => void {
     const session = this.current;
-    if (session === undefined || session.rpc.isClosed) {
+    if (session === undefined) {
       callback({ err: this.notConnectedError(), isDisposed: true });
       return noop;
     }
     if (session.rpc.isOpen) return this.startRequest(session, packet, callback);
-    // The connection is recovering: send once it is back, within the request timeout.
+    // The connection is recovering, or the RPC channel was closed by the broker (the connection
+    // lives on): send once it is back, within the request timeout.
+    const ready = session.rpc.isClosed ? this.reopenRpc(session) : session.host.whenReady();
     let cancel: (() => void) | undefined;
     let abandoned = false;
     const timer = setTimeout(() => {
@@ -163,7 +169,7 @@ export class ClientAMQP extends ClientProxy<AmqpEventsMap> {
       const label = patternToString(packet.pattern);
       callback({ err: new RequestTimeoutError(label, '(not sent: connection recovering)', this.timeoutMs), isDisposed: true });
     }, this.timeoutMs);
-    session.host.whenReady().then(
+    ready.then(
       () => {
         clearTimeout(timer);
         if (!abandoned) cancel = this.startRequest(session, packet, callback);
@@ -190,6 +196,24 @@ export class ClientAMQP extends ClientProxy<AmqpEventsMap> {
     // Through a recovery the event is sent again until the broker confirms it (at least once).
     await session.events.publish(exchange, routingKey, encodeEnvelope(envelope), properties, options?.mandatory === true);
     return undefined as T;
+  }
+
+  /** A new RPC channel in place of one the broker closed; rejects once the connection itself is gone. */
+  private reopenRpc(session: ClientSession): Promise<void> {
+    session.reopening ??= (async () => {
+      try {
+        const rpc = await DirectReplyRpc.open(session.host, this.options.replyQueue ?? DIRECT_REPLY_QUEUE);
+        if (session.disposed === true) {
+          await rpc.close(new ConnectionClosedError({ replyCode: 200, replyText: 'client closed', initiator: 'client' }));
+        } else {
+          session.rpc = rpc;
+        }
+        return rpc;
+      } finally {
+        session.reopening = undefined;
+      }
+    })();
+    return session.reopening.then(noop);
   }
 
   private startRequest(session: ClientSession, packet: ReadPacket, callback: (packet: WritePacket) => void): () => void {
@@ -379,6 +403,7 @@ export class ClientAMQP extends ClientProxy<AmqpEventsMap> {
   }
 
   private async dispose(session: ClientSession, cause: Error): Promise<void> {
+    session.disposed = true;
     session.subscription.unsubscribe();
     session.detach();
     await session.rpc.close(cause);
