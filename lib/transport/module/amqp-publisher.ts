@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import type { Observable } from 'rxjs';
-import { ConnectionClosedError, InvalidStateError, type BasicProperties } from '../../protocol/index.js';
+import type { Observable, Subscription } from 'rxjs';
+import { ConnectionClosedError, ConnectionLostError, InvalidStateError, type BasicProperties } from '../../protocol/index.js';
 import { AmqpConnectionHost, type AmqpConnection, type AmqpStatus } from '../shared/connection-host.js';
 import { ConfirmPublisher } from '../shared/confirm-publisher.js';
 import { DirectReplyRpc } from '../shared/direct-reply-rpc.js';
@@ -24,6 +24,8 @@ interface PublisherSession {
   readonly host: AmqpConnectionHost;
   readonly confirms: ConfirmPublisher;
   readonly onDisconnected: () => void;
+  /** Fails pending requests when the connection drops (set once the session is built). */
+  watch?: Subscription;
   rpc?: Promise<DirectReplyRpc>;
 }
 
@@ -167,6 +169,13 @@ export class AmqpPublisher implements OnModuleInit, OnApplicationShutdown {
       },
     };
     host.on('disconnected', session.onDisconnected);
+    // A reply to a request sent on the lost connection can never come (direct reply-to is tied to
+    // that channel): fail what is pending at once with the cause instead of at its timeout.
+    session.watch = host.status$.subscribe((status) => {
+      if (status !== 'reconnecting') return;
+      const cause = host.lastError ?? new ConnectionLostError('connection lost');
+      void session.rpc?.then((rpc) => rpc.failAll(cause), () => undefined);
+    });
     this.currentSession = session;
     return session;
   }
@@ -191,6 +200,7 @@ export class AmqpPublisher implements OnModuleInit, OnApplicationShutdown {
   private async dispose(session: PublisherSession): Promise<void> {
     if (this.currentSession === session) this.currentSession = undefined;
     session.host.off('disconnected', session.onDisconnected);
+    session.watch?.unsubscribe();
     const rpc = await session.rpc?.catch(() => undefined);
     await rpc?.close(new ConnectionClosedError({ replyCode: 200, replyText: 'publisher shut down', initiator: 'client' }));
     await session.confirms.close();
