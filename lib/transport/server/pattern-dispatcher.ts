@@ -27,8 +27,8 @@ export interface PatternDispatcherHost {
   deserialize(value: unknown, options: Record<string, unknown>): IncomingPacket | Promise<IncomingPacket>;
   /** The server's serializer applied to a reply: the packet to send and its per-reply AMQP properties. */
   serializeReply(packet: WritePacket): SerializedReply | Promise<SerializedReply>;
-  /** Nest's request handling: processing hooks, stream replies, the final `isDisposed`. */
-  handleRequest(context: AmqpContext, produce: () => Promise<Observable<unknown>>, respond: (packet: WritePacket) => Promise<void>): void;
+  /** Nest's request handling: processing hooks, stream replies, the final `isDisposed`. May return a promise (the hooks'). */
+  handleRequest(context: AmqpContext, produce: () => Promise<Observable<unknown>>, respond: (packet: WritePacket) => Promise<void>): unknown;
   transformToObservable(value: unknown): Observable<unknown>;
   run: HandlerRunner;
   logger: LoggerService;
@@ -147,7 +147,18 @@ export class PatternDispatcher {
       return;
     }
     await new Promise<void>((resolve) => {
+      let produced = false;
+      // The processing start hook failed before the handler ran: no reply will come, so drop it (logged).
+      const notRun = (error: unknown): void => {
+        if (produced) {
+          this.host.logger.error(`processing hook of ${describeMessage(message, queue)} failed: ${describeError(error)}`);
+          return;
+        }
+        this.drop(message, delivery, queue, `the processing start hook failed: ${describeError(error)}`);
+        resolve();
+      };
       const produce = async (): Promise<Observable<unknown>> => {
+        produced = true;
         try {
           return this.host.transformToObservable(await handler(packet.data, context));
         } catch (error) {
@@ -171,7 +182,12 @@ export class PatternDispatcher {
           }
         }
       };
-      this.host.handleRequest(context, produce, respond);
+      try {
+        const started = this.host.handleRequest(context, produce, respond);
+        if (started instanceof Promise) started.catch(notRun);
+      } catch (error) {
+        notRun(error);
+      }
     });
   }
 

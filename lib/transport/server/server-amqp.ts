@@ -248,7 +248,7 @@ export class ServerAMQP extends Server<AmqpEventsMap, AmqpStatus> implements Cus
   private readonly runHandler: HandlerRunner = (handler, data, context) =>
     new Promise<HandlerResult>((resolve) => {
       try {
-        this.runWithProcessingHooks(context, async (runEndHook) => {
+        const started: unknown = this.runWithProcessingHooks(context, async (runEndHook) => {
           const result = await invokeHandler(handler, data, context);
           try {
             runEndHook();
@@ -257,6 +257,9 @@ export class ServerAMQP extends Server<AmqpEventsMap, AmqpStatus> implements Cus
           }
           resolve(result);
         });
+        // A start hook that rejects before running the handler (the callback above never rejects)
+        // is a failure of this delivery: without this it would stay unacked for the channel's life.
+        if (started instanceof Promise) started.catch((error: unknown) => resolve({ ok: false, error }));
       } catch (error) {
         resolve({ ok: false, error });
       }
