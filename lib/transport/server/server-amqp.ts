@@ -61,6 +61,8 @@ export class ServerAMQP extends Server<AmqpEventsMap, AmqpStatus> implements Cus
   private host: AmqpConnectionHost | undefined;
   private runners: ConsumerRunner[] = [];
   private closing: Promise<void> | undefined;
+  /** The start in progress: close() waits for it, or what it starts would outlive the close. */
+  private starting: Promise<void> | undefined;
   private unwatch: (() => void) | undefined;
   private disconnectedEmitted = false;
   private readonly events = new EventEmitter();
@@ -75,7 +77,8 @@ export class ServerAMQP extends Server<AmqpEventsMap, AmqpStatus> implements Cus
   /** Connects, declares and starts every consumer; `callback(err)` reports a failed start. */
   async listen(callback: (...optionalParams: unknown[]) => unknown): Promise<void> {
     try {
-      await this.start();
+      this.starting = this.start();
+      await this.starting;
     } catch (error) {
       this.logger.error(`ServerAMQP failed to start: ${describeError(error)}`);
       await this.teardown();
@@ -90,7 +93,11 @@ export class ServerAMQP extends Server<AmqpEventsMap, AmqpStatus> implements Cus
    * and pending retries, lets their acks go out, closes the channels, then releases the connection.
    */
   async close(): Promise<void> {
-    this.closing ??= this.teardown();
+    this.closing ??= (async () => {
+      // A close during listen(): let the start finish (or fail), then stop all it started.
+      await this.starting?.catch(() => undefined);
+      await this.teardown();
+    })();
     return this.closing;
   }
 

@@ -1,0 +1,53 @@
+/**
+ * close() called while listen() is still connecting (an app shut down during its start): the server
+ * must stay closed. Nothing may start consuming afterwards (messages would be taken by a server that
+ * no longer drains or acks them on shutdown), and no connection may be left open.
+ */
+import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
+import { Controller } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { QueueConsumer } from '../../../../lib/transport/decorators/queue-consumer.decorator.js';
+import { ServerAMQP } from '../../../../lib/transport/server/server-amqp.js';
+import { AMQP_URL, Admin, connectionNames, listQueues, sleep, uniqueName } from './support.js';
+
+const queue = uniqueName('close-during-listen');
+
+@Controller()
+class Consumer {
+  @QueueConsumer(queue, { durable: false })
+  onMessage(): void {}
+}
+
+let admin: Admin;
+
+beforeAll(async () => {
+  admin = await Admin.open();
+  await admin.channel.assertQueue(queue, { durable: false });
+});
+
+afterAll(async () => {
+  await admin?.cleanup([queue]);
+  await admin?.close();
+});
+
+describe('ServerAMQP closed during listen()', () => {
+  it('starts no consumer and leaves no connection once close() has resolved', async () => {
+    const connectionName = uniqueName('close-during-listen-conn');
+    const moduleRef = await Test.createTestingModule({ controllers: [Consumer] }).compile();
+    const server = new ServerAMQP({ urls: [AMQP_URL], connectionName, connectionKey: connectionName });
+    const app = moduleRef.createNestMicroservice({ strategy: server });
+    app.useLogger(false);
+    await app.init();
+    const listened = new Promise<unknown>((resolve) => {
+      void server.listen((error?: unknown) => resolve(error));
+    });
+    await server.close();
+    // Either outcome of listen is acceptable; what matters is what is left on the broker.
+    await listened;
+    await sleep(500);
+    expect((await listQueues([queue])).get(queue)?.consumers).toBe(0);
+    expect(await connectionNames()).not.toContain(connectionName);
+    expect(server.getHealth()).toMatchObject({ connected: false, consumers: 0 });
+    await server.close();
+  });
+});
