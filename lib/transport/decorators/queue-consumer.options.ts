@@ -75,4 +75,14 @@ export interface QueueConsumerOptions {
   exclusiveConsumer?: boolean;
   /** basic.consume arguments, e.g. `{ 'x-priority': 10 }`. */
   consumerArguments?: FieldTable;
+  /**
+   * Hand the handler the `data` of a Nest event envelope: a JSON body that is exactly
+   * `{pattern, data}` (plus optional string-valued `metadata`, then read with `ctx.getMetadata()`),
+   * as Nest's ClientRMQ / ClientAMQP `emit()` sends into a queue, arrives as `data`, the way Nest's
+   * ServerRMQ treats it. Off by default: a queue is shared with producers we do not control, and a
+   * body of theirs with those keys must not be reshaped. Anything else (a request `{pattern, data, id}`,
+   * extra keys, non-JSON) arrives as is either way; `ctx.getMessage().content` is always the raw body.
+   * @default false
+   */
+  unwrapNestEnvelope?: boolean;
 }

@@ -5,6 +5,7 @@ import { AmqpContext, RETRY_COUNT_HEADER, type AmqpMessage } from '../amqp.conte
 import type { QueueConsumerMetadata } from '../decorators/queue-consumer.metadata.js';
 import type { AckMode } from '../decorators/queue-consumer.options.js';
 import type { AmqpChannel } from '../shared/connection-host.js';
+import { asExactEventPacket } from '../shared/nest-envelope.js';
 import { decodeBody } from '../shared/serialization.js';
 import { decideAck, retryCountOf, type HandlerResult } from './ack-policy.js';
 import type { Delivery } from './delivery.js';
@@ -32,8 +33,16 @@ export class QueueConsumerDispatcher {
 
   /** A {@link DeliveryHandler} for this consumer's runner. */
   readonly dispatch = async (message: AmqpMessage, delivery: Delivery, channel: AmqpChannel, queue: string): Promise<void> => {
-    const data = decodeBody(message.content, message.properties.contentType);
-    const context = new AmqpContext(message, channel, this.metadata.pattern, delivery);
+    let data = decodeBody(message.content, message.properties.contentType);
+    let metadata: Record<string, string> | undefined;
+    if (this.metadata.options.unwrapNestEnvelope === true) {
+      const packet = asExactEventPacket(data);
+      if (packet !== undefined) {
+        data = packet.data;
+        metadata = packet.metadata;
+      }
+    }
+    const context = new AmqpContext(message, channel, this.metadata.pattern, delivery, metadata);
     const result = await this.run(this.handler, data, context);
     await this.settle(result, message, delivery, channel, queue);
   };

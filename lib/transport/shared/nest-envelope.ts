@@ -68,6 +68,19 @@ export function isEventPacket(value: unknown): value is NestEventPacket {
   return isRecord(value) && 'pattern' in value && value['pattern'] !== undefined && value['pattern'] !== null;
 }
 
+/**
+ * The event of a body that is exactly a Nest event envelope: `pattern` and `data`, and optionally a
+ * `metadata` record of strings, nothing else. undefined for anything else (requests carry an `id`).
+ */
+export function asExactEventPacket(value: unknown): NestEventPacket | undefined {
+  if (!isEventPacket(value) || !('data' in value)) return undefined;
+  for (const key of Object.keys(value)) if (key !== 'pattern' && key !== 'data' && key !== 'metadata') return undefined;
+  const metadata: unknown = (value as { metadata?: unknown }).metadata;
+  if (metadata === undefined) return value;
+  if (!isRecord(metadata) || !Object.values(metadata).every((v) => typeof v === 'string')) return undefined;
+  return value;
+}
+
 /** True when every key is one of a Nest reply's keys (an empty object is not a reply). */
 export function isReplyPacket(value: unknown): value is NestReplyPacket {
   if (!isRecord(value)) return false;
