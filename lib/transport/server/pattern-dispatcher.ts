@@ -174,6 +174,13 @@ export class PatternDispatcher {
           const serialized = this.host.serializeReply(reply);
           const { packet: outgoing, properties } = serialized instanceof Promise ? await serialized : serialized;
           await this.publish(channel, replyTo, correlationId, outgoing, properties);
+        } catch (error) {
+          // Named here (Nest would log the bare error), and the caller told at once rather than at its timeout.
+          const text = `could not be sent: ${describeError(error)}`;
+          this.host.logger.error(`the reply to ${describeMessage(message, queue)} ${text}`);
+          if (channel.isOpen) {
+            await this.publish(channel, replyTo, correlationId, { err: `the reply ${text}`, isDisposed: true }, {}).catch(() => undefined);
+          }
         } finally {
           // The last reply is written: the request is answered, ack it (at most once; not in noAck mode).
           if (reply.isDisposed === true) {

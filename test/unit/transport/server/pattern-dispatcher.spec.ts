@@ -126,6 +126,19 @@ describe('PatternDispatcher', () => {
     expect(logged).toEqual([]);
   });
 
+  it('a reply that cannot be serialized is logged with the message identity and answered with an error, not left to time out', async () => {
+    const { deliver, sent, published, logged } = setup({ big: handler(() => ({ n: 1n }), false) });
+    await deliver({ pattern: 'big', data: 1, id: 'r1' }, { replyTo: 'reply-q', correlationId: 'c1', messageId: 'm-7' });
+    expect(published[0]).toEqual({
+      routingKey: 'reply-q',
+      body: { err: expect.stringContaining('could not be sent'), isDisposed: true },
+      properties: { contentType: 'application/json', correlationId: 'c1' },
+    });
+    expect(logged).toEqual([expect.stringMatching(/^error the reply to queue "default-q", delivery 1, messageId "m-7".*could not be sent: .*BigInt/)]);
+    // The handler ran: it is not redelivered to run (and fail to reply) again.
+    expect(sent).toEqual(['ack 1']);
+  });
+
   it('a request without replyTo is dead-lettered, with a reason', async () => {
     const { deliver, sent, logged, published } = setup({ sum: handler(() => 1, false) });
     await deliver({ pattern: 'sum', data: [], id: 'r1' });
