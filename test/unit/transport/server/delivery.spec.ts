@@ -135,6 +135,33 @@ describe('Delivery', () => {
     expect(sent).toEqual(['nack 2 requeue=false', 'ack 1 multiple', 'ack 4', 'ack 3']);
   });
 
+  it('after a recovery, stale tags hold nothing back and a live manual delivery still bounds the multiple ack', async () => {
+    const { channel, sent, recover } = fakeChannel();
+    const lease = new ChannelLease(channel);
+    // 1 and 2 are held by manual-ack handlers when the connection drops; the recovered channel's tags start after 2.
+    const [one, two] = [1, 2].map((tag) => new Delivery(lease, tag));
+    recover(2);
+    const [held, four, five] = [3, 4, 5].map((tag) => new Delivery(lease, tag));
+    four?.ack();
+    five?.ack();
+    await new Promise((resolve) => setImmediate(resolve));
+    // 3 is held by a manual handler: no multiple ack may cover it.
+    expect(sent).toEqual(['ack 4', 'ack 5']);
+    held?.ack();
+    expect(sent).toEqual(['ack 4', 'ack 5', 'ack 3']);
+    const [six, seven, eight] = [6, 7, 8].map((tag) => new Delivery(lease, tag));
+    six?.ack();
+    seven?.ack();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(sent).toEqual(['ack 4', 'ack 5', 'ack 3', 'ack 7 multiple']);
+    eight?.nack();
+    expect(sent).toEqual(['ack 4', 'ack 5', 'ack 3', 'ack 7 multiple', 'nack 8 requeue=false']);
+    // The stale ones refuse to settle rather than ack whatever the new channel numbers 1 and 2.
+    expect(() => one?.ack()).toThrow(StaleDeliveryError);
+    expect(() => two?.nack()).toThrow(StaleDeliveryError);
+    expect(sent).toHaveLength(5);
+  });
+
   it('flush sends gathered acks at once (before a channel close); a dead lease sends nothing', () => {
     const { channel, sent, close } = fakeChannel();
     const lease = new ChannelLease(channel);
