@@ -8,13 +8,21 @@ import { Controller } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { QueueConsumer } from '../../../../lib/transport/decorators/queue-consumer.decorator.js';
 import { ServerAMQP } from '../../../../lib/transport/server/server-amqp.js';
+import { AmqpConnectionHost } from '../../../../lib/transport/shared/connection-host.js';
 import { AMQP_URL, Admin, connectionNames, listQueues, sleep, uniqueName } from './support.js';
 
 const queue = uniqueName('close-during-listen');
+const missing = uniqueName('close-during-listen-missing');
 
 @Controller()
 class Consumer {
   @QueueConsumer(queue, { durable: false })
+  onMessage(): void {}
+}
+
+@Controller()
+class FailingConsumer {
+  @QueueConsumer(missing, { passive: true })
   onMessage(): void {}
 }
 
@@ -49,5 +57,29 @@ describe('ServerAMQP closed during listen()', () => {
     expect(await connectionNames()).not.toContain(connectionName);
     expect(server.getHealth()).toMatchObject({ connected: false, consumers: 0 });
     await server.close();
+  });
+
+  it('a listen that fails while close() waits releases the shared connection once: its other holder keeps it', async () => {
+    const connectionName = uniqueName('close-during-failing-listen-conn');
+    const options = { urls: [AMQP_URL], connectionName, connectionKey: connectionName };
+    const other = await AmqpConnectionHost.acquire(options);
+    try {
+      const moduleRef = await Test.createTestingModule({ controllers: [FailingConsumer] }).compile();
+      const server = new ServerAMQP(options);
+      const app = moduleRef.createNestMicroservice({ strategy: server });
+      app.useLogger(false);
+      await app.init();
+      const listened = new Promise<unknown>((resolve) => {
+        void server.listen((error?: unknown) => resolve(error));
+      });
+      const closed = server.close();
+      expect(await listened).toBeInstanceOf(Error);
+      await closed;
+      expect(other.holderCount).toBe(1);
+      expect(other.connection.isOpen).toBe(true);
+      expect(await connectionNames()).toContain(connectionName);
+    } finally {
+      await other.release();
+    }
   });
 });
