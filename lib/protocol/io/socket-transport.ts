@@ -1,7 +1,8 @@
 /**
  * The one module that touches node:net and node:tls. It connects (socket_timeout covering the TCP
  * connect and the TLS handshake), applies the TCP options, coalesces the writes of one tick into one
- * syscall (cork on the first write, uncork on process.nextTick, so node writes them with writev),
+ * syscall (cork on the first write, uncork once the tick's process.nextTick callbacks and promise jobs
+ * have run, so node writes them with writev),
  * tracks the outbound buffer against a high-water mark, and turns every socket failure into one typed
  * error delivered once through `onClose`.
  *
@@ -100,7 +101,10 @@ class SocketTransport implements Transport {
     if (!this.#corked) {
       this.#corked = true;
       socket.cork();
-      process.nextTick(this.#uncork);
+      // A nextTick scheduled from a microtask runs after every promise job queued so far (and those they
+      // queue): a reply written by a callback and the ack written by the promise job that follows it
+      // leave in one syscall, still before the event loop moves on.
+      queueMicrotask(this.#scheduleUncork);
     }
     socket.write(bytes);
     if (socket.writableLength < this.#highWaterMark) return true;
@@ -124,6 +128,10 @@ class SocketTransport implements Transport {
     this.#cancelConnect();
     this.#socket.destroy();
   }
+
+  readonly #scheduleUncork = (): void => {
+    process.nextTick(this.#uncork);
+  };
 
   readonly #uncork = (): void => {
     if (!this.#corked) return;

@@ -79,6 +79,44 @@ describe('socket transport', () => {
     expect(await r.closedWith).toBeUndefined();
   });
 
+  it('holds the cork through the promise jobs after a callback, so a reply and the ack after it leave in one write', async () => {
+    const p = await peer();
+    servers.push(p.server);
+    const r = recorder();
+    const accepted = p.next();
+    const t = connectSocket(new ConnectionParameters({ host: '127.0.0.1', port: p.port }), r.handlers);
+    const socket = await accepted;
+    await connected(r.events);
+    const received: Buffer[] = [];
+    socket.on('data', (chunk: Buffer) => received.push(chunk));
+    const reply = Buffer.from('reply;');
+    const ack = Buffer.from('ack;');
+    // A callback (macrotask) writes the reply; a promise job two awaits later writes the ack.
+    const seen = await new Promise<{ atAck: number; afterAck: number; nextMacrotask: number }>((resolve) => {
+      setImmediate(() => {
+        t.write(reply);
+        void (async () => {
+          await Promise.resolve();
+          await Promise.resolve();
+          const atAck = t.bufferedBytes;
+          t.write(ack);
+          const afterAck = t.bufferedBytes;
+          setImmediate(() => resolve({ atAck, afterAck, nextMacrotask: t.bufferedBytes }));
+        })();
+      });
+    });
+    await new Promise<void>((resolve) => {
+      const poll = (): void => (Buffer.concat(received).length >= 10 ? resolve() : void setTimeout(poll, 2));
+      poll();
+    });
+    t.destroy();
+    expect(await r.closedWith).toBeUndefined();
+    expect(Buffer.concat(received).toString()).toBe('reply;ack;');
+    // Still corked when the ack came: both were handed to the kernel together ...
+    expect(seen).toEqual({ atAck: reply.length, afterAck: reply.length + ack.length, nextMacrotask: 0 });
+    // ... and before the event loop moved on (nextMacrotask 0: no added latency).
+  });
+
   it('passes inbound bytes to onData and reports the peer closing as ConnectionLostError', async () => {
     const p = await peer();
     servers.push(p.server);
