@@ -14,8 +14,13 @@ export function reportCallbackError(link: ChannelLink, error: unknown, where: st
   const sink = link.connection as unknown as ErrorSink | undefined;
   const wrapped = error instanceof Error ? error : new Error(String(error));
   if (sink?.listenerCount !== undefined && sink.emit !== undefined && sink.listenerCount('error') > 0) {
-    sink.emit('error', wrapped);
-    return;
+    try {
+      sink.emit('error', wrapped);
+      return;
+    } catch {
+      // An 'error' listener that throws must not cut short the loop that called us (the other close,
+      // return and cancel callbacks still run): it falls through to the warning.
+    }
   }
   process.emitWarning(`${where} threw: ${wrapped.stack ?? wrapped.message}`, { code: 'AMQP_CALLBACK_ERROR' });
 }

@@ -1,4 +1,6 @@
 import { describe, it, expect } from '@jest/globals';
+import { EventEmitter } from 'node:events';
+import type { Connection } from '../../../lib/protocol/connection/connection.js';
 import { Channel } from '../../../lib/protocol/channel/channel.js';
 import {
   ChannelClosedError,
@@ -234,5 +236,28 @@ describe('Channel: connection loss', () => {
     await expect(closed).resolves.toBeUndefined();
     expect(channel.state).toBe('CLOSED');
     expect(closes).toEqual([error]);
+  });
+});
+
+describe('Channel: a throwing error listener', () => {
+  it('still calls every close callback when the connection\'s error listener throws', async () => {
+    const link = new FakeLink();
+    const connection = new EventEmitter();
+    connection.on('error', () => {
+      throw new Error('error listener bug');
+    });
+    link.connection = connection as unknown as Connection;
+    const channel = await openChannel(link, 2);
+    const called: string[] = [];
+    channel.addOnCloseCallback(() => {
+      called.push('first');
+      throw new Error('close callback bug');
+    });
+    channel.addOnCloseCallback(() => called.push('second'));
+    // The broker's close arrives from the parser: nothing may throw back into it.
+    expect(() => channel.handleMethod(brokerClose(404, 'NOT_FOUND', 50, 10))).not.toThrow();
+    expect(called).toEqual(['first', 'second']);
+    expect(channel.state).toBe('CLOSED');
+    expect(link.released).toEqual([2]);
   });
 });
