@@ -465,11 +465,19 @@ export class RecoveringConnection extends EventEmitter<RecoveringConnectionEvent
 
   private reportCallbackError(error: unknown, where: string): void {
     const wrapped = error instanceof Error ? error : new Error(String(error));
-    if (this.listenerCount('error') > 0) this.emit('error', wrapped);
-    else
-      process.emitWarning(`${where} threw: ${wrapped.stack ?? wrapped.message}`, {
-        code: 'AMQP_CALLBACK_ERROR',
-      });
+    if (this.listenerCount('error') > 0) {
+      try {
+        this.emit('error', wrapped);
+        return;
+      } catch {
+        // An 'error' listener that throws must not escape into finalize() or recover(): the close
+        // would stay half done (ioloop.start() pending forever) or the recovery die as an unhandled
+        // rejection. It falls through to the warning.
+      }
+    }
+    process.emitWarning(`${where} threw: ${wrapped.stack ?? wrapped.message}`, {
+      code: 'AMQP_CALLBACK_ERROR',
+    });
   }
 
   private safely(fn: () => void, where: string): void {

@@ -318,6 +318,30 @@ describe('RecoveringConnection over a fake engine', () => {
     expect(channel.isOpen).toBe(true);
   });
 
+  it('an error listener that throws does not leave close() half done', async () => {
+    const broker = new FakeBroker();
+    const closes: unknown[] = [];
+    const connection = await RecoveringConnection.connect(hostA, {
+      connector: broker.connector,
+      onClose: (_c, error) => closes.push(error),
+    });
+    connection.on('error', () => {
+      throw new Error('error listener bug');
+    });
+    const channel = await connection.channel();
+    const channelCloses: string[] = [];
+    channel.addOnCloseCallback(() => {
+      channelCloses.push('first');
+      throw new Error('close callback bug');
+    });
+    channel.addOnCloseCallback(() => channelCloses.push('second'));
+    await connection.close();
+    await connection.ioloop.start();
+    expect(channelCloses).toEqual(['first', 'second']);
+    expect(closes).toEqual([undefined]);
+    expect(connection.state).toBe('CLOSED');
+  });
+
   it('with recovery off, a loss closes it for good', async () => {
     const broker = new FakeBroker();
     const connection = await open(broker, { enabled: false });
