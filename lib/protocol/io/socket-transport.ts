@@ -96,8 +96,9 @@ class SocketTransport implements Transport {
   }
 
   write(bytes: Buffer): boolean {
-    if (this.#reported || this.#closedByUs) return false;
     const socket = this.#socket;
+    // Between a failure (destroy) and its 'close' event node drops writes silently: never call that written.
+    if (this.#reported || this.#closedByUs || socket.destroyed) return false;
     if (!this.#corked) {
       this.#corked = true;
       socket.cork();

@@ -149,6 +149,25 @@ describe('socket transport', () => {
     expect((error?.cause as Error).message).toBe('bug in the data path');
   });
 
+  it('refuses a write made after a failure destroyed the socket, before its close is reported', async () => {
+    const p = await peer();
+    servers.push(p.server);
+    const results: boolean[] = [];
+    const transport: { t?: ReturnType<typeof connectSocket> } = {};
+    const r = recorder({
+      onData: () => {
+        // A promise job of the failing callback writes once more: node would drop it without a word.
+        queueMicrotask(() => results.push(transport.t?.write(Buffer.from('late')) ?? true));
+        throw new Error('bug in the data path');
+      },
+    });
+    const accepted = p.next();
+    transport.t = connectSocket(new ConnectionParameters({ host: '127.0.0.1', port: p.port }), r.handlers);
+    (await accepted).write('x');
+    expect(await r.closedWith).toBeInstanceOf(ConnectionLostError);
+    expect(results).toEqual([false]);
+  });
+
   it('returns false past the high-water mark and reports drain once the peer read it all', async () => {
     const p = await peer();
     servers.push(p.server);
