@@ -325,14 +325,25 @@ export abstract class RecoveringChannelCore {
     );
     ch.addOnReturnCallback(
       (_channel: unknown, method: BasicReturn, properties: BasicProperties, body: Buffer) => {
-        for (const cb of this.returnCallbacks) cb(this.self, method, properties, body);
+        for (const cb of this.returnCallbacks) {
+          this.safely(() => cb(this.self, method, properties, body), 'channel return callback');
+        }
       },
     );
     ch.addOnCancelCallback((consumerTag: string) => {
       if (ch !== this.engine) return;
       this.host.record.removeConsumer(this.self, consumerTag);
-      for (const cb of this.cancelCallbacks) cb(consumerTag);
+      for (const cb of this.cancelCallbacks) this.safely(() => cb(consumerTag), 'channel cancel callback');
     });
+  }
+
+  /** One user callback failing must not skip the others (as the engine channel does for its own). */
+  private safely(fn: () => void, where: string): void {
+    try {
+      fn();
+    } catch (error) {
+      this.host.reportCallbackError(error, where);
+    }
   }
 
   private onEngineClose(ch: EngineChannel, error: ChannelClosedError | ConnectionClosedError): void {

@@ -342,6 +342,26 @@ describe('RecoveringConnection over a fake engine', () => {
     expect(connection.state).toBe('CLOSED');
   });
 
+  it('a cancel callback that throws does not skip the others nor escape into the engine channel', async () => {
+    const broker = new FakeBroker();
+    const connection = await open(broker);
+    const warnings: unknown[] = [];
+    connection.on('error', (error) => warnings.push(error));
+    const channel = await connection.channel();
+    await channel.basicConsume('work', () => undefined, { consumerTag: 'mine' });
+    const cancelled: string[] = [];
+    channel.addOnCancelCallback(() => {
+      cancelled.push('first');
+      throw new Error('cancel callback bug');
+    });
+    channel.addOnCancelCallback((tag) => cancelled.push(`second ${tag}`));
+    expect(() => engineChannel(channel).cancel('mine')).not.toThrow();
+    expect(cancelled).toEqual(['first', 'second mine']);
+    expect(warnings).toHaveLength(1);
+    expect((warnings[0] as Error).message).toBe('cancel callback bug');
+    await connection.close();
+  });
+
   it('with recovery off, a loss closes it for good', async () => {
     const broker = new FakeBroker();
     const connection = await open(broker, { enabled: false });
