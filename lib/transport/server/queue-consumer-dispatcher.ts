@@ -94,6 +94,11 @@ export class QueueConsumerDispatcher {
             `in ${action.delayMs} ms: ${describeError(result.ok ? undefined : result.error)}`,
         );
         await retryDelay(action.delayMs, this.shutdown);
+        if (delivery.state === 'lost') {
+          // The broker redelivers the original; a copy as well would run the message twice.
+          this.logger.warn?.(`retry of ${identity()} not republished (its channel was lost during the delay): the broker redelivers it`);
+          return;
+        }
         try {
           await republishForRetry(channel, queue, message, action.attempt);
         } catch (error) {

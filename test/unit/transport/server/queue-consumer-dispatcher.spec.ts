@@ -71,3 +71,48 @@ describe('QueueConsumerDispatcher and Nest event envelopes', () => {
     }
   });
 });
+
+describe('QueueConsumerDispatcher retry', () => {
+  it('does not republish a retry whose channel was lost during the delay (the broker redelivers the original)', async () => {
+    const sent: string[] = [];
+    let closeChannel: (() => void) | undefined;
+    const channel = {
+      channelNumber: 1,
+      isOpen: true,
+      isStale: () => false,
+      addOnCloseCallback: (cb: () => void) => (closeChannel = cb),
+      basicAck: (tag: number) => sent.push(`ack ${tag}`),
+      basicNack: (tag: number) => sent.push(`nack ${tag}`),
+      basicPublish: async (_exchange: string, queue: string) => {
+        sent.push(`publish ${queue}`);
+      },
+    } as unknown as AmqpChannel;
+    const warnings: string[] = [];
+    const logger: LoggerService = {
+      log: () => undefined,
+      warn: (m: unknown) => warnings.push(String(m)),
+      error: () => undefined,
+    };
+    const handler = (async () => {
+      throw new Error('boom');
+    }) as MessageHandler;
+    const dispatcher = new QueueConsumerDispatcher(
+      handler,
+      { queue: 'q', options: { retry: { attempts: 2, delay: 30 } }, pattern: 'amqp-queue-consumer:q:C.m' },
+      invokeHandler,
+      logger,
+      new AbortController().signal,
+    );
+    const message: AmqpMessage = {
+      content: Buffer.from('{}'),
+      fields: { consumerTag: 'c', deliveryTag: 1, redelivered: false, exchange: '', routingKey: 'q' },
+      properties: {},
+    };
+    const done = dispatcher.dispatch(message, new Delivery(new ChannelLease(channel), 1), channel, 'q');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    closeChannel?.();
+    await done;
+    expect(sent).toEqual([]);
+    expect(warnings.some((w) => w.includes('not republished'))).toBe(true);
+  });
+});
