@@ -136,6 +136,58 @@ export function encodeContentFrames<N extends MethodName>(
   return buf;
 }
 
+/*
+ * Sizes of the publish being encoded, set by measurePublish for the writePublishHead that follows
+ * (module scratch, as in properties.ts, so the hot path allocates nothing for them).
+ */
+let pubExLen = 0;
+let pubRkLen = 0;
+let pubMethodSize = 0;
+let pubPropsSize = 0;
+let pubHeaderSize = 0;
+let pubChunk = 0;
+
+/** Validates and sizes a basic.publish (method and header frames) against frame_max. */
+function measurePublish(
+  exchange: string,
+  routingKey: string,
+  properties: BasicProperties | undefined,
+  frameMax: number,
+): void {
+  const max = effectiveFrameMax(frameMax);
+  pubExLen = shortStrLength(exchange, 'basic.publish exchange');
+  pubRkLen = shortStrLength(routingKey, 'basic.publish routingKey');
+  pubMethodSize = 17 + pubExLen + pubRkLen;
+  if (pubMethodSize > max)
+    throw new EncodeError(`basic.publish frame of ${pubMethodSize} bytes exceeds frame_max ${max}`, 501);
+  pubPropsSize = propertiesSize(properties);
+  pubHeaderSize = headerFrameSize(pubPropsSize, max);
+  pubChunk = max - 8;
+}
+
+/** Writes the method and header frames measured by {@link measurePublish}; returns the offset after them. */
+function writePublishHead(
+  buf: Buffer,
+  channel: number,
+  exchange: string,
+  routingKey: string,
+  mandatory: boolean,
+  properties: BasicProperties | undefined,
+  bodySize: number,
+): number {
+  buf[0] = 1;
+  writeU16(buf, 1, channel);
+  writeU32(buf, 3, pubMethodSize - 8);
+  writeU32(buf, 7, BASIC_PUBLISH);
+  buf[11] = 0;
+  buf[12] = 0;
+  let o = writeShortStr(buf, 13, exchange, pubExLen);
+  o = writeShortStr(buf, o, routingKey, pubRkLen);
+  buf[o++] = mandatory ? 1 : 0;
+  buf[o++] = 0xce;
+  return writeHeaderFrame(buf, o, channel, 60, bodySize, pubPropsSize, properties);
+}
+
 /**
  * The publish hot path: basic.publish + header + body frames, sized exactly and written into one
  * allocation, `immediate` always false (RabbitMQ refuses it).
@@ -152,29 +204,11 @@ export function encodeBasicPublish(
 ): Buffer {
   checkChannel(channel);
   checkBody(body);
-  const max = effectiveFrameMax(frameMax);
-  const exLen = shortStrLength(exchange, 'basic.publish exchange');
-  const rkLen = shortStrLength(routingKey, 'basic.publish routingKey');
-  const methodSize = 17 + exLen + rkLen;
-  if (methodSize > max)
-    throw new EncodeError(`basic.publish frame of ${methodSize} bytes exceeds frame_max ${max}`, 501);
-  const propsSize = propertiesSize(properties);
-  const headerSize = headerFrameSize(propsSize, max);
+  measurePublish(exchange, routingKey, properties, frameMax);
   const size = body.length;
-  const chunk = max - 8;
-  const buf = Buffer.allocUnsafe(methodSize + headerSize + size + 8 * bodyFrameCount(size, chunk));
-  // method frame
-  buf[0] = 1;
-  writeU16(buf, 1, channel);
-  writeU32(buf, 3, methodSize - 8);
-  writeU32(buf, 7, BASIC_PUBLISH);
-  buf[11] = 0;
-  buf[12] = 0;
-  let o = writeShortStr(buf, 13, exchange, exLen);
-  o = writeShortStr(buf, o, routingKey, rkLen);
-  buf[o++] = mandatory ? 1 : 0;
-  buf[o++] = 0xce;
-  o = writeHeaderFrame(buf, o, channel, 60, size, propsSize, properties);
+  const chunk = pubChunk;
+  const buf = Buffer.allocUnsafe(pubMethodSize + pubHeaderSize + size + 8 * bodyFrameCount(size, chunk));
+  const o = writePublishHead(buf, channel, exchange, routingKey, mandatory, properties, size);
   writeBodyFrames(buf, o, channel, body, chunk);
   return buf;
 }
@@ -204,29 +238,12 @@ export function encodeBasicPublishVectored(
     return [encodeBasicPublish(channel, exchange, routingKey, mandatory, properties, body, frameMax)];
   }
   checkChannel(channel);
-  const max = effectiveFrameMax(frameMax);
-  const exLen = shortStrLength(exchange, 'basic.publish exchange');
-  const rkLen = shortStrLength(routingKey, 'basic.publish routingKey');
-  const methodSize = 17 + exLen + rkLen;
-  if (methodSize > max)
-    throw new EncodeError(`basic.publish frame of ${methodSize} bytes exceeds frame_max ${max}`, 501);
-  const propsSize = propertiesSize(properties);
-  const headerSize = headerFrameSize(propsSize, max);
+  measurePublish(exchange, routingKey, properties, frameMax);
   const size = body.length;
-  const chunk = max - 8;
+  const chunk = pubChunk;
   // method frame + header frame + the first body frame's 7-byte header in one buffer
-  const head = Buffer.allocUnsafe(methodSize + headerSize + 7);
-  head[0] = 1;
-  writeU16(head, 1, channel);
-  writeU32(head, 3, methodSize - 8);
-  writeU32(head, 7, BASIC_PUBLISH);
-  head[11] = 0;
-  head[12] = 0;
-  let o = writeShortStr(head, 13, exchange, exLen);
-  o = writeShortStr(head, o, routingKey, rkLen);
-  head[o++] = mandatory ? 1 : 0;
-  head[o++] = 0xce;
-  o = writeHeaderFrame(head, o, channel, 60, size, propsSize, properties);
+  const head = Buffer.allocUnsafe(pubMethodSize + pubHeaderSize + 7);
+  const o = writePublishHead(head, channel, exchange, routingKey, mandatory, properties, size);
   const first = Math.min(chunk, size);
   head[o] = 3;
   writeU16(head, o + 1, channel);
