@@ -9,6 +9,10 @@
  *   rpc 100 in flight 100 outstanding `send('sum')` calls at all times: calls/s
  *   events           `emit()` with up to 1000 unconfirmed at a time, timed until the server handled
  *                    every one: events/s
+ *   CPU per call     at 100 in flight, this process's CPU (client and server app together) and the
+ *                    broker's (read from /proc), in µs per call: the broker shares the 2 cores
+ *   ceiling          the same request/reply by a client and server that cost almost nothing
+ *                    (support/raw-rpc.ts): what the broker on this machine allows any transport
  *
  * Three subjects: ours as it ships (each message acked after its handler / reply, at least once,
  * prefetch 100 on the default queue); ours with Nest RMQ's delivery semantics (noAck, prefetch 0),
@@ -39,6 +43,8 @@ import amqplib from 'amqplib';
 import { firstValueFrom, lastValueFrom } from 'rxjs';
 import { ClientAMQP, ServerAMQP } from '../lib/index.js';
 import { RecoveringConnection } from '../lib/protocol/recovery/index.js';
+import { brokerCpuMs, processCpuMs } from './support/broker-cpu.js';
+import { rpcCeiling, type CeilingResult } from './support/raw-rpc.js';
 
 const URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -73,6 +79,10 @@ interface RoundResult {
   seqP99: number;
   seqRate: number;
   parallelRate: number;
+  /** This process's CPU (client and server app together) per call at 100 in flight, µs. */
+  parallelProcessUs: number;
+  /** The broker's CPU per call at 100 in flight, µs (NaN where /proc cannot be read). */
+  parallelBrokerUs: number;
   eventRate: number;
 }
 
@@ -163,8 +173,10 @@ async function sequential(client: BenchClient): Promise<{ p50: number; p99: numb
   };
 }
 
-async function parallel(client: BenchClient): Promise<number> {
+async function parallel(client: BenchClient): Promise<{ rate: number; processUs: number; brokerUs: number }> {
   let next = 0;
+  const brokerBefore = brokerCpuMs();
+  const processBefore = processCpuMs();
   const started = performance.now();
   const worker = async (): Promise<void> => {
     while (next < PARALLEL_CALLS) {
@@ -175,7 +187,14 @@ async function parallel(client: BenchClient): Promise<number> {
     }
   };
   await Promise.all(Array.from({ length: IN_FLIGHT }, worker));
-  return (PARALLEL_CALLS / (performance.now() - started)) * 1000;
+  const rate = (PARALLEL_CALLS / (performance.now() - started)) * 1000;
+  const processUs = ((processCpuMs() - processBefore) * 1000) / PARALLEL_CALLS;
+  const brokerAfter = brokerCpuMs();
+  const brokerUs =
+    brokerBefore === undefined || brokerAfter === undefined
+      ? Number.NaN
+      : ((brokerAfter - brokerBefore) * 1000) / PARALLEL_CALLS;
+  return { rate, processUs, brokerUs };
 }
 
 async function events(subject: Subject): Promise<number> {
@@ -259,9 +278,18 @@ async function floorP50(peer: 'ours' | 'nest'): Promise<number> {
 async function round(subject: Subject): Promise<RoundResult> {
   const floor = await floorP50(subject.peer === 'nest' ? 'nest' : 'ours');
   const seq = await sequential(subject.client);
-  const parallelRate = await parallel(subject.client);
+  const par = await parallel(subject.client);
   const eventRate = await events(subject);
-  return { floorP50: floor, seqP50: seq.p50, seqP99: seq.p99, seqRate: seq.rate, parallelRate, eventRate };
+  return {
+    floorP50: floor,
+    seqP50: seq.p50,
+    seqP99: seq.p99,
+    seqRate: seq.rate,
+    parallelRate: par.rate,
+    parallelProcessUs: par.processUs,
+    parallelBrokerUs: par.brokerUs,
+    eventRate,
+  };
 }
 
 function median(values: number[]): number {
@@ -292,12 +320,24 @@ async function main(): Promise<void> {
   await waitForBroker();
   const subjects = { ours: await start('ours'), noack: await start('noack'), nest: await start('nest') };
   const results: Record<Peer, RoundResult[]> = { ours: [], noack: [], nest: [] };
+  const ceilings: CeilingResult[] = [];
   try {
     // Warm-up: JIT, connections, channels, the broker's queue processes.
     for (const subject of Object.values(subjects)) {
       for (let i = 0; i < 300; i += 1) await call(subject.client, i);
     }
     for (let r = 0; r < ROUNDS; r += 1) {
+      const ceiling = await rpcCeiling(URL, {
+        sequentialCalls: SEQUENTIAL_CALLS,
+        parallelCalls: PARALLEL_CALLS,
+        inFlight: IN_FLIGHT,
+        ack: false,
+      });
+      ceilings.push(ceiling);
+      console.error(
+        `round ${r + 1} ceiling: p50 ${ceiling.p50.toFixed(3)} ms, 100 in flight ${ceiling.parallelRate.toFixed(0)}/s, ` +
+          `broker ${ceiling.brokerUsPerCall?.toFixed(1) ?? '?'} us/call, this process ${ceiling.processUsPerCall.toFixed(1)} us/call`,
+      );
       // Rotating order, so that no transport always runs first or last in a round.
       for (let k = 0; k < PEERS.length; k += 1) {
         const peer = PEERS[(r + k) % PEERS.length] as Peer;
@@ -318,6 +358,7 @@ async function main(): Promise<void> {
     noack: subjects.noack.label,
     nest: subjects.nest.label,
   });
+  printCeiling(ceilings, results);
 }
 
 function printTable(results: Record<Peer, RoundResult[]>, labels: Record<Peer, string>): void {
@@ -344,6 +385,20 @@ function printTable(results: Record<Peer, RoundResult[]>, labels: Record<Peer, s
       unit: 'calls/s',
       lowerIsBetter: false,
       digits: 0,
+    },
+    {
+      name: `RPC ${IN_FLIGHT} in flight: CPU of this process (client + server app)`,
+      pick: (r) => r.parallelProcessUs,
+      unit: 'us/call',
+      lowerIsBetter: true,
+      digits: 1,
+    },
+    {
+      name: `RPC ${IN_FLIGHT} in flight: CPU of the broker`,
+      pick: (r) => r.parallelBrokerUs,
+      unit: 'us/call',
+      lowerIsBetter: true,
+      digits: 1,
     },
     {
       name: 'events (emit, confirmed, until handled)',
@@ -379,6 +434,36 @@ function printTable(results: Record<Peer, RoundResult[]>, labels: Record<Peer, s
       `| ${row.name} (${row.unit}) | ${value('ours')} | ${value('noack')} | ${value('nest')} | ${ratio('ours')} | ${ratio('noack')} |`,
     );
   }
+}
+
+/**
+ * What the broker allows any transport here: the zero-cost client and server of raw-rpc.ts, and the
+ * goal's two targets set against it.
+ */
+function printCeiling(ceilings: CeilingResult[], results: Record<Peer, RoundResult[]>): void {
+  const p50 = median(ceilings.map((c) => c.p50));
+  const rate = median(ceilings.map((c) => c.parallelRate));
+  const broker = median(ceilings.map((c) => c.brokerUsPerCall ?? Number.NaN));
+  const own = median(ceilings.map((c) => c.processUsPerCall));
+  const nestP50 = median(results.nest.map((r) => r.seqP50));
+  const nestRate = median(results.nest.map((r) => r.parallelRate));
+  console.log(
+    `\nThe broker's ceiling: a client and server that cost almost nothing (pre-encoded frames written ` +
+      `straight to the socket, deliveries found by frame header), same queue + direct reply-to, noAck.\n`,
+  );
+  console.log('| metric | zero-cost client + server | Nest RMQ | ceiling vs Nest |');
+  console.log('|---|---:|---:|---:|');
+  console.log(`| RPC sequential p50 (ms) | ${p50.toFixed(3)} | ${nestP50.toFixed(3)} | ${(nestP50 / p50).toFixed(2)}x lower |`);
+  console.log(
+    `| RPC ${IN_FLIGHT} in flight (calls/s) | ${rate.toFixed(0)} | ${nestRate.toFixed(0)} | ${(rate / nestRate).toFixed(2)}x |`,
+  );
+  console.log(`| broker CPU at ${IN_FLIGHT} in flight (us/call) | ${broker.toFixed(1)} | | |`);
+  console.log(`| this process's CPU at ${IN_FLIGHT} in flight (us/call) | ${own.toFixed(1)} | | |`);
+  console.log(
+    `\nGoal check: 3x Nest RMQ's ${IN_FLIGHT}-in-flight rate is ${(3 * nestRate).toFixed(0)} calls/s; the broker's ceiling ` +
+      `is ${rate.toFixed(0)} (${(rate / nestRate).toFixed(2)}x). Half Nest RMQ's p50 is ${(nestP50 / 2).toFixed(3)} ms; ` +
+      `the ceiling's p50 is ${p50.toFixed(3)} ms.`,
+  );
 }
 
 async function deleteQueues(queues: string[]): Promise<void> {
