@@ -16,43 +16,28 @@ import {
   type FrameHandler,
 } from '../codec/index.js';
 import {
-  AMQPError,
-  BlockedConnectionTimeoutError,
   ConnectionClosedError,
-  ConnectionLostError,
   ConnectionStateError,
-  FrameError,
-  HeartbeatTimeoutError,
-  TimeoutError,
+  type AMQPError,
   type CloseReason,
+  type FrameError,
 } from '../errors.js';
 import type { ConnectionParameters } from '../parameters/index.js';
 import { nextConnectionState, type ConnectionState } from './connection-state.js';
 import { brokerCloseError, shortReplyText } from './close-reasons.js';
 import { ConnectionDeadlines } from './connection-deadlines.js';
+import {
+  closedDuringBringUp,
+  deadlineError,
+  internalFailure,
+  localCloseReason,
+  lostAfterStartOk,
+  unknownChannelError,
+} from './connection-failures.js';
+import type { ConnectionMachineHooks } from './connection-machine-hooks.js';
 import { negotiateTune, startOkFrame, tuneOkAndOpenFrames } from './negotiation.js';
 
-/** What the machine asks of its owner. None of these may throw back into the machine. */
-export interface ConnectionMachineHooks {
-  /** Bytes for the socket. Returns false when the outbound buffer is over its high-water mark. */
-  write(bytes: Buffer): boolean;
-  /** The connection reached OPEN. */
-  opened(): void;
-  /**
-   * The connection reached CLOSED. `error` undefined = closed cleanly at our request.
-   * `graceful`: flush what was written, then end the socket; otherwise destroy it at once.
-   */
-  closed(error: AMQPError | undefined, graceful: boolean): void;
-  blocked(reason: string): void;
-  unblocked(): void;
-  secretUpdated(): void;
-  /** A method for channel N > 0. Returns false when no channel N exists. */
-  channelMethod(channel: number, method: AnyMethod): boolean;
-  /** A content-carrying method for channel N > 0 with its properties and whole body. false = unknown channel. */
-  channelContent(channel: number, method: AnyMethod, properties: BasicProperties, body: Buffer): boolean;
-  /** A deadline was added or removed: re-arm the timer at {@link ConnectionMachine.nextDeadline}. */
-  deadlinesChanged(): void;
-}
+export type { ConnectionMachineHooks } from './connection-machine-hooks.js';
 
 const CLIENT_STATES_AFTER_START: ReadonlySet<ConnectionState> = new Set(['START', 'TUNE', 'OPEN']);
 
@@ -136,13 +121,8 @@ export class ConnectionMachine implements FrameHandler {
       case 'CLOSING':
       case 'CLOSED':
         return;
-      default: {
-        const reason: CloseReason = { replyCode, replyText, initiator: 'client' };
-        this.#finish(
-          new ConnectionClosedError(reason, `connection closed by the client during the bring-up (state ${this.#state})`),
-          false,
-        );
-      }
+      default:
+        this.#finish(closedDuringBringUp(replyCode, replyText, this.#state), false);
     }
   }
 
@@ -163,12 +143,7 @@ export class ConnectionMachine implements FrameHandler {
         this.#finish(this.#pendingError, false);
         return;
       case 'START':
-        this.#finish(
-          new ConnectionLostError(`${error.message} after connection.start-ok (probable authentication failure)`, {
-            cause: error,
-          }),
-          false,
-        );
+        this.#finish(lostAfterStartOk(error), false);
         return;
       default:
         this.#finish(error, false);
@@ -178,26 +153,15 @@ export class ConnectionMachine implements FrameHandler {
   /** Runs whatever deadline has passed: stack, close-ok, blocked, heartbeat. */
   onTimer(): void {
     if (this.#state === 'CLOSED') return;
-    const params = this.#params;
-    switch (this.#deadlines.due(this.#now(), this.bytesSent, this.bytesReceived)) {
+    const due = this.#deadlines.due(this.#now(), this.bytesSent, this.bytesReceived);
+    switch (due) {
       case 'stack':
-        this.#finish(
-          new TimeoutError(
-            `connection bring-up did not finish within stack_timeout ${params.stackTimeout} s (state ${this.#state})`,
-            params.stackTimeout * 1000,
-            'ERR_AMQP_STACK_TIMEOUT',
-          ),
-          false,
-        );
+      case 'blocked':
+      case 'heartbeat-dead':
+        this.#finish(deadlineError(due, this.#params, this.#state, this.heartbeat), false);
         return;
       case 'close':
         this.#finish(this.#pendingError, false);
-        return;
-      case 'blocked':
-        this.#finish(new BlockedConnectionTimeoutError(params.blockedConnectionTimeout ?? 0), false);
-        return;
-      case 'heartbeat-dead':
-        this.#finish(new HeartbeatTimeoutError(this.heartbeat), false);
         return;
       case 'heartbeat-send':
         this.#write(HEARTBEAT_FRAME);
@@ -336,11 +300,8 @@ export class ConnectionMachine implements FrameHandler {
   }
 
   #unknownChannel(channel: number, method: AnyMethod): void {
-    const text = `CHANNEL_ERROR - ${method.name} for channel ${channel}, which is not open`;
-    const error = new ConnectionClosedError(
-      { replyCode: 504, replyText: text, classId: method.id >>> 16, methodId: method.id & 0xffff, initiator: 'client' },
-    );
-    this.#closeWith(error, 504, text, method);
+    const error = unknownChannelError(channel, method);
+    this.#closeWith(error, error.replyCode, error.replyText, method);
   }
 
   /** An illegal (state, method): connection.close with the error's reply code naming the method. */
@@ -350,13 +311,8 @@ export class ConnectionMachine implements FrameHandler {
 
   /** Something thrown while applying a method (negotiation, credentials, encoding). */
   #failWith(thrown: unknown, method: AnyMethod): void {
-    const error =
-      thrown instanceof AMQPError
-        ? thrown
-        : new ConnectionLostError(`internal error while handling ${method.name}: ${String(thrown)}`, { cause: thrown });
-    const code = error instanceof FrameError ? error.replyCode : 541;
-    const text = error instanceof FrameError ? error.message : 'INTERNAL_ERROR - the client could not go on';
-    this.#closeWith(error, code, text, method);
+    const { error, replyCode, replyText } = internalFailure(thrown, method);
+    this.#closeWith(error, replyCode, replyText, method);
   }
 
   /**
@@ -397,10 +353,7 @@ export class ConnectionMachine implements FrameHandler {
     if (this.#state === 'CLOSED') return;
     this.#state = 'CLOSED';
     if (error instanceof ConnectionClosedError) this.closeReason = error;
-    else if (error !== undefined && this.closeReason === undefined) {
-      const replyCode = error instanceof FrameError ? error.replyCode : 320;
-      this.closeReason = { replyCode, replyText: error.message, initiator: 'client' };
-    }
+    else if (error !== undefined && this.closeReason === undefined) this.closeReason = localCloseReason(error);
     this.isBlocked = false;
     this.#deadlines.clear();
     this.#hooks.closed(error, graceful);

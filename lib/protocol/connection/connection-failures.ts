@@ -1,0 +1,87 @@
+/**
+ * The typed errors a {@link ConnectionMachine} ends with when the fault is ours or the link's (a
+ * deadline passed, the socket went, the broker broke the protocol, our own code threw), and the close
+ * reason each one reports. A close by the broker is close-reasons.ts.
+ */
+import type { AnyMethod } from '../codec/index.js';
+import {
+  AMQPError,
+  BlockedConnectionTimeoutError,
+  ConnectionClosedError,
+  ConnectionLostError,
+  FrameError,
+  HeartbeatTimeoutError,
+  TimeoutError,
+  type CloseReason,
+} from '../errors.js';
+import type { ConnectionParameters } from '../parameters/index.js';
+import type { ConnectionState } from './connection-state.js';
+
+/** The error for a deadline that ends the connection when it passes. */
+export function deadlineError(
+  due: 'stack' | 'blocked' | 'heartbeat-dead',
+  params: ConnectionParameters,
+  state: ConnectionState,
+  heartbeat: number,
+): AMQPError {
+  switch (due) {
+    case 'stack':
+      return new TimeoutError(
+        `connection bring-up did not finish within stack_timeout ${params.stackTimeout} s (state ${state})`,
+        params.stackTimeout * 1000,
+        'ERR_AMQP_STACK_TIMEOUT',
+      );
+    case 'blocked':
+      return new BlockedConnectionTimeoutError(params.blockedConnectionTimeout ?? 0);
+    case 'heartbeat-dead':
+      return new HeartbeatTimeoutError(heartbeat);
+  }
+}
+
+/** The socket went right after start-ok: the broker drops a login it refuses without a word. */
+export function lostAfterStartOk(error: AMQPError): ConnectionLostError {
+  return new ConnectionLostError(`${error.message} after connection.start-ok (probable authentication failure)`, {
+    cause: error,
+  });
+}
+
+/** close() before OPEN: the attempt is abandoned. */
+export function closedDuringBringUp(
+  replyCode: number,
+  replyText: string,
+  state: ConnectionState,
+): ConnectionClosedError {
+  const reason: CloseReason = { replyCode, replyText, initiator: 'client' };
+  return new ConnectionClosedError(reason, `connection closed by the client during the bring-up (state ${state})`);
+}
+
+/** A frame for a channel that is not open: a 504 CHANNEL_ERROR naming the method. */
+export function unknownChannelError(channel: number, method: AnyMethod): ConnectionClosedError {
+  const text = `CHANNEL_ERROR - ${method.name} for channel ${channel}, which is not open`;
+  return new ConnectionClosedError(
+    { replyCode: 504, replyText: text, classId: method.id >>> 16, methodId: method.id & 0xffff, initiator: 'client' },
+  );
+}
+
+/**
+ * Something thrown while applying a method (negotiation, credentials, encoding), with the code and
+ * text connection.close tells the broker: a FrameError's own, else 541 INTERNAL_ERROR.
+ */
+export function internalFailure(
+  thrown: unknown,
+  method: AnyMethod,
+): { error: AMQPError; replyCode: number; replyText: string } {
+  const error =
+    thrown instanceof AMQPError
+      ? thrown
+      : new ConnectionLostError(`internal error while handling ${method.name}: ${String(thrown)}`, { cause: thrown });
+  const replyCode = error instanceof FrameError ? error.replyCode : 541;
+  const replyText = error instanceof FrameError ? error.message : 'INTERNAL_ERROR - the client could not go on';
+  return { error, replyCode, replyText };
+}
+
+/** The close reason of a connection that ended on `error` without a connection.close exchanged. */
+export function localCloseReason(error: AMQPError): CloseReason {
+  const replyCode = error instanceof FrameError ? error.replyCode : 320;
+  return { replyCode, replyText: error.message, initiator: 'client' };
+}
