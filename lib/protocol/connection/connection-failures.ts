@@ -1,7 +1,8 @@
 /**
- * The typed errors a {@link ConnectionMachine} ends with when the fault is ours or the link's (a
- * deadline passed, the socket went, the broker broke the protocol, our own code threw), and the close
- * reason each one reports. A close by the broker is close-reasons.ts.
+ * The typed errors a connection ends with when the fault is ours or the link's (a deadline passed,
+ * the socket went, the broker broke the protocol, our own code threw, the user closed it before it
+ * opened), the close reason each one reports, and the error its channels then settle with. A close
+ * by the broker is close-reasons.ts.
  */
 import type { AnyMethod } from '../codec/index.js';
 import {
@@ -53,6 +54,30 @@ export function closedDuringBringUp(
 ): ConnectionClosedError {
   const reason: CloseReason = { replyCode, replyText, initiator: 'client' };
   return new ConnectionClosedError(reason, `connection closed by the client during the bring-up (state ${state})`);
+}
+
+/** close() or ioloop.stop() before any attempt got a machine going: the bring-up is abandoned. */
+export function abandonedBeforeOpen(replyCode = 200, replyText = 'Normal shutdown'): ConnectionClosedError {
+  return new ConnectionClosedError(
+    { replyCode, replyText, initiator: 'client' },
+    'connection closed by the client before it opened',
+  );
+}
+
+/**
+ * The ConnectionClosedError a connection's channels and channel-side waiters settle with: the one the
+ * connection ended with, else one made of its close reason, caused by whatever it did end with.
+ */
+export function channelsClosedError(
+  finalError: AMQPError | undefined,
+  closeReason: CloseReason | undefined,
+): ConnectionClosedError {
+  if (finalError instanceof ConnectionClosedError) return finalError;
+  const closed = new ConnectionClosedError(
+    closeReason ?? { replyCode: 200, replyText: 'Normal shutdown', initiator: 'client' },
+  );
+  if (finalError !== undefined) (closed as { cause?: unknown }).cause = finalError;
+  return closed;
 }
 
 /** A frame for a channel that is not open: a 504 CHANNEL_ERROR naming the method. */

@@ -1,7 +1,8 @@
 /**
- * The public Connection: binds the sans-IO {@link ConnectionMachine} to a socket from io/, owns its
- * one timer, walks the list of hosts, routes channel frames to channels, and turns the machine's
- * events into callbacks and EventEmitter events.
+ * The public Connection: binds the sans-IO {@link ConnectionMachine} to a socket from io/ and walks
+ * the list of hosts. Its one timer is connection-timer.ts, the routing of channel frames to channels
+ * connection-hooks.ts, and the turning of the machine's events into callbacks and EventEmitter events
+ * connection-callbacks.ts.
  *
  * Errors thrown by users' callbacks and listeners (including a consumer's delivery callback) never
  * travel back into the socket path: they are emitted on 'error' when someone listens, else reported
@@ -24,19 +25,19 @@ import { parametersList, type ConnectionParameters, type ParametersInput } from 
 import { AttemptPlan, isRetryable } from './attempt-plan.js';
 import { BackpressureMonitor } from './backpressure-monitor.js';
 import { ChannelTable } from './channel-table.js';
+import { ConnectionCallbackSet, type CloseCallback } from './connection-callbacks.js';
+import { abandonedBeforeOpen, channelsClosedError } from './connection-failures.js';
+import { machineHooks } from './connection-hooks.js';
 import { ConnectionLink } from './connection-link.js';
-import { ConnectionMachine, type ConnectionMachineHooks } from './connection-machine.js';
+import { ConnectionMachine } from './connection-machine.js';
+import type { ConnectionMachineHooks } from './connection-machine-hooks.js';
 import type { ConnectionState } from './connection-state.js';
+import { ConnectionTimer } from './connection-timer.js';
 import type { ConnectionCallbacks, ConnectionEvents, ConnectionInternals, IOLoop } from './connection-types.js';
 import { ConnectionWaiters } from './connection-waiters.js';
-import { reportUserError } from './report-error.js';
 
 export type { ConnectionState } from './connection-state.js';
 export type { ConnectionCallbacks, ConnectionEvents, ConnectionInternals, IOLoop } from './connection-types.js';
-
-type CloseCallback = (connection: Connection, error: AMQPError | undefined) => void;
-
-const NOT_OPENED = 'connection closed by the client before it opened';
 
 /** An AMQP 0-9-1 connection to one broker of a list of hosts, opened as soon as it is constructed. */
 export class Connection extends EventEmitter<ConnectionEvents> {
@@ -50,12 +51,9 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   readonly #channels = new ChannelTable();
   readonly #waiters = new ConnectionWaiters();
   readonly #backpressure = new BackpressureMonitor();
-  readonly #onOpen: ConnectionCallbacks['onOpen'];
-  readonly #onOpenError: ConnectionCallbacks['onOpenError'];
-  readonly #closeCallbacks: CloseCallback[] = [];
-  readonly #blockedCallbacks: ((connection: Connection, reason: string) => void)[] = [];
-  readonly #unblockedCallbacks: ((connection: Connection) => void)[] = [];
-  readonly #backpressureCallbacks: ((connection: Connection) => void)[] = [];
+  readonly #callbacks: ConnectionCallbackSet;
+  readonly #timer: ConnectionTimer;
+  readonly #hooks: ConnectionMachineHooks;
   #machine: ConnectionMachine | undefined;
   #transport: Transport | undefined;
   #opened = false;
@@ -64,7 +62,6 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   #finalError: AMQPError | undefined;
   #detectBackpressure = false;
   #overHighWater = false;
-  #cancelTimer: CancelTimer | undefined;
   #cancelRetry: CancelTimer | undefined;
 
   /**
@@ -77,16 +74,24 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     this.#plan = new AttemptPlan(parametersList(parameters));
     this.#clock = internals.clock ?? systemClock;
     this.#connectTransport = internals.transport ?? ((p, handlers) => connectSocket(p, handlers, { clock: this.#clock }));
-    this.#onOpen = callbacks.onOpen;
-    this.#onOpenError = callbacks.onOpenError;
-    if (callbacks.onClose !== undefined) this.#closeCallbacks.push(callbacks.onClose);
+    this.#callbacks = new ConnectionCallbackSet(this, callbacks);
+    this.#timer = new ConnectionTimer(this.#clock, () => this.#machine, this.#callbacks);
+    this.#hooks = machineHooks(
+      { connection: this, channels: this.#channels, waiters: this.#waiters, callbacks: this.#callbacks },
+      {
+        write: (bytes) => this.#write(bytes),
+        opened: () => this.#onOpened(),
+        closed: (error, graceful) => this.#onMachineClosed(error, graceful),
+        deadlinesChanged: () => this.#timer.rearm(),
+      },
+    );
     this.#link = new ConnectionLink(this, {
       write: (frames) => this.#send(frames),
       drained: () => this.#drained(),
       release: (n) => this.#channels.release(n),
     });
     this.ioloop = { start: () => this.#waiters.loop(), stop: () => void this.close() };
-    process.nextTick(() => this.#safely(() => this.#nextAttempt(undefined), 'the first connection attempt'));
+    process.nextTick(() => this.#callbacks.safely(() => this.#nextAttempt(undefined), 'the first connection attempt'));
   }
 
   /** Opens a connection; resolves once it is OPEN, rejects with the typed error of the last attempt. */
@@ -152,7 +157,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     this.#channels.set(number, channel);
     const onOpen = options.onOpen;
     return channel.open().then((opened) => {
-      if (onOpen !== undefined) this.#safely(() => onOpen(opened), 'a channel onOpen callback');
+      if (onOpen !== undefined) this.#callbacks.safely(() => onOpen(opened), 'a channel onOpen callback');
       return opened;
     });
   }
@@ -172,11 +177,11 @@ export class Connection extends EventEmitter<ConnectionEvents> {
       const machine = this.#machine;
       if (machine !== undefined && machine.state !== 'CLOSED') {
         machine.close(replyCode, replyText);
-        this.#rearm();
+        this.#timer.rearm();
       } else if (this.#cancelRetry !== undefined) {
         this.#cancelRetry();
         this.#cancelRetry = undefined;
-        this.#openFailed(new ConnectionClosedError({ replyCode, replyText, initiator: 'client' }, NOT_OPENED));
+        this.#openFailed(abandonedBeforeOpen(replyCode, replyText));
       }
       // Otherwise the first attempt has not started yet; it sees #stopRequested and gives up.
     }
@@ -198,22 +203,22 @@ export class Connection extends EventEmitter<ConnectionEvents> {
 
   /** Calls `cb(connection, error)` once the open connection reached CLOSED. */
   addOnCloseCallback(cb: CloseCallback): void {
-    this.#closeCallbacks.push(cb);
+    this.#callbacks.close.push(cb);
   }
 
   /** Calls `cb(connection, reason)` on every connection.blocked from the broker. */
   addOnConnectionBlockedCallback(cb: (connection: Connection, reason: string) => void): void {
-    this.#blockedCallbacks.push(cb);
+    this.#callbacks.blocked.push(cb);
   }
 
   /** Calls `cb(connection)` on every connection.unblocked from the broker. */
   addOnConnectionUnblockedCallback(cb: (connection: Connection) => void): void {
-    this.#unblockedCallbacks.push(cb);
+    this.#callbacks.unblocked.push(cb);
   }
 
   /** Calls `cb(connection)` when the backpressure monitor fires (needs `backpressureDetection`). */
   addBackpressureCallback(cb: (connection: Connection) => void): void {
-    this.#backpressureCallbacks.push(cb);
+    this.#callbacks.backpressure.push(cb);
   }
 
   /** The monitor fires when unsent bytes exceed the average frame size times `n` (default 10). */
@@ -228,8 +233,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
 
   #nextAttempt(lastError: AMQPError | undefined): void {
     if (this.#stopRequested) {
-      const reason = { replyCode: 200, replyText: 'Normal shutdown', initiator: 'client' } as const;
-      this.#openFailed(lastError ?? new ConnectionClosedError(reason, NOT_OPENED));
+      this.#openFailed(lastError ?? abandonedBeforeOpen());
       return;
     }
     const attempt = this.#plan.next();
@@ -243,12 +247,12 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     }
     this.#cancelRetry = this.#clock.setTimer(attempt.delayMs, () => {
       this.#cancelRetry = undefined;
-      this.#safely(() => this.#start(attempt.parameters), 'a connection attempt');
+      this.#callbacks.safely(() => this.#start(attempt.parameters), 'a connection attempt');
     });
   }
 
   #start(parameters: ConnectionParameters): void {
-    const machine = new ConnectionMachine(parameters, this.#hooks(), () => this.#clock.now(), this);
+    const machine = new ConnectionMachine(parameters, this.#hooks, () => this.#clock.now(), this);
     this.#machine = machine;
     this.#detectBackpressure = parameters.backpressureDetection;
     this.#overHighWater = false;
@@ -273,46 +277,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
       machine.socketLost(new ConnectionLostError(`could not open a socket to ${where}: ${message}`, { cause: thrown }));
       return;
     }
-    this.#rearm();
-  }
-
-  #hooks(): ConnectionMachineHooks {
-    return {
-      write: (bytes) => this.#write(bytes),
-      opened: () => this.#onOpened(),
-      closed: (error, graceful) => this.#onMachineClosed(error, graceful),
-      blocked: (reason) => {
-        for (const cb of this.#blockedCallbacks) this.#safely(() => cb(this, reason), 'a blocked callback');
-        this.#emit('blocked', reason);
-      },
-      unblocked: () => {
-        for (const cb of this.#unblockedCallbacks) this.#safely(() => cb(this), 'an unblocked callback');
-        this.#emit('unblocked');
-      },
-      secretUpdated: () => this.#waiters.secretUpdated(),
-      // The inbound hot path: a plain try/catch, no closure per frame.
-      channelMethod: (n, method) => {
-        const channel = this.#channels.get(n);
-        if (channel === undefined) return false;
-        try {
-          channel.handleMethod(method);
-        } catch (error) {
-          reportUserError(this, error, `channel ${n}`);
-        }
-        return true;
-      },
-      channelContent: (n, method, properties, body) => {
-        const channel = this.#channels.get(n);
-        if (channel === undefined) return false;
-        try {
-          channel.handleContent(method, properties, body);
-        } catch (error) {
-          reportUserError(this, error, `channel ${n}`);
-        }
-        return true;
-      },
-      deadlinesChanged: () => this.#rearm(),
-    };
+    this.#timer.rearm();
   }
 
   // ---- outbound ----
@@ -323,8 +288,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     const ok = transport.write(bytes);
     if (!ok) this.#overHighWater = true;
     if (this.#detectBackpressure && this.#backpressure.record(bytes.length, transport.bufferedBytes)) {
-      for (const cb of this.#backpressureCallbacks) this.#safely(() => cb(this), 'a backpressure callback');
-      this.#emit('backpressure');
+      this.#callbacks.runBackpressure();
     }
     return ok;
   }
@@ -351,14 +315,11 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   #onOpened(): void {
     this.#opened = true;
     this.#link.frameMax = this.#machine?.frameMax ?? 0;
-    const onOpen = this.#onOpen;
-    if (onOpen !== undefined) this.#safely(() => onOpen(this), 'the onOpen callback');
-    this.#emit('open', this);
+    this.#callbacks.runOpen();
   }
 
   #onMachineClosed(error: AMQPError | undefined, graceful: boolean): void {
-    this.#cancelTimer?.();
-    this.#cancelTimer = undefined;
+    this.#timer.cancel();
     if (graceful) this.#transport?.end();
     else this.#transport?.destroy();
     if (!this.#opened) {
@@ -371,66 +332,23 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     this.#finalError = error;
     const channelError = this.#channelError();
     for (const channel of this.#channels.takeAll()) {
-      this.#safely(() => channel.handleConnectionClosed(channelError), 'channel teardown');
+      this.#callbacks.safely(() => channel.handleConnectionClosed(channelError), 'channel teardown');
     }
     this.#waiters.settle(channelError, error);
-    for (const cb of this.#closeCallbacks) this.#safely(() => cb(this, error), 'an onClose callback');
-    this.#emit('close', error);
+    this.#callbacks.runClose(error);
   }
 
   #openFailed(error: AMQPError): void {
     if (this.#finished) return;
     this.#finished = true;
     this.#finalError = error;
-    this.#cancelTimer?.();
-    this.#cancelTimer = undefined;
+    this.#timer.cancel();
     this.#waiters.settle(error, error);
-    const onOpenError = this.#onOpenError;
-    if (onOpenError !== undefined) this.#safely(() => onOpenError(this, error), 'the onOpenError callback');
-    this.#emit('close', error);
+    this.#callbacks.runOpenError(error);
   }
 
   /** The ConnectionClosedError channels and channel-side waiters settle with. */
   #channelError(): ConnectionClosedError {
-    const error = this.#finalError;
-    if (error instanceof ConnectionClosedError) return error;
-    const reason = this.#machine?.closeReason ?? { replyCode: 200, replyText: 'Normal shutdown', initiator: 'client' };
-    const closed = new ConnectionClosedError(reason);
-    if (error !== undefined) (closed as { cause?: unknown }).cause = error;
-    return closed;
-  }
-
-  /** Arms the single timer at the machine's next deadline. */
-  #rearm(): void {
-    this.#cancelTimer?.();
-    this.#cancelTimer = undefined;
-    const machine = this.#machine;
-    const at = machine?.nextDeadline();
-    if (machine === undefined || at === undefined) return;
-    const fire = (): void => {
-      this.#cancelTimer = undefined;
-      this.#safely(() => machine.onTimer(), 'the connection timer');
-      if (this.#machine === machine && machine.state !== 'CLOSED' && this.#cancelTimer === undefined) this.#rearm();
-    };
-    // Unref'd: the socket keeps the process alive while there is one; a timer alone must not.
-    this.#cancelTimer = this.#clock.setTimer(at - this.#clock.now(), fire, false);
-  }
-
-  // ---- users' code ----
-
-  #emit<K extends keyof ConnectionEvents>(event: K, ...args: ConnectionEvents[K]): void {
-    try {
-      (this.emit as (e: K, ...a: ConnectionEvents[K]) => boolean)(event, ...args);
-    } catch (error) {
-      reportUserError(this, error, `a '${String(event)}' listener`);
-    }
-  }
-
-  #safely(fn: () => void, where: string): void {
-    try {
-      fn();
-    } catch (error) {
-      reportUserError(this, error, where);
-    }
+    return channelsClosedError(this.#finalError, this.#machine?.closeReason);
   }
 }

@@ -1,0 +1,51 @@
+/**
+ * What a Connection gives its ConnectionMachine: its own write and lifecycle handlers, users'
+ * blocked/unblocked callbacks, the update-secret waiters, and the routing of channel frames to their
+ * channels, which is the inbound hot path (a plain try/catch, no closure per frame).
+ */
+import type { ChannelTable } from './channel-table.js';
+import type { Connection } from './connection.js';
+import type { ConnectionCallbackSet } from './connection-callbacks.js';
+import type { ConnectionMachineHooks } from './connection-machine-hooks.js';
+import type { ConnectionWaiters } from './connection-waiters.js';
+import { reportUserError } from './report-error.js';
+
+/** The parts of a Connection the hooks reach. */
+export interface HookedParts {
+  connection: Connection;
+  channels: ChannelTable;
+  waiters: ConnectionWaiters;
+  callbacks: ConnectionCallbackSet;
+}
+
+export function machineHooks(
+  { connection, channels, waiters, callbacks }: HookedParts,
+  own: Pick<ConnectionMachineHooks, 'write' | 'opened' | 'closed' | 'deadlinesChanged'>,
+): ConnectionMachineHooks {
+  return {
+    ...own,
+    blocked: (reason) => callbacks.runBlocked(reason),
+    unblocked: () => callbacks.runUnblocked(),
+    secretUpdated: () => waiters.secretUpdated(),
+    channelMethod: (n, method) => {
+      const channel = channels.get(n);
+      if (channel === undefined) return false;
+      try {
+        channel.handleMethod(method);
+      } catch (error) {
+        reportUserError(connection, error, `channel ${n}`);
+      }
+      return true;
+    },
+    channelContent: (n, method, properties, body) => {
+      const channel = channels.get(n);
+      if (channel === undefined) return false;
+      try {
+        channel.handleContent(method, properties, body);
+      } catch (error) {
+        reportUserError(connection, error, `channel ${n}`);
+      }
+      return true;
+    },
+  };
+}
