@@ -19,6 +19,7 @@ import { AmqpReplySerializer } from './amqp-reply.serializer.js';
 import { AMQP_TRANSPORT } from './amqp-transport.js';
 import { defaultQueueSpec, queueConsumerSpec } from './consumer-specs.js';
 import { ConsumerRunner } from './consumer-runner.js';
+import { joinEventHandlers } from './event-handler-group.js';
 import { invokeHandler, type HandlerRunner } from './handler-invoker.js';
 import { describeError } from './message-identity.js';
 import { PatternDispatcher, type PatternDispatcherHost, type SerializedReply } from './pattern-dispatcher.js';
@@ -131,6 +132,28 @@ export class ServerAMQP extends Server<AmqpEventsMap, AmqpStatus> implements Cus
       // A recovery re-declares a server-named queue under a new name: report the one consumed now.
       queues: this.runners.map((runner) => (host === undefined ? runner.queue : host.connection.queueName(runner.queue))),
     };
+  }
+
+  /**
+   * A second event handler for a pattern joins the first in a group (event-handler-group.ts) instead
+   * of Nest's `next` chain, whose forkJoin can end before every handler has: the event is acked only
+   * once all of them succeeded.
+   */
+  override addHandler(
+    pattern: unknown,
+    callback: MessageHandler,
+    isEventHandler = false,
+    extras: Record<string, unknown> = {},
+  ): void {
+    const route = this.normalizePattern(pattern as string);
+    const existing = this.messageHandlers.get(route);
+    if (!isEventHandler || existing?.isEventHandler !== true) {
+      super.addHandler(pattern, callback, isEventHandler, extras);
+      return;
+    }
+    callback.isEventHandler = true;
+    callback.extras = extras;
+    this.messageHandlers.set(route, joinEventHandlers(existing, callback));
   }
 
   /**
