@@ -1,0 +1,130 @@
+/**
+ * RPC hot loop for profiling the Nest path: ServerAMQP + ClientAMQP in this one process (as
+ * bench/nest.bench.ts starts them), warmed up, then CALLS `send('sum')` calls with IN_FLIGHT
+ * outstanding, repeated ROUNDS times. Prints this process's CPU microseconds per call
+ * (process.cpuUsage(): client and server together) and calls/s per round, then the medians.
+ * CPU per call is the steadier figure on a shared machine.
+ *
+ *   node --import tsx bench/support/prof-rpc.ts            (NOACK=1: noAck + prefetch 0, as Nest RMQ)
+ *   PROFILE=/tmp/rpc.cpuprofile node --import tsx bench/support/prof-rpc.ts
+ *
+ * PROFILE writes a CPU profile of the measured rounds only (not the start-up and module loading
+ * that `--cpu-prof` would mix in). Env: AMQP_URL, CALLS=50000, IN_FLIGHT=100, ROUNDS=5, WARMUP=5000.
+ */
+import 'reflect-metadata';
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
+import { Controller, Module, type INestMicroservice } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { MessagePattern, Payload, type MicroserviceOptions } from '@nestjs/microservices';
+import { firstValueFrom } from 'rxjs';
+import { ClientAMQP, ServerAMQP } from '../../lib/index.js';
+
+const URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
+const CALLS = Number(process.env.CALLS ?? 50_000);
+const IN_FLIGHT = Number(process.env.IN_FLIGHT ?? 100);
+const ROUNDS = Number(process.env.ROUNDS ?? 5);
+const WARMUP = Number(process.env.WARMUP ?? 5000);
+const NOACK = process.env.NOACK === '1';
+const PROFILE = process.env.PROFILE;
+
+@Controller()
+class SumController {
+  @MessagePattern('sum')
+  sum(@Payload() numbers: number[]): number {
+    let total = 0;
+    for (const n of numbers) total += n;
+    return total;
+  }
+}
+
+@Module({ controllers: [SumController] })
+class SumModule {}
+
+async function start(): Promise<{ server: INestMicroservice; client: ClientAMQP }> {
+  const queue = `prof-rpc-${process.pid}-${Date.now().toString(36)}`;
+  const server = await NestFactory.createMicroservice<MicroserviceOptions>(SumModule, {
+    strategy: new ServerAMQP({
+      urls: [URL],
+      queue,
+      queueOptions: { durable: false, autoDelete: true },
+      connectionKey: 'prof-server',
+      ...(NOACK ? { noAck: true, prefetchCount: 0 } : {}),
+    }),
+    logger: ['error'],
+  });
+  await server.listen();
+  const client = new ClientAMQP({
+    urls: [URL],
+    queue,
+    queueOptions: { durable: false, autoDelete: true },
+    connectionKey: 'prof-client',
+  });
+  await client.connect();
+  return { server, client };
+}
+
+async function run(client: ClientAMQP, calls: number): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < calls) {
+      const i = next;
+      next += 1;
+      const result = await firstValueFrom(client.send<number>('sum', [i, 1, 2]));
+      if (result !== i + 3) throw new Error(`wrong answer ${result} for call ${i}`);
+    }
+  };
+  await Promise.all(Array.from({ length: IN_FLIGHT }, worker));
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
+}
+
+async function main(): Promise<void> {
+  const { server, client } = await start();
+  const cpu: number[] = [];
+  const rates: number[] = [];
+  try {
+    await run(client, WARMUP);
+    const session = PROFILE === undefined ? undefined : new Session();
+    if (session !== undefined) {
+      session.connect();
+      await session.post('Profiler.enable');
+      await session.post('Profiler.start');
+    }
+    for (let r = 0; r < ROUNDS; r += 1) {
+      const c0 = process.cpuUsage();
+      const t0 = performance.now();
+      await run(client, CALLS);
+      const ms = performance.now() - t0;
+      const used = process.cpuUsage(c0);
+      cpu.push((used.user + used.system) / CALLS);
+      rates.push((CALLS / ms) * 1000);
+      console.log(
+        `round ${r + 1}: ${cpu.at(-1)?.toFixed(2)} us/call (user ${(used.user / CALLS).toFixed(2)}, ` +
+          `sys ${(used.system / CALLS).toFixed(2)}), ${rates.at(-1)?.toFixed(0)} calls/s`,
+      );
+    }
+    if (session !== undefined && PROFILE !== undefined) {
+      const { profile } = await session.post('Profiler.stop');
+      writeFileSync(PROFILE, JSON.stringify(profile));
+      session.disconnect();
+    }
+  } finally {
+    await client.close();
+    await server.close();
+  }
+  console.log(
+    `${NOACK ? 'noAck' : 'acked'} median: ${median(cpu).toFixed(2)} us/call, ${median(rates).toFixed(0)} calls/s`,
+  );
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error('prof-rpc failed:', error);
+    process.exit(1);
+  },
+);
