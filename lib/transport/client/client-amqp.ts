@@ -49,7 +49,9 @@ interface DeserializedReply {
 /**
  * A Nest ClientProxy over AMQP, wire-compatible with Nest's built-in ServerRMQ:
  * `send()` is a request over direct reply-to with a timeout (RequestTimeoutError), `emit()` settles
- * on the broker's confirm. Pending requests fail at once with the cause when the connection goes.
+ * on the broker's confirm. Both go out mandatory when they go straight to a queue, so a queue that
+ * does not exist fails them with MessageReturnedError instead of a silent drop. Pending requests fail
+ * at once with the cause when the connection goes.
  *
  * ```ts
  * ClientsModule.register([{ name: 'MATH', customClass: ClientAMQP, options: { urls, queue: 'math_rpc' } }]);
@@ -194,7 +196,9 @@ export class ClientAMQP extends ClientProxy<AmqpEventsMap> {
     const { exchange, routingKey } = this.target(packet.pattern, options);
     const properties = this.properties(packet, options);
     // Through a recovery the event is sent again until the broker confirms it (at least once).
-    await session.events.publish(exchange, routingKey, encodeEnvelope(envelope), properties, options?.mandatory === true);
+    // Straight to a queue, a missing queue would drop the event after a positive confirm: mandatory.
+    const mandatory = options?.mandatory ?? exchange === '';
+    await session.events.publish(exchange, routingKey, encodeEnvelope(envelope), properties, mandatory);
     return undefined as T;
   }
 

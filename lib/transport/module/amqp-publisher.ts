@@ -76,7 +76,8 @@ export class AmqpPublisher implements OnModuleInit, OnApplicationShutdown {
     const session = await this.connected();
     const { body, properties } = this.message(payload, options);
     try {
-      await session.confirms.publish(exchange, routingKey, body, properties, options?.mandatory === true);
+      // Straight to a queue, a missing queue would drop the message after a positive confirm.
+      await session.confirms.publish(exchange, routingKey, body, properties, options?.mandatory ?? exchange === '');
     } catch (error) {
       this.logger.error(
         `publish to exchange "${exchange}" with routing key "${routingKey}"${identity(properties)} failed: ${describe(error)}`,
@@ -85,7 +86,10 @@ export class AmqpPublisher implements OnModuleInit, OnApplicationShutdown {
     }
   }
 
-  /** Publishes straight to a queue (the default exchange); resolves on the broker's confirm. */
+  /**
+   * Publishes straight to a queue (the default exchange); resolves on the broker's confirm, rejects
+   * with MessageReturnedError when the queue does not exist (mandatory unless told otherwise).
+   */
   sendToQueue(queue: string, payload: unknown, options?: AmqpPublishOptions): Promise<void> {
     return this.publish('', queue, payload, options);
   }

@@ -25,7 +25,12 @@ export interface AmqpMessageOptions {
   /** Overrides the content type the serializer chose. */
   contentType?: string;
   contentEncoding?: string;
-  /** Ask the broker to return the message when no queue is bound for it: the publish then fails. */
+  /**
+   * Ask the broker to return the message when no queue is bound for it: the publish then fails with
+   * MessageReturnedError instead of being confirmed and dropped. @default true when the message goes
+   * straight to a queue (the default exchange: `sendToQueue`, an event or request to a queue), false
+   * through a named exchange (publish/subscribe, where no subscriber yet is normal)
+   */
   mandatory?: boolean;
 }
 

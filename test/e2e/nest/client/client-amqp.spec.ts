@@ -14,6 +14,7 @@ import { RecoveringConnection } from '../../../../lib/protocol/recovery/index.js
 import {
   ConnectionClosedError,
   InvalidStateError,
+  MessageReturnedError,
   RequestTimeoutError,
 } from '../../../../lib/protocol/errors.js';
 import type { AmqpStatus } from '../../../../lib/transport/shared/connection-host.js';
@@ -177,6 +178,26 @@ describe('ClientAMQP', () => {
       expect(error).toBeInstanceOf(RequestTimeoutError);
       expect((error as RequestTimeoutError).timeoutMs).toBe(200);
       expect((error as RequestTimeoutError).pattern).toBe('anything');
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('fails an emit to a queue that does not exist with MessageReturnedError instead of a silent drop', async () => {
+    const missing = uniqueName('client-missing');
+    const client = newClient({ queue: missing, noAssert: true });
+    try {
+      const { error } = await outcome(lastValueFrom(client.emit('lost?', { n: 1 }), { defaultValue: undefined }));
+      expect(error).toBeInstanceOf(MessageReturnedError);
+      expect((error as MessageReturnedError).replyCode).toBe(312);
+      expect((error as MessageReturnedError).routingKey).toBe(missing);
+      // The client goes on: an emit to its existing queue still settles on the confirm.
+      const ok = newClient();
+      try {
+        await expect(lastValueFrom(ok.emit('noted', { n: 2 }), { defaultValue: undefined })).resolves.toBeUndefined();
+      } finally {
+        await ok.close();
+      }
     } finally {
       await client.close();
     }

@@ -113,6 +113,21 @@ describe('AmqpModule.forRoot', () => {
     expect((error as MessageReturnedError).routingKey).toBe('unbound.key.x');
   });
 
+  it('sendToQueue to a queue that does not exist rejects with MessageReturnedError (mandatory by default); an exchange publish does not', async () => {
+    const missing = uniqueName('missing-q');
+    const error = await publisher.sendToQueue(missing, { a: 1 }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(MessageReturnedError);
+    expect((error as MessageReturnedError).replyCode).toBe(312);
+    expect((error as MessageReturnedError).routingKey).toBe(missing);
+    // Opting out is explicit.
+    await expect(publisher.sendToQueue(missing, { a: 1 }, { mandatory: false })).resolves.toBeUndefined();
+    // Through a named exchange, no binding yet is normal publish/subscribe: confirmed, not returned.
+    await expect(publisher.publish(exchange, 'nobody.listens.yet', { a: 1 })).resolves.toBeUndefined();
+  });
+
   it('makes requests over direct reply-to and decodes replies by content type', async () => {
     const { consumerTag } = await admin.channel.consume(
       rpcQueue,
