@@ -2,7 +2,10 @@
  * Per-channel content assembly and event delivery, behind the frame parser: a content-carrying
  * method, then its header, then body frames until the announced size. Any other order on a channel
  * is 505 UNEXPECTED_FRAME; a header announcing more than `maxBodySize` is refused with
- * {@link BodyTooLargeError} before any body byte is buffered.
+ * {@link BodyTooLargeError} before any body byte is buffered. When the handler takes
+ * `onOversizeContent`, that refusal is not fatal: the body is counted off as it streams past, never
+ * stored, and the method and properties are reported once it has passed, so one oversize message
+ * cannot take the connection (and every consumer on it) down again on each redelivery.
  *
  * Violations are thrown as FrameError with offsets relative to the buffer given; the parser turns
  * them into stream offsets and reports them. Handler exceptions are caught and kept so the parser
@@ -27,6 +30,8 @@ export interface ChannelContent {
   received: number;
   /** Allocated only when the body does not arrive as one frame in one chunk. */
   body: Buffer | undefined;
+  /** Set while an oversize body streams past unstored (only with `onOversizeContent`). */
+  skipped: BodyTooLargeError | undefined;
 }
 
 const IDLE = 0;
@@ -85,8 +90,12 @@ export class ContentAssembler {
     }
     const hi = readU32(buf, p + 4);
     const bodySize = hi * 4294967296 + readU32(buf, p + 8);
+    let skipped: BodyTooLargeError | undefined;
     if (bodySize > this.maxBodySize || hi > 0x1fffff) {
-      throw new BodyTooLargeError(bodySize, Math.min(this.maxBodySize, Number.MAX_SAFE_INTEGER), channel);
+      const error = new BodyTooLargeError(bodySize, Math.min(this.maxBodySize, Number.MAX_SAFE_INTEGER), channel);
+      // A size past 2^53 is no message any broker sends: the stream is not to be trusted.
+      if (hi > 0x1fffff || this.handler.onOversizeContent === undefined) throw error;
+      skipped = error;
     }
     const props = decodeProperties(buf, p + 12, end);
     if (cursor.pos !== end) {
@@ -97,6 +106,7 @@ export class ContentAssembler {
     c.properties = props;
     c.bodySize = bodySize;
     c.received = 0;
+    c.skipped = skipped;
     c.state = WANT_BODY;
     if (bodySize === 0) this.complete(channel, c, EMPTY);
   }
@@ -141,6 +151,10 @@ export class ContentAssembler {
   ): void {
     const n = end - start;
     if (n === 0) return;
+    if (c.skipped !== undefined) {
+      c.received += n;
+      return;
+    }
     if (frameChecked && c.received === 0 && n === c.bodySize) {
       this.complete(channel, c, chunk.subarray(start, end));
       return;
@@ -152,8 +166,9 @@ export class ContentAssembler {
 
   /** After a whole body frame: delivers the message once all of its body is in. */
   bodyFrameDone(channel: number, c: ChannelContent): void {
-    if (c.state === WANT_BODY && c.received === c.bodySize && c.body !== undefined)
-      this.complete(channel, c, c.body);
+    if (c.state !== WANT_BODY || c.received !== c.bodySize) return;
+    if (c.body !== undefined) this.complete(channel, c, c.body);
+    else if (c.skipped !== undefined) this.completeSkipped(channel, c, c.skipped);
   }
 
   /** Reports a fatal frame error and forgets all pending content. */
@@ -185,6 +200,7 @@ export class ContentAssembler {
         bodySize: 0,
         received: 0,
         body: undefined,
+        skipped: undefined,
       };
       this.channels.set(channel, c);
     }
@@ -200,6 +216,21 @@ export class ContentAssembler {
     c.body = undefined;
     try {
       this.handler.onContent(channel, method, props, body);
+    } catch (err) {
+      this.handlerThrew(err);
+    }
+  }
+
+  /** The end of an oversize body that streamed past: reported with its method and properties. */
+  private completeSkipped(channel: number, c: ChannelContent, error: BodyTooLargeError): void {
+    const method = c.method as AnyMethod;
+    const props = c.properties as BasicProperties;
+    c.state = IDLE;
+    c.method = undefined;
+    c.properties = undefined;
+    c.skipped = undefined;
+    try {
+      this.handler.onOversizeContent?.(channel, method, props, error);
     } catch (err) {
       this.handlerThrew(err);
     }

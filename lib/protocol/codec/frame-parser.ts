@@ -30,6 +30,12 @@ export interface FrameHandler {
   /** A content-carrying method (basic.deliver, basic.return, basic.get-ok ...) with its properties and whole body. */
   onContent(channel: number, method: AnyMethod, properties: BasicProperties, body: Buffer): void;
   onHeartbeat(): void;
+  /**
+   * A content-carrying method whose body was larger than `maxBodySize`: the body streamed past
+   * without being stored, and the stream goes on. Without this handler such a body is fatal
+   * (`onFrameError` with {@link BodyTooLargeError}).
+   */
+  onOversizeContent?(channel: number, method: AnyMethod, properties: BasicProperties, error: BodyTooLargeError): void;
   /** Fatal: the stream cannot be trusted after it, and the parser ignores all later input. */
   onFrameError(error: FrameError): void;
 }
