@@ -8,28 +8,26 @@
  * States: CONNECTING -> OPEN <-> RECOVERING, and CLOSING -> CLOSED from any of them. The first
  * connection is not retried here (the engine's connectionAttempts governs it): a bad URL, wrong
  * credentials, an unknown vhost or an unreachable host fail `connect()` with their typed error.
+ * What a loss leads to, and the recovery's attempts and restore, are recovery-loop.ts.
  */
 import { EventEmitter } from 'node:events';
-import { withContinuation, type Continuation } from '../continuation.js';
-import {
-  AMQPError,
-  AuthenticationError,
-  ConnectionClosedError,
-  ConnectionLostError,
-  InvalidStateError,
-  RecoveryFailedError,
-} from '../errors.js';
+import { deferred, withContinuation, type Continuation } from '../continuation.js';
+import { ConnectionClosedError, InvalidStateError, type AMQPError } from '../errors.js';
 import { parametersList, type ParametersInput } from '../parameters/parameters-list.js';
+import { openChannel, type ChannelOpenerHost } from './channel-opener.js';
 import { defaultConnector } from './engine-connector.js';
-import type { EngineChannel, EngineConnection, FieldTable } from './engine-port.js';
+import type { EngineConnection, FieldTable } from './engine-port.js';
 import { PublishBuffer } from './publish-buffer.js';
-import { isFinalLoginError, Reconnector } from './reconnector.js';
+import { Reconnector } from './reconnector.js';
 import type { BufferedPublish } from './publish-retry.js';
+import { ReadyWaiters } from './ready-waiters.js';
+import { RecoveringCallbacks, type RecoveringCloseCallback } from './recovering-callbacks.js';
 import {
   RecoveringChannel,
   type RecoveringChannelHost,
   type RecoveringDeliveryCallback,
 } from './recovering-channel.js';
+import { RecoveryLoop } from './recovery-loop.js';
 import { resolveRecoveryOptions, type ResolvedRecoveryOptions } from './recovery-options.js';
 import type {
   RecoveringConnectionEvents,
@@ -37,9 +35,7 @@ import type {
   RecoveringConnectionState,
 } from './recovering-connection-types.js';
 import { TopologyRecord } from './topology-record.js';
-import { asAMQPError, restoreTopology } from './topology-restorer.js';
-
-type CloseCallback = (connection: RecoveringConnection, error: AMQPError | undefined) => void;
+import { asAMQPError } from './topology-restorer.js';
 
 /**
  * The engine's Connection, made to recover by itself.
@@ -74,18 +70,16 @@ export class RecoveringConnection extends EventEmitter<RecoveringConnectionEvent
   readonly ioloop: { start(): Promise<void>; stop(): void };
 
   private readonly reconnector: Reconnector;
+  private readonly recovery: RecoveryLoop;
   private engine: EngineConnection | undefined;
   private stateValue: RecoveringConnectionState = 'CONNECTING';
   private readonly channels = new Set<RecoveringChannel>();
   private readonly record = new TopologyRecord<RecoveringChannel, RecoveringDeliveryCallback, FieldTable>();
   private readonly buffer: PublishBuffer<BufferedPublish>;
-  private readonly closeCallbacks: CloseCallback[] = [];
-  private readonly blockedCallbacks: Array<(connection: RecoveringConnection, reason: string) => void> = [];
-  private readonly unblockedCallbacks: Array<(connection: RecoveringConnection) => void> = [];
-  private readyWaiters: Array<{ resolve: () => void; reject: (error: unknown) => void }> = [];
+  private readonly callbacks = new RecoveringCallbacks(this);
+  private readonly readyWaiters = new ReadyWaiters();
   private readonly opened: Promise<void>;
-  private readonly closed: Promise<void>;
-  private markClosed!: () => void;
+  private readonly closed = deferred<void>();
   private closing: Promise<void> | undefined;
   private flushing = false;
   private recoveriesValue = 0;
@@ -104,12 +98,25 @@ export class RecoveringConnection extends EventEmitter<RecoveringConnectionEvent
       this.options,
       options.random ?? Math.random,
     );
+    this.recovery = new RecoveryLoop(
+      {
+        channels: this.channels,
+        record: this.record,
+        state: () => this.stateValue,
+        beginRecovery: () => {
+          this.stateValue = 'RECOVERING';
+        },
+        attach: (engine) => this.attach(engine),
+        emit: (event, ...args) => this.callbacks.emit(event, ...args),
+        recovered: () => this.finishRecovery(),
+        finalize: (error) => this.finalize(error),
+      },
+      this.reconnector,
+      this.options,
+    );
     this.buffer = new PublishBuffer<BufferedPublish>(this.options.publishBuffer);
-    if (options.onClose !== undefined) this.closeCallbacks.push(options.onClose);
-    this.closed = new Promise<void>((resolve) => {
-      this.markClosed = resolve;
-    });
-    this.ioloop = { start: () => this.closed, stop: () => void this.close().catch(() => undefined) };
+    if (options.onClose !== undefined) this.callbacks.close.push(options.onClose);
+    this.ioloop = { start: () => this.closed.promise, stop: () => void this.close().catch(() => undefined) };
     this.opened = this.connectFirst(options);
     this.opened.catch(() => undefined);
   }
@@ -169,32 +176,12 @@ export class RecoveringConnection extends EventEmitter<RecoveringConnectionEvent
 
   /** Opens a channel; during a recovery it is opened once the connection is back. */
   channel(options: { onOpen?: (channel: RecoveringChannel) => void } = {}): Promise<RecoveringChannel> {
-    return (async () => {
-      for (;;) {
-        await this.whenReady();
-        const engine = this.engine;
-        if (engine === undefined) throw new InvalidStateError('channel: no connection', this.stateValue);
-        let opened: EngineChannel;
-        try {
-          opened = await engine.channel();
-        } catch (error) {
-          // Lost while opening: open it on the recovered connection instead.
-          if (this.stateValue === 'RECOVERING') continue;
-          throw error;
-        }
-        if (engine !== this.engine || this.stateValue !== 'OPEN') {
-          if (this.stateValue === 'RECOVERING') continue;
-          throw new InvalidStateError(
-            'channel: the connection closed while the channel opened',
-            this.stateValue,
-          );
-        }
-        const channel = new RecoveringChannel(this.host, opened);
-        this.channels.add(channel);
-        this.safely(() => options.onOpen?.(channel), 'channel onOpen');
-        return channel;
-      }
-    })();
+    return openChannel(this.opener, (opened) => {
+      const channel = new RecoveringChannel(this.host, opened);
+      this.channels.add(channel);
+      this.callbacks.safely(() => options.onOpen?.(channel), 'channel onOpen');
+      return channel;
+    });
   }
 
   /** Closes for good: stops any recovery, fails buffered publishes, closes the engine connection. */
@@ -233,16 +220,16 @@ export class RecoveringConnection extends EventEmitter<RecoveringConnectionEvent
   }
 
   /** Called once, when the connection closes for good (not on a loss that is recovered). */
-  addOnCloseCallback(cb: CloseCallback): void {
-    this.closeCallbacks.push(cb);
+  addOnCloseCallback(cb: RecoveringCloseCallback): void {
+    this.callbacks.close.push(cb);
   }
 
   addOnConnectionBlockedCallback(cb: (connection: RecoveringConnection, reason: string) => void): void {
-    this.blockedCallbacks.push(cb);
+    this.callbacks.blocked.push(cb);
   }
 
   addOnConnectionUnblockedCallback(cb: (connection: RecoveringConnection) => void): void {
-    this.unblockedCallbacks.push(cb);
+    this.callbacks.unblocked.push(cb);
   }
 
   /** Resolves once the connection is OPEN (at once if it is); rejects if it closes for good first. */
@@ -251,7 +238,7 @@ export class RecoveringConnection extends EventEmitter<RecoveringConnectionEvent
     if (this.stateValue === 'CLOSED' || this.stateValue === 'CLOSING') {
       return Promise.reject(new InvalidStateError('the connection is closed', this.stateValue));
     }
-    return new Promise((resolve, reject) => this.readyWaiters.push({ resolve, reject }));
+    return this.readyWaiters.wait();
   }
 
   // ---- bring-up ----
@@ -264,9 +251,9 @@ export class RecoveringConnection extends EventEmitter<RecoveringConnectionEvent
       const typed = asAMQPError(error);
       this.stateValue = 'CLOSED';
       this.finalized = true;
-      this.rejectReadyWaiters(typed);
-      this.markClosed();
-      this.safely(() => options.onOpenError?.(this, typed), 'onOpenError');
+      this.readyWaiters.rejectAll(typed);
+      this.closed.resolve();
+      this.callbacks.safely(() => options.onOpenError?.(this, typed), 'onOpenError');
       throw typed;
     }
     if (this.stateValue !== 'CONNECTING') {
@@ -277,123 +264,25 @@ export class RecoveringConnection extends EventEmitter<RecoveringConnectionEvent
     }
     this.attach(engine);
     this.stateValue = 'OPEN';
-    this.resolveReadyWaiters();
-    this.safely(() => options.onOpen?.(this), 'onOpen');
+    this.readyWaiters.resolveAll();
+    this.callbacks.safely(() => options.onOpen?.(this), 'onOpen');
     this.emit('open');
   }
 
   private attach(engine: EngineConnection): void {
     this.engine = engine;
-    engine.addOnCloseCallback((_connection: unknown, error: AMQPError | undefined) =>
-      this.onEngineClose(engine, error),
-    );
+    engine.addOnCloseCallback((_connection: unknown, error: AMQPError | undefined) => {
+      if (engine === this.engine) this.recovery.engineClosed(error);
+    });
     engine.addOnConnectionBlockedCallback((_connection: unknown, reason: string) => {
-      if (engine !== this.engine) return;
-      for (const cb of this.blockedCallbacks) this.safely(() => cb(this, reason), 'blocked callback');
-      this.emit('blocked', reason);
+      if (engine === this.engine) this.callbacks.runBlocked(reason);
     });
     engine.addOnConnectionUnblockedCallback(() => {
-      if (engine !== this.engine) return;
-      for (const cb of this.unblockedCallbacks) this.safely(() => cb(this), 'unblocked callback');
-      this.emit('unblocked');
+      if (engine === this.engine) this.callbacks.runUnblocked();
     });
   }
 
-  // ---- loss and recovery ----
-
-  private lostDuringRestore: AMQPError | undefined;
-
-  private onEngineClose(engine: EngineConnection, error: AMQPError | undefined): void {
-    if (engine !== this.engine) return;
-    if (this.stateValue === 'CLOSING' || this.stateValue === 'CLOSED') {
-      this.finalize(undefined);
-      return;
-    }
-    if (this.stateValue === 'RECOVERING') {
-      // The connection being restored died: the restore notices and tries the next attempt.
-      this.lostDuringRestore = error ?? new ConnectionLostError('connection closed during recovery');
-      return;
-    }
-    for (const channel of this.channels) channel.suspend();
-    if (error === undefined || error instanceof AuthenticationError || !this.options.enabled) {
-      this.finalize(error);
-      return;
-    }
-    void this.recover(error);
-  }
-
-  private async recover(cause: AMQPError): Promise<void> {
-    this.stateValue = 'RECOVERING';
-    this.safelyEmit('recovering', cause);
-    let lastError: AMQPError = cause;
-    let attempt = 0;
-    while (attempt < this.options.maxAttempts) {
-      // A close during the last attempt must not leave a backoff timer holding the process open.
-      if (this.stateValue !== 'RECOVERING') return;
-      attempt += 1;
-      await this.reconnector.sleepBefore(attempt);
-      if (this.stateValue !== 'RECOVERING') return;
-      let engine: EngineConnection;
-      try {
-        engine = await this.reconnector.connectOnce(attempt, () => this.stateValue === 'RECOVERING');
-      } catch (error) {
-        lastError = asAMQPError(error);
-        this.safelyEmit('recoveryAttemptFailed', lastError, attempt);
-        if (isFinalLoginError(lastError)) break;
-        continue;
-      }
-      if (this.stateValue !== 'RECOVERING') {
-        await engine.close().catch(() => undefined);
-        return;
-      }
-      try {
-        await this.restore(engine);
-      } catch (error) {
-        lastError = asAMQPError(error);
-        this.safelyEmit('recoveryAttemptFailed', lastError, attempt);
-        for (const channel of this.channels) channel.suspend();
-        if (engine.isOpen) await engine.close(320, 'recovery failed').catch(() => undefined);
-        continue;
-      }
-      if (this.stateValue !== 'RECOVERING') return;
-      this.finishRecovery();
-      return;
-    }
-    if (this.stateValue !== 'RECOVERING') return;
-    const failure = new RecoveryFailedError(attempt, lastError);
-    this.safelyEmit('recoveryFailed', failure);
-    this.finalize(failure);
-  }
-
-  private async restore(engine: EngineConnection): Promise<void> {
-    this.lostDuringRestore = undefined;
-    this.attach(engine);
-    for (const channel of [...this.channels]) {
-      try {
-        await channel.reopen(engine);
-      } catch (error) {
-        if (!engine.isOpen) throw error;
-        channel.finalize(asAMQPError(error));
-        this.safelyEmit('topologyRecoveryError', asAMQPError(error), `channel ${channel.channelNumber}`);
-      }
-    }
-    if (this.options.topology) {
-      await restoreTopology(engine, this.record, {
-        error: (error, what) => this.safelyEmit('topologyRecoveryError', error, what),
-        renamed: (from, to) => this.safelyEmit('queueNameChanged', from, to),
-      });
-    }
-    // A channel whose engine channel the broker closed during the restore cannot be resumed.
-    for (const channel of [...this.channels]) {
-      if (channel.state === 'SUSPENDED' && !channel.unwrap().isOpen && engine.isOpen) {
-        const error = channel.restoreError ?? new ConnectionLostError('the channel closed during recovery');
-        channel.finalize(error);
-      }
-    }
-    if (this.lostDuringRestore !== undefined || !engine.isOpen) {
-      throw this.lostDuringRestore ?? new ConnectionLostError('connection closed during recovery');
-    }
-  }
+  // ---- recovered ----
 
   /** Back: flush what was held, in order, before any new publish can get ahead of it. */
   private finishRecovery(): void {
@@ -406,8 +295,8 @@ export class RecoveringConnection extends EventEmitter<RecoveringConnectionEvent
       this.flushing = false;
     }
     for (const channel of this.channels) channel.resume();
-    this.resolveReadyWaiters();
-    this.safelyEmit('recovered');
+    this.readyWaiters.resolveAll();
+    this.callbacks.emit('recovered');
   }
 
   // ---- the end ----
@@ -425,22 +314,9 @@ export class RecoveringConnection extends EventEmitter<RecoveringConnectionEvent
       );
     this.buffer.rejectAll(publishError);
     for (const channel of [...this.channels]) channel.finalize(error);
-    this.rejectReadyWaiters(error ?? new InvalidStateError('the connection is closed', 'CLOSED'));
-    for (const cb of this.closeCallbacks) this.safely(() => cb(this, error), 'close callback');
-    this.safelyEmit('close', error);
-    this.markClosed();
-  }
-
-  private resolveReadyWaiters(): void {
-    const waiters = this.readyWaiters;
-    this.readyWaiters = [];
-    for (const waiter of waiters) waiter.resolve();
-  }
-
-  private rejectReadyWaiters(error: unknown): void {
-    const waiters = this.readyWaiters;
-    this.readyWaiters = [];
-    for (const waiter of waiters) waiter.reject(error);
+    this.readyWaiters.rejectAll(error ?? new InvalidStateError('the connection is closed', 'CLOSED'));
+    this.callbacks.runClose(error);
+    this.closed.resolve();
   }
 
   // ---- what the channels see ----
@@ -460,41 +336,12 @@ export class RecoveringConnection extends EventEmitter<RecoveringConnectionEvent
       this.channels.delete(channel);
       this.record.removeConsumersOf(channel);
     },
-    reportCallbackError: (error, where) => this.reportCallbackError(error, where),
+    reportCallbackError: (error, where) => this.callbacks.report(error, where),
   };
 
-  private reportCallbackError(error: unknown, where: string): void {
-    const wrapped = error instanceof Error ? error : new Error(String(error));
-    if (this.listenerCount('error') > 0) {
-      try {
-        this.emit('error', wrapped);
-        return;
-      } catch {
-        // An 'error' listener that throws must not escape into finalize() or recover(): the close
-        // would stay half done (ioloop.start() pending forever) or the recovery die as an unhandled
-        // rejection. It falls through to the warning.
-      }
-    }
-    process.emitWarning(`${where} threw: ${wrapped.stack ?? wrapped.message}`, {
-      code: 'AMQP_CALLBACK_ERROR',
-    });
-  }
-
-  private safely(fn: () => void, where: string): void {
-    try {
-      fn();
-    } catch (error) {
-      this.reportCallbackError(error, where);
-    }
-  }
-
-  /** A listener that throws must not break recovery. */
-  private safelyEmit<E extends keyof RecoveringConnectionEvents>(
-    event: E,
-    ...args: RecoveringConnectionEvents[E]
-  ): void {
-    this.safely(() => {
-      (this.emit as (event: E, ...args: RecoveringConnectionEvents[E]) => boolean)(event, ...args);
-    }, `'${event}' listener`);
-  }
+  private readonly opener: ChannelOpenerHost = {
+    whenReady: () => this.whenReady(),
+    engine: () => this.engine,
+    state: () => this.stateValue,
+  };
 }
