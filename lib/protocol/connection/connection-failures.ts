@@ -11,6 +11,7 @@ import {
   ConnectionClosedError,
   ConnectionLostError,
   FrameError,
+  type ConnectionStateError,
   HeartbeatTimeoutError,
   TimeoutError,
   type CloseReason,
@@ -80,22 +81,32 @@ export function channelsClosedError(
   return closed;
 }
 
+/** A fault on our side of the wire: the error to finish with, and what connection.close tells the broker. */
+export interface LocalFailure {
+  error: AMQPError;
+  replyCode: number;
+  replyText: string;
+}
+
 /** A frame for a channel that is not open: a 504 CHANNEL_ERROR naming the method. */
-export function unknownChannelError(channel: number, method: AnyMethod): ConnectionClosedError {
-  const text = `CHANNEL_ERROR - ${method.name} for channel ${channel}, which is not open`;
-  return new ConnectionClosedError(
-    { replyCode: 504, replyText: text, classId: method.id >>> 16, methodId: method.id & 0xffff, initiator: 'client' },
+export function unknownChannel(channel: number, method: AnyMethod): LocalFailure {
+  const replyText = `CHANNEL_ERROR - ${method.name} for channel ${channel}, which is not open`;
+  const error = new ConnectionClosedError(
+    { replyCode: 504, replyText, classId: method.id >>> 16, methodId: method.id & 0xffff, initiator: 'client' },
   );
+  return { error, replyCode: 504, replyText };
+}
+
+/** An illegal (state, method): the error's reply code, and a text naming the method. */
+export function violation(error: ConnectionStateError): LocalFailure {
+  return { error, replyCode: error.replyCode, replyText: `COMMAND_INVALID - ${error.message}` };
 }
 
 /**
- * Something thrown while applying a method (negotiation, credentials, encoding), with the code and
- * text connection.close tells the broker: a FrameError's own, else 541 INTERNAL_ERROR.
+ * Something thrown while applying a method (negotiation, credentials, encoding): connection.close
+ * tells the broker a FrameError's own code and text, else 541 INTERNAL_ERROR.
  */
-export function internalFailure(
-  thrown: unknown,
-  method: AnyMethod,
-): { error: AMQPError; replyCode: number; replyText: string } {
+export function internalFailure(thrown: unknown, method: AnyMethod): LocalFailure {
   const error =
     thrown instanceof AMQPError
       ? thrown

@@ -32,7 +32,9 @@ import {
   internalFailure,
   localCloseReason,
   lostAfterStartOk,
-  unknownChannelError,
+  unknownChannel,
+  violation,
+  type LocalFailure,
 } from './connection-failures.js';
 import type { ConnectionMachineHooks } from './connection-machine-hooks.js';
 import { negotiateTune, startOkFrame, tuneOkAndOpenFrames } from './negotiation.js';
@@ -180,17 +182,21 @@ export class ConnectionMachine implements FrameHandler {
       return;
     }
     if (this.#state === 'OPEN') {
-      if (!this.#hooks.channelMethod(channel, method)) this.#unknownChannel(channel, method);
+      if (!this.#hooks.channelMethod(channel, method)) this.#closeWith(unknownChannel(channel, method), method);
     } else if (this.#state !== 'CLOSING') {
-      this.#violation(new ConnectionStateError(`${method.name} on channel ${channel}`, this.#state, 504), method);
+      const error = new ConnectionStateError(`${method.name} on channel ${channel}`, this.#state, 504);
+      this.#closeWith(violation(error), method);
     }
   }
 
   onContent(channel: number, method: AnyMethod, properties: BasicProperties, body: Buffer): void {
     if (channel !== 0 && this.#state === 'OPEN') {
-      if (!this.#hooks.channelContent(channel, method, properties, body)) this.#unknownChannel(channel, method);
+      if (!this.#hooks.channelContent(channel, method, properties, body)) {
+        this.#closeWith(unknownChannel(channel, method), method);
+      }
     } else if (this.#state !== 'CLOSING') {
-      this.#violation(new ConnectionStateError(`${method.name} with content on channel ${channel}`, this.#state), method);
+      const error = new ConnectionStateError(`${method.name} with content on channel ${channel}`, this.#state);
+      this.#closeWith(violation(error), method);
     }
   }
 
@@ -213,13 +219,13 @@ export class ConnectionMachine implements FrameHandler {
     try {
       next = nextConnectionState(this.#state, method.name);
     } catch (error) {
-      this.#violation(error as ConnectionStateError, method);
+      this.#closeWith(violation(error as ConnectionStateError), method);
       return;
     }
     try {
       this.#apply(method, next);
     } catch (error) {
-      this.#failWith(error, method);
+      this.#closeWith(internalFailure(error, method), method);
     }
   }
 
@@ -299,27 +305,11 @@ export class ConnectionMachine implements FrameHandler {
     }
   }
 
-  #unknownChannel(channel: number, method: AnyMethod): void {
-    const error = unknownChannelError(channel, method);
-    this.#closeWith(error, error.replyCode, error.replyText, method);
-  }
-
-  /** An illegal (state, method): connection.close with the error's reply code naming the method. */
-  #violation(error: ConnectionStateError, method: AnyMethod): void {
-    this.#closeWith(error, error.replyCode, `COMMAND_INVALID - ${error.message}`, method);
-  }
-
-  /** Something thrown while applying a method (negotiation, credentials, encoding). */
-  #failWith(thrown: unknown, method: AnyMethod): void {
-    const { error, replyCode, replyText } = internalFailure(thrown, method);
-    this.#closeWith(error, replyCode, replyText, method);
-  }
-
   /**
    * Ends the connection because of `error`: when OPEN, send connection.close and await close-ok
    * (then finish with `error`); during the bring-up, send close if the broker listens yet, then go.
    */
-  #closeWith(error: AMQPError, replyCode: number, replyText: string, method: AnyMethod): void {
+  #closeWith({ error, replyCode, replyText }: LocalFailure, method: AnyMethod): void {
     const classId = method.id >>> 16;
     const methodId = method.id & 0xffff;
     if (this.#state === 'OPEN') {
