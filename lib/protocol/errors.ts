@@ -70,6 +70,66 @@ export class BodyTooLargeError extends FrameError {
   }
 }
 
+/** What became of a message whose body was too large to take in (see {@link OversizeMessageError}). */
+export type OversizeOutcome = 'rejected' | 'dropped' | 'unsettled' | 'returned';
+
+/**
+ * A message whose body was over `maxBodySize`: its body streamed past without being stored and the
+ * connection went on. `outcome` says what became of it: `rejected` without requeue (dead-lettered
+ * when its queue has a dead-letter exchange), `dropped` (an autoAck consumer: the broker had already
+ * let it go), `unsettled` (a basic.get, or a delivery to no known consumer: settle it by
+ * `deliveryTag`) or `returned` (a basic.return of a message this side published).
+ */
+export class OversizeMessageError extends AMQPError {
+  readonly bodySize: number;
+  readonly maxBodySize: number;
+  readonly channel: number;
+  /** basic.deliver, basic.get-ok or basic.return. */
+  readonly method: string;
+  readonly deliveryTag: number | undefined;
+  readonly consumerTag: string | undefined;
+  readonly messageId: string | undefined;
+  readonly outcome: OversizeOutcome;
+  constructor(
+    tooLarge: BodyTooLargeError,
+    where: {
+      channel: number;
+      method: string;
+      deliveryTag?: number;
+      consumerTag?: string;
+      messageId?: string;
+      outcome: OversizeOutcome;
+    },
+  ) {
+    const what = [
+      where.method,
+      where.deliveryTag === undefined ? '' : ` ${where.deliveryTag}`,
+      where.consumerTag === undefined ? '' : ` for consumer "${where.consumerTag}"`,
+      where.messageId === undefined ? '' : ` (message id "${where.messageId}")`,
+      ` on channel ${where.channel}`,
+    ].join('');
+    const fate = {
+      rejected: 'rejected without requeue (dead-lettered if its queue has a dead-letter exchange)',
+      dropped: 'the consumer is in autoAck mode, so the broker has already dropped it',
+      unsettled: 'it is still unacknowledged: ack, nack or reject it by its delivery tag',
+      returned: 'it was a returned message',
+    }[where.outcome];
+    super(
+      `${what}: body of ${tooLarge.bodySize} bytes exceeds maxBodySize ${tooLarge.maxBodySize}; skipped unread, ${fate}`,
+      'ERR_AMQP_OVERSIZE_MESSAGE',
+      { cause: tooLarge },
+    );
+    this.bodySize = tooLarge.bodySize;
+    this.maxBodySize = tooLarge.maxBodySize;
+    this.channel = where.channel;
+    this.method = where.method;
+    this.deliveryTag = where.deliveryTag;
+    this.consumerTag = where.consumerTag;
+    this.messageId = where.messageId;
+    this.outcome = where.outcome;
+  }
+}
+
 /** The connection was closed (by the broker with connection.close, by us, or by the socket going away). */
 export class ConnectionClosedError extends AMQPError {
   readonly replyCode: number;

@@ -16,7 +16,13 @@ import {
   type MethodName,
 } from '../codec/index.js';
 import { withContinuation, deferred, type Continuation, type Deferred } from '../continuation.js';
-import { ChannelClosedError, ConnectionClosedError, type CloseReason } from '../errors.js';
+import {
+  ChannelClosedError,
+  ConnectionClosedError,
+  OversizeMessageError,
+  type BodyTooLargeError,
+  type CloseReason,
+} from '../errors.js';
 import type { ChannelLink } from './channel-link.js';
 import type {
   CancelCallback,
@@ -56,6 +62,8 @@ export abstract class ChannelCore {
   protected transactional = false;
   /** Consumers by consumer tag. */
   protected readonly consumers = new Map<string, DeliveryCallback>();
+  /** Tags of the consumers in autoAck mode: their deliveries must never be acked or rejected. */
+  protected readonly autoAckConsumers = new Set<string>();
   /** Consumer tags asked for but not yet confirmed by consume-ok (a duplicate is a connection error). */
   protected readonly pendingConsumerTags = new Set<string>();
   /** The highest delivery tag received (deliver / get-ok): an ack above it would be a 406. */
@@ -209,6 +217,42 @@ export abstract class ChannelCore {
     if (disposition === 'handle') this.protocolViolation(method, 505);
   }
 
+  /**
+   * @internal A content-bearing method whose body was over maxBodySize and skipped unread. A
+   * delivery to a consumer that acks is rejected without requeue (redelivered, it would come back
+   * for ever); a basic.get fails with the error and its tag. Always reported as OversizeMessageError.
+   */
+  handleOversizeContent(method: AnyMethod, properties: BasicProperties, tooLarge: BodyTooLargeError): void {
+    const disposition = INBOUND[this.currentState];
+    const where = { channel: this.channelNumber, method: method.name, messageId: properties.messageId };
+    if (method.name === 'basic.deliver') {
+      if (disposition !== 'handle') return;
+      const { deliveryTag, consumerTag } = method.args;
+      if (deliveryTag > this.highestDeliveryTag) this.highestDeliveryTag = deliveryTag;
+      const known = this.consumers.has(consumerTag);
+      const outcome = !known ? 'unsettled' : this.autoAckConsumers.has(consumerTag) ? 'dropped' : 'rejected';
+      if (outcome === 'rejected') {
+        this.sendAsync(encodeMethodFrame(this.channelNumber, 'basic.reject', { deliveryTag, requeue: false }));
+      }
+      const error = new OversizeMessageError(tooLarge, { ...where, deliveryTag, consumerTag, outcome });
+      reportCallbackError(this.link, error, 'an oversize delivery');
+      return;
+    }
+    if (disposition === 'drop') return;
+    if (method.name === 'basic.get-ok' && this.queue.expects(method.id)) {
+      const { deliveryTag } = method.args;
+      if (deliveryTag > this.highestDeliveryTag) this.highestDeliveryTag = deliveryTag;
+      this.queue.takeReply()?.fail(new OversizeMessageError(tooLarge, { ...where, deliveryTag, outcome: 'unsettled' }));
+      if (this.currentState !== 'CLOSED') this.queue.pump();
+      return;
+    }
+    if (method.name === 'basic.return' && disposition === 'handle') {
+      reportCallbackError(this.link, new OversizeMessageError(tooLarge, { ...where, outcome: 'returned' }), 'an oversize return');
+      return;
+    }
+    if (disposition === 'handle') this.protocolViolation(method, 505);
+  }
+
   /** @internal The connection closed or died: every waiter settles with `error`, the channel is CLOSED. */
   handleConnectionClosed(error: ConnectionClosedError): void {
     if (this.currentState === 'CLOSED') {
@@ -310,6 +354,7 @@ export abstract class ChannelCore {
 
   private onBrokerCancel(consumerTag: string, nowait: boolean): void {
     this.consumers.delete(consumerTag);
+    this.autoAckConsumers.delete(consumerTag);
     if (!nowait) this.sendAsync(encodeMethodFrame(this.channelNumber, 'basic.cancel-ok', { consumerTag }));
     for (const cb of this.cancelCallbacks) {
       try {
@@ -342,6 +387,7 @@ export abstract class ChannelCore {
     this.queue.failAll(error);
     this.confirms?.failAll(error);
     this.consumers.clear();
+    this.autoAckConsumers.clear();
     this.pendingConsumerTags.clear();
     this.closing?.resolve();
     if (!this.awaitingCloseOk) this.link.release(this.channelNumber);

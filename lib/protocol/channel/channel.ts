@@ -185,6 +185,7 @@ export class Channel extends ChannelCore {
         const tag = (m.args as { consumerTag: string }).consumerTag;
         this.pendingConsumerTags.delete(requested);
         this.consumers.set(tag, onMessage);
+        if (o.autoAck === true) this.autoAckConsumers.add(tag);
         return tag;
       },
       cb,
@@ -200,6 +201,7 @@ export class Channel extends ChannelCore {
       { consumerTag },
       () => {
         this.consumers.delete(consumerTag);
+        this.autoAckConsumers.delete(consumerTag);
       },
       cb,
     );
