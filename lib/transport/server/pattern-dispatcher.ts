@@ -6,6 +6,7 @@ import type { BasicProperties } from '../../protocol/index.js';
 import { AmqpContext, type AmqpMessage } from '../amqp.context.js';
 import type { AmqpChannel } from '../shared/connection-host.js';
 import { JSON_CONTENT_TYPE, decodeBody } from '../shared/serialization.js';
+import { fullProperties } from '../shared/full-properties.js';
 import { encodeEnvelope, noHandlerReply, patternToString } from '../shared/nest-envelope.js';
 import type { Delivery } from './delivery.js';
 import type { HandlerRunner } from './handler-invoker.js';
@@ -60,7 +61,10 @@ export class PatternDispatcher {
     const value = decodeBody(message.content, message.properties.contentType);
     let packet: IncomingPacket | Promise<IncomingPacket>;
     try {
-      packet = this.host.deserialize(value, { ...message.properties, channel: this.fallbackPattern(message) });
+      // Not `{ ...properties, channel }`: see fullProperties (a hidden class per message).
+      const options: Record<string, unknown> = fullProperties(message.properties) as Record<string, unknown>;
+      options['channel'] = this.fallbackPattern(message);
+      packet = this.host.deserialize(value, options);
     } catch (error) {
       this.drop(message, delivery, queue, `the deserializer failed: ${describeError(error)}`);
       return DONE;

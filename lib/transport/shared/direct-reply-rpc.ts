@@ -7,6 +7,7 @@ import {
   type BasicProperties,
 } from '../../protocol/index.js';
 import type { AmqpChannel, AmqpConnectionHost } from './connection-host.js';
+import { fullProperties } from './full-properties.js';
 
 /** RabbitMQ's pseudo-queue for direct reply-to: no reply queue to declare, replies come on our channel. */
 export const DIRECT_REPLY_QUEUE = 'amq.rabbitmq.reply-to';
@@ -113,7 +114,9 @@ export class DirectReplyRpc {
       this.fail(correlationId, new RequestTimeoutError(request.label, correlationId, request.timeoutMs));
     }, request.timeoutMs);
     this.pending.set(correlationId, { call, timer });
-    const properties: BasicProperties = { ...request.properties, replyTo: this.replyQueue, correlationId };
+    const properties = fullProperties(request.properties);
+    properties.replyTo = this.replyQueue;
+    properties.correlationId = correlationId;
     try {
       this.channel
         .basicPublish(request.exchange, request.routingKey, request.body, properties, {

@@ -116,6 +116,21 @@ describe('DirectReplyRpc', () => {
     expect(rpc.pendingCount).toBe(0);
   });
 
+  it("carries the request's own properties beside replyTo and correlationId, and leaves the caller's object as it was", async () => {
+    const { rpc, channel } = await open();
+    const properties = { contentType: 'application/json', deliveryMode: 2, headers: { tenant: 'a' }, replyTo: 'elsewhere' };
+    const id = rpc.nextId();
+    rpc.request(id, { ...request, properties }, recorder());
+    expect(channel.published[0]?.properties).toEqual({
+      contentType: 'application/json',
+      deliveryMode: 2,
+      headers: { tenant: 'a' },
+      replyTo: DIRECT_REPLY_QUEUE,
+      correlationId: id,
+    });
+    expect(properties).toEqual({ contentType: 'application/json', deliveryMode: 2, headers: { tenant: 'a' }, replyTo: 'elsewhere' });
+  });
+
   it('keeps a streamed call open until its last reply, and ignores replies nobody waits for', async () => {
     const { rpc, channel } = await open();
     const call = recorder();
