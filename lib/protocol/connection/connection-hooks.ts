@@ -47,5 +47,15 @@ export function machineHooks(
       }
       return true;
     },
+    channelOversizeContent: (n, method, properties, tooLarge) => {
+      const channel = channels.get(n);
+      if (channel === undefined) return false;
+      try {
+        channel.handleOversizeContent(method, properties, tooLarge);
+      } catch (error) {
+        reportUserError(connection, error, `channel ${n}`);
+      }
+      return true;
+    },
   };
 }

@@ -3,7 +3,7 @@
  * The public Connection implements it over a socket; the unit tests over a recording harness.
  */
 import type { AnyMethod, BasicProperties } from '../codec/index.js';
-import type { AMQPError } from '../errors.js';
+import type { AMQPError, BodyTooLargeError } from '../errors.js';
 
 /** What the machine asks of its owner. None of these may throw back into the machine. */
 export interface ConnectionMachineHooks {
@@ -23,6 +23,8 @@ export interface ConnectionMachineHooks {
   channelMethod(channel: number, method: AnyMethod): boolean;
   /** A content-carrying method for channel N > 0 with its properties and whole body. false = unknown channel. */
   channelContent(channel: number, method: AnyMethod, properties: BasicProperties, body: Buffer): boolean;
+  /** A content-carrying method whose body was over maxBodySize and skipped unread. false = unknown channel. */
+  channelOversizeContent(channel: number, method: AnyMethod, properties: BasicProperties, tooLarge: BodyTooLargeError): boolean;
   /** A deadline was added or removed: re-arm the timer at {@link ConnectionMachine.nextDeadline}. */
   deadlinesChanged(): void;
 }

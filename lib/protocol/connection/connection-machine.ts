@@ -19,6 +19,7 @@ import {
   ConnectionClosedError,
   ConnectionStateError,
   type AMQPError,
+  type BodyTooLargeError,
   type CloseReason,
   type FrameError,
 } from '../errors.js';
@@ -192,6 +193,18 @@ export class ConnectionMachine implements FrameHandler {
   onContent(channel: number, method: AnyMethod, properties: BasicProperties, body: Buffer): void {
     if (channel !== 0 && this.#state === 'OPEN') {
       if (!this.#hooks.channelContent(channel, method, properties, body)) {
+        this.#closeWith(unknownChannel(channel, method), method);
+      }
+    } else if (this.#state !== 'CLOSING') {
+      const error = new ConnectionStateError(`${method.name} with content on channel ${channel}`, this.#state);
+      this.#closeWith(violation(error), method);
+    }
+  }
+
+  /** A body over maxBodySize streamed past unread: the channel settles and reports it; the connection goes on. */
+  onOversizeContent(channel: number, method: AnyMethod, properties: BasicProperties, tooLarge: BodyTooLargeError): void {
+    if (channel !== 0 && this.#state === 'OPEN') {
+      if (!this.#hooks.channelOversizeContent(channel, method, properties, tooLarge)) {
         this.#closeWith(unknownChannel(channel, method), method);
       }
     } else if (this.#state !== 'CLOSING') {

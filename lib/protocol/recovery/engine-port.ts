@@ -133,6 +133,8 @@ export interface EngineConnection {
   addOnCloseCallback(cb: EngineCallback<[connection: unknown, error: AMQPError | undefined]>): void;
   addOnConnectionBlockedCallback(cb: EngineCallback<[connection: unknown, reason: string]>): void;
   addOnConnectionUnblockedCallback(cb: EngineCallback<[connection: unknown]>): void;
+  /** What the engine reports without closing (an oversize message, a callback that threw). */
+  on(event: 'error', listener: (error: Error) => void): unknown;
 }
 
 /** Opens one engine connection to one host; resolves when it is OPEN, rejects with the typed error. */

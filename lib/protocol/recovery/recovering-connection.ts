@@ -280,6 +280,8 @@ export class RecoveringConnection extends EventEmitter<RecoveringConnectionEvent
     engine.addOnConnectionUnblockedCallback(() => {
       if (engine === this.engine) this.callbacks.runUnblocked();
     });
+    // Reported, not fatal (an oversize message skipped, say): this connection's 'error' listeners hear it.
+    engine.on('error', (error) => this.callbacks.report(error, 'the engine connection'));
   }
 
   // ---- recovered ----

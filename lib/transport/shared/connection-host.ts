@@ -119,6 +119,11 @@ export class AmqpConnectionHost {
       AmqpConnectionHost.logger.error(`could not restore ${what} after recovery: ${error.message}`);
       this.notify('error', error);
     });
+    // What the connection reports and survives (an oversize message rejected, say): logged and passed on.
+    connection.on('error', (error) => {
+      AmqpConnectionHost.logger.error(error.message);
+      this.notify('error', error);
+    });
   }
 
   /** Resolves once the connection is usable (at once when it is); rejects when it closed for good. */

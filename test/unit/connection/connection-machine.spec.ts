@@ -281,15 +281,28 @@ describe('protocol errors', () => {
     expect(h.closedWith?.graceful).toBe(true);
   });
 
-  it('refuses a body over maxBodySize with BodyTooLargeError and connection.close 501 before buffering it', () => {
+  it('skips a body over maxBodySize unbuffered, hands the channel the method and error, and stays open', () => {
     const h = new MachineHarness({ maxBodySize: 10 });
     h.open();
     h.brokerContent(1, 'basic.deliver', { consumerTag: 'c', deliveryTag: 1, exchange: '', routingKey: 'q' }, Buffer.alloc(11));
-    const error = h.closedWith?.error as BodyTooLargeError;
+    h.brokerContent(1, 'basic.deliver', { consumerTag: 'c', deliveryTag: 2, exchange: '', routingKey: 'q' }, Buffer.from('fits'));
+    expect(h.closedWith).toBeUndefined();
+    expect(h.machine.state).toBe('OPEN');
+    expect(h.channelOversize).toHaveLength(1);
+    const { channel, method, error } = h.channelOversize[0]!;
+    expect(channel).toBe(1);
+    expect(method.name === 'basic.deliver' && method.args.deliveryTag).toBe(1);
     expect(error).toBeInstanceOf(BodyTooLargeError);
     expect([error.bodySize, error.maxBodySize]).toEqual([11, 10]);
-    expect(h.lastSent('connection.close').replyCode).toBe(501);
-    expect(h.channelContents).toHaveLength(0);
+    expect(h.channelContents.map((c) => c.body.toString())).toEqual(['fits']);
+  });
+
+  it('closes with 504 when an oversize body comes for a channel that does not exist', () => {
+    const h = new MachineHarness({ maxBodySize: 10 });
+    h.open();
+    h.brokerContent(5, 'basic.deliver', { consumerTag: 'c', deliveryTag: 1, exchange: '', routingKey: 'q' }, Buffer.alloc(11));
+    expect(h.lastSent('connection.close').replyCode).toBe(504);
+    expect(h.channelOversize).toHaveLength(0);
   });
 
   it('answers an illegal (state, method) with close 503 naming both, then dies with ConnectionStateError', () => {

@@ -14,7 +14,7 @@ import {
   type MethodArgs,
   type MethodName,
 } from '../../../lib/protocol/codec/index.js';
-import type { AMQPError, FrameError } from '../../../lib/protocol/errors.js';
+import type { AMQPError, BodyTooLargeError, FrameError } from '../../../lib/protocol/errors.js';
 import { ConnectionMachine, type ConnectionMachineHooks } from '../../../lib/protocol/connection/connection-machine.js';
 import { ConnectionParameters, type ConnectionParametersOptions } from '../../../lib/protocol/parameters/index.js';
 
@@ -31,6 +31,7 @@ export class MachineHarness {
   closedWith: { error: AMQPError | undefined; graceful: boolean } | undefined;
   readonly channelMethods: { channel: number; method: AnyMethod }[] = [];
   readonly channelContents: { channel: number; method: AnyMethod; properties: BasicProperties; body: Buffer }[] = [];
+  readonly channelOversize: { channel: number; method: AnyMethod; error: BodyTooLargeError }[] = [];
   /** Channel numbers the hooks claim to know. */
   readonly knownChannels = new Set<number>([1]);
   deadlineChanges = 0;
@@ -60,6 +61,11 @@ export class MachineHarness {
       channelContent: (channel, method, properties, body) => {
         if (!this.knownChannels.has(channel)) return false;
         this.channelContents.push({ channel, method, properties, body });
+        return true;
+      },
+      channelOversizeContent: (channel, method, _properties, error) => {
+        if (!this.knownChannels.has(channel)) return false;
+        this.channelOversize.push({ channel, method, error });
         return true;
       },
       deadlinesChanged: () => {

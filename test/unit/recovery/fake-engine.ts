@@ -99,6 +99,10 @@ export class FakeConnection implements EngineConnection {
 
   addOnConnectionUnblockedCallback(): void {}
 
+  on(): this {
+    return this;
+  }
+
   /** The broker or the network ends the connection with `error` (what the engine reports). */
   kill(
     error: AMQPError = new ConnectionClosedError({
