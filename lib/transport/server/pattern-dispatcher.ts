@@ -15,6 +15,23 @@ import { describeError, describeMessage } from './message-identity.js';
 /** An incoming packet as a Nest deserializer returns it: an event, or a request when it has an id. */
 type IncomingPacket = ReadPacket & { id?: string };
 
+/** One request being answered: what its reply and its ack need. */
+interface PendingRequest {
+  readonly handler: MessageHandler;
+  readonly packet: IncomingPacket;
+  readonly context: AmqpContext;
+  readonly message: AmqpMessage;
+  readonly delivery: Delivery;
+  readonly channel: AmqpChannel;
+  readonly queue: string;
+  readonly replyTo: string;
+  readonly correlationId: string | undefined;
+  /** Nest asked for the handler's result: a start hook failing after that means no drop. */
+  produced: boolean;
+  /** Settles the dispatch once the last reply is written (or the request dropped). */
+  readonly resolve: () => void;
+}
+
 /** A reply ready for the wire: the packet to send and its per-reply AMQP properties. */
 export interface SerializedReply {
   packet: unknown;
@@ -125,7 +142,7 @@ export class PatternDispatcher {
     this.drop(message, delivery, queue, `event handler of "${pattern}" failed: ${describeError(result.error)}`);
   }
 
-  private async request(
+  private request(
     id: string,
     pattern: string,
     packet: IncomingPacket,
@@ -139,67 +156,100 @@ export class PatternDispatcher {
     const { replyTo, correlationId } = message.properties;
     if (replyTo === undefined || replyTo === '') {
       this.drop(message, delivery, queue, `request "${pattern}" has no replyTo to answer`);
-      return;
+      return DONE;
     }
-    if (handler === null) {
-      try {
-        await this.publish(channel, replyTo, correlationId, noHandlerReply(id), {});
-      } catch (error) {
-        this.host.logger.error(`the no-handler reply to ${describeMessage(message, queue)} failed: ${describeError(error)}`);
-      }
-      this.drop(message, delivery, queue, `no message handler for pattern "${pattern}"`);
-      return;
-    }
-    await new Promise<void>((resolve) => {
-      let produced = false;
-      // The processing start hook failed before the handler ran: no reply will come, so drop it (logged).
-      const notRun = (error: unknown): void => {
-        if (produced) {
-          this.host.logger.error(`processing hook of ${describeMessage(message, queue)} failed: ${describeError(error)}`);
-          return;
-        }
-        this.drop(message, delivery, queue, `the processing start hook failed: ${describeError(error)}`);
-        resolve();
-      };
-      const produce = async (): Promise<Observable<unknown>> => {
-        produced = true;
-        try {
-          return this.host.transformToObservable(await handler(packet.data, context));
-        } catch (error) {
-          return throwError(() => error);
-        }
-      };
-      const respond = async (reply: WritePacket): Promise<void> => {
-        // Nest calls this from a process.nextTick; the engine flushes its writes on the next tick, which
-        // runs before the promise jobs that follow the publish. Publishing from a promise job instead puts
-        // the reply and its ack (written once the publish settles) in the same socket write.
-        await undefined;
-        try {
-          const serialized = this.host.serializeReply(reply);
-          const { packet: outgoing, properties } = serialized instanceof Promise ? await serialized : serialized;
-          await this.publish(channel, replyTo, correlationId, outgoing, properties);
-        } catch (error) {
-          // Named here (Nest would log the bare error), and the caller told at once rather than at its timeout.
-          const text = `could not be sent: ${describeError(error)}`;
-          this.host.logger.error(`the reply to ${describeMessage(message, queue)} ${text}`);
-          if (channel.isOpen) {
-            await this.publish(channel, replyTo, correlationId, { err: `the reply ${text}`, isDisposed: true }, {}).catch(() => undefined);
-          }
-        } finally {
-          // The last reply is written: the request is answered, ack it (at most once; not in noAck mode).
-          if (reply.isDisposed === true) {
-            if (!delivery.settled) this.settle(delivery, message, queue, () => delivery.ack());
-            resolve();
-          }
-        }
+    if (handler === null) return this.answerNoHandler(id, pattern, message, delivery, channel, queue, replyTo, correlationId);
+    // One state object and methods rather than closures made per request: fewer allocations, and tsx
+    // (which the benches run under) wraps every named closure in a defineProperty of its name.
+    return new Promise<void>((resolve) => {
+      const request: PendingRequest = {
+        handler,
+        packet,
+        context,
+        message,
+        delivery,
+        channel,
+        queue,
+        replyTo,
+        correlationId,
+        produced: false,
+        resolve,
       };
       try {
-        const started = this.host.handleRequest(context, produce, respond);
-        if (started instanceof Promise) started.catch(notRun);
+        const started = this.host.handleRequest(
+          context,
+          () => this.produce(request),
+          (reply) => this.respond(request, reply),
+        );
+        if (started instanceof Promise) started.catch((error: unknown) => this.notRun(request, error));
       } catch (error) {
-        notRun(error);
+        this.notRun(request, error);
       }
     });
+  }
+
+  private async answerNoHandler(
+    id: string,
+    pattern: string,
+    message: AmqpMessage,
+    delivery: Delivery,
+    channel: AmqpChannel,
+    queue: string,
+    replyTo: string,
+    correlationId: string | undefined,
+  ): Promise<void> {
+    try {
+      await this.publish(channel, replyTo, correlationId, noHandlerReply(id), {});
+    } catch (error) {
+      this.host.logger.error(`the no-handler reply to ${describeMessage(message, queue)} failed: ${describeError(error)}`);
+    }
+    this.drop(message, delivery, queue, `no message handler for pattern "${pattern}"`);
+  }
+
+  /** The processing start hook failed: before the handler ran no reply will come, so drop it (logged). */
+  private notRun(request: PendingRequest, error: unknown): void {
+    const { message, delivery, queue } = request;
+    if (request.produced) {
+      this.host.logger.error(`processing hook of ${describeMessage(message, queue)} failed: ${describeError(error)}`);
+      return;
+    }
+    this.drop(message, delivery, queue, `the processing start hook failed: ${describeError(error)}`);
+    request.resolve();
+  }
+
+  private async produce(request: PendingRequest): Promise<Observable<unknown>> {
+    request.produced = true;
+    try {
+      return this.host.transformToObservable(await request.handler(request.packet.data, request.context));
+    } catch (error) {
+      return throwError(() => error);
+    }
+  }
+
+  private async respond(request: PendingRequest, reply: WritePacket): Promise<void> {
+    const { channel, replyTo, correlationId, message, delivery, queue } = request;
+    // Nest calls this from a process.nextTick; the engine flushes its writes on the next tick, which
+    // runs before the promise jobs that follow the publish. Publishing from a promise job instead puts
+    // the reply and its ack (written once the publish settles) in the same socket write.
+    await undefined;
+    try {
+      const serialized = this.host.serializeReply(reply);
+      const { packet: outgoing, properties } = serialized instanceof Promise ? await serialized : serialized;
+      await this.publish(channel, replyTo, correlationId, outgoing, properties);
+    } catch (error) {
+      // Named here (Nest would log the bare error), and the caller told at once rather than at its timeout.
+      const text = `could not be sent: ${describeError(error)}`;
+      this.host.logger.error(`the reply to ${describeMessage(message, queue)} ${text}`);
+      if (channel.isOpen) {
+        await this.publish(channel, replyTo, correlationId, { err: `the reply ${text}`, isDisposed: true }, {}).catch(() => undefined);
+      }
+    } finally {
+      // The last reply is written: the request is answered, ack it (at most once; not in noAck mode).
+      if (reply.isDisposed === true) {
+        if (!delivery.settled) this.settle(delivery, message, queue, () => delivery.ack());
+        request.resolve();
+      }
+    }
   }
 
   private publish(
