@@ -166,6 +166,24 @@ export class ConnectionLostError extends ConnectionClosedError {
   }
 }
 
+/**
+ * TLS could not be set up with the broker: a certificate this side does not trust (or whose name
+ * does not match), or an alert from the broker (no client certificate, an unknown CA, a handshake
+ * failure). Another attempt would meet the same refusal, so it is not retried; `cause` is Node's
+ * TLS error with its OpenSSL code.
+ */
+export class TlsError extends ConnectionClosedError {
+  /** Node's / OpenSSL's code, e.g. ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED or DEPTH_ZERO_SELF_SIGNED_CERT. */
+  readonly tlsCode: string | undefined;
+  constructor(where: string, cause: Error & { code?: string }) {
+    const fromBroker = cause.code?.includes('_ALERT_') === true;
+    const message = `TLS with ${where} failed${fromBroker ? ' (refused by the broker)' : ''}: ${cause.message}`;
+    super({ replyCode: 320, replyText: message, initiator: fromBroker ? 'broker' : 'client' }, message, 'ERR_AMQP_TLS');
+    (this as { cause?: unknown }).cause = cause;
+    this.tlsCode = cause.code;
+  }
+}
+
 /** No heartbeat or other byte from the broker within two heartbeat intervals. */
 export class HeartbeatTimeoutError extends ConnectionLostError {
   constructor(timeoutSeconds: number) {

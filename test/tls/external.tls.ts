@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { existsSync, readFileSync } from 'node:fs';
 import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import { Connection } from '../../lib/protocol/connection/connection.js';
-import { AuthenticationError, ConnectionLostError } from '../../lib/protocol/errors.js';
+import { AuthenticationError, ConnectionLostError, TlsError } from '../../lib/protocol/errors.js';
 import { connectSocket } from '../../lib/protocol/io/socket-transport.js';
 import {
   ConnectionParameters,
@@ -148,33 +148,28 @@ describe('SASL EXTERNAL against a TLS RabbitMQ node', () => {
     expect(outcome.elapsedMs).toBeLessThan(5_000);
   });
 
-  // The node refuses the handshake itself; how the client sees it depends on the TLS version: in 1.3
-  // the client's side of the handshake is done before the node checks the certificate, so the alert
-  // arrives on a socket already reported connected ("lost"); in 1.2 it arrives during the handshake.
+  // The node refuses the handshake itself. In TLS 1.3 the client's side of the handshake is done
+  // before the node checks the certificate, so the alert arrives on a socket already connected; in
+  // 1.2 it arrives during the handshake. Either way it is a TlsError from the broker, not retried.
   it.each([
-    [
-      'TLS 1.3',
-      { minVersion: 'TLSv1.3' },
-      'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED',
-      /lost: .*certificate required/,
-    ],
-    [
-      'TLS 1.2',
-      { maxVersion: 'TLSv1.2' },
-      'ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE',
-      /could not connect .*handshake failure/,
-    ],
+    ['TLS 1.3', { minVersion: 'TLSv1.3' }, 'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED', /certificate required/],
+    ['TLS 1.2', { maxVersion: 'TLSv1.2' }, 'ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE', /handshake failure/],
   ] as const)(
-    'without a client certificate (%s) the node refuses the handshake: ConnectionLostError naming the TLS alert',
-    async (_version, versions, causeCode, message) => {
-      const outcome = await open(parameters(tls(undefined, versions)));
+    'without a client certificate (%s) the node refuses the handshake: a TlsError naming the alert, not retried',
+    async (_version, versions, causeCode, reason) => {
+      const outcome = await open(parameters(tls(undefined, versions), 3));
       expect(outcome.connection).toBeUndefined();
-      expect(outcome.error).toBeInstanceOf(ConnectionLostError);
+      expect(outcome.error).toBeInstanceOf(TlsError);
+      expect(outcome.error).not.toBeInstanceOf(ConnectionLostError);
       expect(outcome.error).not.toBeInstanceOf(AuthenticationError);
-      const error = outcome.error as ConnectionLostError;
-      expect(error.code).toBe('ERR_AMQP_CONNECTION_LOST');
-      expect(error.message).toMatch(message);
+      const error = outcome.error as TlsError;
+      expect(error.code).toBe('ERR_AMQP_TLS');
+      expect(error.tlsCode).toBe(causeCode);
+      expect(error.initiator).toBe('broker');
+      expect(error.message).toMatch(new RegExp(`^TLS with 127\\.0\\.0\\.1:${AMQPS_PORT} failed \\(refused by the broker\\): `));
+      expect(error.message).toMatch(reason);
       expect((error.cause as NodeJS.ErrnoException).code).toBe(causeCode);
+      // connectionAttempts 3, but the same certificate would be refused again: one socket.
       expect(outcome.sockets).toBe(1);
       expect(await listConnections(node!, ['user'], 0)).toEqual([]);
     },

@@ -11,7 +11,7 @@
  */
 import { isIP, connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
-import { type AMQPError, ConnectionLostError, TimeoutError } from '../errors.js';
+import { type AMQPError, ConnectionLostError, TimeoutError, TlsError } from '../errors.js';
 import type { ConnectionParameters } from '../parameters/index.js';
 import { systemClock, type CancelTimer, type Clock } from './clock.js';
 
@@ -49,6 +49,7 @@ class SocketTransport implements Transport {
   readonly #handlers: TransportHandlers;
   readonly #highWaterMark: number;
   readonly #where: string;
+  readonly #secure: boolean;
   #cancelConnectTimer: CancelTimer | undefined;
   #connected = false;
   #corked = false;
@@ -63,6 +64,7 @@ class SocketTransport implements Transport {
     const { host, port } = parameters;
     this.#where = `${host}:${port}`;
     const secure = parameters.ssl;
+    this.#secure = secure;
     if (secure) {
       const servername = isIP(host) === 0 ? host : undefined;
       this.#socket = tlsConnect({ host, port, ...(servername === undefined ? {} : { servername }), ...parameters.sslOptions });
@@ -154,6 +156,10 @@ class SocketTransport implements Transport {
 
   #onError(error: Error): void {
     if (this.#error !== undefined) return;
+    if (this.#secure && isTlsFailure(error)) {
+      this.#error = new TlsError(this.#where, error);
+      return;
+    }
     const verb = this.#connected ? `connection to ${this.#where} lost` : `could not connect to ${this.#where}`;
     this.#error = new ConnectionLostError(`${verb}: ${error.message}`, { cause: error });
   }
@@ -214,5 +220,19 @@ export function connectSocket(
     handlers,
     options.clock ?? systemClock,
     options.highWaterMark ?? OUTBOUND_HIGH_WATER_MARK,
+  );
+}
+
+/**
+ * A TLS failure (an OpenSSL error or alert, or a certificate Node would not accept) as opposed to
+ * a socket that went away: the former meets the same refusal on every attempt.
+ */
+function isTlsFailure(error: Error & { code?: string }): boolean {
+  const code = error.code ?? '';
+  if (code.includes('TIMEOUT')) return false;
+  return (
+    code.startsWith('ERR_SSL_') ||
+    code.startsWith('ERR_TLS_') ||
+    /CERT|SIGNATURE|ISSUER|CRL/.test(code)
   );
 }

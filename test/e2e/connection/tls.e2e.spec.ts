@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { connect as netConnect, type AddressInfo, type Socket } from 'node:net';
 import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
 import { Connection } from '../../../lib/protocol/connection/connection.js';
-import { ConnectionLostError } from '../../../lib/protocol/errors.js';
+import { ConnectionLostError, TlsError } from '../../../lib/protocol/errors.js';
 import { ConnectionParameters } from '../../../lib/protocol/parameters/index.js';
 import { BROKER } from './helpers.js';
 
@@ -16,6 +16,8 @@ describe('Connection e2e: TLS (a local TLS terminator in front of the broker)', 
   let server: TlsServer;
   let port = 0;
   let secured = 0;
+  /** TCP connections accepted (a refused handshake counts too). */
+  let connections = 0;
   const sockets = new Set<Socket>();
 
   beforeAll(async () => {
@@ -34,6 +36,7 @@ describe('Connection e2e: TLS (a local TLS terminator in front of the broker)', 
       clear.pipe(upstream).pipe(clear);
     });
     server.on('tlsClientError', () => undefined);
+    server.on('connection', () => (connections += 1));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     port = (server.address() as AddressInfo).port;
   });
@@ -59,11 +62,19 @@ describe('Connection e2e: TLS (a local TLS terminator in front of the broker)', 
     }
   });
 
-  it('refuses an untrusted certificate with ConnectionLostError carrying the TLS cause', async () => {
+  it('refuses an untrusted certificate with a TlsError carrying the TLS cause, without retrying', async () => {
+    const accepted = connections;
     const error = (await Connection.connect(
-      new ConnectionParameters({ host: 'localhost', port, ssl: true }),
-    ).catch((e: unknown) => e)) as ConnectionLostError;
-    expect(error).toBeInstanceOf(ConnectionLostError);
+      new ConnectionParameters({ host: 'localhost', port, ssl: true, connectionAttempts: 3, retryDelay: 0.05 }),
+    ).catch((e: unknown) => e)) as TlsError;
+    expect(error).toBeInstanceOf(TlsError);
+    expect(error).not.toBeInstanceOf(ConnectionLostError);
+    expect(error.code).toBe('ERR_AMQP_TLS');
+    expect(error.tlsCode).toBe('DEPTH_ZERO_SELF_SIGNED_CERT');
+    expect(error.initiator).toBe('client');
+    expect(error.message).toBe(`TLS with localhost:${port} failed: self-signed certificate`);
     expect((error.cause as NodeJS.ErrnoException).code).toBe('DEPTH_ZERO_SELF_SIGNED_CERT');
+    // The same certificate would be refused again: one TCP connection, not three.
+    expect(connections - accepted).toBe(1);
   });
 });
