@@ -168,7 +168,7 @@ export class ContentAssembler {
   bodyFrameDone(channel: number, c: ChannelContent): void {
     if (c.state !== WANT_BODY || c.received !== c.bodySize) return;
     if (c.body !== undefined) this.complete(channel, c, c.body);
-    else if (c.skipped !== undefined) this.completeSkipped(channel, c, c.skipped);
+    else if (c.skipped !== undefined) this.complete(channel, c, EMPTY, c.skipped);
   }
 
   /** Reports a fatal frame error and forgets all pending content. */
@@ -207,30 +207,21 @@ export class ContentAssembler {
     return c;
   }
 
-  private complete(channel: number, c: ChannelContent, body: Buffer): void {
+  /**
+   * Delivers the finished content of `c` (its body, or for an oversize one skipped unread, the
+   * error) and returns the channel to idle first, so a handler that throws leaves it in step.
+   */
+  private complete(channel: number, c: ChannelContent, body: Buffer, skipped?: BodyTooLargeError): void {
     const method = c.method as AnyMethod;
     const props = c.properties as BasicProperties;
     c.state = IDLE;
     c.method = undefined;
     c.properties = undefined;
     c.body = undefined;
-    try {
-      this.handler.onContent(channel, method, props, body);
-    } catch (err) {
-      this.handlerThrew(err);
-    }
-  }
-
-  /** The end of an oversize body that streamed past: reported with its method and properties. */
-  private completeSkipped(channel: number, c: ChannelContent, error: BodyTooLargeError): void {
-    const method = c.method as AnyMethod;
-    const props = c.properties as BasicProperties;
-    c.state = IDLE;
-    c.method = undefined;
-    c.properties = undefined;
     c.skipped = undefined;
     try {
-      this.handler.onOversizeContent?.(channel, method, props, error);
+      if (skipped === undefined) this.handler.onContent(channel, method, props, body);
+      else this.handler.onOversizeContent?.(channel, method, props, skipped);
     } catch (err) {
       this.handlerThrew(err);
     }

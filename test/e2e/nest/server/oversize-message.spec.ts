@@ -5,13 +5,12 @@
  * connection and consumer go on with the next message.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { Controller, type INestMicroservice } from '@nestjs/common';
+import { Controller } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
-import { Test } from '@nestjs/testing';
 import { OversizeMessageError } from '../../../../lib/protocol/errors.js';
 import { QueueConsumer } from '../../../../lib/transport/decorators/queue-consumer.decorator.js';
 import { ServerAMQP } from '../../../../lib/transport/server/server-amqp.js';
-import { AMQP_URL, Admin, connectionNames, uniqueName, waitFor } from './support.js';
+import { AMQP_URL, connectionNames, startSuiteServer, stopSuiteServer, uniqueName, waitFor, type Admin, type SuiteServer } from './support.js';
 
 const queue = uniqueName('oversize');
 const dlq = uniqueName('oversize-dlq');
@@ -26,27 +25,19 @@ class SizedController {
   }
 }
 
-let app: INestMicroservice;
+let suite: SuiteServer | undefined;
 let admin: Admin;
 let server: ServerAMQP;
 const errors: Error[] = [];
 
 beforeAll(async () => {
-  admin = await Admin.open();
-  await admin.channel.assertQueue(dlq, { durable: false });
   server = new ServerAMQP({ urls: [AMQP_URL], connectionName, connectionOptions: { maxBodySize: 4096 } });
   server.on('error', (error: Error) => errors.push(error));
-  const moduleRef = await Test.createTestingModule({ controllers: [SizedController] }).compile();
-  app = moduleRef.createNestMicroservice({ strategy: server });
-  app.useLogger(false);
-  await app.listen();
+  suite = await startSuiteServer(server, [SizedController], { deadLetterQueues: [dlq] });
+  admin = suite.admin;
 });
 
-afterAll(async () => {
-  await app?.close();
-  await admin?.cleanup([queue, dlq]);
-  await admin?.close();
-});
+afterAll(() => stopSuiteServer(suite, [queue, dlq]));
 
 describe('a message over maxBodySize', () => {
   it('is dead-lettered once with a typed error, and the same connection handles the next message', async () => {

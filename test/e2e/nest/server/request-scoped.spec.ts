@@ -5,13 +5,12 @@
  * failures dead-lettered exactly as for singleton controllers.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { Controller, Inject, Injectable, Scope, type INestMicroservice } from '@nestjs/common';
+import { Controller, Inject, Injectable, Scope } from '@nestjs/common';
 import { CONTEXT, EventPattern, MessagePattern, Payload, type RequestContext } from '@nestjs/microservices';
-import { Test } from '@nestjs/testing';
 import { AmqpContext } from '../../../../lib/transport/amqp.context.js';
 import { QueueConsumer } from '../../../../lib/transport/decorators/queue-consumer.decorator.js';
 import { ServerAMQP } from '../../../../lib/transport/server/server-amqp.js';
-import { AMQP_URL, Admin, uniqueName, waitFor } from './support.js';
+import { AMQP_URL, deadLetteringTo, startSuiteServer, stopSuiteServer, uniqueName, waitFor, type Admin, type SuiteServer } from './support.js';
 
 const queue = uniqueName('scoped-rpc');
 const consumerQueue = uniqueName('scoped-consumer');
@@ -59,29 +58,19 @@ class ScopedController {
   }
 }
 
-let app: INestMicroservice;
+let suite: SuiteServer | undefined;
 let admin: Admin;
 
 beforeAll(async () => {
-  admin = await Admin.open();
-  await admin.channel.assertQueue(dlq, { durable: false });
-  const moduleRef = await Test.createTestingModule({ controllers: [ScopedController], providers: [MessageScope] }).compile();
-  app = moduleRef.createNestMicroservice({
-    strategy: new ServerAMQP({
-      urls: [AMQP_URL],
-      queue,
-      queueOptions: { durable: false, arguments: { 'x-dead-letter-exchange': '', 'x-dead-letter-routing-key': dlq } },
-    }),
-  });
-  app.useLogger(false);
-  await app.listen();
+  suite = await startSuiteServer(
+    new ServerAMQP({ urls: [AMQP_URL], queue, queueOptions: deadLetteringTo(dlq) }),
+    [ScopedController],
+    { providers: [MessageScope], deadLetterQueues: [dlq] },
+  );
+  admin = suite.admin;
 });
 
-afterAll(async () => {
-  await app?.close();
-  await admin?.cleanup([queue, consumerQueue, dlq]);
-  await admin?.close();
-});
+afterAll(() => stopSuiteServer(suite, [queue, consumerQueue, dlq]));
 
 describe('request-scoped controllers on ServerAMQP', () => {
   it('answers each RPC from an instance of its own that sees the request', async () => {

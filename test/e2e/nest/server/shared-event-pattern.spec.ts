@@ -5,12 +5,11 @@
  * without a value included), and dead-lettered once when any of them failed, after all ran.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { Controller, type INestMicroservice } from '@nestjs/common';
+import { Controller } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
-import { Test } from '@nestjs/testing';
 import { EMPTY, type Observable } from 'rxjs';
 import { ServerAMQP } from '../../../../lib/transport/server/server-amqp.js';
-import { AMQP_URL, Admin, listQueues, sleep, uniqueName, waitFor } from './support.js';
+import { AMQP_URL, deadLetteringTo, listQueues, sleep, startSuiteServer, stopSuiteServer, uniqueName, waitFor, type Admin, type SuiteServer } from './support.js';
 
 const queue = uniqueName('shared-event');
 const dlq = uniqueName('shared-event-dlq');
@@ -48,29 +47,19 @@ class BillingController {
   }
 }
 
-let app: INestMicroservice;
+let suite: SuiteServer | undefined;
 let admin: Admin;
 
 beforeAll(async () => {
-  admin = await Admin.open();
-  await admin.channel.assertQueue(dlq, { durable: false });
-  const moduleRef = await Test.createTestingModule({ controllers: [ShippingController, BillingController] }).compile();
-  app = moduleRef.createNestMicroservice({
-    strategy: new ServerAMQP({
-      urls: [AMQP_URL],
-      queue,
-      queueOptions: { durable: false, arguments: { 'x-dead-letter-exchange': '', 'x-dead-letter-routing-key': dlq } },
-    }),
-  });
-  app.useLogger(false);
-  await app.listen();
+  suite = await startSuiteServer(
+    new ServerAMQP({ urls: [AMQP_URL], queue, queueOptions: deadLetteringTo(dlq) }),
+    [ShippingController, BillingController],
+    { deadLetterQueues: [dlq] },
+  );
+  admin = suite.admin;
 });
 
-afterAll(async () => {
-  await app?.close();
-  await admin?.cleanup([queue, dlq]);
-  await admin?.close();
-});
+afterAll(() => stopSuiteServer(suite, [queue, dlq]));
 
 describe('several handlers for one event pattern', () => {
   it('runs every handler once and acks the event once they all succeeded', async () => {

@@ -6,6 +6,9 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { randomUUID } from 'node:crypto';
 import amqplib from 'amqplib';
+import type { INestMicroservice, Provider, Type } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import type { ServerAMQP } from '../../../../lib/transport/server/server-amqp.js';
 
 export const AMQP_URL = process.env['AMQP_URL'] ?? 'amqp://guest:guest@127.0.0.1:5672';
 
@@ -212,4 +215,40 @@ export async function listConsumers(queues: string[]): Promise<Array<{ queue_nam
     ['list_consumers', '-q', 'queue_name', 'prefetch_count', 'ack_required', '--formatter', 'json'],
   );
   return rows.filter((row) => queues.includes(row.queue_name));
+}
+
+/** A suite's microservice: the app on its ServerAMQP, and an independent admin connection. */
+export interface SuiteServer {
+  app: INestMicroservice;
+  admin: Admin;
+}
+
+/**
+ * Opens the admin connection, declares `deadLetterQueues` (transient), and starts a Nest
+ * microservice with `controllers` and `providers` on `strategy`, its logger off.
+ */
+export async function startSuiteServer(
+  strategy: ServerAMQP,
+  controllers: Type[],
+  options: { providers?: Provider[]; deadLetterQueues?: string[] } = {},
+): Promise<SuiteServer> {
+  const admin = await Admin.open();
+  for (const queue of options.deadLetterQueues ?? []) await admin.channel.assertQueue(queue, { durable: false });
+  const moduleRef = await Test.createTestingModule({ controllers, providers: options.providers ?? [] }).compile();
+  const app = moduleRef.createNestMicroservice({ strategy });
+  app.useLogger(false);
+  await app.listen();
+  return { app, admin };
+}
+
+/** Closes the app, deletes `queues`, closes the admin connection (each step skipped when not started). */
+export async function stopSuiteServer(server: SuiteServer | undefined, queues: string[]): Promise<void> {
+  await server?.app.close();
+  await server?.admin.cleanup(queues);
+  await server?.admin.close();
+}
+
+/** Options of a transient queue whose rejected messages go to `dlq` through the default exchange. */
+export function deadLetteringTo(dlq: string): { durable: false; arguments: Record<string, string> } {
+  return { durable: false, arguments: { 'x-dead-letter-exchange': '', 'x-dead-letter-routing-key': dlq } };
 }
