@@ -1,8 +1,8 @@
 /**
  * Wire primitives shared by the generated method codecs, field tables and properties: integer range
  * checks, short/long strings and 64-bit integers. Everything here sits on the hot path, so reads and
- * writes are plain byte arithmetic (no DataView, no closures) and short ASCII strings skip the
- * native `Buffer` string calls, whose fixed cost dominates for the few bytes a routing key holds.
+ * writes are plain byte arithmetic (no DataView, no closures), and a string is measured or copied
+ * in JS only while that beats the fixed cost of a native `Buffer` call (a few bytes).
  *
  * Decoders are given an `end` bound (the end of the frame payload) and never read at or past it
  * without checking first: a short read is a {@link FrameError} 502 naming the field, never a
@@ -15,6 +15,7 @@ interface FastBuffer extends Buffer {
   latin1Slice(start: number, end: number): string;
   utf8Slice(start: number, end: number): string;
   utf8Write(value: string, offset: number, length?: number): number;
+  latin1Write(value: string, offset: number, length?: number): number;
 }
 
 /** 2^32, for splitting 64-bit integers into two 32-bit halves. */
@@ -124,12 +125,19 @@ export function readU64(buf: Buffer, o: number, what: string): number {
 // ---------------------------------------------------------------- strings
 
 /**
- * UTF-8 byte length of `s`, counting ASCII in JS (cheaper than a native call for short strings).
- * @internal
+ * Strings up to this many characters are measured in JS; longer ones natively. A JS char loop costs
+ * ~2-5 ns a character against ~20-40 ns for the whole native call, so the native one wins from about
+ * a dozen characters (correlation ids, content types and queue names are longer).
  */
+const JS_MEASURE_MAX = 10;
+
+/** ASCII strings below this many characters are copied in JS; longer ones by `latin1Write`. */
+const JS_WRITE_MAX = 32;
+
+/** UTF-8 byte length of `s`. @internal */
 export function utf8Length(s: string): number {
   const n = s.length;
-  if (n > 64) return Buffer.byteLength(s, 'utf8');
+  if (n > JS_MEASURE_MAX) return Buffer.byteLength(s, 'utf8');
   for (let i = 0; i < n; i++) {
     if (s.charCodeAt(i) > 0x7f) return Buffer.byteLength(s, 'utf8');
   }
@@ -155,9 +163,13 @@ export function longStrLength(s: string | Uint8Array, what: string): number {
 
 /** Writes `len` bytes of `s` (its UTF-8 length, as measured before) at `o`. @internal */
 export function writeStr(buf: Buffer, o: number, s: string, len: number): number {
-  if (len === s.length && len < 48) {
-    // ASCII (byte length equals UTF-16 length only when every char is < 0x80)
-    for (let i = 0; i < len; i++) buf[o + i] = s.charCodeAt(i);
+  if (len === s.length) {
+    // ASCII (byte length equals UTF-16 length only when every char is < 0x80): one byte a char
+    if (len < JS_WRITE_MAX) {
+      for (let i = 0; i < len; i++) buf[o + i] = s.charCodeAt(i);
+    } else {
+      (buf as FastBuffer).latin1Write(s, o, len);
+    }
     return o + len;
   }
   (buf as FastBuffer).utf8Write(s, o, len);

@@ -193,6 +193,21 @@ describe('round trip: basic properties', () => {
     );
   });
 
+  it('strings either side of the JS / native measure and copy thresholds, ASCII or not, keep their bytes', () => {
+    for (const n of [1, 9, 10, 11, 12, 31, 32, 33, 47, 48, 64, 65, 100, 255]) {
+      const ascii = 'abcdefghij'.repeat(26).slice(0, n);
+      const wide = `${'a'.repeat(Math.max(0, Math.floor((n - 2) / 2)))}é€`;
+      for (const s of [ascii, wide]) {
+        const bytes = encodeBasicPublish(1, s, s, false, { correlationId: s, headers: { [s]: s } }, Buffer.alloc(0), 131072);
+        const e = parse(bytes)[0]!;
+        if (e.kind !== 'content') throw new Error(`expected content, got ${e.kind}`);
+        expect(e.method.args).toMatchObject({ exchange: s, routingKey: s });
+        expect(e.properties.correlationId).toBe(s);
+        expect(e.properties.headers).toEqual({ [s]: s });
+      }
+    }
+  });
+
   it('all 14 flags set, with priority 0 and empty strings kept', () => {
     const all = {
       contentType: '',
