@@ -6,6 +6,8 @@
  * CPU per call is the steadier figure on a shared machine.
  *
  *   node --import tsx bench/support/prof-rpc.ts            (NOACK=1: noAck + prefetch 0, as Nest RMQ)
+ *   MODE=emit node --import tsx bench/support/prof-rpc.ts  (confirmed `emit('tick')`, up to 1000
+ *                                                            unconfirmed, timed until all are handled)
  *   PROFILE=/tmp/rpc.cpuprofile node --import tsx bench/support/prof-rpc.ts
  *
  * PROFILE writes a CPU profile of the measured rounds only (not the start-up and module loading
@@ -16,8 +18,8 @@ import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { Controller, Module, type INestMicroservice } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { MessagePattern, Payload, type MicroserviceOptions } from '@nestjs/microservices';
-import { firstValueFrom } from 'rxjs';
+import { EventPattern, MessagePattern, Payload, type MicroserviceOptions } from '@nestjs/microservices';
+import { firstValueFrom, lastValueFrom } from 'rxjs';
 import { ClientAMQP, ServerAMQP } from '../../lib/index.js';
 
 const URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
@@ -27,6 +29,9 @@ const ROUNDS = Number(process.env.ROUNDS ?? 5);
 const WARMUP = Number(process.env.WARMUP ?? 5000);
 const NOACK = process.env.NOACK === '1';
 const PROFILE = process.env.PROFILE;
+const EMIT = process.env.MODE === 'emit';
+const EMIT_WINDOW = 1000;
+const received = { events: 0 };
 
 @Controller()
 class SumController {
@@ -35,6 +40,11 @@ class SumController {
     let total = 0;
     for (const n of numbers) total += n;
     return total;
+  }
+
+  @EventPattern('tick')
+  tick(@Payload() _n: number): void {
+    received.events += 1;
   }
 }
 
@@ -65,6 +75,7 @@ async function start(): Promise<{ server: INestMicroservice; client: ClientAMQP 
 }
 
 async function run(client: ClientAMQP, calls: number): Promise<void> {
+  if (EMIT) return emit(client, calls);
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < calls) {
@@ -75,6 +86,20 @@ async function run(client: ClientAMQP, calls: number): Promise<void> {
     }
   };
   await Promise.all(Array.from({ length: IN_FLIGHT }, worker));
+}
+
+async function emit(client: ClientAMQP, count: number): Promise<void> {
+  const target = received.events + count;
+  let window: Promise<unknown>[] = [];
+  for (let i = 0; i < count; i += 1) {
+    window.push(lastValueFrom(client.emit('tick', i), { defaultValue: undefined }));
+    if (window.length >= EMIT_WINDOW) {
+      await Promise.all(window);
+      window = [];
+    }
+  }
+  await Promise.all(window);
+  while (received.events < target) await new Promise((resolve) => setTimeout(resolve, 1));
 }
 
 function median(values: number[]): number {
@@ -103,8 +128,8 @@ async function main(): Promise<void> {
       cpu.push((used.user + used.system) / CALLS);
       rates.push((CALLS / ms) * 1000);
       console.log(
-        `round ${r + 1}: ${cpu.at(-1)?.toFixed(2)} us/call (user ${(used.user / CALLS).toFixed(2)}, ` +
-          `sys ${(used.system / CALLS).toFixed(2)}), ${rates.at(-1)?.toFixed(0)} calls/s`,
+        `round ${r + 1}: ${cpu.at(-1)?.toFixed(2)} us/${EMIT ? 'event' : 'call'} (user ${(used.user / CALLS).toFixed(2)}, ` +
+          `sys ${(used.system / CALLS).toFixed(2)}), ${rates.at(-1)?.toFixed(0)}/s`,
       );
     }
     if (session !== undefined && PROFILE !== undefined) {
@@ -117,7 +142,8 @@ async function main(): Promise<void> {
     await server.close();
   }
   console.log(
-    `${NOACK ? 'noAck' : 'acked'} median: ${median(cpu).toFixed(2)} us/call, ${median(rates).toFixed(0)} calls/s`,
+    `${EMIT ? 'emit' : 'rpc'} ${NOACK ? 'noAck' : 'acked'} median: ${median(cpu).toFixed(2)} us/${EMIT ? 'event' : 'call'}, ` +
+      `${median(rates).toFixed(0)} ${EMIT ? 'events' : 'calls'}/s`,
   );
 }
 

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { InvalidStateError, MessageReturnedError, type BasicProperties } from '../../protocol/index.js';
 import type { AmqpChannel, AmqpConnectionHost } from './connection-host.js';
+import { fullProperties } from './full-properties.js';
 
 /**
  * Publishes on one channel in confirm mode: each publish settles on the broker's ack (rejects on a
@@ -37,7 +38,12 @@ export class ConfirmPublisher {
       return;
     }
     const messageId = properties.messageId ?? randomUUID();
-    const withId = properties.messageId === undefined ? { ...properties, messageId } : properties;
+    let withId = properties;
+    if (properties.messageId === undefined) {
+      // Not `{ ...properties, messageId }`: see fullProperties (a hidden class per message).
+      withId = fullProperties(properties);
+      withId.messageId = messageId;
+    }
     try {
       await channel.publishWithRetry(exchange, routingKey, body, withId, { mandatory: true });
       const returned = this.returned.get(messageId);

@@ -12,6 +12,7 @@ type ReturnCallback = (channel: unknown, method: unknown, properties: BasicPrope
 
 class ScriptedChannel {
   readonly log: string[] = [];
+  readonly published: BasicProperties[] = [];
   isOpen = true;
   /** When set, the broker "returns" the next mandatory publish before confirming it. */
   returnNext = false;
@@ -26,6 +27,7 @@ class ScriptedChannel {
   }
   publishWithRetry(exchange: string, routingKey: string, _body: Buffer, properties: BasicProperties, o?: { mandatory?: boolean }): Promise<void> {
     this.log.push(`publish ${exchange}/${routingKey} mandatory=${String(o?.mandatory === true)} id=${properties.messageId ?? '-'}`);
+    this.published.push(properties);
     if (o?.mandatory === true && this.returnNext) {
       this.returnNext = false;
       // basic.return arrives before the basic.ack of the same message
@@ -82,6 +84,15 @@ describe('ConfirmPublisher', () => {
     expect(channel.log[2]).toMatch(/^publish ex\/nowhere mandatory=true id=[0-9a-f-]{36}$/);
     // the next mandatory publish is routed: it resolves
     await expect(publisher.publish('ex', 'somewhere', Buffer.from('2'), { messageId: 'own-id' }, true)).resolves.toBeUndefined();
+  });
+
+  it("gives a mandatory publish a message id beside its other properties, leaving the caller's object as it was", async () => {
+    const { publisher, channels } = setup();
+    const properties: BasicProperties = { contentType: 'application/json', deliveryMode: 2, headers: { tenant: 'a' } };
+    await publisher.publish('', 'q', Buffer.from('1'), properties, true);
+    const sent = channels[0]?.published[0];
+    expect(sent).toEqual({ ...properties, messageId: expect.stringMatching(/^[0-9a-f-]{36}$/) });
+    expect(properties).toEqual({ contentType: 'application/json', deliveryMode: 2, headers: { tenant: 'a' } });
   });
 
   it('opens a new channel after the old one closed', async () => {
