@@ -13,7 +13,11 @@ export class AmqpReplySerializer implements Serializer<OutgoingResponse, Seriali
     const response: unknown = packet.response;
     if (response instanceof RmqRecord) {
       const record = response as RmqRecord<unknown>;
-      return { ...packet, response: record.data, ...(record.options === undefined ? {} : { options: record.options }) };
+      // Not `{ ...packet, options }`: a hidden class per reply (see the client's AmqpRecordSerializer).
+      const reply = Object.assign({}, packet) as SerializedReply;
+      reply.response = record.data;
+      if (record.options !== undefined) reply.options = record.options;
+      return reply;
     }
     return packet;
   }
