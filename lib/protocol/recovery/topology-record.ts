@@ -101,6 +101,8 @@ export class TopologyRecord<Owner, Callback, Args = unknown> {
 
   /** The current name of a queue: a server-named queue's older names lead to its latest one. */
   resolveQueue(name: string): string {
+    // Called per publish: with no server-named queue renamed yet, skip hashing the name.
+    if (this.aliases.size === 0) return name;
     return this.aliases.get(name) ?? name;
   }
 
