@@ -10,6 +10,7 @@
  */
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { median } from './support/median.js';
 import {
   FrameParser,
   encodeBasicPublish,
@@ -59,10 +60,6 @@ function measure(fn: () => void, ms: number): number {
   return n / (Number(elapsed) / 1e9);
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)] as number;
-}
 
 interface Case {
   name: string;

@@ -28,23 +28,16 @@
  */
 import 'reflect-metadata';
 import { createConnection } from 'node:net';
-import { Controller, Module, type INestMicroservice, type Type } from '@nestjs/common';
+import type { INestMicroservice } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import {
-  ClientRMQ,
-  EventPattern,
-  MessagePattern,
-  Payload,
-  Transport,
-  type ClientProxy,
-  type MicroserviceOptions,
-} from '@nestjs/microservices';
+import { ClientRMQ, Transport, type MicroserviceOptions } from '@nestjs/microservices';
 import amqplib from 'amqplib';
-import { firstValueFrom, lastValueFrom } from 'rxjs';
 import { ClientAMQP, ServerAMQP } from '../lib/index.js';
 import { RecoveringConnection } from '../lib/protocol/recovery/index.js';
 import { brokerCpuMs, processCpuMs } from './support/broker-cpu.js';
 import { rpcCeiling, type CeilingResult } from './support/raw-rpc.js';
+import { median } from './support/median.js';
+import { callSum, callsInFlight, emitUntilHandled, sumModule, type BenchClient } from './support/sum-app.js';
 
 const URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -60,8 +53,6 @@ const PREFETCH = process.env.BENCH_PREFETCH === undefined ? undefined : Number(p
 type Peer = 'ours' | 'noack' | 'nest';
 const PEERS: Peer[] = ['ours', 'noack', 'nest'];
 
-/** What the bench uses of a Nest client (ClientRMQ's status type differs from ClientProxy's default). */
-type BenchClient = Pick<ClientProxy, 'send' | 'emit' | 'connect' | 'close'>;
 
 interface Subject {
   peer: Peer;
@@ -86,31 +77,6 @@ interface RoundResult {
   eventRate: number;
 }
 
-/** A controller class of its own per app, so each counts its own events. */
-function controllerFor(received: { events: number }): Type<unknown> {
-  @Controller()
-  class BenchController {
-    @MessagePattern('sum')
-    sum(@Payload() numbers: number[]): number {
-      let total = 0;
-      for (const n of numbers) total += n;
-      return total;
-    }
-
-    @EventPattern('tick')
-    tick(@Payload() _n: number): void {
-      received.events += 1;
-    }
-  }
-  return BenchController;
-}
-
-function moduleFor(received: { events: number }): Type<unknown> {
-  @Module({ controllers: [controllerFor(received)] })
-  class BenchModule {}
-  return BenchModule;
-}
-
 async function start(peer: Peer): Promise<Subject> {
   const queue = `bench-nest-${peer}-${process.pid}-${Date.now().toString(36)}`;
   const received = { events: 0 };
@@ -128,7 +94,7 @@ async function start(peer: Peer): Promise<Subject> {
             ...ours,
           }),
         };
-  const server = await NestFactory.createMicroservice<MicroserviceOptions>(moduleFor(received), {
+  const server = await NestFactory.createMicroservice<MicroserviceOptions>(sumModule(received), {
     ...options,
     logger: ['error'],
   });
@@ -152,17 +118,14 @@ async function stop(subject: Subject): Promise<void> {
   await subject.server.close();
 }
 
-const call = (client: BenchClient, i: number): Promise<number> =>
-  firstValueFrom(client.send<number>('sum', [i, 1, 2]));
 
 async function sequential(client: BenchClient): Promise<{ p50: number; p99: number; rate: number }> {
   const latencies = new Float64Array(SEQUENTIAL_CALLS);
   const started = performance.now();
   for (let i = 0; i < SEQUENTIAL_CALLS; i += 1) {
     const t0 = performance.now();
-    const result = await call(client, i);
+    await callSum(client, i);
     latencies[i] = performance.now() - t0;
-    if (result !== i + 3) throw new Error(`wrong answer ${result} for call ${i}`);
   }
   const elapsed = performance.now() - started;
   latencies.sort();
@@ -174,19 +137,10 @@ async function sequential(client: BenchClient): Promise<{ p50: number; p99: numb
 }
 
 async function parallel(client: BenchClient): Promise<{ rate: number; processUs: number; brokerUs: number }> {
-  let next = 0;
   const brokerBefore = brokerCpuMs();
   const processBefore = processCpuMs();
   const started = performance.now();
-  const worker = async (): Promise<void> => {
-    while (next < PARALLEL_CALLS) {
-      const i = next;
-      next += 1;
-      const result = await call(client, i);
-      if (result !== i + 3) throw new Error(`wrong answer ${result} for call ${i}`);
-    }
-  };
-  await Promise.all(Array.from({ length: IN_FLIGHT }, worker));
+  await callsInFlight(client, PARALLEL_CALLS, IN_FLIGHT);
   const rate = (PARALLEL_CALLS / (performance.now() - started)) * 1000;
   const processUs = ((processCpuMs() - processBefore) * 1000) / PARALLEL_CALLS;
   const brokerAfter = brokerCpuMs();
@@ -198,18 +152,8 @@ async function parallel(client: BenchClient): Promise<{ rate: number; processUs:
 }
 
 async function events(subject: Subject): Promise<number> {
-  const target = subject.received.events + EVENTS;
   const started = performance.now();
-  let inFlight: Promise<unknown>[] = [];
-  for (let i = 0; i < EVENTS; i += 1) {
-    inFlight.push(lastValueFrom(subject.client.emit('tick', i), { defaultValue: undefined }));
-    if (inFlight.length >= EVENT_WINDOW) {
-      await Promise.all(inFlight);
-      inFlight = [];
-    }
-  }
-  await Promise.all(inFlight);
-  while (subject.received.events < target) await new Promise((resolve) => setTimeout(resolve, 1));
+  await emitUntilHandled(subject.client, subject.received, EVENTS, EVENT_WINDOW);
   return (EVENTS / (performance.now() - started)) * 1000;
 }
 
@@ -292,11 +236,6 @@ async function round(subject: Subject): Promise<RoundResult> {
   };
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
-}
-
 /** Waits (up to a minute) for the broker's port: a neighbour's test may be restarting it. */
 async function waitForBroker(): Promise<void> {
   const { hostname, port } = new globalThis.URL(URL);
@@ -324,7 +263,7 @@ async function main(): Promise<void> {
   try {
     // Warm-up: JIT, connections, channels, the broker's queue processes.
     for (const subject of Object.values(subjects)) {
-      for (let i = 0; i < 300; i += 1) await call(subject.client, i);
+      for (let i = 0; i < 300; i += 1) await callSum(subject.client, i);
     }
     for (let r = 0; r < ROUNDS; r += 1) {
       for (const ack of [false, true]) {

@@ -16,11 +16,12 @@
 import 'reflect-metadata';
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
-import { Controller, Module, type INestMicroservice } from '@nestjs/common';
+import type { INestMicroservice } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { EventPattern, MessagePattern, Payload, type MicroserviceOptions } from '@nestjs/microservices';
-import { firstValueFrom, lastValueFrom } from 'rxjs';
+import type { MicroserviceOptions } from '@nestjs/microservices';
 import { ClientAMQP, ServerAMQP } from '../../lib/index.js';
+import { median } from './median.js';
+import { callsInFlight, emitUntilHandled, sumModule, type EventCount } from './sum-app.js';
 
 const URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 const CALLS = Number(process.env.CALLS ?? 50_000);
@@ -31,29 +32,11 @@ const NOACK = process.env.NOACK === '1';
 const PROFILE = process.env.PROFILE;
 const EMIT = process.env.MODE === 'emit';
 const EMIT_WINDOW = 1000;
-const received = { events: 0 };
-
-@Controller()
-class SumController {
-  @MessagePattern('sum')
-  sum(@Payload() numbers: number[]): number {
-    let total = 0;
-    for (const n of numbers) total += n;
-    return total;
-  }
-
-  @EventPattern('tick')
-  tick(@Payload() _n: number): void {
-    received.events += 1;
-  }
-}
-
-@Module({ controllers: [SumController] })
-class SumModule {}
+const received: EventCount = { events: 0 };
 
 async function start(): Promise<{ server: INestMicroservice; client: ClientAMQP }> {
   const queue = `prof-rpc-${process.pid}-${Date.now().toString(36)}`;
-  const server = await NestFactory.createMicroservice<MicroserviceOptions>(SumModule, {
+  const server = await NestFactory.createMicroservice<MicroserviceOptions>(sumModule(received), {
     strategy: new ServerAMQP({
       urls: [URL],
       queue,
@@ -75,36 +58,8 @@ async function start(): Promise<{ server: INestMicroservice; client: ClientAMQP 
 }
 
 async function run(client: ClientAMQP, calls: number): Promise<void> {
-  if (EMIT) return emit(client, calls);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < calls) {
-      const i = next;
-      next += 1;
-      const result = await firstValueFrom(client.send<number>('sum', [i, 1, 2]));
-      if (result !== i + 3) throw new Error(`wrong answer ${result} for call ${i}`);
-    }
-  };
-  await Promise.all(Array.from({ length: IN_FLIGHT }, worker));
-}
-
-async function emit(client: ClientAMQP, count: number): Promise<void> {
-  const target = received.events + count;
-  let window: Promise<unknown>[] = [];
-  for (let i = 0; i < count; i += 1) {
-    window.push(lastValueFrom(client.emit('tick', i), { defaultValue: undefined }));
-    if (window.length >= EMIT_WINDOW) {
-      await Promise.all(window);
-      window = [];
-    }
-  }
-  await Promise.all(window);
-  while (received.events < target) await new Promise((resolve) => setTimeout(resolve, 1));
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
+  if (EMIT) await emitUntilHandled(client, received, calls, EMIT_WINDOW);
+  else await callsInFlight(client, calls, IN_FLIGHT);
 }
 
 async function main(): Promise<void> {
