@@ -45,6 +45,19 @@ afterAll(async () => {
   for (const s of servers) await new Promise<void>((resolve) => s.close(() => resolve()));
 });
 
+/** A transport connected to a fresh local peer: the peer's side of the connection once accepted. */
+async function openTransport(
+  overrides: Partial<TransportHandlers> = {},
+  options?: Parameters<typeof connectSocket>[2],
+): Promise<{ r: ReturnType<typeof recorder>; t: ReturnType<typeof connectSocket>; socket: Socket }> {
+  const p = await peer();
+  servers.push(p.server);
+  const r = recorder(overrides);
+  const accepted = p.next();
+  const t = connectSocket(new ConnectionParameters({ host: '127.0.0.1', port: p.port }), r.handlers, options);
+  return { r, t, socket: await accepted };
+}
+
 function connected(events: string[]): Promise<void> {
   return new Promise<void>((resolve) => {
     const poll = (): void => {
@@ -57,12 +70,7 @@ function connected(events: string[]): Promise<void> {
 
 describe('socket transport', () => {
   it('delivers every byte written in one tick, in order, and reports our end() as a clean close', async () => {
-    const p = await peer();
-    servers.push(p.server);
-    const r = recorder();
-    const accepted = p.next();
-    const t = connectSocket(new ConnectionParameters({ host: '127.0.0.1', port: p.port }), r.handlers);
-    const socket = await accepted;
+    const { r, t, socket } = await openTransport();
     await connected(r.events);
     const received: Buffer[] = [];
     socket.on('data', (chunk: Buffer) => received.push(chunk));
@@ -80,12 +88,7 @@ describe('socket transport', () => {
   });
 
   it('holds the cork through the promise jobs after a callback, so a reply and the ack after it leave in one write', async () => {
-    const p = await peer();
-    servers.push(p.server);
-    const r = recorder();
-    const accepted = p.next();
-    const t = connectSocket(new ConnectionParameters({ host: '127.0.0.1', port: p.port }), r.handlers);
-    const socket = await accepted;
+    const { r, t, socket } = await openTransport();
     await connected(r.events);
     const received: Buffer[] = [];
     socket.on('data', (chunk: Buffer) => received.push(chunk));
@@ -118,12 +121,7 @@ describe('socket transport', () => {
   });
 
   it('passes inbound bytes to onData and reports the peer closing as ConnectionLostError', async () => {
-    const p = await peer();
-    servers.push(p.server);
-    const r = recorder();
-    const accepted = p.next();
-    connectSocket(new ConnectionParameters({ host: '127.0.0.1', port: p.port }), r.handlers);
-    const socket = await accepted;
+    const { r, socket } = await openTransport();
     socket.end('hello');
     const error = await r.closedWith;
     expect(Buffer.concat(r.data).toString()).toBe('hello');
@@ -133,16 +131,12 @@ describe('socket transport', () => {
   });
 
   it('turns an exception thrown by a handler into a typed loss, never an uncaught exception', async () => {
-    const p = await peer();
-    servers.push(p.server);
-    const r = recorder({
+    const { r, socket } = await openTransport({
       onData: () => {
         throw new Error('bug in the data path');
       },
     });
-    const accepted = p.next();
-    connectSocket(new ConnectionParameters({ host: '127.0.0.1', port: p.port }), r.handlers);
-    (await accepted).write('x');
+    socket.write('x');
     const error = await r.closedWith;
     expect(error).toBeInstanceOf(ConnectionLostError);
     expect(error?.message).toContain('bug in the data path');
@@ -169,14 +163,7 @@ describe('socket transport', () => {
   });
 
   it('returns false past the high-water mark and reports drain once the peer read it all', async () => {
-    const p = await peer();
-    servers.push(p.server);
-    const r = recorder();
-    const accepted = p.next();
-    const t = connectSocket(new ConnectionParameters({ host: '127.0.0.1', port: p.port }), r.handlers, {
-      highWaterMark: 64 * 1024,
-    });
-    const socket = await accepted;
+    const { r, t, socket } = await openTransport({}, { highWaterMark: 64 * 1024 });
     await connected(r.events);
     socket.pause();
     const chunk = Buffer.alloc(16 * 1024, 1);
