@@ -191,26 +191,29 @@ export class ConnectionMachine implements FrameHandler {
   }
 
   onContent(channel: number, method: AnyMethod, properties: BasicProperties, body: Buffer): void {
-    if (channel !== 0 && this.#state === 'OPEN') {
-      if (!this.#hooks.channelContent(channel, method, properties, body)) {
-        this.#closeWith(unknownChannel(channel, method), method);
-      }
-    } else if (this.#state !== 'CLOSING') {
-      const error = new ConnectionStateError(`${method.name} with content on channel ${channel}`, this.#state);
-      this.#closeWith(violation(error), method);
+    if (this.#contentRoutable(channel, method) && !this.#hooks.channelContent(channel, method, properties, body)) {
+      this.#closeWith(unknownChannel(channel, method), method);
     }
   }
 
   /** A body over maxBodySize streamed past unread: the channel settles and reports it; the connection goes on. */
   onOversizeContent(channel: number, method: AnyMethod, properties: BasicProperties, tooLarge: BodyTooLargeError): void {
-    if (channel !== 0 && this.#state === 'OPEN') {
-      if (!this.#hooks.channelOversizeContent(channel, method, properties, tooLarge)) {
-        this.#closeWith(unknownChannel(channel, method), method);
-      }
-    } else if (this.#state !== 'CLOSING') {
+    if (
+      this.#contentRoutable(channel, method) &&
+      !this.#hooks.channelOversizeContent(channel, method, properties, tooLarge)
+    ) {
+      this.#closeWith(unknownChannel(channel, method), method);
+    }
+  }
+
+  /** True when content may go to channel `channel`; content on channel 0 or outside OPEN is a violation (ignored while CLOSING). */
+  #contentRoutable(channel: number, method: AnyMethod): boolean {
+    if (channel !== 0 && this.#state === 'OPEN') return true;
+    if (this.#state !== 'CLOSING') {
       const error = new ConnectionStateError(`${method.name} with content on channel ${channel}`, this.#state);
       this.#closeWith(violation(error), method);
     }
+    return false;
   }
 
   onHeartbeat(): void {
