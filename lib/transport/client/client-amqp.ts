@@ -196,9 +196,7 @@ export class ClientAMQP extends ClientProxy<AmqpEventsMap> {
     const { exchange, routingKey } = this.target(packet.pattern, options);
     const properties = this.properties(packet, options);
     // Through a recovery the event is sent again until the broker confirms it (at least once).
-    // Straight to a queue, a missing queue would drop the event after a positive confirm: mandatory.
-    const mandatory = options?.mandatory ?? exchange === '';
-    await session.events.publish(exchange, routingKey, encodeEnvelope(envelope), properties, mandatory);
+    await session.events.publish(exchange, routingKey, encodeEnvelope(envelope), properties, options?.mandatory);
     return undefined as T;
   }
 

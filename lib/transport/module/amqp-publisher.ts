@@ -76,8 +76,7 @@ export class AmqpPublisher implements OnModuleInit, OnApplicationShutdown {
     const session = await this.connected();
     const { body, properties } = this.message(payload, options);
     try {
-      // Straight to a queue, a missing queue would drop the message after a positive confirm.
-      await session.confirms.publish(exchange, routingKey, body, properties, options?.mandatory ?? exchange === '');
+      await session.confirms.publish(exchange, routingKey, body, properties, options?.mandatory);
     } catch (error) {
       this.logger.error(
         `publish to exchange "${exchange}" with routing key "${routingKey}"${identity(properties)} failed: ${describe(error)}`,

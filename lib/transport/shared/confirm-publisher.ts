@@ -12,6 +12,9 @@ import { fullProperties } from './full-properties.js';
  * A mandatory publish that the broker cannot route rejects with MessageReturnedError. The broker
  * sends basic.return before the ack of the same message, so by the time the ack settles the publish
  * the return has been seen; returns are matched by message id (one is generated when missing).
+ * Unless told otherwise a publish straight to a queue (the default exchange) is mandatory: a missing
+ * queue would otherwise drop it after a positive confirm. Through a named exchange it is not, as
+ * publish/subscribe with no subscriber yet is normal.
  */
 export class ConfirmPublisher {
   private channelPromise: Promise<AmqpChannel> | undefined;
@@ -27,7 +30,7 @@ export class ConfirmPublisher {
     routingKey: string,
     body: Buffer,
     properties: BasicProperties,
-    mandatory = false,
+    mandatory: boolean = exchange === '',
   ): Promise<void> {
     // The open channel is kept at hand: no promise to wait on per publish.
     const ready = this.openChannel;

@@ -95,6 +95,20 @@ describe('ConfirmPublisher', () => {
     expect(properties).toEqual({ contentType: 'application/json', deliveryMode: 2, headers: { tenant: 'a' } });
   });
 
+  it('is mandatory by default straight to a queue, not through a named exchange; an explicit flag wins', async () => {
+    const { publisher, channels } = setup();
+    await publisher.publish('', 'q', Buffer.from('1'), { messageId: 'a' });
+    await publisher.publish('ex', 'k', Buffer.from('2'), { messageId: 'b' });
+    await publisher.publish('', 'q', Buffer.from('3'), { messageId: 'c' }, false);
+    await publisher.publish('ex', 'k', Buffer.from('4'), { messageId: 'd' }, true);
+    expect(channels[0]?.log.slice(1)).toEqual([
+      'publish /q mandatory=true id=a',
+      'publish ex/k mandatory=false id=b',
+      'publish /q mandatory=false id=c',
+      'publish ex/k mandatory=true id=d',
+    ]);
+  });
+
   it('opens a new channel after the old one closed', async () => {
     const { publisher, channels } = setup();
     await publisher.publish('ex', 'a', Buffer.from('1'), {});
