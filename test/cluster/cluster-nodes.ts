@@ -5,14 +5,10 @@
  * holds it). `removeNode` stops the node's app, makes the main node forget it, stops the node and
  * deletes its directories, leaving the main broker as it was.
  */
-import { execFile } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { promisify } from 'node:util';
-
-const run = promisify(execFile);
+import { ctl, startDetachedNode, waitUntilUp } from '../support/rabbit-node.js';
 
 export interface ClusterNode {
   /** e.g. rabbit2@localhost */
@@ -21,12 +17,6 @@ export interface ClusterNode {
   distPort: number;
   dir: string;
   url: string;
-}
-
-async function ctl(args: string[], node?: string, timeoutMs = 120_000): Promise<string> {
-  const full = node === undefined ? args : ['-n', node, ...args];
-  const { stdout } = await run('rabbitmqctl', full, { timeout: timeoutMs });
-  return stdout;
 }
 
 /** Starts a node (detached) and waits until its app is up. */
@@ -38,21 +28,9 @@ export async function startNode(short: string, amqpPort: number, distPort: numbe
   mkdirSync(join(dir, 'log'), { recursive: true });
   // The main broker's config file pins its listener to 5672: this node gets a file of its own.
   writeFileSync(join(dir, 'rabbitmq.conf'), `listeners.tcp.local = 127.0.0.1:${amqpPort}\n`);
-  await run('chown', ['-R', 'rabbitmq:rabbitmq', dir]);
-  const env = {
-    ...process.env,
-    RABBITMQ_NODENAME: name,
-    RABBITMQ_NODE_PORT: String(amqpPort),
-    RABBITMQ_DIST_PORT: String(distPort),
-    RABBITMQ_MNESIA_BASE: join(dir, 'mnesia'),
-    RABBITMQ_LOG_BASE: join(dir, 'log'),
-    RABBITMQ_CONFIG_FILE: join(dir, 'rabbitmq.conf'),
-    RABBITMQ_PID_FILE: join(dir, `${short}.pid`),
-  };
   const node = { name, amqpPort, distPort, dir, url: `amqp://guest:guest@127.0.0.1:${amqpPort}` };
   try {
-    await run('rabbitmq-server', ['-detached'], { env, timeout: 60_000 });
-    await waitUntilUp(name);
+    await startDetachedNode({ name, amqpPort, distPort, dir });
   } catch (error) {
     // Never leave a half-started node or its files behind.
     await ctl(['stop'], name, 60_000).catch(() => undefined);
@@ -71,21 +49,6 @@ export async function joinCluster(node: ClusterNode): Promise<void> {
   await ctl(['join_cluster', 'rabbit@localhost'], node.name);
   await ctl(['start_app'], node.name);
   await waitUntilUp(node.name);
-}
-
-/** await_startup fails at once while the node is not yet registered with epmd: ping first. */
-async function waitUntilUp(name: string, timeoutMs = 120_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      await ctl(['ping'], name, 20_000);
-      break;
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await sleep(500);
-    }
-  }
-  await ctl(['await_startup', '--timeout', String(Math.ceil(timeoutMs / 1000))], name, timeoutMs + 30_000);
 }
 
 export async function stopApp(node: ClusterNode): Promise<void> {

@@ -17,14 +17,8 @@ import {
   ExternalCredentials,
   URLParameters,
 } from '../../lib/protocol/parameters/index.js';
-import {
-  addCertificateUser,
-  ctl,
-  listConnections,
-  startTlsNode,
-  stopTlsNode,
-  type TlsNode,
-} from './tls-node.js';
+import { ctl } from '../support/rabbit-node.js';
+import { addCertificateUser, listConnections, startTlsNode, stopTlsNode, type TlsNode } from './tls-node.js';
 
 const NODE = 'rabbittls';
 const AMQPS_PORT = 5691;

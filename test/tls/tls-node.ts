@@ -6,17 +6,15 @@
  * the OS temp dir, with the certificates generated there at start. `stopTlsNode` stops it and
  * deletes that directory. The server scripts run as the rabbitmq user, so the directory is theirs.
  */
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { promisify } from 'node:util';
+import { answers, ctl, pidFileOf, startDetachedNode } from '../support/rabbit-node.js';
 import { makeCertificates, type CertificateFiles } from './certificates.js';
 
-const run = promisify(execFile);
 
 export interface TlsNode {
   /** e.g. rabbittls@localhost */
@@ -26,13 +24,6 @@ export interface TlsNode {
   distPort: number;
   dir: string;
   certificates: CertificateFiles;
-}
-
-/** rabbitmqctl against `node` (the main broker when undefined). */
-export async function ctl(args: string[], node?: string, timeoutMs = 120_000): Promise<string> {
-  const full = node === undefined ? args : ['-n', node, ...args];
-  const { stdout } = await run('rabbitmqctl', full, { timeout: timeoutMs });
-  return stdout;
 }
 
 /** Resolves when nothing listens on 127.0.0.1:`port`; rejects naming the port otherwise. */
@@ -45,14 +36,6 @@ async function assertPortFree(port: number): Promise<void> {
     server.listen(port, '127.0.0.1', () => resolve());
   });
   await new Promise<void>((resolve) => server.close(() => resolve()));
-}
-
-/** True when a node of that name answers (a leftover of an interrupted run, say). */
-async function answers(name: string): Promise<boolean> {
-  return ctl(['ping'], name, 20_000).then(
-    () => true,
-    () => false,
-  );
 }
 
 function configFile(port: number, certificates: CertificateFiles): string {
@@ -102,20 +85,13 @@ export async function startTlsNode(
     node.certificates = await makeCertificates(join(dir, 'certs'), clientNames);
     writeFileSync(join(dir, 'rabbitmq.conf'), configFile(port, node.certificates));
     writeFileSync(join(dir, 'enabled_plugins'), '[rabbitmq_auth_mechanism_ssl].\n');
-    await run('chown', ['-R', 'rabbitmq:rabbitmq', dir]);
-    const env = {
-      ...process.env,
-      RABBITMQ_NODENAME: name,
-      RABBITMQ_NODE_PORT: String(port),
-      RABBITMQ_DIST_PORT: String(distPort),
-      RABBITMQ_MNESIA_BASE: join(dir, 'mnesia'),
-      RABBITMQ_LOG_BASE: join(dir, 'log'),
-      RABBITMQ_CONFIG_FILE: join(dir, 'rabbitmq.conf'),
-      RABBITMQ_ENABLED_PLUGINS_FILE: join(dir, 'enabled_plugins'),
-      RABBITMQ_PID_FILE: pidFile(node),
-    };
-    await run('rabbitmq-server', ['-detached'], { env, timeout: 60_000 });
-    await waitUntilUp(name);
+    await startDetachedNode({
+      name,
+      amqpPort: port,
+      distPort,
+      dir,
+      env: { RABBITMQ_ENABLED_PLUGINS_FILE: join(dir, 'enabled_plugins') },
+    });
   } catch (error) {
     const problems = await stopTlsNode(node);
     throw new Error(
@@ -125,20 +101,6 @@ export async function startTlsNode(
     );
   }
   return node;
-}
-
-function pidFile(node: TlsNode): string {
-  return join(node.dir, `${node.name.split('@')[0]}.pid`);
-}
-
-/** await_startup fails at once while the node is not yet registered with epmd: ping first. */
-async function waitUntilUp(name: string, timeoutMs = 120_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await answers(name))) {
-    if (Date.now() > deadline) throw new Error(`${name} did not answer ping within ${timeoutMs} ms`);
-    await sleep(500);
-  }
-  await ctl(['await_startup', '--timeout', String(Math.ceil(timeoutMs / 1000))], name, timeoutMs + 30_000);
 }
 
 /**
@@ -170,8 +132,8 @@ export async function listConnections(
 }
 
 function readPid(node: TlsNode): number | undefined {
-  if (!existsSync(pidFile(node))) return undefined;
-  const pid = Number(readFileSync(pidFile(node), 'utf8').trim());
+  if (!existsSync(pidFileOf(node))) return undefined;
+  const pid = Number(readFileSync(pidFileOf(node), 'utf8').trim());
   return Number.isInteger(pid) && pid > 0 ? pid : undefined;
 }
 
@@ -193,7 +155,7 @@ export async function stopTlsNode(node: TlsNode): Promise<string[]> {
   const problems: string[] = [];
   const pid = readPid(node);
   if (await answers(node.name)) {
-    const args = pid === undefined ? ['stop'] : ['stop', pidFile(node)];
+    const args = pid === undefined ? ['stop'] : ['stop', pidFileOf(node)];
     await ctl(args, node.name, 60_000).catch((error: Error) =>
       problems.push(`stop ${node.name}: ${error.message.split('\n')[0]}`),
     );
