@@ -8,6 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { URLParameters } from '../../../lib/protocol/index.js';
 import { RecoveringConnection } from '../../../lib/protocol/recovery/index.js';
 import { BROKER_URL, closeConnection, uniqueName } from './broker-control.js';
+import { waitFor } from '../../support/wait-for.js';
 import { deleteQueue, FAST_RECOVERY, nextRecovery } from './publish-through-faults.js';
 
 describe('recovery leaves cancelled consumers and deleted queues alone', () => {
@@ -44,8 +45,7 @@ describe('recovery leaves cancelled consumers and deleted queues alone', () => {
 
     await channel.basicPublish('', kept, 'after-kept');
     await channel.basicPublish('', cancelled, 'after-cancelled');
-    const deadline = Date.now() + 5_000;
-    while (received.kept!.length === 0 && Date.now() < deadline) await sleep(10);
+    await waitFor(() => received.kept!.length > 0, 'the delivery to the kept consumer');
     await sleep(100);
 
     expect(received.kept).toEqual(['after-kept']);

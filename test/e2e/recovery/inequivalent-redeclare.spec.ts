@@ -5,19 +5,12 @@
  * application is closed by it.
  */
 import { afterAll, describe, expect, it } from '@jest/globals';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { ChannelClosedError, URLParameters, type AMQPError } from '../../../lib/protocol/index.js';
 import { RecoveringConnection } from '../../../lib/protocol/recovery/index.js';
 import { BROKER_URL, closeConnection, uniqueName } from './broker-control.js';
+import { waitFor } from '../../support/wait-for.js';
 import { deleteQueue } from './publish-through-faults.js';
 
-async function waitFor(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
-}
 
 describe('recovery when a queue was re-declared with other arguments during the outage', () => {
   const queues: string[] = [];

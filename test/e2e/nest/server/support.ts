@@ -9,6 +9,9 @@ import amqplib from 'amqplib';
 import type { INestMicroservice, Provider, Type } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import type { ServerAMQP } from '../../../../lib/transport/server/server-amqp.js';
+import { waitFor } from '../../../support/wait-for.js';
+
+export { waitFor };
 
 export const AMQP_URL = process.env['AMQP_URL'] ?? 'amqp://guest:guest@127.0.0.1:5672';
 
@@ -19,14 +22,6 @@ export function uniqueName(prefix: string): string {
   return `srv-${prefix}-${process.pid}-${Date.now().toString(36)}-${counter}`;
 }
 
-/** Polls `check` until it returns true, or fails with `what` after `timeoutMs`. */
-export async function waitFor(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
