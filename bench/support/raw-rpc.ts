@@ -35,6 +35,8 @@ class RawPeer {
   private readonly waiting: Array<(received: Received) => void> = [];
   private rest: Buffer | undefined;
   private failure: Error | undefined;
+  /** Feeds the codec while the connection is set up. */
+  private setupListener: (chunk: Buffer) => void = () => undefined;
   /** Called with the number of deliveries in a read and the last delivery tag among them. */
   onDeliveries: (count: number, lastTag: number) => void = () => undefined;
 
@@ -53,8 +55,8 @@ class RawPeer {
       },
       { frameMax: FRAME_MAX },
     );
-    const setupListener = (chunk: Buffer): void => parser.push(chunk);
-    socket.on('data', setupListener);
+    peer.setupListener = (chunk: Buffer): void => parser.push(chunk);
+    socket.on('data', peer.setupListener);
     socket.on('error', (error) => peer.fail(error));
     await new Promise<void>((resolve, reject) => {
       socket.once('connect', resolve);
@@ -79,15 +81,14 @@ class RawPeer {
     await peer.expect('connection.open-ok');
     socket.write(encodeMethodFrame(1, 'channel.open', {}));
     await peer.expect('channel.open-ok');
-    peer.switchToScanning = () => {
-      socket.off('data', setupListener);
-      socket.on('data', (chunk: Buffer) => peer.scan(chunk));
-    };
     return peer;
   }
 
   /** Leaves the codec for the header-only scanner; nothing may be in flight at that moment. */
-  switchToScanning: () => void = () => undefined;
+  switchToScanning(): void {
+    this.socket.off('data', this.setupListener);
+    this.socket.on('data', (chunk: Buffer) => this.scan(chunk));
+  }
 
   /** Sends a synchronous method during set-up and waits for the named reply. */
   async rpc(frame: Buffer, reply: AnyMethod['name']): Promise<Received> {
