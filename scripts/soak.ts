@@ -50,7 +50,7 @@ async function main(): Promise<number> {
   const publisher = await RecoveringConnection.connect(
     new URLParameters(url).with({ connectionName: publisherName }),
     {
-      recovery: { ...recovery, publishBuffer: { maxMessages: window } },
+      recovery: { ...recovery, publishBuffer: true, outage: { maxMessages: window } },
     },
   );
   try {

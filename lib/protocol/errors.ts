@@ -358,6 +358,46 @@ export class PublishBufferFullError extends AMQPError {
   }
 }
 
+/** Which bound of the outage budget refused or ended a wait (see {@link OutageBudgetError}). */
+export type OutageBound = 'bytes' | 'messages' | 'deadline';
+
+/**
+ * A publish (or request) made while the connection was down, refused by the outage budget: holding
+ * it would pass `recovery.outage.maxBytes` or `maxMessages`, or it waited `deadlineMs` and the
+ * connection was still not back. It was not sent. `bound` says which limit it met.
+ */
+export class OutageBudgetError extends AMQPError {
+  readonly bound: OutageBound;
+  /** Messages and bytes the budget held when it refused (for `deadline`: when this one expired). */
+  readonly heldMessages: number;
+  readonly heldBytes: number;
+  /** Size of the refused message's body. */
+  readonly bytes: number;
+  readonly maxMessages: number;
+  readonly maxBytes: number;
+  readonly deadlineMs: number;
+  constructor(
+    bound: OutageBound,
+    held: { messages: number; bytes: number },
+    bytes: number,
+    limits: { maxMessages: number; maxBytes: number; deadlineMs: number },
+  ) {
+    const why = {
+      bytes: `${held.bytes} bytes are held and this ${bytes}-byte message would pass recovery.outage.maxBytes (${limits.maxBytes})`,
+      messages: `${held.messages} messages are held, the most recovery.outage.maxMessages allows`,
+      deadline: `it waited recovery.outage.deadlineMs (${limits.deadlineMs} ms) and the connection is still not back`,
+    }[bound];
+    super(`the connection is down and the message was not sent: ${why}`, 'ERR_AMQP_OUTAGE_BUDGET');
+    this.bound = bound;
+    this.heldMessages = held.messages;
+    this.heldBytes = held.bytes;
+    this.bytes = bytes;
+    this.maxMessages = limits.maxMessages;
+    this.maxBytes = limits.maxBytes;
+    this.deadlineMs = limits.deadlineMs;
+  }
+}
+
 /** Automatic recovery gave up: every attempt failed, or the broker refused the login (final). */
 export class RecoveryFailedError extends ConnectionClosedError {
   /** Reconnection attempts made. */

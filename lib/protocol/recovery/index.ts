@@ -13,6 +13,8 @@ export type {
   RecoveringDeliveryCallback,
   RecoveringReturnCallback,
 } from './recovering-channel.js';
-export type { PublishBufferOptions, RecoveryOptions } from './recovery-options.js';
+export type { OutageOptions, RecoveryOptions } from './recovery-options.js';
+export { DEFAULT_OUTAGE } from './recovery-options.js';
+export type { OutageBudgetCounters } from './outage-budget.js';
 export { backoffCeiling, backoffDelay, type BackoffPolicy } from './backoff.js';
 export type { EngineChannel, EngineConnection } from './engine-port.js';

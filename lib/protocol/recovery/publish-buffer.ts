@@ -1,9 +1,11 @@
 /**
- * The bounded FIFO of publishes made while the connection is down. It only counts and orders; the
- * connection decides when to flush it (after recovery) or fail it (when recovery gives up).
+ * The FIFO of publishes made while the connection is down. It only orders; what it may hold, and for
+ * how long, is the connection's outage budget (each entry is admitted there, and an entry whose
+ * deadline passes is failed and dropped at once). The connection decides when to flush it (after
+ * recovery) or fail it (when recovery gives up).
  */
 import { PublishBufferFullError } from '../errors.js';
-import type { PublishBufferOptions } from './recovery-options.js';
+import type { OutageBudget, OutageHold } from './outage-budget.js';
 
 /** What the buffer needs to know of an entry: its size in bytes, and how to fail it. */
 export interface BufferedEntry {
@@ -12,41 +14,50 @@ export interface BufferedEntry {
 }
 
 export class PublishBuffer<E extends BufferedEntry> {
-  private entries: E[] = [];
+  // A Map keeps insertion order and lets an expired entry go (with its body) without a scan.
+  private entries = new Map<number, { entry: E; hold: OutageHold }>();
+  private sequence = 0;
   private heldBytes = 0;
 
-  /** `false` = buffering off: every offer is refused at once. */
-  constructor(private readonly bounds: Readonly<PublishBufferOptions> | false) {}
-
-  get enabled(): boolean {
-    return this.bounds !== false;
-  }
+  /** `enabled` false = buffering off: every offer is refused at once. */
+  constructor(
+    readonly enabled: boolean,
+    private readonly budget: OutageBudget,
+  ) {}
 
   get size(): number {
-    return this.entries.length;
+    return this.entries.size;
   }
 
   get bytes(): number {
     return this.heldBytes;
   }
 
-  /** Appends an entry, or throws PublishBufferFullError when it would pass a bound (or buffering is off). */
+  /**
+   * Appends an entry, counted by the outage budget. Throws PublishBufferFullError when buffering is
+   * off, OutageBudgetError when the budget refuses it; the entry is rejected with
+   * OutageBudgetError('deadline') if it is still here at its deadline.
+   */
   offer(entry: E): void {
-    if (this.bounds === false) throw new PublishBufferFullError({ messages: 0, bytes: 0 }, {});
-    const { maxMessages, maxBytes } = this.bounds;
-    const overCount = maxMessages !== undefined && this.entries.length + 1 > maxMessages;
-    const overBytes = maxBytes !== undefined && this.heldBytes + entry.bytes > maxBytes;
-    if (overCount || overBytes) {
-      throw new PublishBufferFullError({ messages: this.entries.length, bytes: this.heldBytes }, this.bounds);
-    }
-    this.entries.push(entry);
+    if (!this.enabled) throw new PublishBufferFullError({ messages: 0, bytes: 0 }, {});
+    const key = this.sequence;
+    const hold = this.budget.admit(entry.bytes, (error) => {
+      if (this.entries.delete(key)) this.heldBytes -= entry.bytes;
+      entry.reject(error);
+    });
+    this.sequence += 1;
+    this.entries.set(key, { entry, hold });
     this.heldBytes += entry.bytes;
   }
 
-  /** Takes every entry out, oldest first. */
+  /** Takes every entry out, oldest first, and returns their room in the budget. */
   takeAll(): E[] {
-    const taken = this.entries;
-    this.entries = [];
+    const taken: E[] = [];
+    for (const { entry, hold } of this.entries.values()) {
+      hold.release();
+      taken.push(entry);
+    }
+    this.entries = new Map();
     this.heldBytes = 0;
     return taken;
   }

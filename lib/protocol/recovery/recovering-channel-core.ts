@@ -21,6 +21,7 @@ import type {
   EngineConnection,
   FieldTable,
 } from './engine-port.js';
+import type { OutageBudget, OutageHold } from './outage-budget.js';
 import type { BufferedPublish } from './publish-retry.js';
 import type { RecoveringChannel } from './recovering-channel.js';
 import type { RecordedConsumer, TopologyRecord } from './topology-record.js';
@@ -53,8 +54,12 @@ export interface RecoveringChannelHost {
   holdsPublishes(): boolean;
   /** Is the engine connection under the channel usable? */
   engineOpen(): boolean;
-  /** Buffers a publish (or throws PublishBufferFullError). */
+  /** Buffers a publish (or throws PublishBufferFullError / OutageBudgetError). */
   hold(entry: BufferedPublish): void;
+  /** Is the publish buffer on? (Off, publishWithRetry waits for the channel within the budget instead.) */
+  buffersPublishes(): boolean;
+  /** The connection's outage budget: what a wait for the recovered channel may hold. */
+  budget(): OutageBudget;
   /** The channel closed for good. */
   forget(channel: RecoveringChannel): void;
   reportCallbackError(error: unknown, where: string): void;
@@ -64,6 +69,8 @@ interface Waiter {
   afterGeneration: number;
   resolve(): void;
   reject(error: unknown): void;
+  /** Set when the wait keeps a message in memory: its room in the outage budget. */
+  hold: OutageHold | undefined;
 }
 
 export abstract class RecoveringChannelCore {
@@ -77,7 +84,7 @@ export abstract class RecoveringChannelCore {
   private readonly returnCallbacks: RecoveringReturnCallback[] = [];
   private readonly cancelCallbacks: Array<(consumerTag: string) => void> = [];
   private readonly closeCallbacks: RecoveringChannelCloseCallback[] = [];
-  private waiters: Waiter[] = [];
+  private readonly waiters = new Set<Waiter>();
   private finalError: AMQPError | undefined;
   private restoreErrorValue: ChannelClosedError | undefined;
 
@@ -173,9 +180,12 @@ export abstract class RecoveringChannelCore {
   resume(): void {
     if (this.stateValue !== 'SUSPENDED') return;
     this.stateValue = 'OPEN';
-    const ready = this.waiters.filter((w) => this.generationValue > w.afterGeneration);
-    this.waiters = this.waiters.filter((w) => this.generationValue <= w.afterGeneration);
-    for (const waiter of ready) waiter.resolve();
+    for (const waiter of [...this.waiters]) {
+      if (this.generationValue <= waiter.afterGeneration) continue;
+      this.waiters.delete(waiter);
+      waiter.hold?.release();
+      waiter.resolve();
+    }
   }
 
   /** @internal Closed for good: waiters rejected, consumers forgotten, close callbacks told once. */
@@ -184,9 +194,12 @@ export abstract class RecoveringChannelCore {
     this.stateValue = 'CLOSED';
     this.finalError = error;
     this.host.forget(this.self);
-    const waiters = this.waiters;
-    this.waiters = [];
-    for (const waiter of waiters) waiter.reject(this.closedError('wait for recovery'));
+    const waiters = [...this.waiters];
+    this.waiters.clear();
+    for (const waiter of waiters) {
+      waiter.hold?.release();
+      waiter.reject(this.closedError('wait for recovery'));
+    }
     for (const cb of this.closeCallbacks) {
       try {
         cb(this.self, error);
@@ -221,15 +234,27 @@ export abstract class RecoveringChannelCore {
     return op(this.engine);
   }
 
-  /** Resolves once the channel is OPEN on a generation newer than `generation`; rejects if it closes for good. */
-  protected untilGenerationAfter(generation: number): Promise<void> {
+  /**
+   * Resolves once the channel is OPEN on a generation newer than `generation`; rejects if it closes
+   * for good. With `bytes`, the wait keeps a message of that size in memory: it is counted by the
+   * outage budget, and rejects with OutageBudgetError when the budget refuses it or its deadline passes.
+   */
+  protected untilGenerationAfter(generation: number, bytes?: number): Promise<void> {
     if (this.stateValue === 'CLOSED' || this.stateValue === 'CLOSING') {
       return Promise.reject(this.closedError('wait for recovery'));
     }
     if (this.stateValue === 'OPEN' && this.generationValue > generation) return Promise.resolve();
-    return new Promise((resolve, reject) =>
-      this.waiters.push({ afterGeneration: generation, resolve, reject }),
-    );
+    return new Promise((resolve, reject) => {
+      const waiter: Waiter = { afterGeneration: generation, resolve, reject, hold: undefined };
+      if (bytes !== undefined) {
+        // Throws OutageBudgetError over a bound: the executor turns that into the rejection.
+        waiter.hold = this.host.budget().admit(bytes, (error) => {
+          this.waiters.delete(waiter);
+          reject(error);
+        });
+      }
+      this.waiters.add(waiter);
+    });
   }
 
   protected engineTag(deliveryTag: number, method: string): number {

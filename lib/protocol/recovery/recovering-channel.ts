@@ -248,8 +248,9 @@ export class RecoveringChannel extends RecoveringChannelCore {
 
   /**
    * Publishes. While the connection is down the message goes to the connection's publish buffer (sent
-   * in order after recovery) or, over its bound or with buffering off, rejects at once with
-   * PublishBufferFullError. A publish on the wire when the connection dies rejects (never hangs).
+   * in order after recovery, within the outage budget: OutageBudgetError past a bound or the
+   * deadline) or, with buffering off, rejects at once with PublishBufferFullError. A publish on the
+   * wire when the connection dies rejects (never hangs).
    */
   basicPublish(
     exchange: string,
@@ -264,11 +265,11 @@ export class RecoveringChannel extends RecoveringChannelCore {
   /**
    * Publishes and, when the connection is lost before the publish settled, sends it again on the
    * recovered channel until it settles: with confirms on, a resolved promise means the broker took it
-   * at least once. Errors that a retry cannot fix (nack, unroutable exchange, buffer full, recovery
-   * given up) reject at once. A call made while the connection is already down follows the publish
-   * buffer's rules like basicPublish (held, or refused at once with buffering off), so the memory held
-   * for an outage stays bounded; a duplicate is possible when the broker took the message but its
-   * confirm was lost with the connection.
+   * at least once. Errors that a retry cannot fix (nack, unroutable exchange, recovery given up)
+   * reject at once. While the connection is down the message waits within the outage budget
+   * (`recovery.outage`): in the publish buffer when it is on, else for the recovered channel; past a
+   * bound or the deadline it rejects with OutageBudgetError. A duplicate is possible when the broker
+   * took the message but its confirm was lost with the connection.
    */
   async publishWithRetry(
     exchange: string,
@@ -282,13 +283,17 @@ export class RecoveringChannel extends RecoveringChannelCore {
     for (let retries = 0; ; retries += 1) {
       const sent = { generation: 0 };
       try {
+        if (this.stateValue === 'SUSPENDED' && !this.host.buffersPublishes()) {
+          await this.untilGenerationAfter(this.generation - 1, bodyBytes(body));
+        }
         await this.publishTracked(exchange, routingKey, body, properties, o, sent);
         return;
       } catch (error) {
         if (retries >= maxRetries || !isLossError(error)) throw error;
         retry.onRetry?.(error, retries + 1);
         // Wait for a channel newer than the one that lost it; a final close rejects instead.
-        await this.untilGenerationAfter(sent.generation === 0 ? this.generation : sent.generation);
+        const lostOn = sent.generation === 0 ? this.generation : sent.generation;
+        await this.untilGenerationAfter(lostOn, bodyBytes(body));
       }
     }
   }
@@ -315,6 +320,10 @@ export class RecoveringChannel extends RecoveringChannelCore {
   private call<T>(cb: Continuation<T> | undefined, op: (ch: EngineChannel) => Promise<T>): Promise<T> {
     return withContinuation(this.run(op), cb);
   }
+}
+
+function bodyBytes(body: Buffer | string): number {
+  return typeof body === 'string' ? Buffer.byteLength(body) : body.length;
 }
 
 function exchangeBinding(o: ExchangeBindOptions): RecordedBinding<FieldTable> {

@@ -17,10 +17,11 @@ import { parametersList, type ParametersInput } from '../parameters/parameters-l
 import { openChannel, type ChannelOpenerHost } from './channel-opener.js';
 import { defaultConnector } from './engine-connector.js';
 import type { EngineConnection, FieldTable } from './engine-port.js';
+import { OutageBudget, type OutageBudgetCounters } from './outage-budget.js';
 import { PublishBuffer } from './publish-buffer.js';
 import { Reconnector } from './reconnector.js';
 import type { BufferedPublish } from './publish-retry.js';
-import { ReadyWaiters } from './ready-waiters.js';
+import { OutageWaiters, ReadyWaiters } from './ready-waiters.js';
 import { RecoveringCallbacks, type RecoveringCloseCallback } from './recovering-callbacks.js';
 import {
   RecoveringChannel,
@@ -42,7 +43,7 @@ import { asAMQPError } from './topology-restorer.js';
  *
  * ```ts
  * const connection = await RecoveringConnection.connect(['amqp://node-1', 'amqp://node-2'], {
- *   recovery: { initialDelayMs: 500, maxDelayMs: 30_000, publishBuffer: { maxMessages: 10_000 } },
+ *   recovery: { initialDelayMs: 500, maxDelayMs: 30_000, outage: { maxBytes: 64 * 1024 * 1024, deadlineMs: 60_000 } },
  * });
  * connection.on('recovering', (cause) => log.warn(cause.message));
  * const channel = await connection.channel();
@@ -75,7 +76,9 @@ export class RecoveringConnection extends EventEmitter<RecoveringConnectionEvent
   private stateValue: RecoveringConnectionState = 'CONNECTING';
   private readonly channels = new Set<RecoveringChannel>();
   private readonly record = new TopologyRecord<RecoveringChannel, RecoveringDeliveryCallback, FieldTable>();
+  private readonly budget: OutageBudget;
   private readonly buffer: PublishBuffer<BufferedPublish>;
+  private readonly outageWaiters: OutageWaiters;
   private readonly callbacks = new RecoveringCallbacks(this);
   private readonly readyWaiters = new ReadyWaiters();
   private readonly opened: Promise<void>;
@@ -114,7 +117,9 @@ export class RecoveringConnection extends EventEmitter<RecoveringConnectionEvent
       this.reconnector,
       this.options,
     );
-    this.buffer = new PublishBuffer<BufferedPublish>(this.options.publishBuffer);
+    this.budget = new OutageBudget(this.options.outage);
+    this.buffer = new PublishBuffer<BufferedPublish>(this.options.publishBuffer, this.budget);
+    this.outageWaiters = new OutageWaiters(this.budget);
     if (options.onClose !== undefined) this.callbacks.close.push(options.onClose);
     this.ioloop = { start: () => this.closed.promise, stop: () => void this.close().catch(() => undefined) };
     this.opened = this.connectFirst(options);
@@ -159,9 +164,17 @@ export class RecoveringConnection extends EventEmitter<RecoveringConnectionEvent
     return this.recoveriesValue;
   }
 
-  /** Messages and bytes held in the publish buffer right now. */
+  /** Messages and bytes held in the publish buffer right now (the budget may hold more: see `outage`). */
   get bufferedPublishes(): { messages: number; bytes: number } {
     return { messages: this.buffer.size, bytes: this.buffer.bytes };
+  }
+
+  /**
+   * The outage budget's counters: messages and bytes held now while the connection is down (buffered
+   * publishes and every wait that keeps a message), the peaks, and the calls refused per bound.
+   */
+  get outage(): OutageBudgetCounters {
+    return this.budget.counters;
   }
 
   /** The engine connection of the moment (a new one after every recovery). */
@@ -241,6 +254,19 @@ export class RecoveringConnection extends EventEmitter<RecoveringConnectionEvent
     return this.readyWaiters.wait();
   }
 
+  /**
+   * Resolves once the connection is OPEN, like whenReady, for a caller that keeps a message of `bytes`
+   * in memory meanwhile: the wait is counted by the outage budget and rejects with OutageBudgetError
+   * when the budget is full (at once) or its deadline passes. Resolved at once when OPEN.
+   */
+  waitOutOutage(bytes: number): Promise<void> {
+    if (this.stateValue === 'OPEN') return Promise.resolve();
+    if (this.stateValue === 'CLOSED' || this.stateValue === 'CLOSING') {
+      return Promise.reject(new InvalidStateError('the connection is closed', this.stateValue));
+    }
+    return this.outageWaiters.wait(bytes);
+  }
+
   // ---- bring-up ----
 
   private async connectFirst(options: RecoveringConnectionOptions): Promise<void> {
@@ -252,6 +278,7 @@ export class RecoveringConnection extends EventEmitter<RecoveringConnectionEvent
       this.stateValue = 'CLOSED';
       this.finalized = true;
       this.readyWaiters.rejectAll(typed);
+      this.outageWaiters.rejectAll(typed);
       this.closed.resolve();
       this.callbacks.safely(() => options.onOpenError?.(this, typed), 'onOpenError');
       throw typed;
@@ -265,6 +292,7 @@ export class RecoveringConnection extends EventEmitter<RecoveringConnectionEvent
     this.attach(engine);
     this.stateValue = 'OPEN';
     this.readyWaiters.resolveAll();
+    this.outageWaiters.resolveAll();
     this.callbacks.safely(() => options.onOpen?.(this), 'onOpen');
     this.emit('open');
   }
@@ -298,6 +326,7 @@ export class RecoveringConnection extends EventEmitter<RecoveringConnectionEvent
     }
     for (const channel of this.channels) channel.resume();
     this.readyWaiters.resolveAll();
+    this.outageWaiters.resolveAll();
     this.callbacks.emit('recovered');
   }
 
@@ -317,6 +346,7 @@ export class RecoveringConnection extends EventEmitter<RecoveringConnectionEvent
     this.buffer.rejectAll(publishError);
     for (const channel of [...this.channels]) channel.finalize(error);
     this.readyWaiters.rejectAll(error ?? new InvalidStateError('the connection is closed', 'CLOSED'));
+    this.outageWaiters.rejectAll(publishError);
     this.callbacks.runClose(error);
     this.closed.resolve();
   }
@@ -326,6 +356,8 @@ export class RecoveringConnection extends EventEmitter<RecoveringConnectionEvent
   private readonly host: RecoveringChannelHost = {
     record: this.record,
     holdsPublishes: () => this.stateValue !== 'OPEN' || this.flushing,
+    buffersPublishes: () => this.buffer.enabled,
+    budget: () => this.budget,
     engineOpen: () => this.engine?.isOpen === true,
     hold: (entry) => {
       // Buffering is for an outage; a connection being closed by its user takes nothing more.

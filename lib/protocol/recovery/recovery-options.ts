@@ -3,13 +3,34 @@
  */
 import { InvalidArgumentError } from '../errors.js';
 
-/** Bounds of the buffer that holds publishes while the connection is down. At least one bound applies. */
-export interface PublishBufferOptions {
-  /** Most messages held. @default 10000 when neither bound is given */
-  maxMessages?: number;
-  /** Most body bytes held. @default none */
+/**
+ * The outage budget: how much a connection holds while it is down, and for how long. It bounds every
+ * wait for the connection that keeps a message in memory: the publish buffer, publishWithRetry waiting
+ * for the recovered channel, and the Nest layer's publishes, emits and requests. Past a bound a call
+ * rejects with OutageBudgetError naming it (`bytes`, `messages`, `deadline`).
+ */
+export interface OutageOptions {
+  /** Most body bytes held at once (64 MiB). @default 67108864 */
   maxBytes?: number;
+  /** Most messages held at once. @default 10000 */
+  maxMessages?: number;
+  /** Longest a held message waits for the connection to come back, in ms. @default 60000 */
+  deadlineMs?: number;
 }
+
+/** The outage budget, every bound filled in. */
+export interface ResolvedOutageOptions {
+  readonly maxBytes: number;
+  readonly maxMessages: number;
+  readonly deadlineMs: number;
+}
+
+/** Outage defaults: they are argued in docs/hardening.md. */
+export const DEFAULT_OUTAGE: ResolvedOutageOptions = Object.freeze({
+  maxBytes: 64 * 1024 * 1024,
+  maxMessages: 10_000,
+  deadlineMs: 60_000,
+});
 
 /** How a {@link RecoveringConnection} reconnects after an unexpected loss. */
 export interface RecoveryOptions {
@@ -24,10 +45,13 @@ export interface RecoveryOptions {
   /** Attempts (each one a pass over the host list) before giving up with `recoveryFailed`. @default Infinity */
   maxAttempts?: number;
   /**
-   * Hold publishes made while disconnected and send them, in order, after recovery. Off by default:
-   * then such a publish rejects at once with PublishBufferFullError.
+   * Hold basicPublish calls made while disconnected and send them, in order, after recovery, within
+   * the outage budget (`outage`). Off: such a publish rejects at once with PublishBufferFullError.
+   * @default false
    */
-  publishBuffer?: PublishBufferOptions | false;
+  publishBuffer?: boolean;
+  /** What an outage may hold, and how long. @default { maxBytes: 64 MiB, maxMessages: 10000, deadlineMs: 60000 } */
+  outage?: OutageOptions;
   /** Re-declare recorded exchanges, queues, bindings and consumers after reconnecting. @default true */
   topology?: boolean;
 }
@@ -39,11 +63,10 @@ export interface ResolvedRecoveryOptions {
   readonly maxDelayMs: number;
   readonly multiplier: number;
   readonly maxAttempts: number;
-  readonly publishBuffer: Readonly<PublishBufferOptions> | false;
+  readonly publishBuffer: boolean;
+  readonly outage: ResolvedOutageOptions;
   readonly topology: boolean;
 }
-
-const DEFAULT_BUFFERED_MESSAGES = 10_000;
 
 /** Fills in defaults and refuses values that cannot work (negative delays, a multiplier below 1 ...). */
 export function resolveRecoveryOptions(options: RecoveryOptions = {}): ResolvedRecoveryOptions {
@@ -54,6 +77,7 @@ export function resolveRecoveryOptions(options: RecoveryOptions = {}): ResolvedR
     multiplier: options.multiplier ?? 2,
     maxAttempts: options.maxAttempts ?? Number.POSITIVE_INFINITY,
     publishBuffer: resolveBuffer(options.publishBuffer),
+    outage: resolveOutage(options.outage),
     topology: options.topology ?? true,
   };
   nonNegative('recovery.initialDelayMs', resolved.initialDelayMs);
@@ -76,15 +100,32 @@ export function resolveRecoveryOptions(options: RecoveryOptions = {}): ResolvedR
   return resolved;
 }
 
-function resolveBuffer(
-  buffer: PublishBufferOptions | false | undefined,
-): Readonly<PublishBufferOptions> | false {
-  if (buffer === undefined || buffer === false) return false;
-  const { maxMessages, maxBytes } = buffer;
-  if (maxMessages !== undefined) positiveInteger('recovery.publishBuffer.maxMessages', maxMessages);
-  if (maxBytes !== undefined) positiveInteger('recovery.publishBuffer.maxBytes', maxBytes);
-  if (maxMessages === undefined && maxBytes === undefined) return { maxMessages: DEFAULT_BUFFERED_MESSAGES };
-  return { maxMessages, maxBytes };
+function resolveBuffer(buffer: unknown): boolean {
+  if (buffer === undefined) return false;
+  if (typeof buffer === 'boolean') return buffer;
+  // The bounds used to live here; they are the outage budget's now, so that one place sets them.
+  throw new InvalidArgumentError(
+    'recovery.publishBuffer',
+    'must be true or false; its bounds are set with recovery.outage { maxBytes, maxMessages, deadlineMs }',
+  );
+}
+
+function resolveOutage(outage: OutageOptions | undefined): ResolvedOutageOptions {
+  for (const key of Object.keys(outage ?? {})) {
+    if (!(key in DEFAULT_OUTAGE)) {
+      throw new InvalidArgumentError(`recovery.outage.${key}`, 'is not an option (maxBytes, maxMessages, deadlineMs)');
+    }
+  }
+  const resolved = {
+    maxBytes: outage?.maxBytes ?? DEFAULT_OUTAGE.maxBytes,
+    maxMessages: outage?.maxMessages ?? DEFAULT_OUTAGE.maxMessages,
+    deadlineMs: outage?.deadlineMs ?? DEFAULT_OUTAGE.deadlineMs,
+  };
+  // 0 is a bound too: nothing is held, every call made while disconnected is refused at once.
+  nonNegativeInteger('recovery.outage.maxBytes', resolved.maxBytes);
+  nonNegativeInteger('recovery.outage.maxMessages', resolved.maxMessages);
+  nonNegativeInteger('recovery.outage.deadlineMs', resolved.deadlineMs);
+  return resolved;
 }
 
 function nonNegative(name: string, value: number): void {
@@ -92,7 +133,7 @@ function nonNegative(name: string, value: number): void {
     throw new InvalidArgumentError(name, `must be a finite number >= 0, got ${value}`);
 }
 
-function positiveInteger(name: string, value: number): void {
-  if (!Number.isInteger(value) || value < 1)
-    throw new InvalidArgumentError(name, `must be an integer >= 1, got ${value}`);
+function nonNegativeInteger(name: string, value: number): void {
+  if (!Number.isSafeInteger(value) || value < 0)
+    throw new InvalidArgumentError(name, `must be an integer >= 0, got ${value}`);
 }

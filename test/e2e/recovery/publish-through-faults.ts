@@ -64,7 +64,7 @@ export async function publishThroughFaults(options: FaultRunOptions): Promise<Fa
     recovery: FAST_RECOVERY,
   });
   const publisher = await RecoveringConnection.connect(params(options.publisherName), {
-    recovery: { ...FAST_RECOVERY, publishBuffer: { maxMessages: options.window } },
+    recovery: { ...FAST_RECOVERY, publishBuffer: true, outage: { maxMessages: options.window } },
   });
   const received = new Set<number>();
   const confirmed = new Set<number>();

@@ -10,7 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import {
   ConnectionClosedError,
   ConnectionLostError,
-  PublishBufferFullError,
+  OutageBudgetError,
   RecoveryFailedError,
   StaleDeliveryError,
   URLParameters,
@@ -154,7 +154,7 @@ describe('recovery against the real broker', () => {
     const connection = await RecoveringConnection.connect(
       new URLParameters(BROKER_URL).with({ connectionName: name }),
       {
-        recovery: { ...FAST_RECOVERY, publishBuffer: { maxMessages: 3 } },
+        recovery: { ...FAST_RECOVERY, publishBuffer: true, outage: { maxMessages: 3 } },
       },
     );
     connections.push(connection);
@@ -178,8 +178,8 @@ describe('recovery against the real broker', () => {
     await recovered;
 
     const error = await refused;
-    expect(error).toBeInstanceOf(PublishBufferFullError);
-    expect((error as PublishBufferFullError).maxMessages).toBe(3);
+    expect(error).toBeInstanceOf(OutageBudgetError);
+    expect(error).toMatchObject({ bound: 'messages', maxMessages: 3, heldMessages: 3 });
     expect(recoveringWhenRefused).toBe(true);
     await Promise.all(held);
     expect(connection.bufferedPublishes).toEqual({ messages: 0, bytes: 0 });
@@ -240,7 +240,7 @@ describe('recovery against the real broker', () => {
     it('gives up after maxAttempts with recoveryFailed and fails buffered publishes', async () => {
       const closing = await TcpProxy.start();
       const connection = await RecoveringConnection.connect(closing.url(), {
-        recovery: { initialDelayMs: 50, maxDelayMs: 100, maxAttempts: 3, publishBuffer: { maxMessages: 10 } },
+        recovery: { initialDelayMs: 50, maxDelayMs: 100, maxAttempts: 3, publishBuffer: true, outage: { maxMessages: 10 } },
       });
       const channel = await connection.channel();
       const attempts: number[] = [];

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { InvalidArgumentError } from '../../../lib/protocol/index.js';
 import { backoffCeiling, backoffDelay } from '../../../lib/protocol/recovery/index.js';
-import { resolveRecoveryOptions } from '../../../lib/protocol/recovery/recovery-options.js';
+import { resolveRecoveryOptions, type RecoveryOptions } from '../../../lib/protocol/recovery/recovery-options.js';
 
 const policy = { initialDelayMs: 100, maxDelayMs: 1_000, multiplier: 2 };
 
@@ -35,13 +35,14 @@ describe('recovery options', () => {
       multiplier: 2,
       maxAttempts: Number.POSITIVE_INFINITY,
       publishBuffer: false,
+      outage: { maxBytes: 64 * 1024 * 1024, maxMessages: 10_000, deadlineMs: 60_000 },
       topology: true,
     });
-    expect(resolveRecoveryOptions({ publishBuffer: {} }).publishBuffer).toEqual({ maxMessages: 10_000 });
-    expect(resolveRecoveryOptions({ publishBuffer: { maxBytes: 1024 } }).publishBuffer).toEqual({
-      maxMessages: undefined,
-      maxBytes: 1024,
+    expect(resolveRecoveryOptions({ publishBuffer: true, outage: { maxBytes: 1024 } })).toMatchObject({
+      publishBuffer: true,
+      outage: { maxBytes: 1024, maxMessages: 10_000, deadlineMs: 60_000 },
     });
+    expect(resolveRecoveryOptions({ outage: { maxMessages: 0 } }).outage.maxMessages).toBe(0);
   });
 
   it.each([
@@ -50,12 +51,15 @@ describe('recovery options', () => {
     [{ multiplier: 0.5 }, 'recovery.multiplier'],
     [{ maxAttempts: 0 }, 'recovery.maxAttempts'],
     [{ maxAttempts: 1.5 }, 'recovery.maxAttempts'],
-    [{ publishBuffer: { maxMessages: 0 } }, 'recovery.publishBuffer.maxMessages'],
-    [{ publishBuffer: { maxBytes: 2.5 } }, 'recovery.publishBuffer.maxBytes'],
+    [{ publishBuffer: { maxMessages: 10 } }, 'recovery.publishBuffer'],
+    [{ outage: { maxBytes: 2.5 } }, 'recovery.outage.maxBytes'],
+    [{ outage: { maxMessages: -1 } }, 'recovery.outage.maxMessages'],
+    [{ outage: { deadlineMs: Number.POSITIVE_INFINITY } }, 'recovery.outage.deadlineMs'],
+    [{ outage: { maxMessage: 5 } }, 'recovery.outage.maxMessage'],
   ])('refuses %j naming %s', (options, argument) => {
     let caught: unknown;
     try {
-      resolveRecoveryOptions(options);
+      resolveRecoveryOptions(options as RecoveryOptions);
     } catch (error) {
       caught = error;
     }
