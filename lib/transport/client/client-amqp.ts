@@ -13,7 +13,7 @@ import {
 import type { AmqpEventsMap } from '../amqp.events.js';
 import { AmqpConnectionHost, type AmqpConnection, type AmqpStatus } from '../shared/connection-host.js';
 import { ConfirmPublisher } from '../shared/confirm-publisher.js';
-import { DIRECT_REPLY_QUEUE, DirectReplyRpc, type RpcCall } from '../shared/direct-reply-rpc.js';
+import { DIRECT_REPLY_QUEUE, DirectReplyRpc, type RpcCall, type RpcRequest } from '../shared/direct-reply-rpc.js';
 import { toBasicProperties, type MessageDefaults } from '../shared/message-options.js';
 import { encodeEnvelope, metadataToHeaders, parseEnvelopeBody, patternToString } from '../shared/nest-envelope.js';
 import { JSON_CONTENT_TYPE } from '../shared/serialization.js';
@@ -160,25 +160,29 @@ export class ClientAMQP extends ClientProxy<AmqpEventsMap> {
       callback({ err: this.notConnectedError(), isDisposed: true });
       return noop;
     }
-    if (session.rpc.isOpen) return this.startRequest(session, packet, callback);
-    // The connection is recovering, or the RPC channel was closed by the broker (the connection
-    // lives on): send once it is back, within the request timeout.
-    const ready = session.rpc.isClosed ? this.reopenRpc(session) : session.host.whenReady();
+    return this.startRequest(session, packet, callback);
+  }
+
+  /**
+   * The connection is recovering, or the RPC channel was closed by the broker (the connection lives
+   * on): send once it is back, within the request timeout and, for a recovery, the outage budget.
+   */
+  private requestWhenBack(session: ClientSession, correlationId: string, request: RpcRequest, call: ReplyCall): () => void {
+    const ready = session.rpc.isClosed ? this.reopenRpc(session) : session.host.waitOutOutage(request.body.length);
     let cancel: (() => void) | undefined;
     let abandoned = false;
     const timer = setTimeout(() => {
       abandoned = true;
-      const label = patternToString(packet.pattern);
-      callback({ err: new RequestTimeoutError(label, '(not sent: connection recovering)', this.timeoutMs), isDisposed: true });
-    }, this.timeoutMs);
+      call.onError(new RequestTimeoutError(request.label, '(not sent: connection recovering)', request.timeoutMs));
+    }, request.timeoutMs);
     ready.then(
       () => {
         clearTimeout(timer);
-        if (!abandoned) cancel = this.startRequest(session, packet, callback);
+        if (!abandoned) cancel = session.rpc.request(correlationId, request, call);
       },
       (error: unknown) => {
         clearTimeout(timer);
-        if (!abandoned) callback({ err: error, isDisposed: true });
+        if (!abandoned) call.onError(error instanceof Error ? error : new Error(String(error)));
       },
     );
     return () => {
@@ -260,19 +264,18 @@ export class ClientAMQP extends ClientProxy<AmqpEventsMap> {
       return noop;
     }
     const { exchange, routingKey } = this.target(packet.pattern, options);
-    return session.rpc.request(
-      correlationId,
-      {
-        exchange,
-        routingKey,
-        body,
-        properties: this.properties(packet, options),
-        timeoutMs: options?.timeout ?? this.timeoutMs,
-        label: patternToString(packet.pattern),
-        mandatory: options?.mandatory ?? true,
-      },
-      new ReplyCall(this.deserializer, callback),
-    );
+    const request: RpcRequest = {
+      exchange,
+      routingKey,
+      body,
+      properties: this.properties(packet, options),
+      timeoutMs: options?.timeout ?? this.timeoutMs,
+      label: patternToString(packet.pattern),
+      mandatory: options?.mandatory ?? true,
+    };
+    const call = new ReplyCall(this.deserializer, callback);
+    if (session.rpc.isOpen) return session.rpc.request(correlationId, request, call);
+    return this.requestWhenBack(session, correlationId, request, call);
   }
 
   private serializePacket(packet: ReadPacket): SerializedPacket | Promise<SerializedPacket> {

@@ -100,8 +100,8 @@ export class AmqpPublisher implements OnModuleInit, OnApplicationShutdown {
    */
   async request<T = unknown>(exchange: string, routingKey: string, payload: unknown, options?: AmqpRequestOptions): Promise<T> {
     const session = await this.connected();
-    const rpc = await this.rpcOf(session);
     const { body, properties } = this.message(payload, options);
+    const rpc = await this.rpcOf(session, body.length);
     const correlationId = rpc.nextId();
     return new Promise<T>((resolve, reject) => {
       rpc.request(
@@ -183,11 +183,12 @@ export class AmqpPublisher implements OnModuleInit, OnApplicationShutdown {
     return session;
   }
 
-  private async rpcOf(session: PublisherSession): Promise<DirectReplyRpc> {
+  private async rpcOf(session: PublisherSession, bytes: number): Promise<DirectReplyRpc> {
     const existing = await session.rpc?.catch(() => undefined);
     if (existing === undefined || existing.isClosed) return this.reopenRpc(session);
-    // Down for a recovery: the same channel comes back with its reply consumer.
-    if (!existing.isOpen) await session.host.whenReady();
+    // Down for a recovery: the same channel comes back with its reply consumer; the request waits
+    // for it within the outage budget.
+    if (!existing.isOpen) await session.host.waitOutOutage(bytes);
     return existing;
   }
 

@@ -7,7 +7,8 @@ import { fullProperties } from './full-properties.js';
  * Publishes on one channel in confirm mode: each publish settles on the broker's ack (rejects on a
  * nack, or when the channel closes for good). A publish caught by a connection loss is sent again
  * after the recovery until the broker confirms it, so a resolved publish reached the broker at least
- * once. The channel is opened on first use and again after it closed.
+ * once. The channel is opened on first use and again after it closed. While the connection is down a
+ * publish waits within the connection's outage budget (`recovery.outage`), never longer or larger.
  *
  * A mandatory publish that the broker cannot route rejects with MessageReturnedError. The broker
  * sends basic.return before the ack of the same message, so by the time the ack settles the publish
@@ -34,8 +35,8 @@ export class ConfirmPublisher {
   ): Promise<void> {
     // The open channel is kept at hand: no promise to wait on per publish.
     const ready = this.openChannel;
-    const channel = ready?.isOpen === true ? ready : await this.channel();
-    if (!channel.isOpen) await this.host.whenReady();
+    // Down: wait for the connection within the outage budget (OutageBudgetError past a bound or the deadline).
+    const channel = ready?.isOpen === true ? ready : await this.channelWithin(body.length);
     if (!mandatory) {
       await channel.publishWithRetry(exchange, routingKey, body, properties);
       return;
@@ -65,6 +66,11 @@ export class ConfirmPublisher {
     if (pending === undefined) return;
     const channel = await pending.catch(() => undefined);
     if (channel?.isOpen === true) await channel.close().catch(() => undefined);
+  }
+
+  private async channelWithin(bytes: number): Promise<AmqpChannel> {
+    await this.host.waitOutOutage(bytes);
+    return this.channel();
   }
 
   private channel(): Promise<AmqpChannel> {

@@ -131,6 +131,14 @@ export class AmqpConnectionHost {
     return this.connection.whenReady();
   }
 
+  /**
+   * Like whenReady, for a caller that keeps a message of `bytes` in memory while it waits: counted by
+   * the outage budget, rejected with OutageBudgetError past a bound or at the deadline.
+   */
+  waitOutOutage(bytes: number): Promise<void> {
+    return this.connection.waitOutOutage(bytes);
+  }
+
   /** The error the connection died with, when it was not closed by us. */
   get lastError(): AMQPError | undefined {
     return this.lastErrorValue;

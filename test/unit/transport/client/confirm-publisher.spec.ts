@@ -57,6 +57,7 @@ function setup(): { publisher: ConfirmPublisher; channels: ScriptedChannel[] } {
       return Promise.resolve(channel);
     },
     whenReady: () => Promise.resolve(),
+    waitOutOutage: () => Promise.resolve(),
   } as unknown as AmqpConnectionHost;
   return { publisher: new ConfirmPublisher(host), channels };
 }
