@@ -2,7 +2,12 @@
  * A local TCP proxy in front of the broker for fault tests. `pause()` stops forwarding in both
  * directions while keeping every socket open (the client sees silence, not a close: the way a dead
  * network path or a hung broker looks, which only heartbeats can detect); `resume()` lets the held
- * bytes through; `dropAll()` destroys every connection (a hard disconnect).
+ * bytes through; `dropAll()` destroys every connection (a hard disconnect). A cut network:
+ * `freeze()` drops every byte both ways and keeps every socket open (no FIN, no RST reaches either
+ * side, even when one of them closes), new connections included; `thaw()` heals the path for new
+ * connections while the frozen ones stay dead (destroyed, as a NAT or firewall that forgot them).
+ * `refuseNew(true)` resets every new connection at once (a node that is down); `setDelay(ms)` adds
+ * latency to every chunk, both ways, keeping the order.
  */
 import { createServer, connect, type AddressInfo, type Server, type Socket } from 'node:net';
 
@@ -23,7 +28,12 @@ export class TcpProxy {
   /** Where clients connect: always 127.0.0.1. */
   readonly host = '127.0.0.1';
   #paused = false;
+  #refusing = false;
+  #delayMs = 0;
   readonly #pairs = new Set<Pair>();
+  /** Pairs caught by freeze(): every byte they carry is dropped, no close is passed on. */
+  readonly #frozen = new Set<Pair>();
+  #freezing = false;
   /** Chunks read but not yet forwarded because the proxy was paused, per destination socket. */
   readonly #held = new Map<Socket, { chunks: Buffer[]; count: (n: number) => void }>();
   /** Pairs whose one side closed during a pause: the other side learns of it on resume(). */
@@ -109,6 +119,38 @@ export class TcpProxy {
     }
   }
 
+  /** While on, every new connection is reset as soon as it is accepted (the broker node is down). */
+  refuseNew(on: boolean): void {
+    this.#refusing = on;
+  }
+
+  get frozen(): boolean {
+    return this.#freezing;
+  }
+
+  /**
+   * Cuts the path: from now on every byte of every connection (and of new ones) is dropped, and no
+   * close reaches the other side: each side sees silence. Only heartbeats or timeouts can tell.
+   */
+  freeze(): void {
+    this.#freezing = true;
+    for (const pair of this.#pairs) this.#frozen.add(pair);
+    for (const [destination] of this.#held) this.#held.delete(destination);
+  }
+
+  /** Heals the path for new connections; those caught by the freeze are destroyed (they are dead). */
+  thaw(): void {
+    this.#freezing = false;
+    const frozen = [...this.#frozen];
+    this.#frozen.clear();
+    for (const pair of frozen) this.#destroy(pair);
+  }
+
+  /** Adds `ms` of latency to every chunk in both directions (0 = none). */
+  setDelay(ms: number): void {
+    this.#delayMs = ms;
+  }
+
   /** Destroys every open connection, both sides (new connections are still accepted). */
   dropAll(): void {
     for (const pair of this.#pairs) this.#destroy(pair);
@@ -122,17 +164,22 @@ export class TcpProxy {
 
   #accept(client: Socket): void {
     this.#accepted++;
+    if (this.#refusing) {
+      client.resetAndDestroy();
+      return;
+    }
     const upstream = connect({ host: this.target.targetHost, port: this.target.targetPort });
     const pair: Pair = { client, upstream };
     this.#pairs.add(pair);
+    if (this.#freezing) this.#frozen.add(pair);
     client.setNoDelay(true);
     upstream.setNoDelay(true);
     if (this.#paused) {
       client.pause();
       upstream.pause();
     }
-    this.#forward(client, upstream, (n) => (this.#bytesToBroker += n));
-    this.#forward(upstream, client, (n) => (this.#bytesToClient += n));
+    this.#forward(pair, client, upstream, (n) => (this.#bytesToBroker += n));
+    this.#forward(pair, upstream, client, (n) => (this.#bytesToClient += n));
     // either side ending or failing ends the pair, except while paused: a close is news too, and
     // a dead path carries none, so the other side keeps waiting until resume()
     for (const socket of [client, upstream]) {
@@ -141,8 +188,18 @@ export class TcpProxy {
     }
   }
 
-  #forward(from: Socket, to: Socket, count: (n: number) => void): void {
+  #forward(pair: Pair, from: Socket, to: Socket, count: (n: number) => void): void {
     from.on('data', (chunk: Buffer) => {
+      if (this.#frozen.has(pair)) return;
+      if (this.#delayMs > 0) {
+        setTimeout(() => {
+          if (!this.#frozen.has(pair) && !to.destroyed) {
+            count(chunk.length);
+            to.write(chunk);
+          }
+        }, this.#delayMs);
+        return;
+      }
       if (this.#paused) {
         // a chunk already read when pause() ran is held, never forwarded early
         const held = this.#held.get(to) ?? { chunks: [], count };
@@ -161,6 +218,8 @@ export class TcpProxy {
   }
 
   #peerGone(pair: Pair): void {
+    // A cut path carries no news: the other side keeps its socket until thaw() destroys it.
+    if (this.#frozen.has(pair)) return;
     if (this.#paused) this.#closeOnResume.add(pair);
     else this.#finish(pair);
   }
@@ -180,6 +239,7 @@ export class TcpProxy {
 
   #destroy(pair: Pair): void {
     this.#closeOnResume.delete(pair);
+    this.#frozen.delete(pair);
     if (!this.#pairs.delete(pair)) return;
     this.#held.delete(pair.client);
     this.#held.delete(pair.upstream);

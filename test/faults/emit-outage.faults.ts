@@ -1,0 +1,29 @@
+/**
+ * The full outage: 10,000 ClientAMQP.emit calls of 100 KB during a 30 s outage (the proxy drops the
+ * connection and refuses new ones), with the default outage budget (64 MiB, 10,000 messages, 60 s).
+ * The short form of the same scenario runs in `npm test` (test/e2e/outage).
+ */
+import { describe, expect, it } from '@jest/globals';
+import { DEFAULT_OUTAGE } from '../../lib/protocol/recovery/index.js';
+import { runEmitOutage } from '../e2e/outage/emit-outage.js';
+
+const MiB = 1024 * 1024;
+
+describe('ClientAMQP.emit during a 30 s outage, default budget', () => {
+  it('holds at most 64 MiB, refuses the rest with the bytes bound, delivers the held ones once', async () => {
+    const maxBytes = DEFAULT_OUTAGE.maxBytes;
+    const result = await runEmitOutage({ emits: 10_000, bodyBytes: 100_000, outageMs: 30_000, outage: {} });
+    console.log(`emit outage (full): ${JSON.stringify(result)}`);
+    expect(result.otherErrors).toEqual([]);
+    expect(result.budget.peakBytes).toBeLessThanOrEqual(maxBytes);
+    expect(result.delivered).toBeGreaterThan(600);
+    expect(result.refused).toEqual({ bytes: 10_000 - result.delivered, messages: 0, deadline: 0 });
+    expect(result.received).toBe(result.delivered);
+    expect(result.lost).toBe(0);
+    expect(result.duplicates).toBe(0);
+    expect(result.unexpected).toBe(0);
+    const { arrayBuffersBaseMiB: base, arrayBuffersOutageRetainedMiB: retained, arrayBuffersOutagePeakMiB: peak } = result.memory;
+    expect((retained - base) * MiB).toBeLessThan(maxBytes + 2 * MiB);
+    expect((peak - base) * MiB).toBeLessThan(maxBytes + 16 * MiB);
+  });
+});
