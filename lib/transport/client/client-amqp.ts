@@ -13,6 +13,7 @@ import {
 import type { AmqpEventsMap } from '../amqp.events.js';
 import { AmqpConnectionHost, type AmqpConnection, type AmqpStatus } from '../shared/connection-host.js';
 import { ConfirmPublisher } from '../shared/confirm-publisher.js';
+import { sealOptions } from '../shared/sealed-options.js';
 import { DIRECT_REPLY_QUEUE, DirectReplyRpc, type RpcCall, type RpcRequest } from '../shared/direct-reply-rpc.js';
 import { toBasicProperties, type MessageDefaults } from '../shared/message-options.js';
 import { encodeEnvelope, metadataToHeaders, parseEnvelopeBody, patternToString } from '../shared/nest-envelope.js';
@@ -68,8 +69,12 @@ export class ClientAMQP extends ClientProxy<AmqpEventsMap> {
   private readonly timeoutMs: number;
   private defaultProperties: BasicProperties | undefined;
 
-  constructor(protected readonly options: AmqpClientOptions = {}) {
+  /** Sealed (sealed-options.ts): the URLs' passwords and TLS keys never reach inspect, JSON or logs. */
+  protected readonly options: AmqpClientOptions;
+
+  constructor(options: AmqpClientOptions = {}) {
     super();
+    this.options = sealOptions(options);
     this.queue = options.queue ?? DEFAULT_CLIENT_QUEUE;
     this.timeoutMs = options.timeout ?? DEFAULT_REQUEST_TIMEOUT_MS;
     this.initializeSerializer(options);

@@ -4,6 +4,7 @@ import { ConnectionClosedError, ConnectionLostError, InvalidStateError, type Bas
 import { AmqpConnectionHost, type AmqpConnection, type AmqpStatus } from '../shared/connection-host.js';
 import { ConfirmPublisher } from '../shared/confirm-publisher.js';
 import { DirectReplyRpc } from '../shared/direct-reply-rpc.js';
+import { sealOptions } from '../shared/sealed-options.js';
 import { toBasicProperties, type AmqpMessageOptions } from '../shared/message-options.js';
 import { decodeBody, encodeBody } from '../shared/serialization.js';
 import type { AmqpModuleOptions } from './amqp-module.options.js';
@@ -42,7 +43,12 @@ export class AmqpPublisher implements OnModuleInit, OnApplicationShutdown {
   private currentSession: PublisherSession | undefined;
   private shutDown = false;
 
-  constructor(@Inject(MODULE_OPTIONS_TOKEN) private readonly options: AmqpModuleOptions) {}
+  /** Sealed (sealed-options.ts): the URLs' passwords and TLS keys never reach inspect, JSON or logs. */
+  private readonly options: AmqpModuleOptions;
+
+  constructor(@Inject(MODULE_OPTIONS_TOKEN) options: AmqpModuleOptions) {
+    this.options = sealOptions(options);
+  }
 
   /** Connects and declares the module's topology when the app starts (a failure stops the start). */
   async onModuleInit(): Promise<void> {

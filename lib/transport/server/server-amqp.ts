@@ -14,6 +14,7 @@ import type { AmqpContext } from '../amqp.context.js';
 import type { AmqpEventsMap, AmqpStatus } from '../amqp.events.js';
 import { QueueConsumerMetadataAccessor } from '../decorators/queue-consumer-metadata.accessor.js';
 import { AmqpConnectionHost, type AmqpConnection } from '../shared/connection-host.js';
+import { sealOptions } from '../shared/sealed-options.js';
 import type { HandlerResult } from './ack-policy.js';
 import { AmqpReplySerializer } from './amqp-reply.serializer.js';
 import { AMQP_TRANSPORT } from './amqp-transport.js';
@@ -69,8 +70,12 @@ export class ServerAMQP extends Server<AmqpEventsMap, AmqpStatus> implements Cus
   private readonly events = new EventEmitter();
   private readonly shutdown = new AbortController();
 
-  constructor(private readonly options: ServerAMQPOptions = {}) {
+  /** Sealed (sealed-options.ts): the URLs' passwords and TLS keys never reach inspect, JSON or logs. */
+  private readonly options: ServerAMQPOptions;
+
+  constructor(options: ServerAMQPOptions = {}) {
     super();
+    this.options = sealOptions(options);
     this.initializeSerializer(options);
     this.initializeDeserializer(options);
   }

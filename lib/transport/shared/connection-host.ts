@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { Logger } from '@nestjs/common';
 import { BehaviorSubject, type Observable } from 'rxjs';
@@ -7,6 +8,7 @@ import { RecoveringChannel, RecoveringConnection } from '../../protocol/recovery
 import type { AmqpEventsMap } from '../amqp.events.js';
 import type { AmqpConnectionOptions } from '../interfaces/connection-options.interface.js';
 import { DEFAULT_AMQP_URL, resolveParameters } from './connection-parameters.js';
+import { revealOptions, sealOptions } from './sealed-options.js';
 
 /** Where a shared connection stands, as every Nest-layer `status` observable reports it. */
 export type AmqpStatus = 'connecting' | 'connected' | 'disconnected' | 'blocked' | 'reconnecting';
@@ -30,7 +32,9 @@ export class AmqpConnectionHost {
   private static readonly logger = new Logger('AmqpConnectionHost');
 
   /** Connects on the first acquire for a key; later acquires share the same connection. */
-  static async acquire(options: AmqpConnectionOptions = {}): Promise<AmqpConnectionHost> {
+  static async acquire(given: AmqpConnectionOptions = {}): Promise<AmqpConnectionHost> {
+    // The original options only live in this call (and the connect it starts); what stays is sealed.
+    const options = revealOptions(given);
     const key = AmqpConnectionHost.keyOf(options);
     for (;;) {
       let slot = AmqpConnectionHost.registry.get(key);
@@ -50,10 +54,12 @@ export class AmqpConnectionHost {
     }
   }
 
-  /** The registry key: same key and same URLs share one connection. */
-  static keyOf(options: AmqpConnectionOptions): string {
+  /** The registry key: same key and same URLs share one connection (the URLs hashed: they may hold a password). */
+  static keyOf(given: AmqpConnectionOptions): string {
+    const options = revealOptions(given);
     const urls = options.urls !== undefined && options.urls.length > 0 ? options.urls : [DEFAULT_AMQP_URL];
-    return `${options.connectionKey ?? 'default'}|${urls.join(',')}`;
+    const digest = createHash('sha256').update(urls.join('\n')).digest('base64url');
+    return `${options.connectionKey ?? 'default'}|${digest}`;
   }
 
   private static forgetSlot(slot: HostSlot): void {
@@ -65,7 +71,7 @@ export class AmqpConnectionHost {
     try {
       const recovery = options.recovery === false ? { enabled: false } : options.recovery;
       const connection = await RecoveringConnection.connect(resolveParameters(options), { recovery });
-      return new AmqpConnectionHost(slot, connection, status, options);
+      return new AmqpConnectionHost(slot, connection, status, sealOptions(options));
     } catch (error) {
       status.next('disconnected');
       status.complete();
@@ -89,6 +95,7 @@ export class AmqpConnectionHost {
     private readonly slot: HostSlot,
     connection: AmqpConnection,
     status: BehaviorSubject<AmqpStatus>,
+    /** Sealed: no password in reach of inspect or JSON. */
     private readonly openedWith: AmqpConnectionOptions,
   ) {
     this.connection = connection;
@@ -189,7 +196,7 @@ export class AmqpConnectionHost {
 
   /** Sharing ignores a later holder's connection settings: say so rather than surprise. */
   private warnIfDifferent(options: AmqpConnectionOptions): void {
-    const mine = this.openedWith;
+    const mine = revealOptions(this.openedWith);
     // Only settings the later holder actually gives can disagree.
     const nameDiffers = options.connectionName !== undefined && options.connectionName !== mine.connectionName;
     const optionsDiffer =
