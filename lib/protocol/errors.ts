@@ -333,7 +333,7 @@ export class StaleDeliveryError extends InvalidStateError {
   }
 }
 
-/** A publish made while the connection is recovering, with the publish buffer at its bound (or off). */
+/** A basicPublish made while the connection is recovering with the publish buffer off (its bounds are OutageBudgetError's). */
 export class PublishBufferFullError extends AMQPError {
   /** Messages and bytes held when the publish was refused, and the bounds (undefined = no bound). */
   readonly bufferedMessages: number;
