@@ -47,6 +47,21 @@ export class FrameError extends AMQPError {
   }
 }
 
+/**
+ * Content (basic.deliver, basic.return, basic.get-ok) for a channel that is not open, or numbered
+ * above the negotiated channel_max: refused at its method frame, before any of its body is kept,
+ * and answered with connection.close 504 CHANNEL_ERROR.
+ */
+export class UnknownChannelError extends FrameError {
+  /** The content-carrying method at fault. */
+  readonly method: string;
+  constructor(channel: number, method: string, channelMax: number) {
+    const why = channel > channelMax ? `above channel_max ${channelMax}` : 'which is not open';
+    super(`${method} with content for channel ${channel}, ${why}`, 504, { channel }, 'ERR_AMQP_UNKNOWN_CHANNEL');
+    this.method = method;
+  }
+}
+
 /** A value that cannot be encoded (short string over 255 bytes, header over frame_max, bad table value). */
 export class EncodeError extends FrameError {
   constructor(message: string, replyCode = 502) {

@@ -2,7 +2,12 @@
  * Per-channel content assembly and event delivery, behind the frame parser: a content-carrying
  * method, then its header, then body frames until the announced size. Any other order on a channel
  * is 505 UNEXPECTED_FRAME; a header announcing more than `maxBodySize` is refused with
- * {@link BodyTooLargeError} before any body byte is buffered. When the handler takes
+ * {@link BodyTooLargeError} before any body byte is buffered. The handler's `admitContent` is asked
+ * at the content-carrying method, before anything is kept: content for a channel that is not open
+ * fails the stream there, and content nobody will take (a closing connection) streams past
+ * unstored. A body buffer is never sized from the announced size alone: it holds what arrived
+ * (the rest of the current chunk included) and doubles as more arrives, up to the announced size,
+ * so a peer announcing 64 MiB and sending 1 KiB costs about 4 KiB, not 64 MiB. When the handler takes
  * `onOversizeContent`, that refusal is not fatal: the body is counted off as it streams past, never
  * stored, and the method and properties are reported once it has passed, so one oversize message
  * cannot take the connection (and every consumer on it) down again on each redelivery.
@@ -32,12 +37,16 @@ export interface ChannelContent {
   body: Buffer | undefined;
   /** Set while an oversize body streams past unstored (only with `onOversizeContent`). */
   skipped: BodyTooLargeError | undefined;
+  /** The handler declined this content (admitContent false): it streams past unstored and unreported. */
+  discard: boolean;
 }
 
 const IDLE = 0;
 const WANT_HEADER = 1;
 const WANT_BODY = 2;
 const EMPTY = Buffer.alloc(0);
+/** The smallest body buffer allocated for a body that arrives in pieces (never more than the body). */
+const MIN_BODY_BUFFER = 4096;
 
 /** @internal */
 export class ContentAssembler {
@@ -61,6 +70,9 @@ export class ContentAssembler {
     }
     const method = decodeMethod(buf, p, end);
     if ((METHOD_INFO[method.id] as { hasContent: boolean }).hasContent) {
+      const admit = this.handler.admitContent === undefined ? true : this.handler.admitContent(channel, method);
+      if (admit !== true && admit !== false) throw admit;
+      c.discard = !admit;
       c.state = WANT_HEADER;
       c.method = method;
       return;
@@ -94,8 +106,16 @@ export class ContentAssembler {
     if (bodySize > this.maxBodySize || hi > 0x1fffff) {
       const error = new BodyTooLargeError(bodySize, Math.min(this.maxBodySize, Number.MAX_SAFE_INTEGER), channel);
       // A size past 2^53 is no message any broker sends: the stream is not to be trusted.
-      if (hi > 0x1fffff || this.handler.onOversizeContent === undefined) throw error;
+      if (hi > 0x1fffff || (this.handler.onOversizeContent === undefined && !c.discard)) throw error;
       skipped = error;
+    }
+    if (c.discard) {
+      // nobody takes it: count the body off without decoding or keeping anything
+      c.bodySize = bodySize;
+      c.received = 0;
+      c.state = WANT_BODY;
+      if (bodySize === 0) this.complete(channel, c, EMPTY);
+      return;
     }
     const props = decodeProperties(buf, p + 12, end);
     if (cursor.pos !== end) {
@@ -151,7 +171,7 @@ export class ContentAssembler {
   ): void {
     const n = end - start;
     if (n === 0) return;
-    if (c.skipped !== undefined) {
+    if (c.skipped !== undefined || c.discard) {
       c.received += n;
       return;
     }
@@ -159,15 +179,33 @@ export class ContentAssembler {
       this.complete(channel, c, chunk.subarray(start, end));
       return;
     }
-    if (c.body === undefined) c.body = Buffer.allocUnsafe(c.bodySize);
-    chunk.copy(c.body, c.received, start, end);
+    let body = c.body;
+    if (body === undefined || body.length < c.received + n) body = this.grow(c, chunk.length - start);
+    chunk.copy(body, c.received, start, end);
     c.received += n;
+  }
+
+  /**
+   * A body buffer for `c` big enough for what has arrived: the bytes kept so far plus `inChunk` (the
+   * rest of the current chunk, which holds at least this frame's piece), at least double the old
+   * one, never more than the announced size. A body that is whole in one chunk gets its exact size
+   * at once (one copy); one that trickles in is copied about twice in all, and a peer cannot make
+   * this side hold more than twice what it really sent.
+   */
+  private grow(c: ChannelContent, inChunk: number): Buffer {
+    const old = c.body;
+    const wanted = Math.max(c.received + inChunk, old === undefined ? MIN_BODY_BUFFER : old.length * 2);
+    const body = Buffer.allocUnsafe(Math.min(c.bodySize, wanted));
+    if (old !== undefined && c.received > 0) old.copy(body, 0, 0, c.received);
+    c.body = body;
+    return body;
   }
 
   /** After a whole body frame: delivers the message once all of its body is in. */
   bodyFrameDone(channel: number, c: ChannelContent): void {
     if (c.state !== WANT_BODY || c.received !== c.bodySize) return;
-    if (c.body !== undefined) this.complete(channel, c, c.body);
+    if (c.discard) this.complete(channel, c, EMPTY);
+    else if (c.body !== undefined) this.complete(channel, c, c.body);
     else if (c.skipped !== undefined) this.complete(channel, c, EMPTY, c.skipped);
   }
 
@@ -201,6 +239,7 @@ export class ContentAssembler {
         received: 0,
         body: undefined,
         skipped: undefined,
+        discard: false,
       };
       this.channels.set(channel, c);
     }
@@ -219,6 +258,10 @@ export class ContentAssembler {
     c.properties = undefined;
     c.body = undefined;
     c.skipped = undefined;
+    if (c.discard) {
+      c.discard = false;
+      return;
+    }
     try {
       if (skipped === undefined) this.handler.onContent(channel, method, props, body);
       else this.handler.onOversizeContent?.(channel, method, props, skipped);

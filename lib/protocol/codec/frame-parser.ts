@@ -5,9 +5,11 @@
  * Rules of this file:
  * - `push` accepts chunks of any size split at any byte, with any `byteOffset`.
  * - A frame wholly inside a chunk is parsed in place. A frame split across chunks is gathered into
- *   one buffer of its exact size, except a body frame, whose bytes are copied straight into the
- *   message body: a body is copied at most once, and a body that arrives as one frame in one chunk
- *   is handed out as a subarray of that chunk (no copy).
+ *   one buffer of its exact size (at most frame_max), except a body frame, whose bytes are copied
+ *   straight into the message body. A body that arrives as one frame in one chunk is handed out as
+ *   a subarray of that chunk (no copy); one that arrives whole in one chunk is copied once; one
+ *   spread over chunks lives in a buffer that grows with the bytes that arrived (content-assembler.ts),
+ *   so an announced size never reserves memory the peer has not sent.
  * - Every malformed input ends in exactly one `onFrameError` carrying the spec's reply code, the
  *   stream offset and the channel; after it the parser ignores all input (`failed`). Nothing else
  *   is thrown for bad bytes. Handler exceptions are not the parser's: it finishes the chunk, then
@@ -36,6 +38,14 @@ export interface FrameHandler {
    * (`onFrameError` with {@link BodyTooLargeError}).
    */
   onOversizeContent?(channel: number, method: AnyMethod, properties: BasicProperties, error: BodyTooLargeError): void;
+  /**
+   * Asked at every content-carrying method frame, before anything of its content is kept: `true`
+   * assembles it; `false` lets its header and body stream past unstored and unreported (e.g. while
+   * the connection is closing); a FrameError fails the stream at once (content for a channel that
+   * is not open), so a peer cannot make the parser hold a body nobody will take. Without this
+   * handler every content is assembled.
+   */
+  admitContent?(channel: number, method: AnyMethod): boolean | FrameError;
   /** Fatal: the stream cannot be trusted after it, and the parser ignores all later input. */
   onFrameError(error: FrameError): void;
 }
@@ -326,7 +336,8 @@ export class FrameParser {
       else this.content.heartbeat(end - p, channel);
     } catch (err) {
       if (!(err instanceof FrameError)) throw err;
-      if (err instanceof BodyTooLargeError) {
+      // a typed refusal of its own (too large, not admitted) is reported as it is
+      if (err instanceof BodyTooLargeError || err.code !== 'ERR_AMQP_FRAME') {
         this.fail(err);
         return;
       }

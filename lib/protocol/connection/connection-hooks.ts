@@ -27,6 +27,7 @@ export function machineHooks(
     blocked: (reason) => callbacks.runBlocked(reason),
     unblocked: () => callbacks.runUnblocked(),
     secretUpdated: () => waiters.secretUpdated(),
+    hasChannel: (n) => channels.get(n) !== undefined,
     channelMethod: (n, method) => {
       const channel = channels.get(n);
       if (channel === undefined) return false;

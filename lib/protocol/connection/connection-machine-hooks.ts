@@ -19,6 +19,8 @@ export interface ConnectionMachineHooks {
   blocked(reason: string): void;
   unblocked(): void;
   secretUpdated(): void;
+  /** Whether channel N > 0 exists (asked before content for it is assembled). */
+  hasChannel(channel: number): boolean;
   /** A method for channel N > 0. Returns false when no channel N exists. */
   channelMethod(channel: number, method: AnyMethod): boolean;
   /** A content-carrying method for channel N > 0 with its properties and whole body. false = unknown channel. */

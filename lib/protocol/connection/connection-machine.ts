@@ -18,6 +18,7 @@ import {
 import {
   ConnectionClosedError,
   ConnectionStateError,
+  UnknownChannelError,
   type AMQPError,
   type BodyTooLargeError,
   type CloseReason,
@@ -204,6 +205,20 @@ export class ConnectionMachine implements FrameHandler {
     ) {
       this.#closeWith(unknownChannel(channel, method), method);
     }
+  }
+
+  /**
+   * Asked by the parser at each content-carrying method, before anything of it is kept: content for
+   * a channel that is not open (or above channel_max) fails the stream there, not after a body the
+   * peer may announce at 64 MiB; while CLOSING content streams past unstored.
+   */
+  admitContent(channel: number, method: AnyMethod): boolean | FrameError {
+    if (this.#state === 'OPEN') {
+      if (channel !== 0 && channel <= this.channelMax && this.#hooks.hasChannel(channel)) return true;
+      return new UnknownChannelError(channel, method.name, this.channelMax);
+    }
+    if (this.#state === 'CLOSING') return false;
+    return new ConnectionStateError(`${method.name} with content on channel ${channel}`, this.#state);
   }
 
   /** True when content may go to channel `channel`; content on channel 0 or outside OPEN is a violation (ignored while CLOSING). */

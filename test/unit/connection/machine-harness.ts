@@ -53,6 +53,7 @@ export class MachineHarness {
       blocked: (reason) => this.events.push(`blocked:${reason}`),
       unblocked: () => this.events.push('unblocked'),
       secretUpdated: () => this.events.push('secret-updated'),
+      hasChannel: (channel) => this.knownChannels.has(channel),
       channelMethod: (channel, method) => {
         if (!this.knownChannels.has(channel)) return false;
         this.channelMethods.push({ channel, method });
