@@ -35,6 +35,7 @@ import type { ConnectionState } from './connection-state.js';
 import { ConnectionTimer } from './connection-timer.js';
 import type { ConnectionCallbacks, ConnectionEvents, ConnectionInternals, IOLoop } from './connection-types.js';
 import { ConnectionWaiters } from './connection-waiters.js';
+import { tlsVerificationOff, warnTlsVerificationOff } from './tls-warning.js';
 
 export type { ConnectionState } from './connection-state.js';
 export type { ConnectionCallbacks, ConnectionEvents, ConnectionInternals, IOLoop } from './connection-types.js';
@@ -63,6 +64,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   #detectBackpressure = false;
   #overHighWater = false;
   #cancelRetry: CancelTimer | undefined;
+  #warnedTlsVerificationOff = false;
 
   /**
    * Starts connecting on the next tick (attach listeners first).
@@ -257,6 +259,10 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     this.#detectBackpressure = parameters.backpressureDetection;
     this.#overHighWater = false;
     this.#transport = undefined;
+    if (!this.#warnedTlsVerificationOff && tlsVerificationOff(parameters)) {
+      this.#warnedTlsVerificationOff = true;
+      warnTlsVerificationOff(parameters);
+    }
     try {
       this.#transport = this.#connectTransport(parameters, {
         onConnect: () => {

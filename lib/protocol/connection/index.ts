@@ -4,3 +4,4 @@ export type { ConnectionCallbacks, ConnectionEvents, IOLoop, ConnectionState } f
 export { CONNECTION_TRANSITIONS, nextConnectionState } from './connection-state.js';
 export { DEFAULT_BACKPRESSURE_MULTIPLIER } from './backpressure-monitor.js';
 export { CLIENT_CAPABILITIES, CLIENT_PRODUCT, CLIENT_VERSION, FRAME_MAX_MINIMUM } from './negotiation.js';
+export { TLS_VERIFICATION_OFF_WARNING } from './tls-warning.js';

@@ -83,6 +83,36 @@ function parseQuery(query: string, secureScheme: boolean): ConnectionParametersO
   return options;
 }
 
+const USERINFO_RULE =
+  'percent-encode "@", "#", "/" and "?" in the user name and password (%40, %23, %2F, %3F), and "@" in the virtual host and query';
+
+/**
+ * Refuses a URL whose user:password cannot be told apart from the rest: a second "@" (an unencoded
+ * "@" in the password), or an "@" after the first "/", "?" or "#" (one of those, unencoded in the
+ * password, ended the authority early and turned a piece of the password into a host, a path or a
+ * fragment: `amqp://guest:p@ss#word@host` would otherwise connect to "ss"). The error names the
+ * part and quotes nothing: whatever is there may be a password.
+ */
+function checkUserinfoUnambiguous(rest: string, authority: string): void {
+  const first = authority.indexOf('@');
+  if (first >= 0 && authority.indexOf('@', first + 1) >= 0) {
+    throw new ParameterError('userinfo', `the URL has more than one "@" before the host: ${USERINFO_RULE}`);
+  }
+  if (rest.indexOf('@', authority.length) >= 0) {
+    throw new ParameterError(
+      'userinfo',
+      `the URL has an "@" after the first "/", "?" or "#", so where the password ends is ambiguous: ${USERINFO_RULE}`,
+    );
+  }
+  for (let i = 0; i < rest.length; i++) {
+    const code = rest.charCodeAt(i);
+    if (code <= 0x20 || code === 0x7f) {
+      const part = first >= 0 && i < first ? 'userinfo' : 'url';
+      throw new ParameterError(part, 'the URL contains a space or a control character: percent-encode it');
+    }
+  }
+}
+
 /** Parses an AMQP URL into connection options. @throws ParameterError naming the part at fault */
 export function parseAmqpUrl(url: string): ConnectionParametersOptions {
   if (typeof url !== 'string') throw new ParameterError('url', `must be a string, got ${typeof url}`);
@@ -105,15 +135,8 @@ export function parseAmqpUrl(url: string): ConnectionParametersOptions {
 
   // ssl is left unset for amqp:// so that sslOptions given later (with()) can still turn TLS on
   const options: ConnectionParametersOptions = secure ? { ssl: true } : {};
-  const at = authority.lastIndexOf('@');
-  // An '@' past the authority means a '/', '?' or '#' in the user:password split it early; refuse
-  // before any later step could quote a piece of the password.
-  if (at < 0 && rest.includes('@')) {
-    throw new ParameterError(
-      'url',
-      'found "@" after the host: percent-encode "/", "?", "#" and "@" in the user name, password, virtual host and query (%2F, %3F, %23, %40)',
-    );
-  }
+  checkUserinfoUnambiguous(rest, authority);
+  const at = authority.indexOf('@');
   if (at >= 0) {
     const userinfo = authority.slice(0, at);
     const colon = userinfo.indexOf(':');

@@ -119,6 +119,21 @@ function tcpOptions(value: string): ConnectionParametersOptions {
   return { tcpOptions: out };
 }
 
+/** Cipher-list words that admit unauthenticated or unencrypted suites. */
+const UNSAFE_CIPHER = /^[+]?(?:aNULL|eNULL|NULL|kNULL|ADH|AECDH|COMPLEMENTOFALL|COMPLEMENTOFDEFAULT)(?:-|$)/;
+
+/**
+ * A cipher list from a URL must not bring in suites without authentication or encryption (that
+ * would switch verification off by another door); `!aNULL`-style exclusions are fine.
+ */
+function checkedCiphers(name: string, ciphers: string): string {
+  for (const word of ciphers.split(/[:, ]+/)) {
+    if (UNSAFE_CIPHER.test(word))
+      throw new ParameterError(name, 'a cipher list from a URL must not admit unauthenticated or unencrypted suites');
+  }
+  return ciphers;
+}
+
 /** pika's ssl_options keys (Python ssl names) and node:tls names, onto node:tls options. */
 function sslOptions(value: string, context: QueryContext): ConnectionParametersOptions {
   const dict = parseDict('ssl_options', value, true);
@@ -157,7 +172,7 @@ function sslOptions(value: string, context: QueryContext): ConnectionParametersO
         tls.passphrase = stringValue(name, v);
         break;
       case 'ciphers':
-        tls.ciphers = stringValue(name, v);
+        tls.ciphers = checkedCiphers(name, stringValue(name, v));
         break;
       case 'server_hostname':
       case 'servername':
@@ -165,8 +180,14 @@ function sslOptions(value: string, context: QueryContext): ConnectionParametersO
         break;
       case 'rejectUnauthorized':
       case 'reject_unauthorized':
-        if (typeof v !== 'boolean') throw new ParameterError(name, 'must be True or False');
-        tls.rejectUnauthorized = v;
+        // Whoever can change a URL (an environment variable, a config file) must not be able to turn
+        // certificate checks off with it; pika's URL form has no such switch either.
+        if (v !== true)
+          throw new ParameterError(
+            name,
+            'TLS certificate verification cannot be switched off from a URL; set sslOptions.rejectUnauthorized in code if you must',
+          );
+        tls.rejectUnauthorized = true;
         break;
       case 'ca_path':
       case 'capath':

@@ -53,7 +53,6 @@ describe('URLParameters: the URL itself', () => {
       { host: 'rabbit', port: 5673, virtualHost: 'vh', username: 'user', password: 'pass' },
     ],
     ['amqp://us%40er:p%40ss%3Aw%2Fo%3Frd@rabbit', { username: 'us@er', password: 'p@ss:w/o?rd' }],
-    ['amqp://user:p@ss@rabbit', { host: 'rabbit', username: 'user', password: 'p@ss' }],
     ['amqp://user:a:b@rabbit', { username: 'user', password: 'a:b' }],
     ['amqp://user@rabbit', { username: 'user', password: '' }],
     ['amqp://:@rabbit', { username: '', password: '' }],
@@ -147,8 +146,8 @@ describe('URLParameters: pika query arguments', () => {
       { tcpOptions: { noDelay: true, keepAlive: true, keepAliveInitialDelay: 1500 } },
     ],
     [
-      "ssl_options={'server_hostname':'rabbit.example','rejectUnauthorized':False}",
-      { ssl: true, port: 5672, sslOptions: { servername: 'rabbit.example', rejectUnauthorized: false } },
+      "ssl_options={'server_hostname':'rabbit.example','rejectUnauthorized':True}",
+      { ssl: true, port: 5672, sslOptions: { servername: 'rabbit.example', rejectUnauthorized: true } },
     ],
     ['ssl_options=None', { ssl: false, sslOptions: undefined }],
     ['heartbeat=10&channel_max=100&frame_max=8192', { heartbeat: 10, channelMax: 100, frameMax: 8192 }],
