@@ -12,6 +12,13 @@ export const CLIENT_VERSION = '0.1.0';
 
 /** The spec's smallest frame_max: a broker offering less is refused. */
 export const FRAME_MAX_MINIMUM = 4096;
+/**
+ * The heartbeat (seconds) used when the client left it to the broker and the broker proposes 0: a
+ * broker alone cannot switch heartbeats off (RabbitMQ accepts a client's value over its 0). 60 s is
+ * RabbitMQ's own default. Set `heartbeat: 0` to switch them off from this side.
+ */
+export const FALLBACK_HEARTBEAT = 60;
+
 /** The largest channel number (channel_max 0 from either side means "no limit" = this). */
 export const CHANNEL_MAX_LIMIT = 65535;
 
@@ -70,7 +77,8 @@ export interface TuneWishes {
 
 /**
  * Negotiates connection.tune. channel_max and frame_max: the smaller non-zero value of both sides;
- * heartbeat: ours when set (a function is given the broker's value), else the broker's.
+ * heartbeat: ours when set, even over the broker's 0 (a function is given the broker's value), else the
+ * broker's, or {@link FALLBACK_HEARTBEAT} when the broker proposes 0.
  * @throws FrameError (501) when the broker offers a frame_max below the spec's minimum of 4096.
  * @throws InvalidArgumentError when a heartbeat function returns something other than 0..65535.
  */
@@ -89,7 +97,7 @@ export function negotiateTune(
   const channelMax = negotiateInteger(wishes.channelMax, broker.channelMax) || CHANNEL_MAX_LIMIT;
   const frameMax = negotiateInteger(wishes.frameMax, broker.frameMax);
   let heartbeat: number;
-  if (wishes.heartbeat === undefined) heartbeat = broker.heartbeat;
+  if (wishes.heartbeat === undefined) heartbeat = broker.heartbeat === 0 ? FALLBACK_HEARTBEAT : broker.heartbeat;
   else if (typeof wishes.heartbeat === 'function') {
     const chosen: unknown = wishes.heartbeat(owner, broker.heartbeat);
     if (typeof chosen !== 'number' || !Number.isInteger(chosen) || chosen < 0 || chosen > 65535) {

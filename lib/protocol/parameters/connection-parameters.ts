@@ -107,7 +107,7 @@ export class ConnectionParameters {
   readonly channelMax: number;
   /** @default 131072 */
   readonly frameMax: number;
-  /** undefined = accept the broker's proposal; 0 = off. @default undefined */
+  /** undefined = accept the broker's proposal (60 when it proposes 0); 0 = off. @default undefined */
   readonly heartbeat: HeartbeatOption | undefined;
   /** @default 1 */
   readonly connectionAttempts: number;
@@ -125,7 +125,7 @@ export class ConnectionParameters {
   readonly clientProperties: FieldTable | undefined;
   /** Connection name shown by the broker. */
   readonly connectionName: string | undefined;
-  /** @default { noDelay: true, keepAlive: false, keepAliveInitialDelay: 0 } */
+  /** @default { noDelay: true, keepAlive: true, keepAliveInitialDelay: 60000 } */
   readonly tcpOptions: Readonly<Required<TcpOptions>>;
   /** @default false */
   readonly backpressureDetection: boolean;

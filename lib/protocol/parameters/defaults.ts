@@ -17,9 +17,12 @@ export type HeartbeatOption = number | ((connection: unknown, brokerValue: numbe
 export interface TcpOptions {
   /** Disable Nagle's algorithm (frames go out at once). @default true */
   noDelay?: boolean;
-  /** Enable TCP keep-alive probes. @default false */
+  /**
+   * Enable TCP keep-alive probes, so a peer that vanished without a word is found by the OS even
+   * with heartbeats off. @default true
+   */
   keepAlive?: boolean;
-  /** Idle time before the first keep-alive probe, in milliseconds (0 = the OS default). @default 0 */
+  /** Idle time before the first keep-alive probe, in milliseconds (0 = the OS default). @default 60000 */
   keepAliveInitialDelay?: number;
 }
 
@@ -39,7 +42,8 @@ export interface ConnectionParametersOptions {
   frameMax?: number;
   /**
    * Heartbeat in seconds (0..65535, 0 = off), or a function choosing it from the broker's proposal.
-   * @default undefined (accept the broker's value)
+   * A value set here wins over the broker's proposal, 0 included.
+   * @default undefined (accept the broker's value; 60 when the broker proposes 0)
    */
   heartbeat?: HeartbeatOption;
   /** How many times each host is tried before giving up (>= 1). @default 1 */
@@ -64,7 +68,7 @@ export interface ConnectionParametersOptions {
    * @default undefined, or `clientProperties.connection_name` when that is a string
    */
   connectionName?: string;
-  /** TCP socket options. @default { noDelay: true, keepAlive: false, keepAliveInitialDelay: 0 } */
+  /** TCP socket options. @default { noDelay: true, keepAlive: true, keepAliveInitialDelay: 60000 } */
   tcpOptions?: TcpOptions;
   /** Enable the frame-size multiplier backpressure monitor. @default false */
   backpressureDetection?: boolean;
@@ -119,7 +123,7 @@ export const DEFAULTS = {
   stackTimeout: 15,
   blockedConnectionTimeout: undefined,
   locale: 'en_US',
-  tcpOptions: { noDelay: true, keepAlive: false, keepAliveInitialDelay: 0 },
+  tcpOptions: { noDelay: true, keepAlive: true, keepAliveInitialDelay: 60000 },
   backpressureDetection: false,
   ssl: false,
   maxBodySize: 64 * 1024 * 1024,

@@ -120,7 +120,8 @@ describe('tune negotiation', () => {
   const cases: [string, { channelMax?: number; frameMax?: number; heartbeat?: number }, { channelMax: number; frameMax: number; heartbeat: number }, { channelMax: number; frameMax: number; heartbeat: number }][] = [
     ['smaller of both', { channelMax: 100, frameMax: 65536, heartbeat: 30 }, { channelMax: 2047, frameMax: 131072, heartbeat: 60 }, { channelMax: 100, frameMax: 65536, heartbeat: 30 }],
     ['broker smaller', {}, { channelMax: 2047, frameMax: 8192, heartbeat: 60 }, { channelMax: 2047, frameMax: 8192, heartbeat: 60 }],
-    ['broker 0 = no limit', { channelMax: 10 }, { channelMax: 0, frameMax: 0, heartbeat: 0 }, { channelMax: 10, frameMax: 131072, heartbeat: 0 }],
+    ['broker 0 = no limit (a heartbeat left to the broker falls back to 60)', { channelMax: 10 }, { channelMax: 0, frameMax: 0, heartbeat: 0 }, { channelMax: 10, frameMax: 131072, heartbeat: 60 }],
+    ['our heartbeat wins over the broker\'s 0', { heartbeat: 5 }, { channelMax: 0, frameMax: 0, heartbeat: 0 }, { channelMax: 65535, frameMax: 131072, heartbeat: 5 }],
     ['heartbeat 0 turns it off', { heartbeat: 0 }, { channelMax: 0, frameMax: 0, heartbeat: 60 }, { channelMax: 65535, frameMax: 131072, heartbeat: 0 }],
     ['our heartbeat wins even when larger', { heartbeat: 120 }, { channelMax: 0, frameMax: 0, heartbeat: 60 }, { channelMax: 65535, frameMax: 131072, heartbeat: 120 }],
   ];
@@ -369,7 +370,7 @@ describe('timers', () => {
   });
 
   it('clears the stack deadline once OPEN', () => {
-    const h = new MachineHarness({ stackTimeout: 5 });
+    const h = new MachineHarness({ stackTimeout: 5, heartbeat: 0 });
     h.open();
     expect(h.machine.nextDeadline()).toBeUndefined();
     h.advance(60_000);

@@ -48,7 +48,7 @@ async function opened(options: ConnectionParametersOptions = {}) {
 
 describe('Connection over a scripted transport', () => {
   it('opens, reports open once through callback and event, and exposes the negotiated values', async () => {
-    const { connection, events, t } = await opened({ channelMax: 100 });
+    const { connection, events, t } = await opened({ channelMax: 100, heartbeat: 0 });
     expect(events).toEqual(['onOpen', 'open']);
     expect(connection.state).toBe('OPEN');
     expect(connection.isOpen).toBe(true);

@@ -40,7 +40,7 @@ describe('ConnectionParameters defaults (pika)', () => {
     expect(p.locale).toBe('en_US');
     expect(p.clientProperties).toBeUndefined();
     expect(p.connectionName).toBeUndefined();
-    expect(p.tcpOptions).toEqual({ noDelay: true, keepAlive: false, keepAliveInitialDelay: 0 });
+    expect(p.tcpOptions).toEqual({ noDelay: true, keepAlive: true, keepAliveInitialDelay: 60000 });
     expect(p.backpressureDetection).toBe(false);
     expect(p.ssl).toBe(false);
     expect(p.sslOptions).toBeUndefined();
@@ -103,7 +103,7 @@ describe('ConnectionParameters defaults (pika)', () => {
     });
     expect(p.credentials).toBe(creds);
     expect(p.heartbeat).toBe(heartbeat);
-    expect(p.tcpOptions).toEqual({ noDelay: true, keepAlive: true, keepAliveInitialDelay: 0 });
+    expect(p.tcpOptions).toEqual({ noDelay: true, keepAlive: true, keepAliveInitialDelay: 60000 });
     expect(p.clientProperties).toEqual({ product: 'mine', connection_name: 'from-properties' });
   });
 

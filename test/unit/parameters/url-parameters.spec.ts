@@ -139,7 +139,7 @@ describe('URLParameters: pika query arguments', () => {
     ],
     [
       "tcp_options={'TCP_NODELAY':0}",
-      { tcpOptions: { noDelay: false, keepAlive: false, keepAliveInitialDelay: 0 } },
+      { tcpOptions: { noDelay: false, keepAlive: true, keepAliveInitialDelay: 60000 } },
     ],
     [
       "tcp_options={'keepAlive':True,'keepAliveInitialDelay':1500}",
