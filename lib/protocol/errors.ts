@@ -62,6 +62,23 @@ export class UnknownChannelError extends FrameError {
   }
 }
 
+/**
+ * The peer answered the protocol header with bytes no AMQP 0-9-1 broker sends first (an HTTP, TLS,
+ * SSH or SMTP server on that port, say). Not retried: the same address would answer the same.
+ */
+export class NotAmqpPeerError extends FrameError {
+  readonly host: string;
+  readonly port: number;
+  /** The first bytes the peer sent, printable and escaped (at most 12 bytes' worth). */
+  readonly sent: string;
+  constructor(host: string, port: number, sent: string) {
+    super(`the peer at ${host}:${port} is not an AMQP 0-9-1 broker (it sent '${sent}')`, 501, { offset: 0, channel: 0 }, 'ERR_AMQP_NOT_AMQP_PEER');
+    this.host = host;
+    this.port = port;
+    this.sent = sent;
+  }
+}
+
 /** A value that cannot be encoded (short string over 255 bytes, header over frame_max, bad table value). */
 export class EncodeError extends FrameError {
   constructor(message: string, replyCode = 502) {

@@ -21,12 +21,18 @@ import type { ConnectionState } from './connection-state.js';
 
 /** The error for a deadline that ends the connection when it passes. */
 export function deadlineError(
-  due: 'stack' | 'blocked' | 'heartbeat-dead',
+  due: 'stack' | 'handshake' | 'blocked' | 'heartbeat-dead',
   params: ConnectionParameters,
   state: ConnectionState,
   heartbeat: number,
 ): AMQPError {
   switch (due) {
+    case 'handshake':
+      return new TimeoutError(
+        `the peer at ${params.host}:${params.port} accepted the connection but sent no AMQP greeting (connection.start) within handshake_timeout ${params.handshakeTimeout} s`,
+        params.handshakeTimeout * 1000,
+        'ERR_AMQP_HANDSHAKE_TIMEOUT',
+      );
     case 'stack':
       return new TimeoutError(
         `connection bring-up did not finish within stack_timeout ${params.stackTimeout} s (state ${state})`,

@@ -18,6 +18,7 @@ import {
 import {
   ConnectionClosedError,
   ConnectionStateError,
+  NotAmqpPeerError,
   UnknownChannelError,
   type AMQPError,
   type BodyTooLargeError,
@@ -40,6 +41,7 @@ import {
 } from './connection-failures.js';
 import type { ConnectionMachineHooks } from './connection-machine-hooks.js';
 import { negotiateTune, startOkFrame, tuneOkAndOpenFrames } from './negotiation.js';
+import { GREETING_BYTES, greetingVerdict, printablePrefix } from './peer-greeting.js';
 
 export type { ConnectionMachineHooks } from './connection-machine-hooks.js';
 
@@ -68,6 +70,8 @@ export class ConnectionMachine implements FrameHandler {
   readonly #deadlines = new ConnectionDeadlines();
   /** The error to finish with once close-ok arrives (undefined = clean close by us). */
   #pendingError: AMQPError | undefined;
+  /** The peer's first bytes until they show an AMQP broker (then undefined: no more checks). */
+  #greeting: Buffer | undefined = Buffer.alloc(0);
 
   /**
    * Starts in INIT (the owner is connecting the socket); the stack_timeout clock starts now.
@@ -94,14 +98,33 @@ export class ConnectionMachine implements FrameHandler {
   /** INIT -> PROTOCOL: the socket is up; sends the protocol header. */
   connected(): void {
     this.#state = nextConnectionState(this.#state, 'socket-connected');
+    this.#deadlines.handshake = this.#now() + this.#params.handshakeTimeout * 1000;
     this.#write(PROTOCOL_HEADER);
+    this.#hooks.deadlinesChanged();
   }
 
   /** Inbound bytes, any chunking. Ignored once CLOSED. */
   receive(chunk: Buffer): void {
     if (this.#state === 'CLOSED' || this.#state === 'INIT') return;
     this.bytesReceived += chunk.length;
+    if (this.#greeting !== undefined && !this.#greetingFromAmqp(chunk)) return;
     this.#parser.push(chunk);
+  }
+
+  /**
+   * Checks the peer's first bytes: a peer that is not an AMQP broker ends the attempt at once with a
+   * {@link NotAmqpPeerError} quoting the start of what it sent (not "invalid frame type 72").
+   */
+  #greetingFromAmqp(chunk: Buffer): boolean {
+    const seen = this.#greeting as Buffer;
+    const first = Buffer.concat([seen, chunk.subarray(0, GREETING_BYTES - seen.length)]);
+    if (greetingVerdict(first) === 'other') {
+      this.#greeting = undefined;
+      this.#finish(new NotAmqpPeerError(this.#params.host, this.#params.port, printablePrefix(first)), false);
+      return false;
+    }
+    this.#greeting = first.length >= 4 ? undefined : first;
+    return true;
   }
 
   /**
@@ -160,6 +183,7 @@ export class ConnectionMachine implements FrameHandler {
     const due = this.#deadlines.due(this.#now(), this.bytesSent, this.bytesReceived);
     switch (due) {
       case 'stack':
+      case 'handshake':
       case 'blocked':
       case 'heartbeat-dead':
         this.#finish(deadlineError(due, this.#params, this.#state, this.heartbeat), false);
@@ -265,6 +289,7 @@ export class ConnectionMachine implements FrameHandler {
     switch (method.name) {
       case 'connection.start': {
         this.#state = next;
+        this.#deadlines.handshake = undefined;
         this.serverProperties = method.args.serverProperties;
         this.#mechanisms = method.args.mechanisms.split(' ').filter((m) => m.length > 0);
         this.#write(startOkFrame(this.#params, this.#mechanisms, method.args.mechanisms));

@@ -117,6 +117,10 @@ export class ConnectionParameters {
   readonly socketTimeout: number;
   /** Seconds. @default 15 */
   readonly stackTimeout: number;
+  /** Seconds from the socket being up to connection.start. @default 5 */
+  readonly handshakeTimeout: number;
+  /** Seconds a synchronous method waits for its reply; 0 = no limit. @default 30 */
+  readonly rpcTimeout: number;
   /** Seconds; undefined = no limit. @default undefined */
   readonly blockedConnectionTimeout: number | undefined;
   /** @default 'en_US' */
@@ -182,6 +186,11 @@ export class ConnectionParameters {
         : seconds('socketTimeout', o.socketTimeout, true);
     this.stackTimeout =
       o.stackTimeout === undefined ? DEFAULTS.stackTimeout : seconds('stackTimeout', o.stackTimeout, true);
+    this.handshakeTimeout =
+      o.handshakeTimeout === undefined
+        ? DEFAULTS.handshakeTimeout
+        : seconds('handshakeTimeout', o.handshakeTimeout, true);
+    this.rpcTimeout = o.rpcTimeout === undefined ? DEFAULTS.rpcTimeout : seconds('rpcTimeout', o.rpcTimeout, false);
     this.blockedConnectionTimeout =
       o.blockedConnectionTimeout === undefined
         ? undefined
@@ -250,6 +259,8 @@ export class ConnectionParameters {
       retryDelay: this.retryDelay,
       socketTimeout: this.socketTimeout,
       stackTimeout: this.stackTimeout,
+      handshakeTimeout: this.handshakeTimeout,
+      rpcTimeout: this.rpcTimeout,
       blockedConnectionTimeout: this.blockedConnectionTimeout,
       locale: this.locale,
       clientProperties: this.clientProperties,

@@ -55,6 +55,19 @@ export interface ConnectionParametersOptions {
   /** Seconds allowed for the whole bring-up until connection.open-ok (> 0). @default 15 */
   stackTimeout?: number;
   /**
+   * Seconds allowed between the socket being up (TCP, and TLS when on) and the broker's first
+   * method, connection.start (> 0): a port that accepts connections and says nothing fails this
+   * fast instead of waiting out `stackTimeout`. @default 5
+   */
+  handshakeTimeout?: number;
+  /**
+   * Seconds a synchronous method (channel.open, channel.close, queue.declare, basic.qos ...) may
+   * wait for the broker's reply before it fails with an `RpcTimeoutError` and its channel is
+   * closed (>= 0; 0 = wait for ever). The clock stands still while the broker blocks the
+   * connection (`blockedConnectionTimeout` governs that). @default 30
+   */
+  rpcTimeout?: number;
+  /**
    * Seconds the connection may stay blocked by the broker before it is torn down (>= 0).
    * @default undefined (no limit)
    */
@@ -95,6 +108,8 @@ export const OPTION_NAMES: ReadonlySet<keyof ConnectionParametersOptions> = new 
   'retryDelay',
   'socketTimeout',
   'stackTimeout',
+  'handshakeTimeout',
+  'rpcTimeout',
   'blockedConnectionTimeout',
   'locale',
   'clientProperties',
@@ -121,6 +136,8 @@ export const DEFAULTS = {
   retryDelay: 2,
   socketTimeout: 10,
   stackTimeout: 15,
+  handshakeTimeout: 5,
+  rpcTimeout: 30,
   blockedConnectionTimeout: undefined,
   locale: 'en_US',
   tcpOptions: { noDelay: true, keepAlive: true, keepAliveInitialDelay: 60000 },

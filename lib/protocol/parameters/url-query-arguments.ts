@@ -219,6 +219,8 @@ export const QUERY_ARGUMENTS: Readonly<Record<string, Setter>> = Object.freeze({
   retry_delay: (v) => ({ retryDelay: parseSeconds('retry_delay', v, false) }),
   socket_timeout: (v) => ({ socketTimeout: parseSeconds('socket_timeout', v, true) }),
   stack_timeout: (v) => ({ stackTimeout: parseSeconds('stack_timeout', v, true) }),
+  handshake_timeout: (v) => ({ handshakeTimeout: parseSeconds('handshake_timeout', v, true) }),
+  rpc_timeout: (v) => ({ rpcTimeout: parseSeconds('rpc_timeout', v, false) }),
   blocked_connection_timeout: (v) => ({
     blockedConnectionTimeout: parseSeconds('blocked_connection_timeout', v, false),
   }),

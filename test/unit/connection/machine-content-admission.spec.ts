@@ -28,8 +28,10 @@ describe('ConnectionMachine content admission', () => {
   it('content before OPEN is a state violation, refused before its header', () => {
     const h = new MachineHarness();
     h.machine.connected();
+    h.broker('connection.start', { versionMajor: 0, versionMinor: 9, mechanisms: 'PLAIN', locales: 'en_US' });
     h.brokerBytes(deliverFrame(1));
     expect(h.closedWith?.error).toBeInstanceOf(ConnectionStateError);
+    expect(h.lastSent('connection.close').replyCode).toBe(503);
   });
 
   it('while CLOSING, content streams past unstored and close-ok still ends the connection cleanly', () => {
