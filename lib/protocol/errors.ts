@@ -283,6 +283,22 @@ export class TimeoutError extends AMQPError {
   }
 }
 
+/**
+ * A synchronous method (channel.open, channel.close, queue.declare ...) got no reply within
+ * `rpcTimeout`. Its channel cannot tell a late reply from the next one any more, so it is closed
+ * (channel.close sent, its number kept out of use until the broker's close-ok).
+ */
+export class RpcTimeoutError extends TimeoutError {
+  /** The method that got no reply, e.g. `channel.open`. */
+  readonly method: string;
+  readonly channel: number;
+  constructor(method: string, channel: number, timeoutMs: number) {
+    super(`no reply to ${method} on channel ${channel} within ${timeoutMs / 1000} s (rpc_timeout)`, timeoutMs, 'ERR_AMQP_RPC_TIMEOUT');
+    this.method = method;
+    this.channel = channel;
+  }
+}
+
 /** A URL or connection parameter that cannot be used. Names the argument, never the password. */
 export class ParameterError extends InvalidArgumentError {}
 

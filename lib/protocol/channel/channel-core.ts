@@ -20,6 +20,7 @@ import {
   ChannelClosedError,
   ConnectionClosedError,
   OversizeMessageError,
+  RpcTimeoutError,
   type BodyTooLargeError,
   type CloseReason,
 } from '../errors.js';
@@ -34,11 +35,15 @@ import { assertOperation, INBOUND, transition, type ChannelState } from './chann
 import type { Channel } from './channel.js';
 import type { ConfirmTracker } from './confirm-tracker.js';
 import { HeldFrame, RpcCall, type ReplyHandler } from './outbound-entries.js';
+import { RpcDeadline } from './rpc-deadline.js';
 import { RpcQueue } from './rpc-queue.js';
 import { reportCallbackError } from './report-error.js';
 import { checkName, checkReplyCode } from './validate.js';
 
 const RESOLVED: Promise<void> = Promise.resolve();
+const noop = (): void => undefined;
+/** The reply code of the channel.close sent after a timeout (the spec has none for it). */
+const TIMEOUT_CLOSE_CODE = 541;
 
 /** The reply ids of each synchronous method, looked up once. */
 const RESPONSES = new Map<MethodName, readonly number[]>();
@@ -75,13 +80,25 @@ export abstract class ChannelCore {
   private closing: Deferred<void> | undefined = undefined;
   private closeReason: CloseReason | undefined = undefined;
   private closeSent = false;
-  /** Our channel.close crossed the broker's: its close-ok is still coming, keep the number until then. */
+  /**
+   * Our channel.close crossed the broker's, or went out after a timeout: its close-ok is still
+   * coming, keep the number until then (for good, if it never comes).
+   */
   private awaitingCloseOk = false;
+  /** The clock of the synchronous method in flight, and that of the close-ok wait. */
+  private readonly replyDeadline: RpcDeadline;
+  private readonly closeOkDeadline: RpcDeadline;
 
   constructor(link: ChannelLink, channelNumber: number) {
     this.link = link;
     this.channelNumber = channelNumber;
-    this.queue = new RpcQueue((frame) => this.link.write(frame));
+    const expired = (method: string, ms: number): void => this.onRpcTimeout(method, ms);
+    this.replyDeadline = new RpcDeadline(link, expired);
+    this.closeOkDeadline = new RpcDeadline(link, expired);
+    this.queue = new RpcQueue(
+      (frame) => this.link.write(frame),
+      (entry) => this.replyDeadline.arm(entry.name ?? 'a synchronous method'),
+    );
   }
 
   /** OPENING, OPEN, CLOSING or CLOSED. */
@@ -102,6 +119,7 @@ export abstract class ChannelCore {
   open(): Promise<Channel> {
     if (this.openCall !== undefined) return this.openCall;
     const call = new RpcCall<Channel>(
+      'channel.open',
       encodeMethodFrame(this.channelNumber, 'channel.open', {}),
       responsesOf('channel.open'),
       () => {
@@ -242,6 +260,7 @@ export abstract class ChannelCore {
     if (method.name === 'basic.get-ok' && this.queue.expects(method.id)) {
       const { deliveryTag } = method.args;
       if (deliveryTag > this.highestDeliveryTag) this.highestDeliveryTag = deliveryTag;
+      this.replyDeadline.disarm();
       this.queue.takeReply()?.fail(new OversizeMessageError(tooLarge, { ...where, deliveryTag, outcome: 'unsettled' }));
       if (this.currentState !== 'CLOSED') this.queue.pump();
       return;
@@ -275,6 +294,7 @@ export abstract class ChannelCore {
     onSent?: () => void,
   ): Promise<T> {
     const call = new RpcCall<T>(
+      name,
       encodeMethodFrame(this.channelNumber, name, args),
       responsesOf(name),
       onReply,
@@ -296,6 +316,7 @@ export abstract class ChannelCore {
   }
 
   private settleReply(method: AnyMethod, properties?: BasicProperties, body?: Buffer): void {
+    this.replyDeadline.disarm();
     const entry = this.queue.takeReply();
     entry?.reply(method, properties, body);
     if (this.currentState !== 'CLOSED') this.queue.pump();
@@ -313,7 +334,12 @@ export abstract class ChannelCore {
     const closing = deferred<void>();
     this.closing = closing;
     // A paused channel would hold the close behind its content forever: let it through.
-    this.queue.push(new HeldFrame(frame, () => (this.closeSent = true)));
+    this.queue.push(
+      new HeldFrame(frame, () => {
+        this.closeSent = true;
+        this.closeOkDeadline.arm('channel.close');
+      }),
+    );
     if (this.queue.isPaused) this.queue.setPaused(false);
     return closing.promise;
   }
@@ -382,8 +408,50 @@ export abstract class ChannelCore {
     });
   }
 
+  /**
+   * No reply to `method` within the rpc timeout: the channel can no longer tell a late reply from
+   * the next one, so it closes. The call (or close()) fails with {@link RpcTimeoutError}, everything
+   * else with a ChannelClosedError caused by it; channel.close goes out unless it already did, and
+   * the number stays out of use until the broker's close-ok (for good if it never comes), so a late
+   * reply can never reach a new channel of the same number.
+   */
+  private onRpcTimeout(method: string, timeoutMs: number): void {
+    if (this.currentState === 'CLOSED') return;
+    const timeout = new RpcTimeoutError(method, this.channelNumber, timeoutMs);
+    const reason: CloseReason = {
+      replyCode: TIMEOUT_CLOSE_CODE,
+      replyText: `no reply to ${method} within ${timeoutMs / 1000} s`,
+      initiator: 'client',
+    };
+    if (!this.closeSent) {
+      this.closeSent = true;
+      this.link.write(
+        encodeMethodFrame(this.channelNumber, 'channel.close', {
+          replyCode: reason.replyCode,
+          replyText: reason.replyText,
+          classId: 0,
+          methodId: 0,
+        }),
+      );
+    }
+    this.awaitingCloseOk = true;
+    const closing = this.closing;
+    if (method === 'channel.close' && closing !== undefined) {
+      closing.promise.catch(noop);
+      closing.reject(timeout);
+    } else {
+      this.queue.takeReply()?.fail(timeout);
+    }
+    this.currentState = transition(this.channelNumber, this.currentState, 'rpc-timeout');
+    const closed = new ChannelClosedError(this.channelNumber, reason, `channel ${this.channelNumber} closed: ${timeout.message}`);
+    (closed as { cause?: unknown }).cause = timeout;
+    this.teardown(closed);
+  }
+
   /** CLOSED: settle every waiter with `error`, forget consumers, tell the close callbacks, free the number. */
   private teardown(error: ChannelClosedError | ConnectionClosedError): void {
+    this.replyDeadline.disarm();
+    this.closeOkDeadline.disarm();
     this.queue.failAll(error);
     this.confirms?.failAll(error);
     this.consumers.clear();

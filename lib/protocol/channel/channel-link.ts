@@ -3,6 +3,7 @@
  * ever talks to the socket through it, so the channel stays testable with a scripted fake link.
  */
 import type { Connection } from '../connection/connection.js';
+import type { CancelTimer } from '../io/clock.js';
 
 export interface ChannelLink {
   readonly frameMax: number;
@@ -14,4 +15,10 @@ export interface ChannelLink {
   release(channelNumber: number): void;
   /** The owning connection (for users' callbacks). */
   readonly connection: Connection;
+  /** Milliseconds a synchronous method may wait for its reply; 0 or absent = for ever. */
+  readonly rpcTimeoutMs?: number;
+  /** A one-shot timer on the connection's clock that does not keep the process alive. */
+  setTimer?(ms: number, fn: () => void): CancelTimer;
+  /** True while the broker blocks the connection (a reply may then be held up legitimately). */
+  readonly blocked?: boolean;
 }

@@ -19,12 +19,19 @@ export type ChannelEvent =
   | 'close' //            the user called close()
   | 'close-ok' //         broker confirmed our channel.close
   | 'broker-close' //     broker sent channel.close (we answer close-ok)
+  | 'rpc-timeout' //      a synchronous method or close-ok got no reply in time (we close, number kept until close-ok)
   | 'connection-lost'; // the connection went away
 
 const TRANSITIONS: Readonly<Record<ChannelState, Readonly<Partial<Record<ChannelEvent, ChannelState>>>>> = {
-  OPENING: { 'open-ok': 'OPEN', close: 'CLOSING', 'broker-close': 'CLOSED', 'connection-lost': 'CLOSED' },
-  OPEN: { close: 'CLOSING', 'broker-close': 'CLOSED', 'connection-lost': 'CLOSED' },
-  CLOSING: { close: 'CLOSING', 'close-ok': 'CLOSED', 'broker-close': 'CLOSED', 'connection-lost': 'CLOSED' },
+  OPENING: { 'open-ok': 'OPEN', close: 'CLOSING', 'broker-close': 'CLOSED', 'rpc-timeout': 'CLOSED', 'connection-lost': 'CLOSED' },
+  OPEN: { close: 'CLOSING', 'broker-close': 'CLOSED', 'rpc-timeout': 'CLOSED', 'connection-lost': 'CLOSED' },
+  CLOSING: {
+    close: 'CLOSING',
+    'close-ok': 'CLOSED',
+    'broker-close': 'CLOSED',
+    'rpc-timeout': 'CLOSED',
+    'connection-lost': 'CLOSED',
+  },
   CLOSED: { close: 'CLOSED', 'connection-lost': 'CLOSED' },
 };
 

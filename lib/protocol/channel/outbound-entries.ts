@@ -13,6 +13,7 @@ export class RpcCall<T> implements Outbound {
   readonly isContent = false;
   readonly result: Deferred<T> = deferred<T>();
   constructor(
+    readonly name: string,
     readonly frame: Buffer,
     readonly responses: readonly number[],
     private readonly onReply: ReplyHandler<T>,

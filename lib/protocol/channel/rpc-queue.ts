@@ -15,6 +15,8 @@ export interface Outbound {
   readonly isContent: boolean;
   /** Called right after the frame was handed to the socket; `accepted` is the link's write() result. */
   sent(accepted: boolean): void;
+  /** The method's name, for a synchronous method (what a timeout names). */
+  readonly name?: string;
   /** The reply, synchronously as it is read (a consumer must exist before its first delivery). */
   reply(method: AnyMethod, properties?: BasicProperties, body?: Buffer): void;
   /** The channel or connection went away before the frame was answered (or sent). */
@@ -27,7 +29,14 @@ export class RpcQueue {
   private head = 0;
   private paused = false;
 
-  constructor(private readonly write: (frame: Buffer) => boolean) {}
+  /**
+   * @param write hands a frame to the socket
+   * @param onInFlight a synchronous method was just written and now waits for its reply
+   */
+  constructor(
+    private readonly write: (frame: Buffer) => boolean,
+    private readonly onInFlight?: (entry: Outbound) => void,
+  ) {}
 
   /** True when nothing waits: a frame without reply may be written at once, keeping the order. */
   get idle(): boolean {
@@ -81,6 +90,7 @@ export class RpcQueue {
       this.head++;
       if (entry.responses !== null) this.inFlight = entry;
       entry.sent(this.write(entry.frame));
+      if (entry.responses !== null && this.inFlight === entry) this.onInFlight?.(entry);
     }
     if (this.head === this.waiting.length) {
       this.waiting = [];

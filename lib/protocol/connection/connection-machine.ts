@@ -90,6 +90,11 @@ export class ConnectionMachine implements FrameHandler {
     return this.#state;
   }
 
+  /** The parameters this attempt connects with. */
+  get parameters(): ConnectionParameters {
+    return this.#params;
+  }
+
   /** The earliest time (ms) at which {@link onTimer} has work, or undefined. */
   nextDeadline(): number | undefined {
     return this.#state === 'CLOSED' ? undefined : this.#deadlines.next();

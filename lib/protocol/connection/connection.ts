@@ -87,7 +87,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
         deadlinesChanged: () => this.#timer.rearm(),
       },
     );
-    this.#link = new ConnectionLink(this, {
+    this.#link = new ConnectionLink(this, this.#clock, {
       write: (frames) => this.#send(frames),
       drained: () => this.#drained(),
       release: (n) => this.#channels.release(n),
@@ -321,6 +321,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   #onOpened(): void {
     this.#opened = true;
     this.#link.frameMax = this.#machine?.frameMax ?? 0;
+    this.#link.rpcTimeoutMs = (this.#machine?.parameters.rpcTimeout ?? 0) * 1000;
     this.#callbacks.runOpen();
   }
 
