@@ -29,6 +29,8 @@ export interface FakeBrokerOptions {
   tune?: { channelMax?: number; frameMax?: number; heartbeat?: number };
   /** Answer channel.open with open-ok (default true); false leaves channel.open unanswered. */
   answerChannelOpen?: boolean;
+  /** Answer the client's connection.close with close-ok and hang up (default true). */
+  answerConnectionClose?: boolean;
 }
 
 /** One accepted connection, as the script sees it. */
@@ -179,6 +181,7 @@ export async function startFakeBroker(
       try {
         if (options.handshake !== false) await handshake(peer, options);
         if (options.answerChannelOpen !== false) answerChannelOpens(peer);
+        if (options.answerConnectionClose !== false) answerConnectionClose(peer);
         await script(peer);
         settleScript.resolve();
       } catch (error) {
@@ -210,4 +213,13 @@ function answerChannelOpens(peer: FakePeer): void {
     }
   };
   void loop();
+}
+
+/** Answers the client's connection.close with close-ok, then hangs up. */
+function answerConnectionClose(peer: FakePeer): void {
+  void Promise.race([peer.next('connection.close'), peer.closed.then(() => undefined)]).then(async (close) => {
+    if (close === undefined) return;
+    await peer.sendMethod(0, 'connection.close-ok', {});
+    peer.socket.end();
+  });
 }
