@@ -228,8 +228,12 @@ export function newStats(): FuzzStats {
 
 const VALID_CODES = new Set([501, 502, 503, 505]);
 
-/** Feeds `input` to a fresh parser, whole or in random chunks, and records the outcome in `stats`. */
-export function runOne(rnd: () => number, input: Buffer, stats: FuzzStats): void {
+/**
+ * Feeds `input` to a fresh parser, whole or in random chunks, and records the outcome in `stats`.
+ * Half the runs give the handler `onOversizeContent` (an oversize body streams past instead of
+ * failing the stream); `withOversize` forces one or the other.
+ */
+export function runOne(rnd: () => number, input: Buffer, stats: FuzzStats, withOversize = rnd() < 0.5): void {
   stats.inputs++;
   let errors = 0;
   let bad: string | undefined;
@@ -254,7 +258,14 @@ export function runOne(rnd: () => number, input: Buffer, stats: FuzzStats): void
       else stats.frameErrors[e.replyCode] = (stats.frameErrors[e.replyCode] ?? 0) + 1;
     },
   };
-  const parser = new FrameParser(handler, { frameMax: FUZZ_FRAME_MAX, maxBodySize: 1 << 20 });
+  if (withOversize) {
+    handler.onOversizeContent = (_c, m, p, error) => {
+      stats.events++;
+      if (typeof m.name !== 'string' || typeof p !== 'object' || !(error instanceof FrameError))
+        bad = 'malformed oversize event';
+    };
+  }
+  const parser = new FrameParser(handler, { frameMax: FUZZ_FRAME_MAX, maxBodySize: withOversize ? 4000 : 1 << 20 });
   try {
     if (rnd() < 0.5) parser.push(input);
     else {
