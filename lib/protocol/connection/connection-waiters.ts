@@ -4,11 +4,20 @@
  * settles them all, so no promise is ever left pending.
  */
 import { deferred, type Deferred } from '../continuation.js';
-import type { AMQPError } from '../errors.js';
+import { RpcTimeoutError, type AMQPError } from '../errors.js';
+import type { CancelTimer } from '../io/clock.js';
+
+/** An update-secret waiting for its reply, with its timeout's cancel. */
+interface SecretWaiter {
+  deferred: Deferred<void>;
+  cancel: CancelTimer | undefined;
+}
 
 export class ConnectionWaiters {
   #close: Deferred<void>[] = [];
-  #secret: Deferred<void>[] = [];
+  #secret: SecretWaiter[] = [];
+  /** update-secret-ok replies still owed to callers that timed out: they are read and dropped, in order. */
+  #lateSecretOks = 0;
   #drain: Deferred<void> | undefined;
   #loop: Deferred<void> | undefined;
   #settled = false;
@@ -22,15 +31,33 @@ export class ConnectionWaiters {
     return waiter.promise;
   }
 
-  /** Resolves on the next update-secret-ok (they come back in order). */
-  secret(): Promise<void> {
-    const waiter = deferred<void>();
+  /**
+   * Resolves on the next update-secret-ok (they come back in order); with `timeout`, rejects with an
+   * RpcTimeoutError when none came in time, and the reply that comes late is then dropped.
+   */
+  secret(timeout?: { ms: number; setTimer: (ms: number, fn: () => void) => CancelTimer }): Promise<void> {
+    const waiter: SecretWaiter = { deferred: deferred<void>(), cancel: undefined };
     this.#secret.push(waiter);
-    return waiter.promise;
+    if (timeout !== undefined && timeout.ms > 0) {
+      waiter.cancel = timeout.setTimer(timeout.ms, () => {
+        const at = this.#secret.indexOf(waiter);
+        if (at < 0) return;
+        this.#secret.splice(at, 1);
+        this.#lateSecretOks += 1;
+        waiter.deferred.reject(new RpcTimeoutError('connection.update-secret', 0, timeout.ms));
+      });
+    }
+    return waiter.deferred.promise;
   }
 
   secretUpdated(): void {
-    this.#secret.shift()?.resolve();
+    if (this.#lateSecretOks > 0) {
+      this.#lateSecretOks -= 1;
+      return;
+    }
+    const waiter = this.#secret.shift();
+    waiter?.cancel?.();
+    waiter?.deferred.resolve();
   }
 
   /** Resolves on the next drain. */
@@ -61,7 +88,10 @@ export class ConnectionWaiters {
     const drain = this.#drain;
     this.#drain = undefined;
     drain?.reject(waiterError);
-    for (const waiter of this.#secret.splice(0)) waiter.reject(waiterError);
+    for (const waiter of this.#secret.splice(0)) {
+      waiter.cancel?.();
+      waiter.deferred.reject(waiterError);
+    }
     for (const waiter of this.#close.splice(0)) waiter.resolve();
     this.#settleLoop();
   }

@@ -190,7 +190,10 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     return withContinuation(closed, callback);
   }
 
-  /** Sends connection.update-secret (e.g. a refreshed OAuth token); resolves on update-secret-ok. */
+  /**
+   * Sends connection.update-secret (e.g. a refreshed OAuth token); resolves on update-secret-ok, or
+   * rejects with an RpcTimeoutError when none came within rpc_timeout (a late reply is then dropped).
+   */
   updateSecret(newSecret: string, reason: string, callback?: () => void): Promise<void> {
     if (typeof newSecret !== 'string') return Promise.reject(new InvalidArgumentError('newSecret', 'must be a string'));
     if (typeof reason !== 'string') return Promise.reject(new InvalidArgumentError('reason', 'must be a string'));
@@ -198,7 +201,10 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     if (machine === undefined || machine.state !== 'OPEN') {
       return Promise.reject(new InvalidStateError('cannot update the secret: the connection is not open', this.state));
     }
-    const updated = this.#waiters.secret();
+    const updated = this.#waiters.secret({
+      ms: machine.parameters.rpcTimeout * 1000,
+      setTimer: (ms, fn) => this.#clock.setTimer(ms, fn, false),
+    });
     machine.updateSecret(newSecret, reason);
     return withContinuation(updated, callback);
   }

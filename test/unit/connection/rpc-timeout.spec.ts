@@ -139,3 +139,21 @@ describe('rpc_timeout', () => {
     expect(() => new URLParameters('amqp://rabbit/?rpc_timeout=-1')).toThrow('rpc_timeout');
   });
 });
+
+describe('rpc_timeout on connection.update-secret', () => {
+  it('rejects with RpcTimeoutError; the late reply is dropped and the next one answers the next call', async () => {
+    const { clock, connection, t } = await opened({ rpcTimeout: 1 });
+    const first = settled(connection.updateSecret('token-1', 'refresh'));
+    clock.advance(1000);
+    const error = (await first).error as RpcTimeoutError;
+    expect(error).toBeInstanceOf(RpcTimeoutError);
+    expect(error.method).toBe('connection.update-secret');
+    const second = settled(connection.updateSecret('token-2', 'refresh'));
+    t.broker('connection.update-secret-ok', {});
+    expect((await second).done).toBe(false);
+    t.broker('connection.update-secret-ok', {});
+    expect((await second).done).toBe(true);
+    expect((await second).error).toBeUndefined();
+    expect(connection.isOpen).toBe(true);
+  });
+});
