@@ -5,9 +5,11 @@
  * {@link BodyTooLargeError} before any body byte is buffered. The handler's `admitContent` is asked
  * at the content-carrying method, before anything is kept: content for a channel that is not open
  * fails the stream there, and content nobody will take (a closing connection) streams past
- * unstored. A body buffer is never sized from the announced size alone: it holds what arrived
- * (the rest of the current chunk included) and doubles as more arrives, up to the announced size,
- * so a peer announcing 64 MiB and sending 1 KiB costs about 4 KiB, not 64 MiB. When the handler takes
+ * unstored. A body buffer is sized from the announced size only while the bytes reserved and not
+ * yet arrived, over all channels, stay within {@link BODY_RESERVE_BUDGET} (one allocation, one
+ * copy: the common case); past it, a buffer holds what arrived (the rest of the current chunk
+ * included) and doubles as more arrives, so a peer announcing 64 MiB and sending 1 KiB on each of
+ * 60 channels costs about 16 MiB + 60 x 4 KiB, not 3,840 MiB. When the handler takes
  * `onOversizeContent`, that refusal is not fatal: the body is counted off as it streams past, never
  * stored, and the method and properties are reported once it has passed, so one oversize message
  * cannot take the connection (and every consumer on it) down again on each redelivery.
@@ -47,12 +49,20 @@ const WANT_BODY = 2;
 const EMPTY = Buffer.alloc(0);
 /** The smallest body buffer allocated for a body that arrives in pieces (never more than the body). */
 const MIN_BODY_BUFFER = 4096;
+/**
+ * Bytes of body buffers that may be reserved ahead of the bytes that arrived, over all channels of
+ * one stream: within it a body gets its announced size at once; past it, buffers grow with the data.
+ * @internal
+ */
+export const BODY_RESERVE_BUDGET = 16 * 1024 * 1024;
 
 /** @internal */
 export class ContentAssembler {
   private readonly channels = new Map<number, ChannelContent>();
   private handlerFailed = false;
   private handlerError: unknown = undefined;
+  /** Body buffer bytes allocated and not yet filled, over all channels (see BODY_RESERVE_BUDGET). */
+  private reservedAhead = 0;
 
   constructor(
     private readonly handler: FrameHandler,
@@ -183,20 +193,25 @@ export class ContentAssembler {
     if (body === undefined || body.length < c.received + n) body = this.grow(c, chunk.length - start);
     chunk.copy(body, c.received, start, end);
     c.received += n;
+    this.reservedAhead -= n;
   }
 
   /**
-   * A body buffer for `c` big enough for what has arrived: the bytes kept so far plus `inChunk` (the
-   * rest of the current chunk, which holds at least this frame's piece), at least double the old
-   * one, never more than the announced size. A body that is whole in one chunk gets its exact size
-   * at once (one copy); one that trickles in is copied about twice in all, and a peer cannot make
-   * this side hold more than twice what it really sent.
+   * A body buffer for `c`: its announced size at once while the stream's reservations ahead of the
+   * data stay within the budget (one copy); else one big enough for what has arrived (the bytes kept
+   * so far plus `inChunk`, the rest of the current chunk), at least double the old one, never more
+   * than the announced size. A body grown that way is copied about twice in all, and a peer cannot
+   * make this side hold more than twice what it sent beyond the budget.
    */
   private grow(c: ChannelContent, inChunk: number): Buffer {
     const old = c.body;
-    const wanted = Math.max(c.received + inChunk, old === undefined ? MIN_BODY_BUFFER : old.length * 2);
-    const body = Buffer.allocUnsafe(Math.min(c.bodySize, wanted));
+    const oldSize = old === undefined ? 0 : old.length;
+    let size: number;
+    if (old === undefined && this.reservedAhead + c.bodySize <= BODY_RESERVE_BUDGET) size = c.bodySize;
+    else size = Math.min(c.bodySize, Math.max(c.received + inChunk, oldSize * 2, MIN_BODY_BUFFER));
+    const body = Buffer.allocUnsafe(size);
     if (old !== undefined && c.received > 0) old.copy(body, 0, 0, c.received);
+    this.reservedAhead += size - oldSize;
     c.body = body;
     return body;
   }
@@ -212,6 +227,7 @@ export class ContentAssembler {
   /** Reports a fatal frame error and forgets all pending content. */
   frameError(error: FrameError): void {
     this.channels.clear();
+    this.reservedAhead = 0;
     try {
       this.handler.onFrameError(error);
     } catch (err) {

@@ -7,9 +7,10 @@
  * - A frame wholly inside a chunk is parsed in place. A frame split across chunks is gathered into
  *   one buffer of its exact size (at most frame_max), except a body frame, whose bytes are copied
  *   straight into the message body. A body that arrives as one frame in one chunk is handed out as
- *   a subarray of that chunk (no copy); one that arrives whole in one chunk is copied once; one
- *   spread over chunks lives in a buffer that grows with the bytes that arrived (content-assembler.ts),
- *   so an announced size never reserves memory the peer has not sent.
+ *   a subarray of that chunk (no copy); otherwise it is copied once into a buffer of its size, as
+ *   long as the stream's reservations ahead of the data stay within a 16 MiB budget; past it, the
+ *   buffer grows with the bytes that arrived (content-assembler.ts), so an announced size cannot
+ *   make this side reserve memory the peer has not sent.
  * - Every malformed input ends in exactly one `onFrameError` carrying the spec's reply code, the
  *   stream offset and the channel; after it the parser ignores all input (`failed`). Nothing else
  *   is thrown for bad bytes. Handler exceptions are not the parser's: it finishes the chunk, then

@@ -65,7 +65,7 @@ describe('content admission (refused before anything is kept)', () => {
   });
 });
 
-describe('body buffers grow with the bytes that arrived', () => {
+describe('body buffers: the announced size within a 16 MiB budget, else what arrived', () => {
   it('60 channels announcing 64 MiB each and sending 1 KiB reserve about a megabyte, not 3,840 MB', () => {
     const { parser, seen } = parserWith(() => true);
     const before = arrayBuffers();
