@@ -83,8 +83,8 @@ describe('hostile broker: timing', () => {
     const outcome = await run(broker, {}, 5000);
     expect(outcome.error).toBeInstanceOf(HeartbeatTimeoutError);
     // checks run every half interval: death is declared 2 to 2.5 intervals after the last byte
-    // (open-ok, a few ms into the run), plus timer latency
-    expect(outcome.ms).toBeLessThan(2500 + 200);
+    // (open-ok, a few ms into the run), plus timer latency on a busy machine
+    expect(outcome.ms).toBeLessThan(2500 + 500);
     expect(outcome.ms).toBeGreaterThanOrEqual(2000);
     console.log(`missing heartbeats (heartbeat 1 s): ${outcome.error?.message} after ${outcome.ms.toFixed(0)} ms`);
   });
@@ -93,7 +93,7 @@ describe('hostile broker: timing', () => {
     broker = await startFakeBroker(() => new Promise(() => undefined), { tune: { heartbeat: 0 } });
     const outcome = await run(broker, { heartbeat: 1 }, 5000);
     expect(outcome.error).toBeInstanceOf(HeartbeatTimeoutError);
-    expect(outcome.ms).toBeLessThan(2500 + 200);
+    expect(outcome.ms).toBeLessThan(2500 + 500);
     const tuneOk = broker.peers[0]!.frames.find((f) => f.method?.name === 'connection.tune-ok');
     expect(tuneOk?.method?.args).toMatchObject({ heartbeat: 1 });
     console.log(`broker heartbeat 0, client 1 s, silence: ${outcome.error?.message} after ${outcome.ms.toFixed(0)} ms`);
@@ -110,7 +110,7 @@ describe('hostile broker: timing', () => {
     broker = await startFakeBroker(() => new Promise(() => undefined), { handshake: false });
     const outcome = await run(broker, { handshakeTimeout: 0.5 });
     expect(outcome.error?.code).toBe('ERR_AMQP_HANDSHAKE_TIMEOUT');
-    expect(outcome.ms).toBeLessThan(800);
+    expect(outcome.ms).toBeLessThan(1000);
   });
 
   it('accept-and-silence with the defaults fails within 5 s (handshake_timeout), not the 15 s stack_timeout', async () => {
@@ -119,7 +119,7 @@ describe('hostile broker: timing', () => {
     expect(outcome.error).toBeInstanceOf(TimeoutError);
     expect(outcome.error?.code).toBe('ERR_AMQP_HANDSHAKE_TIMEOUT');
     expect(outcome.ms).toBeGreaterThanOrEqual(4900);
-    expect(outcome.ms).toBeLessThan(5500);
+    expect(outcome.ms).toBeLessThan(6000);
   });
 
   it('an HTTP server: NotAmqpPeerError quoting what it sent, within 1 s, not retried', async () => {
@@ -152,7 +152,7 @@ describe('hostile broker: timing', () => {
     expect(error).toBeInstanceOf(RpcTimeoutError);
     expect(error.method).toBe('channel.open');
     expect(ms).toBeGreaterThanOrEqual(490);
-    expect(ms).toBeLessThan(800);
+    expect(ms).toBeLessThan(1000);
     expect(connection.isOpen).toBe(true);
     await connection.close();
   });
@@ -166,7 +166,7 @@ describe('hostile broker: timing', () => {
     const ms = performance.now() - started;
     expect(error).toBeInstanceOf(RpcTimeoutError);
     expect(error.method).toBe('channel.close');
-    expect(ms).toBeLessThan(800);
+    expect(ms).toBeLessThan(1000);
     expect(channel.state).toBe('CLOSED');
     await connection.close();
   });
