@@ -7,7 +7,9 @@ import { ConnectionParameters } from '../../../lib/protocol/parameters/index.js'
 const handlers = { onConnect: () => undefined, onData: () => undefined, onDrain: () => undefined, onClose: () => undefined };
 
 describe('TCP keep-alive', () => {
-  afterEach(() => jest.restoreAllMocks());
+  afterEach(() => {
+    jest.restoreAllMocks();
+  });
 
   it.each([
     [{}, [[true, 60000]]],
