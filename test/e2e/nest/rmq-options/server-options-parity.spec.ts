@@ -27,14 +27,14 @@ let manualAck = false;
 
 @Controller()
 class ParityController {
-  @EventPattern('orders.*')
+  @EventPattern<string>('orders.*')
   anyOrder(@Payload() data: unknown, @Ctx() context: NestRmqContextLike): void {
     received.push({ handler: 'orders.*', data });
     // The Nest docs' manual ack, unchanged.
     if (manualAck) context.getChannelRef().ack(context.getMessage());
   }
 
-  @EventPattern('ping.event')
+  @EventPattern<string>('ping.event')
   ping(@Payload() data: unknown, @Ctx() context: NestRmqContextLike): void {
     received.push({ handler: 'ping.event', data });
     if (manualAck) context.getChannelRef().ack(context.getMessage());
