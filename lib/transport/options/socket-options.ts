@@ -23,8 +23,8 @@ export interface AmqpSocketOptions {
   connectionOptions?: AmqpSocketConnectionOptions;
   /** `connectionName` is the name the broker shows for the connection. */
   clientProperties?: { connectionName?: string; [key: string]: unknown };
-  /** Not supported: give the nodes in `urls`. */
-  findServers?: never;
+  /** Not supported (refused at construction): give the nodes in `urls`. */
+  findServers?: (...args: never[]) => unknown;
 }
 
 /** amqplib's `socketOptions`: node:tls options plus these. */
