@@ -4,7 +4,7 @@
  * `exchange` + `routingKey`, the exchange of `wildcards` / fanout with its type and arguments; and a
  * message reaches the same place. Both emit Nest's `connect` event.
  */
-import { describe, it, expect } from '@jest/globals';
+import { jest, describe, it, expect } from '@jest/globals';
 import { ClientRMQ, type RmqOptions } from '@nestjs/microservices';
 import amqplib from 'amqplib';
 import { lastValueFrom, toArray } from 'rxjs';
@@ -88,6 +88,9 @@ async function compare(build: (queue: string, exchange: string) => Options, prob
     await cleanup([queue], exchanges);
   }
 }
+
+// Each case starts both transports and lists the broker's state with rabbitmqctl: ~10 s, more on a loaded machine.
+jest.setTimeout(90_000);
 
 describe('the same RmqOptions object: ClientRMQ and ClientAMQP', () => {
   it('queueOptions shortcuts: the asserted queue carries the same x-arguments; the event lands in it', async () => {

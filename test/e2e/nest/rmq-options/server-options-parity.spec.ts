@@ -4,7 +4,7 @@
  * basic.qos, as rabbitmqctl lists them) and the same handler behaviour, including Nest's documented
  * manual ack and `wildcards` routing `orders.created` to `@EventPattern('orders.*')`.
  */
-import { describe, it, expect, afterAll } from '@jest/globals';
+import { jest, describe, it, expect, afterAll } from '@jest/globals';
 import { Controller, type INestMicroservice } from '@nestjs/common';
 import { Ctx, EventPattern, MessagePattern, Payload, Transport, type RmqOptions } from '@nestjs/microservices';
 import { Test } from '@nestjs/testing';
@@ -132,6 +132,9 @@ async function compare(
 afterAll(() => {
   manualAck = false;
 });
+
+// Each case starts both transports and lists the broker's state with rabbitmqctl: ~10 s, more on a loaded machine.
+jest.setTimeout(90_000);
 
 describe('the same RmqOptions object: Transport.RMQ and ServerAMQP', () => {
   it('queueOptions shortcuts (DLX, TTL, max length, priority, expires), prefetchCount, noAck false with the Nest docs\' manual ack', async () => {
