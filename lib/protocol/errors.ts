@@ -192,9 +192,23 @@ export class AuthenticationError extends ConnectionClosedError {
 
 /** The socket could not be opened, timed out or died (no AMQP close was exchanged). */
 export class ConnectionLostError extends ConnectionClosedError {
+  /** The socket's own error code (ECONNREFUSED, ENOTFOUND, ECONNRESET ...), when a socket error caused it. */
+  readonly socketCode: string | undefined;
   constructor(message: string, options?: { cause?: unknown }) {
     super({ replyCode: 320, replyText: message, initiator: 'client' }, message, 'ERR_AMQP_CONNECTION_LOST');
     if (options?.cause !== undefined) (this as { cause?: unknown }).cause = options.cause;
+    const code = (options?.cause as { code?: unknown } | undefined)?.code;
+    this.socketCode = typeof code === 'string' ? code : undefined;
+  }
+
+  /**
+   * The socket's error, where Nest's ClientRMQ puts it (`error.err.code === 'ECONNREFUSED'`), so code
+   * written for Transport.RMQ keeps working.
+   */
+  get err(): { code: string | undefined; message: string } | undefined {
+    const cause = (this as { cause?: unknown }).cause;
+    if (cause instanceof Error) return cause as Error & { code: string | undefined };
+    return this.socketCode === undefined ? undefined : { code: this.socketCode, message: this.message };
   }
 }
 
@@ -459,5 +473,29 @@ export class RecoveryFailedError extends ConnectionClosedError {
     );
     this.attempts = attempts;
     (this as { cause?: unknown }).cause = lastError;
+  }
+}
+
+/**
+ * An option that is misspelt, of the wrong type, or out of range, caught when a ServerAMQP or
+ * ClientAMQP is constructed. `option` is its path (`queueOptions.messageTtl`); `suggestion` the
+ * known option it most likely meant, when one is close.
+ */
+export class InvalidOptionError extends InvalidArgumentError {
+  readonly option: string;
+  readonly suggestion: string | undefined;
+  constructor(option: string, message: string, suggestion?: string) {
+    super(option, suggestion === undefined ? message : `${message} (did you mean "${suggestion}"?)`);
+    (this as { code: string }).code = 'ERR_AMQP_INVALID_OPTION';
+    this.option = option;
+    this.suggestion = suggestion;
+  }
+}
+
+/** A known option (of Nest's RmqOptions, say) that this transport cannot honour: refused rather than ignored. */
+export class UnsupportedOptionError extends InvalidOptionError {
+  constructor(option: string, reason: string) {
+    super(option, `not supported: ${reason}`);
+    (this as { code: string }).code = 'ERR_AMQP_UNSUPPORTED_OPTION';
   }
 }

@@ -1,4 +1,5 @@
 import { BaseRpcContext } from '@nestjs/microservices';
+import { InvalidArgumentError } from '../protocol/errors.js';
 import type { BasicDeliver, BasicProperties, FieldTable } from '../protocol/index.js';
 import { retryCountOf } from './server/ack-policy.js';
 import type { Delivery } from './server/delivery.js';
@@ -18,6 +19,23 @@ export const RETRY_COUNT_HEADER = 'x-retry-count';
 type AmqpContextArgs = [message: AmqpMessage, channel: AmqpChannel, pattern: string];
 
 /**
+ * amqplib's settle methods, as Nest's docs call them on `context.getChannelRef()`:
+ * `channel.ack(context.getMessage())`. They settle the context's delivery (once, on the channel it
+ * came on), so the server does not ack it a second time after the handler.
+ */
+export interface AmqplibSettleMethods {
+  /** basic.ack of `message`. `allUpTo` (ack every earlier delivery too) is refused: other handlers own those. */
+  ack(message: AmqpMessage, allUpTo?: boolean): void;
+  /** basic.nack, requeued by default as in amqplib. */
+  nack(message: AmqpMessage, allUpTo?: boolean, requeue?: boolean): void;
+  /** basic.reject, requeued by default as in amqplib. */
+  reject(message: AmqpMessage, requeue?: boolean): void;
+}
+
+/** What `getChannelRef()` gives: the engine channel, plus amqplib's `ack` / `nack` / `reject` for the context's message. */
+export type AmqpChannelRef = AmqpChannel & AmqplibSettleMethods;
+
+/**
  * What `@Ctx()` gives a handler served by ServerAMQP: the message with its properties and headers,
  * the channel it came on, the pattern, and — with `ack: 'manual'` — `ack() / nack() / reject()`.
  *
@@ -26,6 +44,9 @@ type AmqpContextArgs = [message: AmqpMessage, channel: AmqpChannel, pattern: str
  * acking a different delivery.
  */
 export class AmqpContext extends BaseRpcContext<AmqpContextArgs> {
+  /** Made on the first getChannelRef() call only: nothing per message otherwise. */
+  private channelRef: AmqpChannelRef | undefined;
+
   constructor(
     message: AmqpMessage,
     channel: AmqpChannel,
@@ -46,9 +67,15 @@ export class AmqpContext extends BaseRpcContext<AmqpContextArgs> {
     return this.args[0];
   }
 
-  /** The engine channel the message arrived on (as RmqContext's `getChannelRef()`). */
-  getChannelRef(): AmqpChannel {
-    return this.args[1];
+  /**
+   * The channel the message arrived on (as RmqContext's `getChannelRef()`): the engine channel's
+   * methods, plus amqplib's `ack(message)`, `nack(message, allUpTo, requeue)` and
+   * `reject(message, requeue)` for this context's message, so Nest's documented manual ack
+   * (`context.getChannelRef().ack(context.getMessage())`) runs unchanged.
+   */
+  getChannelRef(): AmqpChannelRef {
+    this.channelRef ??= channelRefOf(this.args[1], this);
+    return this.channelRef;
   }
 
   /** The pattern the message was routed by (as RmqContext's `getPattern()`). */
@@ -110,4 +137,36 @@ export class AmqpContext extends BaseRpcContext<AmqpContextArgs> {
   reject(requeue = false): void {
     this.delivery.reject(requeue);
   }
+}
+
+/** The channel with amqplib's settle methods over the context's delivery; every other property is the channel's. */
+function channelRefOf(channel: AmqpChannel, context: AmqpContext): AmqpChannelRef {
+  const own = (message: AmqpMessage, method: string): void => {
+    if (message !== context.getMessage() && message?.fields?.deliveryTag !== context.fields.deliveryTag) {
+      throw new InvalidArgumentError('message', `${method}: settle a message through the channel ref of its own context`);
+    }
+  };
+  const methods: AmqplibSettleMethods = {
+    ack(message, allUpTo = false) {
+      own(message, 'ack');
+      if (allUpTo) throw new InvalidArgumentError('allUpTo', 'ack: acking every earlier delivery would settle other handlers\' messages');
+      context.ack();
+    },
+    nack(message, allUpTo = false, requeue = true) {
+      own(message, 'nack');
+      if (allUpTo) throw new InvalidArgumentError('allUpTo', 'nack: nacking every earlier delivery would settle other handlers\' messages');
+      context.nack({ requeue });
+    },
+    reject(message, requeue = true) {
+      own(message, 'reject');
+      context.reject(requeue);
+    },
+  };
+  return new Proxy(channel, {
+    get(target, property) {
+      if (property === 'ack' || property === 'nack' || property === 'reject') return methods[property];
+      const value: unknown = Reflect.get(target, property, target);
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  }) as AmqpChannelRef;
 }

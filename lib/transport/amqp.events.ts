@@ -10,6 +10,10 @@ export const AmqpEvent = {
   BLOCKED: 'blocked',
   UNBLOCKED: 'unblocked',
   ERROR: 'error',
+  /** Nest's RmqEvents name of `connected`: both are emitted. */
+  CONNECT: 'connect',
+  /** Nest's RmqEvents name of `disconnected`: both are emitted. */
+  DISCONNECT: 'disconnect',
 } as const;
 
 /** One of {@link AmqpEvent}'s values. */
@@ -26,4 +30,16 @@ export type AmqpEventsMap = {
   unblocked: () => void;
   /** A failure that did not stop the server: a consumer cancelled by the broker, a channel closed under it. */
   error: (error: Error) => void;
+  /** Nest's name (RmqEvents) for `connected`. */
+  connect: () => void;
+  /** Nest's name (RmqEvents) for `disconnected`. */
+  disconnect: (error: AMQPError | undefined) => void;
 };
+
+/** The events a connection host emits; `connect` / `disconnect` are their Nest-named twins. */
+export type AmqpHostEvent = Exclude<keyof AmqpEventsMap, 'connect' | 'disconnect'>;
+
+/** The Nest-named twin of an event, emitted right after it. */
+export function nestEventAlias(event: keyof AmqpEventsMap): 'connect' | 'disconnect' | undefined {
+  return event === 'connected' ? 'connect' : event === 'disconnected' ? 'disconnect' : undefined;
+}

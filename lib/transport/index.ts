@@ -15,7 +15,13 @@ export type {
   QueueConsumerOptions,
   RetryOptions,
 } from './decorators/queue-consumer.options.js';
-export { AmqpContext, RETRY_COUNT_HEADER, type AmqpMessage } from './amqp.context.js';
+export {
+  AmqpContext,
+  RETRY_COUNT_HEADER,
+  type AmqpChannelRef,
+  type AmqpMessage,
+  type AmqplibSettleMethods,
+} from './amqp.context.js';
 export { AmqpEvent, type AmqpEventName, type AmqpEventsMap } from './amqp.events.js';
 export {
   AmqpHealthIndicator,
@@ -29,6 +35,13 @@ export { ClientAMQP } from './client/client-amqp.js';
 export type { AmqpClientOptions, AmqpClientQueueOptions } from './client/amqp-client.options.js';
 export { AmqpRecord, AmqpRecordBuilder, type AmqpRecordOptions } from './client/amqp.record-builder.js';
 export { AmqpRecordSerializer } from './client/amqp-record.serializer.js';
+export {
+  AmqpClientsModule,
+  amqpClient,
+  amqpClientAsync,
+  type AmqpClientAsyncRegistration,
+  type AmqpClientRegistration,
+} from './client/amqp-clients.module.js';
 
 // module and publisher
 export { AmqpModule, AMQP_MODULE_OPTIONS } from './module/amqp.module.js';
@@ -44,6 +57,10 @@ export type {
 
 // shared
 export type { AmqpConnectionOptions } from './interfaces/connection-options.interface.js';
+// Transport.RMQ's option shapes (amqplib's and amqp-connection-manager's), accepted as they are
+export type { AmqpUrl } from './options/amqp-url.js';
+export type { AmqpQueueShortcuts } from './options/queue-options.js';
+export type { AmqpSocketConnectionOptions, AmqpSocketOptions } from './options/socket-options.js';
 export {
   AmqpConnectionHost,
   type AmqpChannel,

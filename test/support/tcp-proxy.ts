@@ -16,6 +16,8 @@ export interface TcpProxyOptions {
   targetHost?: string;
   /** @default 5672 */
   targetPort?: number;
+  /** The port to listen on. @default an ephemeral one */
+  listenPort?: number;
 }
 
 /** One proxied connection: the client side and the broker side. */
@@ -52,11 +54,11 @@ export class TcpProxy {
 
   /** Starts a proxy on 127.0.0.1 on an ephemeral port. */
   static async start(options: TcpProxyOptions = {}): Promise<TcpProxy> {
-    const target = { targetHost: options.targetHost ?? '127.0.0.1', targetPort: options.targetPort ?? 5672 };
+    const target = { targetHost: options.targetHost ?? '127.0.0.1', targetPort: options.targetPort ?? 5672, listenPort: options.listenPort ?? 0 };
     const server = createServer();
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => {
+      server.listen(target.listenPort, '127.0.0.1', () => {
         server.off('error', reject);
         resolve();
       });

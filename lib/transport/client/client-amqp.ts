@@ -10,7 +10,8 @@ import {
   RequestTimeoutError,
   type BasicProperties,
 } from '../../protocol/index.js';
-import type { AmqpEventsMap } from '../amqp.events.js';
+import { nestEventAlias, type AmqpEventsMap } from '../amqp.events.js';
+import { readClientOptions } from '../options/rmq-options.reader.js';
 import { AmqpConnectionHost, type AmqpConnection, type AmqpStatus } from '../shared/connection-host.js';
 import { ConfirmPublisher } from '../shared/confirm-publisher.js';
 import { sealOptions } from '../shared/sealed-options.js';
@@ -68,17 +69,19 @@ export class ClientAMQP extends ClientProxy<AmqpEventsMap> {
   private readonly queue: string;
   private readonly timeoutMs: number;
   private defaultProperties: BasicProperties | undefined;
-
-  /** Sealed (sealed-options.ts): the URLs' passwords and TLS keys never reach inspect, JSON or logs. */
   protected readonly options: AmqpClientOptions;
+  /** ClientRMQ publishes to an exchange, the pattern as routing key, with `wildcards` or a fanout exchange. */
+  private readonly publishesToExchange: boolean;
 
+  /** @throws InvalidOptionError naming an unknown option (with a "did you mean") or a value of the wrong type */
   constructor(options: AmqpClientOptions = {}) {
     super();
-    this.options = sealOptions(options);
-    this.queue = options.queue ?? DEFAULT_CLIENT_QUEUE;
-    this.timeoutMs = options.timeout ?? DEFAULT_REQUEST_TIMEOUT_MS;
-    this.initializeSerializer(options);
-    this.initializeDeserializer(options);
+    this.options = sealOptions(readClientOptions(options));
+    this.queue = this.options.queue ?? DEFAULT_CLIENT_QUEUE;
+    this.timeoutMs = this.options.timeout ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    this.publishesToExchange = this.options.wildcards === true || this.options.exchangeType === 'fanout';
+    this.initializeSerializer(this.options);
+    this.initializeDeserializer(this.options);
   }
 
   /** Connects (once; later calls share the same promise) and resolves to the shared connection. */
@@ -213,7 +216,7 @@ export class ClientAMQP extends ClientProxy<AmqpEventsMap> {
   private reopenRpc(session: ClientSession): Promise<void> {
     session.reopening ??= (async () => {
       try {
-        const rpc = await DirectReplyRpc.open(session.host, this.options.replyQueue ?? DIRECT_REPLY_QUEUE);
+        const rpc = await DirectReplyRpc.open(session.host, this.options.replyQueue ?? DIRECT_REPLY_QUEUE, this.replyConsumer());
         if (session.disposed === true) {
           await rpc.close(new ConnectionClosedError({ replyCode: 200, replyText: 'client closed', initiator: 'client' }));
         } else {
@@ -307,12 +310,17 @@ export class ClientAMQP extends ClientProxy<AmqpEventsMap> {
     };
   }
 
+  /** Where a message goes: ClientRMQ's rule, unless the message's AmqpRecord chose an exchange or routing key. */
   private target(pattern: unknown, options: AmqpRecordOptions | undefined): { exchange: string; routingKey: string } {
-    const exchange = options?.exchange ?? this.options.exchange;
-    if (exchange === undefined || exchange === '') {
-      return { exchange: '', routingKey: options?.routingKey ?? this.queue };
+    if (this.publishesToExchange) {
+      return {
+        exchange: options?.exchange ?? this.options.exchange ?? this.queue,
+        routingKey: options?.routingKey ?? patternToString(pattern),
+      };
     }
-    return { exchange, routingKey: options?.routingKey ?? this.options.routingKey ?? patternToString(pattern) };
+    const exchange = options?.exchange;
+    if (exchange === undefined || exchange === '') return { exchange: '', routingKey: options?.routingKey ?? this.queue };
+    return { exchange, routingKey: options?.routingKey ?? patternToString(pattern) };
   }
 
   private async openSession(): Promise<ClientSession> {
@@ -325,8 +333,8 @@ export class ClientAMQP extends ClientProxy<AmqpEventsMap> {
       throw error;
     }
     try {
-      if (this.options.noAssert !== true && this.usesQueue()) await this.declareQueue(host);
-      const rpc = await DirectReplyRpc.open(host, this.options.replyQueue ?? DIRECT_REPLY_QUEUE);
+      await this.declareTopology(host);
+      const rpc = await DirectReplyRpc.open(host, this.options.replyQueue ?? DIRECT_REPLY_QUEUE, this.replyConsumer());
       const events = new ConfirmPublisher(host);
       const subscription = host.status$.subscribe((status) => this.onStatus(host, status));
       const session: ClientSession = { host, rpc, events, subscription, detach: this.forwardEvents(host) };
@@ -386,6 +394,8 @@ export class ClientAMQP extends ClientProxy<AmqpEventsMap> {
         this.logger.error(`a ClientAMQP '${event}' listener threw: ${error instanceof Error ? error.message : String(error)}`);
       }
     }
+    const alias = nestEventAlias(event);
+    if (alias !== undefined) this.notify(alias, ...(args as Parameters<AmqpEventsMap[typeof alias]>));
   }
 
   private async dispose(session: ClientSession, cause: Error): Promise<void> {
@@ -397,18 +407,43 @@ export class ClientAMQP extends ClientProxy<AmqpEventsMap> {
     await session.host.release();
   }
 
-  private async declareQueue(host: AmqpConnectionHost): Promise<void> {
+  /**
+   * ClientRMQ's set-up: with `wildcards` or fanout, the exchange (durable, `exchangeType`,
+   * `exchangeArguments`); otherwise the queue (unless `noAssert`), bound to `exchange` with
+   * `routingKey` when both are given.
+   */
+  private async declareTopology(host: AmqpConnectionHost): Promise<void> {
+    const options = this.options;
+    const { noAssert: queueNoAssert, ...queueOptions } = options.queueOptions ?? {};
+    const declareQueue = !this.publishesToExchange && !(options.noAssert ?? queueNoAssert ?? false) && this.queue !== '';
+    const bind = !this.publishesToExchange && options.exchange !== undefined && options.exchange !== '' && options.routingKey;
+    if (!this.publishesToExchange && !declareQueue && !bind) return;
     // A scratch channel: a refused declaration (406) closes it, not the client's working channels.
     const channel = await host.channel();
     try {
-      await channel.queueDeclare({ queue: this.queue, durable: true, ...this.options.queueOptions });
+      if (this.publishesToExchange) {
+        await channel.exchangeDeclare({
+          exchange: options.exchange ?? this.queue,
+          exchangeType: options.exchangeType ?? 'topic',
+          durable: true,
+          arguments: { ...(options.exchangeArguments ?? {}) },
+        });
+        return;
+      }
+      if (declareQueue) await channel.queueDeclare({ queue: this.queue, durable: true, ...queueOptions });
+      if (bind) await channel.queueBind({ queue: this.queue, exchange: options.exchange as string, routingKey: options.routingKey as string });
     } finally {
       if (channel.isOpen) await channel.close();
     }
   }
 
-  private usesQueue(): boolean {
-    return (this.options.exchange === undefined || this.options.exchange === '') && this.queue !== '';
+  private replyConsumer(): { prefetchCount?: number; global?: boolean; consumerTag?: string } {
+    const { prefetchCount, isGlobalPrefetchCount, consumerTag } = this.options;
+    const out: { prefetchCount?: number; global?: boolean; consumerTag?: string } = {};
+    if (prefetchCount !== undefined) out.prefetchCount = prefetchCount;
+    if (isGlobalPrefetchCount !== undefined) out.global = isGlobalPrefetchCount;
+    if (consumerTag !== undefined) out.consumerTag = consumerTag;
+    return out;
   }
 
   private notConnectedError(): Error {

@@ -1,13 +1,17 @@
 import type { ConnectionParametersOptions } from '../../protocol/parameters/index.js';
 import type { RecoveryOptions } from '../../protocol/recovery/index.js';
+import type { AmqpUrl } from '../options/amqp-url.js';
 
 /**
  * How the Nest layer reaches the broker: shared by ServerAMQP, ClientAMQP and AmqpModule.
  * `urls` are tried in order (a RabbitMQ cluster is a list of its nodes).
  */
 export interface AmqpConnectionOptions {
-  /** Broker URLs, tried in order. @default ['amqp://guest:guest@localhost:5672'] */
-  urls?: string[];
+  /**
+   * Broker URLs, tried in order: strings, or amqplib's URL objects (Nest's `RmqUrl`).
+   * @default ['amqp://guest:guest@localhost:5672']
+   */
+  urls?: Array<string | AmqpUrl>;
   /** Engine parameters applied over every URL's (heartbeat, frameMax, tls, ...). */
   connectionOptions?: ConnectionParametersOptions;
   /** Shown in the broker's management UI and `rabbitmqctl list_connections`. */
@@ -22,4 +26,13 @@ export interface AmqpConnectionOptions {
    * and consumers. `false` (or `{ enabled: false }`) turns it off. @default on, the engine's defaults
    */
   recovery?: RecoveryOptions | false;
+  /**
+   * Connection attempts at start-up (each one a pass over `urls`) before giving up; -1 = no limit
+   * (then `startupTimeout` bounds the wait). Attempts are spaced by the recovery backoff, or by
+   * `socketOptions.reconnectTimeInSeconds`.
+   * @default -1 for ServerAMQP (it waits for a broker that starts after the app, as Transport.RMQ does), 1 for ClientAMQP and AmqpModule
+   */
+  maxConnectionAttempts?: number;
+  /** Milliseconds the start-up may wait for the broker in all. @default 60000 */
+  startupTimeout?: number;
 }

@@ -14,6 +14,8 @@ export interface ConsumerSpec {
   topology: ConsumerTopology;
   /** basic.qos prefetch count (0 = unlimited). */
   prefetch: number;
+  /** basic.qos `global` (Nest RMQ's isGlobalPrefetchCount). */
+  prefetchGlobal?: boolean | undefined;
   /** True for ack mode 'none': the broker forgets a message once sent. */
   autoAck: boolean;
   /** Puts the channel in confirm mode (for retry republishes that must be confirmed before the ack). */
@@ -86,7 +88,7 @@ export class ConsumerRunner {
     try {
       if (this.spec.confirm) await channel.confirmDelivery();
       this.queueName = await declareTopology(channel, this.spec.topology);
-      await channel.basicQos({ prefetchCount: this.spec.prefetch });
+      await channel.basicQos({ prefetchCount: this.spec.prefetch, global: this.spec.prefetchGlobal === true });
       const queue = this.queueName;
       this.consumerTag = await channel.basicConsume(
         queue,

@@ -60,8 +60,13 @@ export function queueConsumerSpec(metadata: QueueConsumerMetadata): ConsumerSpec
   };
 }
 
-/** The consumer spec of the server's default queue (Nest RMQ's options and names). */
-export function defaultQueueSpec(options: ServerAMQPOptions): ConsumerSpec {
+/**
+ * The consumer spec of the server's default queue, as Transport.RMQ sets it up: the queue (amqplib's
+ * declaration defaults), and with `exchange` or `wildcards` a durable exchange (named after the queue
+ * when `wildcards` gives none) bound with `routingKey` (every key for fanout) and, with `wildcards`,
+ * with each handler pattern. `patterns` are the server's @MessagePattern/@EventPattern routes.
+ */
+export function defaultQueueSpec(options: ServerAMQPOptions, patterns: readonly string[] = []): ConsumerSpec {
   const queue = options.queue ?? '';
   const serverNamed = queue === '';
   const queueOptions = options.queueOptions ?? {};
@@ -79,16 +84,21 @@ export function defaultQueueSpec(options: ServerAMQPOptions): ConsumerSpec {
         },
     bindings: [],
   };
-  if (options.exchange !== undefined) {
+  const wildcards = options.wildcards === true;
+  const exchange = options.exchange !== undefined && options.exchange !== '' ? options.exchange : wildcards ? queue : undefined;
+  if (exchange !== undefined) {
     const type = options.exchangeType ?? 'topic';
-    topology.exchange = { name: options.exchange, type, durable: true, autoDelete: false, internal: false, arguments: {} };
-    const keys = options.routingKey === undefined ? [type === 'topic' ? '#' : ''] : [options.routingKey].flat();
-    for (const routingKey of keys) topology.bindings.push({ exchange: options.exchange, routingKey });
+    const args = { ...(options.exchangeArguments ?? {}) } as FieldTable;
+    topology.exchange = { name: exchange, type, durable: true, autoDelete: false, internal: false, arguments: args };
+    const keys = type === 'fanout' ? [''] : options.routingKey === undefined ? [] : [options.routingKey].flat();
+    if (wildcards) keys.push(...patterns);
+    for (const routingKey of new Set(keys)) topology.bindings.push({ exchange, routingKey });
   }
   return {
     label: `default queue "${queue === '' ? '(server-named)' : queue}"`,
     topology,
     prefetch: options.prefetchCount ?? DEFAULT_QUEUE_PREFETCH,
+    prefetchGlobal: options.isGlobalPrefetchCount,
     autoAck: options.noAck ?? false,
     confirm: false,
     consumerTag: options.consumerTag,

@@ -1,9 +1,11 @@
 import type { Deserializer, Serializer } from '@nestjs/microservices';
 import type { FieldTable } from '../../protocol/index.js';
 import type { AmqpConnectionOptions } from '../interfaces/connection-options.interface.js';
+import type { AmqpQueueShortcuts } from '../options/queue-options.js';
+import type { AmqpSocketOptions } from '../options/socket-options.js';
 
-/** The default queue's declaration (Nest RMQ's `queueOptions`, amqplib's names). */
-export interface ServerAMQPQueueOptions {
+/** The default queue's declaration (Nest RMQ's `queueOptions`, amqplib's names and shortcuts). */
+export interface ServerAMQPQueueOptions extends AmqpQueueShortcuts {
   /** @default true (false for the server-named default queue, which is exclusive instead) */
   durable?: boolean;
   /** @default false (true for a server-named queue, so it dies with the connection) */
@@ -15,7 +17,12 @@ export interface ServerAMQPQueueOptions {
   noAssert?: boolean;
 }
 
-/** Options of {@link ServerAMQP}: the connection, the default queue for @MessagePattern/@EventPattern, shutdown. */
+/**
+ * Options of {@link ServerAMQP}: the connection, the default queue for @MessagePattern/@EventPattern,
+ * shutdown. Every field of Nest's `RmqOptions['options']` is accepted with Transport.RMQ's meaning
+ * (see docs/migrating-from-transport-rmq.md); an unknown key or a value of the wrong type fails the
+ * constructor with an InvalidOptionError naming it.
+ */
 export interface ServerAMQPOptions extends AmqpConnectionOptions {
   /**
    * The default queue, served with Nest's RMQ wire format. '' (Nest 12 RMQ's default) is a
@@ -27,20 +34,39 @@ export interface ServerAMQPOptions extends AmqpConnectionOptions {
   queueOptions?: ServerAMQPQueueOptions;
   /** Nest RMQ's `noAssert`: consume the default queue without declaring it. @default false */
   noAssert?: boolean;
-  /** Prefetch of the default queue's channel (0 = unlimited). @default 100 */
+  /** Prefetch of the default queue's channel (0 = unlimited, Transport.RMQ's default). @default 100 */
   prefetchCount?: number;
+  /** basic.qos `global`: the prefetch is shared by the channel's consumers (RabbitMQ's per-channel limit). @default false */
+  isGlobalPrefetchCount?: boolean;
   /**
    * Nest RMQ's `noAck`. The default here is false: requests are acked once answered and events once
    * handled (at-least-once); true makes the broker forget messages as it sends them.
    * @default false
    */
   noAck?: boolean;
-  /** An exchange to declare and bind the default queue to (with `routingKey`). */
+  /**
+   * An exchange to declare (durable, `exchangeType`) and bind the default queue to with `routingKey`
+   * (every key, for fanout). With `wildcards` it defaults to the queue's name.
+   */
   exchange?: string;
   /** @default 'topic' */
-  exchangeType?: string;
-  /** Routing key(s) binding the default queue to `exchange`. @default '#' for topic, '' otherwise */
+  exchangeType?: 'direct' | 'fanout' | 'topic' | 'headers' | (string & {});
+  /** x-arguments of the exchange declaration (`alternate-exchange` ...). @default {} */
+  exchangeArguments?: FieldTable;
+  /**
+   * Routing key(s) binding the default queue to `exchange`. Without one (and without `wildcards`)
+   * the queue is not bound, as with Transport.RMQ. @default none
+   */
   routingKey?: string | string[];
+  /**
+   * Transport.RMQ's topic routing: the exchange (`exchange`, else the queue's name) is declared, the
+   * queue is bound with each handler's pattern, and a message's pattern finds its handler by topic
+   * matching (`orders.*`, `audit.#`) when no handler has it exactly.
+   * @default false
+   */
+  wildcards?: boolean;
+  /** Nest RMQ's `socketOptions`: heartbeat, reconnect delay, TLS, TCP, client properties, credentials. */
+  socketOptions?: AmqpSocketOptions;
   /** For messages without Nest's envelope: the header holding the pattern (the routing key otherwise). */
   patternHeader?: string;
   /** A fixed consumer tag for the default queue. */
@@ -51,4 +77,10 @@ export interface ServerAMQPOptions extends AmqpConnectionOptions {
   serializer?: Serializer;
   /** Nest deserializer for incoming packets. @default IncomingRequestDeserializer */
   deserializer?: Deserializer;
+  /** A producer option of Nest's RmqOptions: accepted so one options object serves both sides; the server sends no requests. */
+  replyQueue?: string;
+  /** A producer option of Nest's RmqOptions (replies are sent as the request's delivery mode allows): accepted, no effect on the server. */
+  persistent?: boolean;
+  /** A producer option of Nest's RmqOptions: accepted, no effect on the server. */
+  headers?: FieldTable;
 }

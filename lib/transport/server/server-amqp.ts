@@ -11,7 +11,7 @@ import {
 import type { Observable, Subscription } from 'rxjs';
 import { InvalidStateError } from '../../protocol/errors.js';
 import type { AmqpContext } from '../amqp.context.js';
-import type { AmqpEventsMap, AmqpStatus } from '../amqp.events.js';
+import { nestEventAlias, type AmqpEventsMap, type AmqpHostEvent, type AmqpStatus } from '../amqp.events.js';
 import { QueueConsumerMetadataAccessor } from '../decorators/queue-consumer-metadata.accessor.js';
 import { AmqpConnectionHost, type AmqpConnection } from '../shared/connection-host.js';
 import { sealOptions } from '../shared/sealed-options.js';
@@ -27,6 +27,8 @@ import { PatternDispatcher, type PatternDispatcherHost, type SerializedReply } f
 import { QueueConsumerDispatcher } from './queue-consumer-dispatcher.js';
 import { recordOptionsToProperties } from './reply-properties.js';
 import type { ServerAMQPOptions } from './server-amqp.options.js';
+import { readServerOptions } from '../options/rmq-options.reader.js';
+import { TopicHandlers } from './topic-handlers.js';
 
 /** What the server reports to a health check: no connection is opened to answer it. */
 export interface ServerAMQPHealth {
@@ -69,15 +71,19 @@ export class ServerAMQP extends Server<AmqpEventsMap, AmqpStatus> implements Cus
   private disconnectedEmitted = false;
   private readonly events = new EventEmitter();
   private readonly shutdown = new AbortController();
-
-  /** Sealed (sealed-options.ts): the URLs' passwords and TLS keys never reach inspect, JSON or logs. */
+  /** Aborted by close(): a start-up still waiting for the broker stops waiting. */
+  private readonly startup = new AbortController();
+  /** Read (rmq-options.reader.ts), then sealed (sealed-options.ts): passwords and TLS keys never reach inspect, JSON or logs. */
   private readonly options: ServerAMQPOptions;
+  /** With `wildcards`: the handlers whose pattern is a topic pattern, matched when no handler has the exact one. */
+  private topicHandlers: TopicHandlers | undefined;
 
+  /** @throws InvalidOptionError naming an unknown option (with a "did you mean") or a value of the wrong type */
   constructor(options: ServerAMQPOptions = {}) {
     super();
-    this.options = sealOptions(options);
-    this.initializeSerializer(options);
-    this.initializeDeserializer(options);
+    this.options = sealOptions(readServerOptions(options));
+    this.initializeSerializer(this.options);
+    this.initializeDeserializer(this.options);
   }
 
   /** Connects, declares and starts every consumer; `callback(err)` reports a failed start. */
@@ -99,6 +105,7 @@ export class ServerAMQP extends Server<AmqpEventsMap, AmqpStatus> implements Cus
    * and pending retries, lets their acks go out, closes the channels, then releases the connection.
    */
   async close(): Promise<void> {
+    this.startup.abort();
     this.closing ??= (async () => {
       // A close during listen(): let the start finish (or fail), then stop all it started.
       await this.starting?.catch(() => undefined);
@@ -166,7 +173,9 @@ export class ServerAMQP extends Server<AmqpEventsMap, AmqpStatus> implements Cus
    * pattern is its own route, so try it as is before falling back to Nest's normalization.
    */
   override getHandlerByPattern(pattern: string): MessageHandler | null {
-    return this.messageHandlers.get(pattern) ?? super.getHandlerByPattern(pattern);
+    const handler = this.messageHandlers.get(pattern) ?? super.getHandlerByPattern(pattern);
+    if (handler !== null || this.topicHandlers === undefined) return handler;
+    return this.topicHandlers.match(pattern);
   }
 
   protected override initializeSerializer(options: ServerAMQPOptions): void {
@@ -179,7 +188,7 @@ export class ServerAMQP extends Server<AmqpEventsMap, AmqpStatus> implements Cus
 
   private async start(): Promise<void> {
     this._status$.next('connecting');
-    const host = await AmqpConnectionHost.acquire(this.options);
+    const host = await AmqpConnectionHost.acquire(this.options, this.startup.signal);
     this.host = host;
     this.watch(host);
     this.runners = this.createRunners(host);
@@ -204,10 +213,21 @@ export class ServerAMQP extends Server<AmqpEventsMap, AmqpStatus> implements Cus
       runners.push(new ConsumerRunner(queueConsumerSpec(metadata), host, dispatcher.dispatch, this.logger, onLost));
     }
     if (servesPatterns || this.options.queue !== undefined) {
+      const patterns = this.patternRoutes();
+      if (this.options.wildcards === true) this.topicHandlers = new TopicHandlers(patterns.map((route) => [route, this.messageHandlers.get(route)]));
       const dispatcher = new PatternDispatcher(this.dispatcherHost(), { patternHeader: this.options.patternHeader });
-      runners.push(new ConsumerRunner(defaultQueueSpec(this.options), host, dispatcher.dispatch, this.logger, onLost));
+      runners.push(new ConsumerRunner(defaultQueueSpec(this.options, patterns), host, dispatcher.dispatch, this.logger, onLost));
     }
     return runners;
+  }
+
+  /** The routes of @MessagePattern/@EventPattern handlers (not @QueueConsumer methods). */
+  private patternRoutes(): string[] {
+    const routes: string[] = [];
+    for (const [route, handler] of this.messageHandlers) {
+      if (QueueConsumerMetadataAccessor.fromHandler(handler) === undefined) routes.push(route);
+    }
+    return routes;
   }
 
   private async teardown(): Promise<void> {
@@ -241,7 +261,7 @@ export class ServerAMQP extends Server<AmqpEventsMap, AmqpStatus> implements Cus
 
   private watch(host: AmqpConnectionHost): void {
     const subscription: Subscription = host.status$.subscribe((status) => this._status$.next(status));
-    const listeners: { [E in keyof AmqpEventsMap]: AmqpEventsMap[E] } = {
+    const listeners: { [E in AmqpHostEvent]: AmqpEventsMap[E] } = {
       // 'connected' again after an automatic recovery (the first one is emitted by start()).
       connected: () => this.emit('connected'),
       disconnected: (error) => {
@@ -255,7 +275,7 @@ export class ServerAMQP extends Server<AmqpEventsMap, AmqpStatus> implements Cus
       unblocked: () => this.emit('unblocked'),
       error: (error) => this.emit('error', error),
     };
-    const events = Object.keys(listeners) as Array<keyof AmqpEventsMap>;
+    const events = Object.keys(listeners) as AmqpHostEvent[];
     for (const event of events) host.on(event, listeners[event]);
     this.unwatch = () => {
       subscription.unsubscribe();
@@ -274,6 +294,8 @@ export class ServerAMQP extends Server<AmqpEventsMap, AmqpStatus> implements Cus
     if (event === 'error' && this.events.listenerCount('error') === 0) return;
     try {
       this.events.emit(event, ...args);
+      const alias = nestEventAlias(event);
+      if (alias !== undefined) this.events.emit(alias, ...args);
     } catch (listenerError) {
       this.logger.error(`a ServerAMQP '${event}' listener threw: ${describeError(listenerError)}`);
     }

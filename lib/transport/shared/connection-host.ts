@@ -7,8 +7,9 @@ import type { AMQPError } from '../../protocol/index.js';
 import { RecoveringChannel, RecoveringConnection } from '../../protocol/recovery/index.js';
 import type { AmqpEventsMap } from '../amqp.events.js';
 import type { AmqpConnectionOptions } from '../interfaces/connection-options.interface.js';
-import { DEFAULT_AMQP_URL, resolveParameters } from './connection-parameters.js';
+import { DEFAULT_AMQP_URL, resolveParameters, urlStrings } from './connection-parameters.js';
 import { revealOptions, sealOptions } from './sealed-options.js';
+import { connectAtStartup, startupPlan } from './startup-connect.js';
 
 /** Where a shared connection stands, as every Nest-layer `status` observable reports it. */
 export type AmqpStatus = 'connecting' | 'connected' | 'disconnected' | 'blocked' | 'reconnecting';
@@ -32,14 +33,14 @@ export class AmqpConnectionHost {
   private static readonly logger = new Logger('AmqpConnectionHost');
 
   /** Connects on the first acquire for a key; later acquires share the same connection. */
-  static async acquire(given: AmqpConnectionOptions = {}): Promise<AmqpConnectionHost> {
+  static async acquire(given: AmqpConnectionOptions = {}, signal?: AbortSignal): Promise<AmqpConnectionHost> {
     // The original options only live in this call (and the connect it starts); what stays is sealed.
     const options = revealOptions(given);
     const key = AmqpConnectionHost.keyOf(options);
     for (;;) {
       let slot = AmqpConnectionHost.registry.get(key);
       if (slot === undefined) {
-        const created = new HostSlot(key, (own) => AmqpConnectionHost.open(own, options));
+        const created = new HostSlot(key, (own) => AmqpConnectionHost.open(own, options, signal));
         // A failed open must not be cached: the next acquire tries again.
         created.promise.catch(() => AmqpConnectionHost.forgetSlot(created));
         AmqpConnectionHost.registry.set(key, created);
@@ -57,7 +58,7 @@ export class AmqpConnectionHost {
   /** The registry key: same key and same URLs share one connection (the URLs hashed: they may hold a password). */
   static keyOf(given: AmqpConnectionOptions): string {
     const options = revealOptions(given);
-    const urls = options.urls !== undefined && options.urls.length > 0 ? options.urls : [DEFAULT_AMQP_URL];
+    const urls = options.urls !== undefined && options.urls.length > 0 ? urlStrings(options.urls) : [DEFAULT_AMQP_URL];
     const digest = createHash('sha256').update(urls.join('\n')).digest('base64url');
     return `${options.connectionKey ?? 'default'}|${digest}`;
   }
@@ -66,11 +67,21 @@ export class AmqpConnectionHost {
     if (AmqpConnectionHost.registry.get(slot.key) === slot) AmqpConnectionHost.registry.delete(slot.key);
   }
 
-  private static async open(slot: HostSlot, options: AmqpConnectionOptions): Promise<AmqpConnectionHost> {
+  private static async open(slot: HostSlot, options: AmqpConnectionOptions, signal?: AbortSignal): Promise<AmqpConnectionHost> {
     const status = new BehaviorSubject<AmqpStatus>('connecting');
     try {
       const recovery = options.recovery === false ? { enabled: false } : options.recovery;
-      const connection = await RecoveringConnection.connect(resolveParameters(options), { recovery });
+      const hosts = resolveParameters(options);
+      // A fixed reconnect delay (socketOptions.reconnectTimeInSeconds) spaces the start-up attempts too.
+      const fixedDelay = recovery?.multiplier === 1 && recovery.initialDelayMs !== undefined ? recovery.initialDelayMs : undefined;
+      const plan = startupPlan(options.maxConnectionAttempts, options.startupTimeout, fixedDelay);
+      const connection = await connectAtStartup(
+        () => RecoveringConnection.connect(hosts, { recovery }),
+        hosts,
+        plan,
+        AmqpConnectionHost.logger,
+        signal,
+      );
       return new AmqpConnectionHost(slot, connection, status, sealOptions(options));
     } catch (error) {
       status.next('disconnected');

@@ -47,12 +47,20 @@ interface PendingCall {
  */
 export class DirectReplyRpc {
   /** Opens a channel on the host and starts consuming the reply queue. */
-  static async open(host: AmqpConnectionHost, replyQueue = DIRECT_REPLY_QUEUE): Promise<DirectReplyRpc> {
+  static async open(
+    host: AmqpConnectionHost,
+    replyQueue = DIRECT_REPLY_QUEUE,
+    consumer: { prefetchCount?: number; global?: boolean; consumerTag?: string } = {},
+  ): Promise<DirectReplyRpc> {
     const channel = await host.channel();
     const rpc = new DirectReplyRpc(channel, replyQueue);
     try {
+      if (consumer.prefetchCount !== undefined || consumer.global !== undefined) {
+        await channel.basicQos({ prefetchCount: consumer.prefetchCount ?? 0, global: consumer.global === true });
+      }
       await channel.basicConsume(replyQueue, (_channel, _method, properties, body) => rpc.onDelivery(properties, body), {
         autoAck: true,
+        ...(consumer.consumerTag === undefined ? {} : { consumerTag: consumer.consumerTag }),
       });
     } catch (error) {
       if (channel.isOpen) await channel.close().catch(() => undefined);

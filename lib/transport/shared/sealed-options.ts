@@ -8,6 +8,7 @@
  */
 import { InvalidArgumentError } from '../../protocol/index.js';
 import type { AmqpConnectionOptions } from '../interfaces/connection-options.interface.js';
+import { urlStrings } from './connection-parameters.js';
 
 const originals = new WeakMap<object, AmqpConnectionOptions>();
 
@@ -35,7 +36,7 @@ export function redactUrl(url: string): string {
 export function sealOptions<T extends AmqpConnectionOptions>(options: T): T {
   if (originals.has(options)) return options;
   const sealed: T = { ...options };
-  if (options.urls !== undefined) sealed.urls = options.urls.map(redactUrl);
+  if (options.urls !== undefined) sealed.urls = urlStrings(options.urls).map(redactUrl);
   const tls = options.connectionOptions?.sslOptions as Record<string, unknown> | undefined;
   if (tls !== undefined && SECRET_TLS_KEYS.some((key) => tls[key] !== undefined)) {
     const redacted: Record<string, unknown> = { ...tls };
@@ -54,7 +55,7 @@ export function sealOptions<T extends AmqpConnectionOptions>(options: T): T {
 export function revealOptions<T extends AmqpConnectionOptions>(options: T): T {
   const original = originals.get(options);
   if (original !== undefined) return original as T;
-  if (options.urls?.some((url) => url.includes(`:${REDACTED}@`)) === true) {
+  if (options.urls?.some((url) => typeof url === 'string' && url.includes(`:${REDACTED}@`)) === true) {
     throw new InvalidArgumentError(
       'urls',
       'a URL with a redacted password was given: pass the original options (a copy of sealed options has no password)',

@@ -179,12 +179,14 @@ describe('ClientAMQP -> Nest ServerRMQ', () => {
     }
   });
 
-  it('publishes through the client-level exchange with the pattern as routing key', async () => {
+  // ClientRMQ's meaning: `exchange` alone no longer redirects publishes (it binds `queue` with
+  // `routingKey`); with `wildcards` the client publishes to the exchange, the pattern as routing key.
+  it('with wildcards, publishes through the client-level exchange with the pattern as routing key', async () => {
     const exchange = uniqueName('interop-topic');
-    await admin.channel.assertExchange(exchange, 'topic', { durable: false, autoDelete: false });
+    await admin.channel.assertExchange(exchange, 'topic', { durable: true, autoDelete: false });
     await admin.channel.bindQueue(queue, exchange, 'sum');
     await admin.channel.bindQueue(queue, exchange, 'order.*');
-    const viaExchange = new ClientAMQP({ urls: [AMQP_URL], exchange, connectionKey: uniqueName('interop-ex') });
+    const viaExchange = new ClientAMQP({ urls: [AMQP_URL], exchange, wildcards: true, connectionKey: uniqueName('interop-ex') });
     try {
       await expect(firstValueFrom(viaExchange.send<number>('sum', [20, 22]))).resolves.toBe(42);
       const order = { id: uniqueName('via-exchange') };

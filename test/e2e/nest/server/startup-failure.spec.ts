@@ -91,9 +91,10 @@ describe('ServerAMQP start-up failures', () => {
     await app.close();
   });
 
-  it('an unreachable broker fails listen() with the connection error', async () => {
+  it('an unreachable broker fails listen() with the connection error once maxConnectionAttempts are used', async () => {
     const moduleRef = await Test.createTestingModule({ controllers: [PassiveController] }).compile();
-    const server = new ServerAMQP({ urls: ['amqp://guest:guest@127.0.0.1:1'] });
+    // The server waits for a broker by default (as Transport.RMQ); one attempt makes it fail at once.
+    const server = new ServerAMQP({ urls: ['amqp://guest:guest@127.0.0.1:1'], maxConnectionAttempts: 1 });
     const app = moduleRef.createNestMicroservice({ strategy: server });
     app.useLogger(false);
     await app.init();

@@ -25,7 +25,9 @@ describe('AmqpContext', () => {
   it('exposes the message as RmqContext does (getMessage, getChannelRef, getPattern) and by name', () => {
     const { context, channel, message } = setup({ messageId: 'm', headers: { a: 1 } }, true);
     expect(context.getMessage()).toBe(message);
-    expect(context.getChannelRef()).toBe(channel);
+    // The channel ref is the channel's methods plus amqplib's ack/nack/reject (see below).
+    expect(context.getChannelRef().channelNumber).toBe(1);
+    expect(context.getChannelRef()).toBe(context.getChannelRef());
     expect(context.getPattern()).toBe('pattern');
     expect(context.getArgs()).toEqual([message, channel, 'pattern']);
     expect(context.properties.messageId).toBe('m');
@@ -54,5 +56,28 @@ describe('AmqpContext', () => {
     const rejected = setup({});
     rejected.context.reject();
     expect([...nacked.sent, ...requeued.sent, ...rejected.sent]).toEqual(['nack 8 false', 'nack 8 true', 'reject 8 false']);
+  });
+
+  it("getChannelRef() offers amqplib's ack(message), nack(message, allUpTo, requeue) and reject(message, requeue) (Nest's documented manual ack)", () => {
+    const acked = setup({});
+    acked.context.getChannelRef().ack(acked.context.getMessage());
+    expect(acked.context.isSettled).toBe(true);
+    expect(acked.sent).toEqual(['ack 8']);
+    // The server's own ack after the handler then finds it settled; a second settle is refused.
+    expect(() => acked.context.getChannelRef().ack(acked.message)).toThrow(/already settled/);
+
+    const nacked = setup({});
+    nacked.context.getChannelRef().nack(nacked.message); // amqplib's default: requeue
+    const dropped = setup({});
+    dropped.context.getChannelRef().nack(dropped.message, false, false);
+    const rejected = setup({});
+    rejected.context.getChannelRef().reject(rejected.message); // amqplib's default: requeue
+    expect([...nacked.sent, ...dropped.sent, ...rejected.sent]).toEqual(['nack 8 true', 'nack 8 false', 'reject 8 true']);
+
+    const other = setup({});
+    const foreign = { ...other.message, fields: { ...other.message.fields, deliveryTag: 99 } };
+    expect(() => other.context.getChannelRef().ack(foreign)).toThrow(/its own context/);
+    expect(() => other.context.getChannelRef().ack(other.message, true)).toThrow(/allUpTo/);
+    expect(other.sent).toEqual([]);
   });
 });

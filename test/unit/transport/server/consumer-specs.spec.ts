@@ -27,15 +27,31 @@ describe('defaultQueueSpec', () => {
     expect(defaultQueueSpec({ queue: '', noAssert: true }).topology.declare).not.toBe(false);
   });
 
-  it('binds to an exchange: topic defaults to "#", other types to "", or the given keys', () => {
+  it('binds to an exchange as Transport.RMQ does: only with a routing key (every key for fanout), the exchange durable with its arguments', () => {
+    // Changed meaning: an exchange without a routing key used to be bound with '#'; Transport.RMQ binds nothing then.
     expect(defaultQueueSpec({ queue: 'q', exchange: 'ex' }).topology).toMatchObject({
-      exchange: { name: 'ex', type: 'topic', durable: true },
-      bindings: [{ exchange: 'ex', routingKey: '#' }],
+      exchange: { name: 'ex', type: 'topic', durable: true, arguments: {} },
+      bindings: [],
     });
     expect(defaultQueueSpec({ queue: 'q', exchange: 'ex', exchangeType: 'fanout' }).topology.bindings).toEqual([{ exchange: 'ex', routingKey: '' }]);
     expect(defaultQueueSpec({ queue: 'q', exchange: 'ex', routingKey: ['a.*', 'b'] }).topology.bindings).toEqual([
       { exchange: 'ex', routingKey: 'a.*' },
       { exchange: 'ex', routingKey: 'b' },
     ]);
+    expect(defaultQueueSpec({ queue: 'q', exchange: 'ex', exchangeArguments: { 'alternate-exchange': 'ae' } }).topology.exchange?.arguments).toEqual({
+      'alternate-exchange': 'ae',
+    });
+  });
+
+  it('wildcards: the exchange defaults to the queue name and the queue is bound with each handler pattern', () => {
+    const spec = defaultQueueSpec({ queue: 'q', wildcards: true, routingKey: 'extra' }, ['orders.*', 'audit.#', 'sum']);
+    expect(spec.topology.exchange).toMatchObject({ name: 'q', type: 'topic', durable: true });
+    expect(spec.topology.bindings.map((binding) => binding.routingKey)).toEqual(['extra', 'orders.*', 'audit.#', 'sum']);
+    expect(defaultQueueSpec({ queue: 'q', wildcards: true, exchange: 'named' }, ['a']).topology.exchange?.name).toBe('named');
+  });
+
+  it('isGlobalPrefetchCount sets basic.qos global', () => {
+    expect(defaultQueueSpec({ queue: 'q', isGlobalPrefetchCount: true }).prefetchGlobal).toBe(true);
+    expect(defaultQueueSpec({ queue: 'q' }).prefetchGlobal).toBeUndefined();
   });
 });

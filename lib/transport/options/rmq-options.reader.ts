@@ -1,0 +1,136 @@
+/**
+ * The one place that reads an RmqOptions-shaped object (Transport.RMQ's options, or this package's
+ * superset of them) for ServerAMQP and ClientAMQP: every key checked at construction (unknown keys
+ * named, with a "did you mean"), amqplib's shortcuts and URL objects and amqp-connection-manager's
+ * socket options turned into this package's options, and what cannot be honoured refused by name.
+ */
+import { InvalidOptionError, UnsupportedOptionError } from '../../protocol/errors.js';
+import type { AmqpClientOptions } from '../client/amqp-client.options.js';
+import type { ServerAMQPOptions } from '../server/server-amqp.options.js';
+import type { AmqpConnectionOptions } from '../interfaces/connection-options.interface.js';
+import { normalizeUrls } from './amqp-url.js';
+import { checkMin, checkObject, type OptionKind } from './option-check.js';
+import { readQueueOptions } from './queue-options.js';
+import { readSocketOptions } from './socket-options.js';
+
+/** Start-up waits this long in all for a broker that is not there yet. */
+export const DEFAULT_STARTUP_TIMEOUT_MS = 60_000;
+/** -1: no limit on start-up attempts (the timeout bounds them), as Transport.RMQ's consumer. */
+export const UNLIMITED_ATTEMPTS = -1;
+
+const CONNECTION_SCHEMA: Readonly<Record<keyof AmqpConnectionOptions, OptionKind>> = {
+  urls: 'any', // normalizeUrls checks it, with a hint for a lone string
+  connectionOptions: 'object',
+  connectionName: 'string',
+  connectionKey: 'string',
+  recovery: 'any',
+  maxConnectionAttempts: 'integer',
+  startupTimeout: 'number',
+};
+
+// Typed by the interfaces' keys: a new option without an entry here does not compile.
+const SERVER_SCHEMA: Readonly<Record<keyof ServerAMQPOptions, OptionKind>> = {
+  ...CONNECTION_SCHEMA,
+  queue: 'string',
+  queueOptions: 'object',
+  noAssert: 'boolean',
+  prefetchCount: 'integer',
+  isGlobalPrefetchCount: 'boolean',
+  noAck: 'boolean',
+  exchange: 'string',
+  exchangeType: 'string',
+  exchangeArguments: 'object',
+  routingKey: 'string-or-string[]',
+  wildcards: 'boolean',
+  socketOptions: 'object',
+  patternHeader: 'string',
+  consumerTag: 'string',
+  shutdownTimeout: 'number',
+  serializer: 'any',
+  deserializer: 'any',
+  replyQueue: 'string',
+  persistent: 'boolean',
+  headers: 'object',
+};
+
+const CLIENT_SCHEMA: Readonly<Record<keyof AmqpClientOptions, OptionKind>> = {
+  ...CONNECTION_SCHEMA,
+  queue: 'string',
+  queueOptions: 'object',
+  noAssert: 'boolean',
+  exchange: 'string',
+  exchangeType: 'string',
+  exchangeArguments: 'object',
+  routingKey: 'string',
+  wildcards: 'boolean',
+  replyQueue: 'string',
+  prefetchCount: 'integer',
+  isGlobalPrefetchCount: 'boolean',
+  noAck: 'boolean',
+  consumerTag: 'string',
+  timeout: 'number',
+  persistent: 'boolean',
+  headers: 'object',
+  socketOptions: 'object',
+  serializer: 'any',
+  deserializer: 'any',
+};
+
+/** ServerAMQP's options, checked and normalized; start-up waits for the broker unless told otherwise. */
+export function readServerOptions(options: unknown): ServerAMQPOptions {
+  const given = checkObject('', options ?? {}, SERVER_SCHEMA) as ServerAMQPOptions;
+  checkMin('prefetchCount', given.prefetchCount, 0);
+  const out: ServerAMQPOptions = { ...given, ...readConnection(given, UNLIMITED_ATTEMPTS) };
+  const queueOptions = readQueueOptions('queueOptions', given.queueOptions);
+  if (queueOptions === undefined) delete out.queueOptions;
+  else out.queueOptions = queueOptions;
+  delete out.socketOptions;
+  return out;
+}
+
+/** ClientAMQP's options, checked and normalized; a send fails at once when no broker answers (as ClientRMQ). */
+export function readClientOptions(options: unknown): AmqpClientOptions {
+  const given = checkObject('', options ?? {}, CLIENT_SCHEMA) as AmqpClientOptions;
+  checkMin('prefetchCount', given.prefetchCount, 0);
+  if (given.noAck === false) {
+    throw new UnsupportedOptionError(
+      'noAck',
+      'replies are consumed in no-ack mode (RabbitMQ requires it for direct reply-to, and ClientRMQ never acks them)',
+    );
+  }
+  const out: AmqpClientOptions = { ...given, ...readConnection(given, 1) };
+  const queueOptions = readQueueOptions('queueOptions', given.queueOptions);
+  if (queueOptions === undefined) delete out.queueOptions;
+  else out.queueOptions = queueOptions;
+  delete out.socketOptions;
+  return out;
+}
+
+type ConnectionPart = Pick<
+  AmqpConnectionOptions,
+  'urls' | 'connectionOptions' | 'connectionName' | 'recovery' | 'maxConnectionAttempts' | 'startupTimeout'
+>;
+
+function readConnection(given: AmqpConnectionOptions & { socketOptions?: unknown }, defaultAttempts: number): ConnectionPart {
+  const urls = normalizeUrls('urls', given.urls);
+  const hasTls = urls?.some((url) => url.toLowerCase().startsWith('amqps:')) ?? false;
+  const socket = readSocketOptions('socketOptions', given.socketOptions, hasTls);
+  const attempts = given.maxConnectionAttempts ?? defaultAttempts;
+  if (attempts !== UNLIMITED_ATTEMPTS && attempts < 1) {
+    throw new InvalidOptionError('maxConnectionAttempts', `must be -1 (no limit) or an integer >= 1, got ${attempts}`);
+  }
+  const startupTimeout = given.startupTimeout ?? DEFAULT_STARTUP_TIMEOUT_MS;
+  if (!(startupTimeout > 0)) throw new InvalidOptionError('startupTimeout', `must be > 0 (milliseconds), got ${startupTimeout}`);
+  const connectionOptions = { ...socket.connectionOptions, ...given.connectionOptions };
+  const out: ConnectionPart = { maxConnectionAttempts: attempts, startupTimeout };
+  if (urls !== undefined) out.urls = urls;
+  if (Object.keys(connectionOptions).length > 0) out.connectionOptions = connectionOptions;
+  const name = given.connectionName ?? socket.connectionOptions.connectionName;
+  if (name !== undefined) out.connectionName = name;
+  if (given.recovery !== undefined) out.recovery = given.recovery;
+  if (socket.retryDelayMs !== undefined && given.recovery !== false) {
+    // amqp-connection-manager waits a fixed time between attempts: the backoff's bound stays there.
+    out.recovery = { ...given.recovery, initialDelayMs: socket.retryDelayMs, maxDelayMs: socket.retryDelayMs, multiplier: 1 };
+  }
+  return out;
+}
