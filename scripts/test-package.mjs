@@ -8,7 +8,7 @@
 // type-checked under moduleResolution node16, nodenext and node10, and a plain CommonJS script
 // require()s both entry points. `--cjs-only` leaves the ESM app out. The temporary directory is
 // removed afterwards.
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,24 +24,29 @@ const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
 const work = mkdtempSync(join(tmpdir(), 'amqp-transport-package-'));
 const started = Date.now();
 
+/** Runs a command, then prints its label, time and output together (steps may run side by side). */
 function run(command, commandArgs, options = {}) {
+  const { timeout = 60_000, ...spawnOptions } = options;
   const label = `${command === process.execPath ? 'node' : command} ${commandArgs.join(' ')}`;
-  console.log(
-    `[package] ${label}${options.cwd ? `  (in ${options.cwd.slice(work.length + 1) || '.'})` : ''}`,
-  );
-  const result = spawnSync(command, commandArgs, {
-    cwd: work,
-    encoding: 'utf8',
-    timeout: 60_000,
-    ...options,
+  const where = spawnOptions.cwd ? ` (in ${spawnOptions.cwd.slice(work.length + 1) || '.'})` : '';
+  const stepStarted = Date.now();
+  return new Promise((done, fail) => {
+    const child = spawn(command, commandArgs, { cwd: work, ...spawnOptions });
+    let stdout = '';
+    let output = '';
+    child.stdout.on('data', (chunk) => ((stdout += chunk), (output += chunk)));
+    child.stderr.on('data', (chunk) => (output += chunk));
+    const timer = setTimeout(() => child.kill(), timeout);
+    child.on('error', fail);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      const seconds = ((Date.now() - stepStarted) / 1000).toFixed(1);
+      console.log(`[package] ${label}${where}: ${seconds} s`);
+      if (output.trim() !== '') console.log(output.trim().replace(/^/gm, '  '));
+      if (code === 0) done(stdout);
+      else fail(new Error(`"${label}" failed (exit ${code ?? signal})`));
+    });
   });
-  const output = `${result.stdout ?? ''}${result.stderr ?? ''}`.trim();
-  if (output !== '') console.log(output.replace(/^/gm, '  '));
-  if (result.status !== 0)
-    throw new Error(
-      `"${label}" failed (${result.error?.message ?? `exit ${result.status ?? result.signal}`})`,
-    );
-  return result.stdout;
 }
 
 /** The version of a package installed in this checkout, read beside its entry (Nest 12 does not export package.json). */
@@ -49,10 +54,10 @@ function installed(name) {
   return JSON.parse(readFileSync(join(root, 'node_modules', name, 'package.json'), 'utf8')).version;
 }
 
-function tarball() {
+async function tarball() {
   if (args.tarball !== undefined) return resolve(args.tarball);
   // `npm pack` runs prepack (the build) first.
-  const out = run('npm', ['pack', '--json', '--loglevel=error', '--pack-destination', work], {
+  const out = await run('npm', ['pack', '--json', '--loglevel=error', '--pack-destination', work], {
     cwd: root,
     timeout: 120_000,
   });
@@ -69,8 +74,8 @@ function prepareApp(kind) {
   return dir;
 }
 
-function runApp(kind, dir) {
-  run(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: dir });
+async function runApp(kind, dir) {
+  await run(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: dir, timeout: 120_000 });
   // The app must really be what it claims: require() calls in the CommonJS build, imports in the ESM one.
   const main = readFileSync(join(dir, 'dist', 'main.js'), 'utf8');
   const loads = kind === 'cjs' ? /require\("nestjs-amqp-transport"\)/ : /from 'nestjs-amqp-transport'/;
@@ -79,12 +84,12 @@ function runApp(kind, dir) {
       `the ${kind} app's dist/main.js does not load the package as ${kind === 'cjs' ? 'CommonJS' : 'ESM'}`,
     );
   const env = { ...process.env, PACKAGE_APP_SUFFIX: `${kind}.${randomBytes(4).toString('hex')}` };
-  const out = run(process.execPath, ['dist/main.js'], { cwd: dir, env, timeout: 30_000 });
+  const out = await run(process.execPath, ['dist/main.js'], { cwd: dir, env, timeout: 30_000 });
   if (!out.includes('package app ok')) throw new Error(`the ${kind} app exited without its success line`);
 }
 
 /** The CommonJS app's sources under the other resolutions a CommonJS TypeScript app may use. */
-function typeCheckCjsResolutions(dir) {
+async function typeCheckCjsResolutions(dir) {
   const variants = {
     node16: { module: 'node20', moduleResolution: 'node16' },
     nodenext: { module: 'nodenext', moduleResolution: 'nodenext' },
@@ -93,13 +98,20 @@ function typeCheckCjsResolutions(dir) {
   for (const [name, options] of Object.entries(variants)) {
     const config = { extends: './tsconfig.json', compilerOptions: { ...options, noEmit: true } };
     writeFileSync(join(dir, `tsconfig.${name}.json`), JSON.stringify(config));
-    run(process.execPath, [tsc, '-p', `tsconfig.${name}.json`], { cwd: dir });
+    await run(process.execPath, [tsc, '-p', `tsconfig.${name}.json`], { cwd: dir, timeout: 120_000 });
   }
+}
+
+/** Waits for every promise (no step left running unseen), then fails with the first failure. */
+async function settleAll(promises) {
+  const results = await Promise.allSettled(promises);
+  const failure = results.find((result) => result.status === 'rejected');
+  if (failure !== undefined) throw failure.reason;
 }
 
 let failed = false;
 try {
-  const packed = tarball();
+  const packed = await tarball();
   const kinds = args['cjs-only'] ? ['cjs'] : ['cjs', 'esm'];
   const apps = kinds.map((kind) => [kind, prepareApp(kind)]);
   // One install for both apps (they sit below it); the package's peers at this checkout's versions.
@@ -113,12 +125,12 @@ try {
     '@types/node',
   ];
   const specs = peers.map((name) => `${name}@${installed(name)}`);
-  run(
+  await run(
     'npm',
     ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error', packed, ...specs],
     { timeout: 120_000 },
   );
-  run(
+  await run(
     process.execPath,
     [
       '-e',
@@ -128,10 +140,14 @@ try {
     ],
     { cwd: join(work, 'cjs') },
   );
-  for (const [kind, dir] of apps) {
-    runApp(kind, dir);
-    if (kind === 'cjs') typeCheckCjsResolutions(dir);
-  }
+  // Two lines side by side (the machine may have two cores): the apps one after the other, and the
+  // type checks one after the other.
+  await settleAll([
+    (async () => {
+      for (const [kind, dir] of apps) await runApp(kind, dir);
+    })(),
+    typeCheckCjsResolutions(join(work, 'cjs')),
+  ]);
   console.log(`[package] Nest ${installed('@nestjs/microservices')}: ${kinds.join(' and ')} app(s) passed`);
 } catch (error) {
   failed = true;
