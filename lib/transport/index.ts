@@ -7,6 +7,7 @@ export { ServerAMQP, type ServerAMQPHealth } from './server/server-amqp.js';
 export type { ServerAMQPOptions, ServerAMQPQueueOptions } from './server/server-amqp.options.js';
 export { AMQP_TRANSPORT } from './server/amqp-transport.js';
 export { AmqpReplySerializer } from './server/amqp-reply.serializer.js';
+export { AmqpRequestDeserializer } from './compat/incoming-request.deserializer.js';
 export { QueueConsumer } from './decorators/queue-consumer.decorator.js';
 export type {
   AckMode,

@@ -12,6 +12,7 @@ import {
 } from '../../protocol/index.js';
 import { nestEventAlias, type AmqpEventsMap } from '../amqp.events.js';
 import { readClientOptions } from '../options/rmq-options.reader.js';
+import { createPacket } from '../compat/index.js';
 import { AmqpConnectionHost, type AmqpConnection, type AmqpStatus } from '../shared/connection-host.js';
 import { ConfirmPublisher } from '../shared/confirm-publisher.js';
 import { sealOptions } from '../shared/sealed-options.js';
@@ -140,7 +141,7 @@ export class ClientAMQP extends ClientProxy<AmqpEventsMap> {
     if (pattern === null || pattern === undefined || data === null || data === undefined) return super.send(pattern, data);
     return new Observable<TResult>((observer) => {
       if (this.current === undefined) return super.send<TResult, TInput>(pattern, data).subscribe(observer);
-      return this.publish(this.createPacket(pattern, data), this.createObserver(observer));
+      return this.publish(createPacket(this, pattern, data), this.createObserver(observer));
     });
   }
 
@@ -152,7 +153,7 @@ export class ClientAMQP extends ClientProxy<AmqpEventsMap> {
     if (pattern === null || pattern === undefined || data === null || data === undefined || this.current === undefined) {
       return super.emit(pattern, data);
     }
-    const source = defer(() => this.dispatchEvent<TResult>(this.createPacket(pattern, data)));
+    const source = defer(() => this.dispatchEvent<TResult>(createPacket(this, pattern, data)));
     const hot = connectable(source, { connector: () => new Subject<TResult>(), resetOnDisconnect: false });
     hot.connect();
     return hot;

@@ -75,7 +75,7 @@ export interface ServerAMQPOptions extends AmqpConnectionOptions {
   shutdownTimeout?: number;
   /** Nest serializer for replies. @default AmqpReplySerializer (RmqRecordSerializer's contract, for replies) */
   serializer?: Serializer;
-  /** Nest deserializer for incoming packets. @default IncomingRequestDeserializer */
+  /** Nest deserializer for incoming packets. @default AmqpRequestDeserializer (Nest's IncomingRequestDeserializer contract, on Nest 11 and 12) */
   deserializer?: Deserializer;
   /** A producer option of Nest's RmqOptions: accepted so one options object serves both sides; the server sends no requests. */
   replyQueue?: string;

@@ -1,6 +1,5 @@
 import { EventEmitter } from 'node:events';
 import {
-  IncomingRequestDeserializer,
   Server,
   type CustomTransportStrategy,
   type MessageHandler,
@@ -12,6 +11,7 @@ import type { Observable, Subscription } from 'rxjs';
 import { InvalidStateError } from '../../protocol/errors.js';
 import type { AmqpContext } from '../amqp.context.js';
 import { nestEventAlias, type AmqpEventsMap, type AmqpHostEvent, type AmqpStatus } from '../amqp.events.js';
+import { AmqpRequestDeserializer, handleRequest, runWithProcessingHooks } from '../compat/index.js';
 import { QueueConsumerMetadataAccessor } from '../decorators/queue-consumer-metadata.accessor.js';
 import { AmqpConnectionHost, type AmqpConnection } from '../shared/connection-host.js';
 import { sealOptions } from '../shared/sealed-options.js';
@@ -59,7 +59,9 @@ export class ServerAMQP extends Server<AmqpEventsMap, AmqpStatus> implements Cus
   static readonly listening: ReadonlySet<ServerAMQP> = new Set<ServerAMQP>();
 
   override transportId = AMQP_TRANSPORT;
-  // Event handler failures come back to the server, which nacks and logs them with the message.
+  // Event handler failures come back to the server, which nacks and logs them with the message: on
+  // both majors the handler's result (Nest's exception filters make a thrown error an erroring
+  // observable) is awaited by invokeHandler. Nest 12 reads this flag and then leaves the logging to us.
   override readonly propagatesEventHandlerErrors = true;
 
   private host: AmqpConnectionHost | undefined;
@@ -183,7 +185,7 @@ export class ServerAMQP extends Server<AmqpEventsMap, AmqpStatus> implements Cus
   }
 
   protected override initializeDeserializer(options: ServerAMQPOptions): void {
-    this.deserializer = options.deserializer ?? new IncomingRequestDeserializer();
+    this.deserializer = options.deserializer ?? new AmqpRequestDeserializer();
   }
 
   private async start(): Promise<void> {
@@ -305,7 +307,7 @@ export class ServerAMQP extends Server<AmqpEventsMap, AmqpStatus> implements Cus
   private readonly runHandler: HandlerRunner = (handler, data, context) =>
     new Promise<HandlerResult>((resolve) => {
       try {
-        const started: unknown = this.runWithProcessingHooks(context, async (runEndHook) => {
+        const started: unknown = runWithProcessingHooks(this, context, async (runEndHook) => {
           const result = await invokeHandler(handler, data, context);
           try {
             runEndHook();
@@ -331,7 +333,7 @@ export class ServerAMQP extends Server<AmqpEventsMap, AmqpStatus> implements Cus
         return outgoing instanceof Promise ? outgoing.then(toSerializedReply) : toSerializedReply(outgoing);
       },
       handleRequest: (context: AmqpContext, produce: () => Promise<Observable<unknown>>, respond) =>
-        this.handleRequest(context, produce, respond),
+        handleRequest(this, context, produce, respond),
       transformToObservable: (value: unknown): Observable<unknown> => this.transformToObservable(value) as Observable<unknown>,
       run: this.runHandler,
       logger: this.logger,

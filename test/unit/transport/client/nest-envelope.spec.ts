@@ -1,6 +1,9 @@
 import { describe, it, expect } from '@jest/globals';
 import { NO_MESSAGE_HANDLER as NEST_NO_MESSAGE_HANDLER } from '@nestjs/microservices/constants.js';
-import { IncomingResponseDeserializer } from '@nestjs/microservices';
+// Nest's root entry loads reflect-metadata first; a deep import does not. Deep, because Nest 11
+// does not export it from the package root.
+import 'reflect-metadata';
+import { IncomingResponseDeserializer } from '@nestjs/microservices/deserializers/incoming-response.deserializer.js';
 import {
   NO_MESSAGE_HANDLER,
   encodeEnvelope,

@@ -1,9 +1,10 @@
 import { describe, it, expect } from '@jest/globals';
 import type { LoggerService } from '@nestjs/common';
-import { IncomingRequestDeserializer, type MessageHandler, type WritePacket } from '@nestjs/microservices';
+import type { MessageHandler, WritePacket } from '@nestjs/microservices';
 import { of, type Observable } from 'rxjs';
 import type { BasicProperties } from '../../../../lib/protocol/index.js';
 import type { AmqpContext, AmqpMessage } from '../../../../lib/transport/amqp.context.js';
+import { AmqpRequestDeserializer } from '../../../../lib/transport/compat/index.js';
 import type { AmqpChannel } from '../../../../lib/transport/shared/connection-host.js';
 import { ChannelLease, Delivery } from '../../../../lib/transport/server/delivery.js';
 import { invokeHandler } from '../../../../lib/transport/server/handler-invoker.js';
@@ -30,7 +31,7 @@ function setup(handlers: Record<string, MessageHandler>, options: { patternHeade
     warn: (message: string) => logged.push(`warn ${message}`),
     error: (message: string) => logged.push(`error ${message}`),
   };
-  const deserializer = new IncomingRequestDeserializer();
+  const deserializer = new AmqpRequestDeserializer();
   const dispatcher = new PatternDispatcher(
     {
       getHandlerByPattern: (pattern) => handlers[pattern] ?? null,
