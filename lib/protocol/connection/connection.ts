@@ -35,6 +35,7 @@ import type { ConnectionState } from './connection-state.js';
 import { ConnectionTimer } from './connection-timer.js';
 import type { ConnectionCallbacks, ConnectionEvents, ConnectionInternals, IOLoop } from './connection-types.js';
 import { ConnectionWaiters } from './connection-waiters.js';
+import { diagnostics } from '../diagnostics.js';
 
 export type { ConnectionState } from './connection-state.js';
 export type { ConnectionCallbacks, ConnectionEvents, ConnectionInternals, IOLoop } from './connection-types.js';
@@ -61,6 +62,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   #finished = false;
   #finalError: AMQPError | undefined;
   #detectBackpressure = false;
+  #parameters: ConnectionParameters | undefined;
   #overHighWater = false;
   #cancelRetry: CancelTimer | undefined;
 
@@ -116,6 +118,11 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   /** True while the broker has the connection blocked (connection.blocked without unblocked yet). */
   get isBlocked(): boolean {
     return this.#machine?.isBlocked ?? false;
+  }
+
+  /** Bytes written but not yet handed to the operating system (the socket's outbound buffer). */
+  get outboundBytes(): number {
+    return this.#transport?.bufferedBytes ?? 0;
   }
 
   /** The broker's connection.start properties (product, version, capabilities ...). */
@@ -254,6 +261,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   #start(parameters: ConnectionParameters): void {
     const machine = new ConnectionMachine(parameters, this.#hooks, () => this.#clock.now(), this);
     this.#machine = machine;
+    this.#parameters = parameters;
     this.#detectBackpressure = parameters.backpressureDetection;
     this.#overHighWater = false;
     this.#transport = undefined;
@@ -315,6 +323,10 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   #onOpened(): void {
     this.#opened = true;
     this.#link.frameMax = this.#machine?.frameMax ?? 0;
+    if (diagnostics.connectionOpen.hasSubscribers) {
+      const parameters = this.#parameters;
+      diagnostics.connectionOpen.publish({ connection: this, host: parameters?.host, port: parameters?.port });
+    }
     this.#callbacks.runOpen();
   }
 
@@ -335,6 +347,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
       this.#callbacks.safely(() => channel.handleConnectionClosed(channelError), 'channel teardown');
     }
     this.#waiters.settle(channelError, error);
+    if (diagnostics.connectionClose.hasSubscribers) diagnostics.connectionClose.publish({ connection: this, error });
     this.#callbacks.runClose(error);
   }
 

@@ -25,6 +25,7 @@ import {
 } from './amqp-client.options.js';
 import { AmqpRecordSerializer, type SerializedPacket } from './amqp-record.serializer.js';
 import type { AmqpRecordOptions } from './amqp.record-builder.js';
+import { telemetry } from '../telemetry/telemetry.js';
 
 /** What one connected client holds; replaced as a whole when the connection is lost. */
 interface ClientSession {
@@ -317,6 +318,7 @@ export class ClientAMQP extends ClientProxy<AmqpEventsMap> {
 
   private async openSession(): Promise<ClientSession> {
     this._status$.next('connecting');
+    telemetry?.refresh();
     let host: AmqpConnectionHost;
     try {
       host = await AmqpConnectionHost.acquire(this.options);

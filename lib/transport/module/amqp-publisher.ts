@@ -10,6 +10,7 @@ import { decodeBody, encodeBody } from '../shared/serialization.js';
 import type { AmqpModuleOptions } from './amqp-module.options.js';
 import { MODULE_OPTIONS_TOKEN } from './amqp.module-definition.js';
 import { declareTopology } from './topology.js';
+import { telemetry } from '../telemetry/telemetry.js';
 
 /** Options of one publish: the message's AMQP properties, plus `mandatory`. */
 export type AmqpPublishOptions = AmqpMessageOptions;
@@ -155,6 +156,7 @@ export class AmqpPublisher implements OnModuleInit, OnApplicationShutdown {
   }
 
   private async open(): Promise<PublisherSession> {
+    telemetry?.refresh();
     const host = await AmqpConnectionHost.acquire(this.options);
     try {
       const channel = await host.channel();

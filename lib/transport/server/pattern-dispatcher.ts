@@ -11,6 +11,7 @@ import { encodeEnvelope, noHandlerReply, patternToString } from '../shared/nest-
 import type { Delivery } from './delivery.js';
 import type { HandlerRunner } from './handler-invoker.js';
 import { describeError, describeMessage } from './message-identity.js';
+import { telemetry } from '../telemetry/telemetry.js';
 
 /** An incoming packet as a Nest deserializer returns it: an event, or a request when it has an id. */
 type IncomingPacket = ReadPacket & { id?: string };
@@ -96,6 +97,7 @@ export class PatternDispatcher {
 
   private route(packet: IncomingPacket, message: AmqpMessage, delivery: Delivery, channel: AmqpChannel, queue: string): Promise<void> {
     const pattern = patternToString(packet.pattern);
+    telemetry?.routed(pattern);
     const handler = this.host.getHandlerByPattern(pattern);
     const context = new AmqpContext(message, channel, pattern, delivery, packet.metadata);
     const id = packet.id ?? this.externalRequestId(message, handler);
@@ -264,7 +266,16 @@ export class PatternDispatcher {
       ? { contentType: JSON_CONTENT_TYPE, ...properties }
       : { contentType: JSON_CONTENT_TYPE };
     if (correlationId !== undefined) replyProperties.correlationId = correlationId;
-    return channel.basicPublish('', replyTo, encodeEnvelope(packet), replyProperties);
+    const body = encodeEnvelope(packet);
+    if (telemetry === undefined) return channel.basicPublish('', replyTo, body, replyProperties);
+    const trace = telemetry.publish('reply', '', replyTo, replyProperties, body.length);
+    return channel.basicPublish('', replyTo, body, trace.properties).then(
+      () => trace.end(),
+      (error: unknown) => {
+        trace.end(error);
+        throw error;
+      },
+    );
   }
 
   /** Nacks without requeue (dead-lettered if the queue has a DLX) and logs the message's identity. */

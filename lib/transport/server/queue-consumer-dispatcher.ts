@@ -12,6 +12,7 @@ import type { Delivery } from './delivery.js';
 import type { HandlerRunner } from './handler-invoker.js';
 import { describeError, describeMessage } from './message-identity.js';
 import { republishForRetry, retryDelay } from './retry-republisher.js';
+import { telemetry } from '../telemetry/telemetry.js';
 
 /**
  * Serves one `@QueueConsumer`: decodes the body (JSON, text, or the raw Buffer), runs the handler
@@ -110,6 +111,7 @@ export class QueueConsumerDispatcher {
           this.trySettle(delivery, identity, () => delivery.nack(false));
           return;
         }
+        telemetry?.retried(queue);
         this.trySettle(delivery, identity, () => delivery.ack());
         return;
     }

@@ -27,6 +27,7 @@ import { PatternDispatcher, type PatternDispatcherHost, type SerializedReply } f
 import { QueueConsumerDispatcher } from './queue-consumer-dispatcher.js';
 import { recordOptionsToProperties } from './reply-properties.js';
 import type { ServerAMQPOptions } from './server-amqp.options.js';
+import { telemetry } from '../telemetry/telemetry.js';
 
 /** What the server reports to a health check: no connection is opened to answer it. */
 export interface ServerAMQPHealth {
@@ -179,6 +180,7 @@ export class ServerAMQP extends Server<AmqpEventsMap, AmqpStatus> implements Cus
 
   private async start(): Promise<void> {
     this._status$.next('connecting');
+    telemetry?.refresh();
     const host = await AmqpConnectionHost.acquire(this.options);
     this.host = host;
     this.watch(host);
@@ -285,6 +287,7 @@ export class ServerAMQP extends Server<AmqpEventsMap, AmqpStatus> implements Cus
       try {
         const started: unknown = this.runWithProcessingHooks(context, async (runEndHook) => {
           const result = await invokeHandler(handler, data, context);
+          if (!result.ok) telemetry?.handlerFailed(result.error);
           try {
             runEndHook();
           } catch (hookError) {

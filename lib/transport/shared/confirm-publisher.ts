@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { InvalidStateError, MessageReturnedError, type BasicProperties } from '../../protocol/index.js';
 import type { AmqpChannel, AmqpConnectionHost } from './connection-host.js';
 import { fullProperties } from './full-properties.js';
+import { telemetry } from '../telemetry/telemetry.js';
 
 /**
  * Publishes on one channel in confirm mode: each publish settles on the broker's ack (rejects on a
@@ -32,6 +33,24 @@ export class ConfirmPublisher {
     body: Buffer,
     properties: BasicProperties,
     mandatory: boolean = exchange === '',
+  ): Promise<void> {
+    if (telemetry === undefined) return this.confirmed(exchange, routingKey, body, properties, mandatory);
+    const trace = telemetry.publish('publish', exchange, routingKey, properties, body.length);
+    try {
+      await this.confirmed(exchange, routingKey, body, trace.properties, mandatory);
+    } catch (error) {
+      trace.end(error);
+      throw error;
+    }
+    trace.end();
+  }
+
+  private async confirmed(
+    exchange: string,
+    routingKey: string,
+    body: Buffer,
+    properties: BasicProperties,
+    mandatory: boolean,
   ): Promise<void> {
     // The open channel is kept at hand: no promise to wait on per publish.
     const ready = this.openChannel;
