@@ -34,8 +34,14 @@ export class ConfirmPublisher {
     properties: BasicProperties,
     mandatory: boolean = exchange === '',
   ): Promise<void> {
-    if (telemetry === undefined) return this.confirmed(exchange, routingKey, body, properties, mandatory);
-    const trace = telemetry.publish('publish', exchange, routingKey, properties, body.length);
+    let sent = properties;
+    if (mandatory && properties.messageId === undefined) {
+      // Not `{ ...properties, messageId }`: see fullProperties (a hidden class per message).
+      sent = fullProperties(properties);
+      sent.messageId = randomUUID();
+    }
+    if (telemetry === undefined) return this.confirmed(exchange, routingKey, body, sent, mandatory);
+    const trace = telemetry.publish('publish', exchange, routingKey, sent, body.length);
     try {
       await this.confirmed(exchange, routingKey, body, trace.properties, mandatory);
     } catch (error) {
@@ -45,6 +51,7 @@ export class ConfirmPublisher {
     trace.end();
   }
 
+  /** Mandatory publishes carry a message id by now: a return is matched by it. */
   private async confirmed(
     exchange: string,
     routingKey: string,
@@ -60,15 +67,9 @@ export class ConfirmPublisher {
       await channel.publishWithRetry(exchange, routingKey, body, properties);
       return;
     }
-    const messageId = properties.messageId ?? randomUUID();
-    let withId = properties;
-    if (properties.messageId === undefined) {
-      // Not `{ ...properties, messageId }`: see fullProperties (a hidden class per message).
-      withId = fullProperties(properties);
-      withId.messageId = messageId;
-    }
+    const messageId = properties.messageId as string;
     try {
-      await channel.publishWithRetry(exchange, routingKey, body, withId, { mandatory: true });
+      await channel.publishWithRetry(exchange, routingKey, body, properties, { mandatory: true });
       const returned = this.returned.get(messageId);
       if (returned !== undefined) throw returned;
     } finally {
