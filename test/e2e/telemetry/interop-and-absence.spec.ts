@@ -10,7 +10,7 @@ import { runScenario } from './support/run-scenario.js';
 import { CONSUMER, PRODUCER, only } from './support/span-chain.js';
 
 const AMQP_URL = process.env['AMQP_URL'] ?? 'amqp://guest:guest@127.0.0.1:5672';
-const hide = fileURLToPath(new URL('./scenarios/hide-opentelemetry.cjs', import.meta.url));
+const hide = fileURLToPath(new URL('./scenarios/hide-opentelemetry.mjs', import.meta.url));
 
 describe('interop with @opentelemetry/instrumentation-amqplib', () => {
   it('an amqplib producer trace continues in our consumer, and ours in an amqplib consumer', async () => {
@@ -34,8 +34,8 @@ describe('interop with @opentelemetry/instrumentation-amqplib', () => {
 });
 
 describe('without OpenTelemetry', () => {
-  const cases = [
-    { name: '@opentelemetry/api not installed', args: ['--require', hide], env: {}, api: false, expected: [] },
+  const cases: Array<{ name: string; args: string[]; env: Record<string, string>; api: boolean; expected: string[] }> = [
+    { name: '@opentelemetry/api not installed', args: ['--import', hide], env: {}, api: false, expected: [] },
     { name: 'the API installed, no SDK registered', args: [], env: {}, api: true, expected: [] },
     { name: 'the SDK registered (control)', args: [], env: { OTEL_SCENARIO_SDK: '1' }, api: true, expected: ['traceparent'] },
   ];

@@ -7,6 +7,7 @@
  * exporter). Run with hide-opentelemetry.cjs preloaded to play an app without OpenTelemetry.
  */
 import { createRequire } from 'node:module';
+import type { AmqpContext } from '../../../../lib/index.js';
 
 if (process.env['OTEL_SCENARIO_SDK'] === '1') await import('./otel-setup.js');
 
@@ -15,7 +16,7 @@ const { NestFactory } = await import('@nestjs/core');
 const { ClientsModule, Ctx, EventPattern, MessagePattern, Payload } = await import('@nestjs/microservices');
 const { lastValueFrom } = await import('rxjs');
 const lib = await import('../../../../lib/index.js');
-const { AmqpModule, AmqpPublisher, ClientAMQP, QueueConsumer, ServerAMQP, AmqpContext } = lib;
+const { AmqpModule, AmqpPublisher, ClientAMQP, QueueConsumer, ServerAMQP } = lib;
 const { Controller, Module } = common;
 
 let apiResolves = true;
@@ -32,7 +33,7 @@ const RPC = `${prefix}.rpc`;
 
 const seen: Record<string, string[]> = {};
 const waiters = new Map<string, () => void>();
-function record(what: string, context: InstanceType<typeof AmqpContext>): void {
+function record(what: string, context: AmqpContext): void {
   seen[what] = Object.keys(context.getMessage().properties.headers ?? {}).sort();
   waiters.get(what)?.();
 }
@@ -46,19 +47,19 @@ function arrival(what: string): Promise<void> {
 @Controller()
 class Handlers {
   @QueueConsumer(QUEUE, { durable: false, autoDelete: true })
-  onPublished(@Payload() _data: unknown, @Ctx() context: InstanceType<typeof AmqpContext>): void {
+  onPublished(@Payload() _data: unknown, @Ctx() context: AmqpContext): void {
     record('published', context);
   }
 
   @MessagePattern('double')
-  double(@Payload() n: number, @Ctx() context: InstanceType<typeof AmqpContext>): number {
+  double(@Payload() n: number, @Ctx() context: AmqpContext): number {
     record('request', context);
     return n * 2;
   }
 
   @EventPattern('noted')
-  noted(@Payload() _data: unknown, @Ctx() context: InstanceType<typeof AmqpContext>): void {
-    record('event', context);
+  noted(@Payload() _data: unknown, @Ctx() context: unknown): void {
+    record('event', context as AmqpContext);
   }
 }
 

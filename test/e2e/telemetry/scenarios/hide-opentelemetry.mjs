@@ -1,5 +1,7 @@
-// Preloaded with --require: makes @opentelemetry/* unresolvable, as in an app that does not install them.
-const Module = require('node:module');
+// Preloaded with --import: makes @opentelemetry/* unresolvable (for require and import alike), as in
+// an app that does not install them.
+import Module from 'node:module';
+
 const resolve = Module._resolveFilename;
 Module._resolveFilename = function (request, ...rest) {
   if (request.startsWith('@opentelemetry/')) {
