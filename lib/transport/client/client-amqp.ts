@@ -1,5 +1,4 @@
 import { EventEmitter } from 'node:events';
-import { Logger } from '@nestjs/common';
 import { ClientProxy, type ProducerDeserializer, type ReadPacket, type WritePacket } from '@nestjs/microservices';
 import { Observable, Subject, connectable, defer, type Subscription } from 'rxjs';
 import {
@@ -26,6 +25,7 @@ import {
 import { AmqpRecordSerializer, type SerializedPacket } from './amqp-record.serializer.js';
 import type { AmqpRecordOptions } from './amqp.record-builder.js';
 import { telemetry } from '../telemetry/telemetry.js';
+import { ScopedLogger } from '../logging/scoped-logger.js';
 
 /** What one connected client holds; replaced as a whole when the connection is lost. */
 interface ClientSession {
@@ -62,7 +62,7 @@ interface DeserializedReply {
 // The status generic stays `string`: ClientsModule's `customClass` wants a ClientProxy<..., string>,
 // and a ReplaySubject<AmqpStatus> is not one; the public `status` getter is narrowed instead.
 export class ClientAMQP extends ClientProxy<AmqpEventsMap> {
-  protected readonly logger = new Logger(ClientAMQP.name);
+  protected readonly logger: ScopedLogger;
   private readonly listeners = new EventEmitter();
   private session: Promise<ClientSession> | undefined;
   private current: ClientSession | undefined;
@@ -76,6 +76,7 @@ export class ClientAMQP extends ClientProxy<AmqpEventsMap> {
   constructor(options: AmqpClientOptions = {}) {
     super();
     this.options = sealOptions(options);
+    this.logger = new ScopedLogger(options.logger, 'ClientAMQP');
     this.queue = options.queue ?? DEFAULT_CLIENT_QUEUE;
     this.timeoutMs = options.timeout ?? DEFAULT_REQUEST_TIMEOUT_MS;
     this.initializeSerializer(options);

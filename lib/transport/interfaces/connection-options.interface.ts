@@ -1,3 +1,4 @@
+import type { LoggerService } from '@nestjs/common';
 import type { ConnectionParametersOptions } from '../../protocol/parameters/index.js';
 import type { RecoveryOptions } from '../../protocol/recovery/index.js';
 
@@ -22,4 +23,10 @@ export interface AmqpConnectionOptions {
    * and consumers. `false` (or `{ enabled: false }`) turns it off. @default on, the engine's defaults
    */
   recovery?: RecoveryOptions | false;
+  /**
+   * Where this part's logs go (the app's logger, e.g. `app.get(Logger)` or a pino/winston adapter),
+   * under its own context: ServerAMQP, ClientAMQP, AmqpPublisher, or the queue a consumer serves.
+   * Logged text is escaped (no control characters) and bounded. @default Nest's Logger
+   */
+  logger?: LoggerService;
 }

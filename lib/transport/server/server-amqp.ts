@@ -28,6 +28,7 @@ import { QueueConsumerDispatcher } from './queue-consumer-dispatcher.js';
 import { recordOptionsToProperties } from './reply-properties.js';
 import type { ServerAMQPOptions } from './server-amqp.options.js';
 import { telemetry } from '../telemetry/telemetry.js';
+import { ScopedLogger } from '../logging/scoped-logger.js';
 
 /** What the server reports to a health check: no connection is opened to answer it. */
 export interface ServerAMQPHealth {
@@ -70,6 +71,8 @@ export class ServerAMQP extends Server<AmqpEventsMap, AmqpStatus> implements Cus
   private disconnectedEmitted = false;
   private readonly events = new EventEmitter();
   private readonly shutdown = new AbortController();
+  /** Nest's Server logs under "Server"; this one under "ServerAMQP" (and each consumer under its queue), to the app's logger when given. */
+  protected override readonly logger: ScopedLogger;
 
   /** Sealed (sealed-options.ts): the URLs' passwords and TLS keys never reach inspect, JSON or logs. */
   private readonly options: ServerAMQPOptions;
@@ -77,6 +80,7 @@ export class ServerAMQP extends Server<AmqpEventsMap, AmqpStatus> implements Cus
   constructor(options: ServerAMQPOptions = {}) {
     super();
     this.options = sealOptions(options);
+    this.logger = new ScopedLogger(options.logger, 'ServerAMQP');
     this.initializeSerializer(options);
     this.initializeDeserializer(options);
   }
@@ -87,7 +91,8 @@ export class ServerAMQP extends Server<AmqpEventsMap, AmqpStatus> implements Cus
       this.starting = this.start();
       await this.starting;
     } catch (error) {
-      this.logger.error(`ServerAMQP failed to start: ${describeError(error)}`);
+      // Reported once, by whoever awaits the start (Nest rejects startAllMicroservices / listen with it).
+      this.logger.debug(`failed to start: ${describeError(error)}`);
       await this.teardown();
       callback(error);
       return;
@@ -202,12 +207,16 @@ export class ServerAMQP extends Server<AmqpEventsMap, AmqpStatus> implements Cus
         servesPatterns = true;
         continue;
       }
-      const dispatcher = new QueueConsumerDispatcher(handler, metadata, this.runHandler, this.logger, this.shutdown.signal);
-      runners.push(new ConsumerRunner(queueConsumerSpec(metadata), host, dispatcher.dispatch, this.logger, onLost));
+      const spec = queueConsumerSpec(metadata);
+      const logger = this.logger.child(spec.label);
+      const dispatcher = new QueueConsumerDispatcher(handler, metadata, this.runHandler, logger, this.shutdown.signal);
+      runners.push(new ConsumerRunner(spec, host, dispatcher.dispatch, logger, onLost));
     }
     if (servesPatterns || this.options.queue !== undefined) {
-      const dispatcher = new PatternDispatcher(this.dispatcherHost(), { patternHeader: this.options.patternHeader });
-      runners.push(new ConsumerRunner(defaultQueueSpec(this.options), host, dispatcher.dispatch, this.logger, onLost));
+      const spec = defaultQueueSpec(this.options);
+      const logger = this.logger.child(spec.label);
+      const dispatcher = new PatternDispatcher(this.dispatcherHost(logger), { patternHeader: this.options.patternHeader });
+      runners.push(new ConsumerRunner(spec, host, dispatcher.dispatch, logger, onLost));
     }
     return runners;
   }
@@ -303,7 +312,7 @@ export class ServerAMQP extends Server<AmqpEventsMap, AmqpStatus> implements Cus
       }
     });
 
-  private dispatcherHost(): PatternDispatcherHost {
+  private dispatcherHost(logger: ScopedLogger): PatternDispatcherHost {
     return {
       getHandlerByPattern: (pattern: string): MessageHandler | null => this.getHandlerByPattern(pattern),
       deserialize: (value, options) => this.deserializer.deserialize(value, options) as ReturnType<PatternDispatcherHost['deserialize']>,
@@ -315,7 +324,7 @@ export class ServerAMQP extends Server<AmqpEventsMap, AmqpStatus> implements Cus
         this.handleRequest(context, produce, respond),
       transformToObservable: (value: unknown): Observable<unknown> => this.transformToObservable(value) as Observable<unknown>,
       run: this.runHandler,
-      logger: this.logger,
+      logger,
     };
   }
 }

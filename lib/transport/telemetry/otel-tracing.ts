@@ -3,7 +3,7 @@ import type { BasicProperties } from '../../protocol/index.js';
 import type { AmqpMessage } from '../amqp.context.js';
 import type { AmqpMetrics } from './otel-metrics.js';
 import type { OtelApiModule } from './otel-api.js';
-import { ATTR, RABBITMQ, publishDestination } from './semantic-names.js';
+import { ATTR, RABBITMQ, publishDestination, shortName } from './semantic-names.js';
 import type { PublishKind, PublishTrace, RpcTrace, SettleOutcome, TelemetryHooks } from './telemetry-hooks.js';
 import { extractContext, injectContext } from './trace-headers.js';
 
@@ -50,7 +50,7 @@ export class OtelTelemetry implements TelemetryHooks {
       [ATTR.operationType]: 'send',
       [ATTR.operationName]: kind,
       [ATTR.destination]: destination,
-      [ATTR.routingKey]: routingKey,
+      [ATTR.routingKey]: shortName(routingKey),
       [ATTR.bodySize]: bodySize,
     };
     setIds(attributes, properties);
@@ -67,14 +67,14 @@ export class OtelTelemetry implements TelemetryHooks {
       [ATTR.operationType]: 'send',
       [ATTR.operationName]: 'send',
       [ATTR.destination]: destination,
-      [ATTR.routingKey]: routingKey,
+      [ATTR.routingKey]: shortName(routingKey),
       [ATTR.bodySize]: bodySize,
-      [ATTR.rpcMethod]: label,
+      [ATTR.rpcMethod]: shortName(label),
     };
     setIds(attributes, properties);
-    const span = this.tracer.startSpan(`send ${label}`, { kind: api.SpanKind.CLIENT, attributes });
+    const span = this.tracer.startSpan(`send ${shortName(label)}`, { kind: api.SpanKind.CLIENT, attributes });
     const ctx = api.trace.setSpan(api.context.active(), span);
-    return new SpanRpc(this, span, ctx, injectContext(api, ctx, properties), label);
+    return new SpanRpc(this, span, ctx, injectContext(api, ctx, properties), shortName(label));
   }
 
   consume(queue: string, message: AmqpMessage, handle: () => Promise<void>): Promise<void> {
@@ -119,7 +119,7 @@ export class OtelTelemetry implements TelemetryHooks {
 
   routed(pattern: string): void {
     const scope = this.api.context.active().getValue(this.scopeKey) as ConsumeScope | undefined;
-    scope?.span.setAttribute(ATTR.pattern, pattern);
+    scope?.span.setAttribute(ATTR.pattern, shortName(pattern));
   }
 
   settled(queue: string, outcome: SettleOutcome): void {

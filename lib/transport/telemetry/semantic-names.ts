@@ -50,8 +50,13 @@ const REPLY_TO = 'amq.rabbitmq.reply-to';
  * A direct reply-to routing key (unique per client) is collapsed so metrics stay low-cardinality.
  */
 export function publishDestination(exchange: string, routingKey: string): string {
-  const key = routingKey.startsWith(REPLY_TO) ? REPLY_TO : routingKey;
+  const key = routingKey.startsWith(REPLY_TO) ? REPLY_TO : shortName(routingKey);
   if (exchange !== '' && key !== '') return `${exchange}:${key}`;
   if (exchange !== '') return exchange;
   return key === '' ? 'amq.default' : key;
+}
+
+/** AMQP names are at most 255 bytes: a longer value (refused by the encoder anyway) is cut before it becomes an attribute. */
+export function shortName(name: string): string {
+  return name.length > 255 ? name.slice(0, 255) : name;
 }
