@@ -256,9 +256,8 @@ export class ServerAMQP extends Server<AmqpEventsMap, AmqpStatus> implements Cus
       // 'connected' again after an automatic recovery (the first one is emitted by start()).
       connected: () => this.emit('connected'),
       disconnected: (error) => {
-        if (this.closing === undefined && error !== undefined) {
-          this.logger.error(`ServerAMQP lost its connection: ${error.message}`);
-        }
+        // The connection host has logged the loss (once for all its holders): here it is only a status change.
+        if (this.closing === undefined && error !== undefined) this.logger.debug(`lost its connection: ${error.message}`);
         this.disconnectedEmitted = true;
         this.emit('disconnected', error);
       },
