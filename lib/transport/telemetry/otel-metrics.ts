@@ -69,6 +69,11 @@ export class AmqpMetrics {
     this.setSubscribed(true);
   }
 
+  /** True while a real meter provider is registered. */
+  get active(): boolean {
+    return this.instruments !== undefined;
+  }
+
   consumed(queue: string): void {
     this.instruments?.consumed.add(1, queueAttributes(queue));
   }

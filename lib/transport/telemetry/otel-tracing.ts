@@ -28,6 +28,8 @@ class ConsumeScope {
 export class OtelTelemetry implements TelemetryHooks {
   private readonly tracer: Tracer;
   private readonly scopeKey: symbol;
+  /** False while no tracer provider is registered: no span is started, only the context is passed on. */
+  private tracing = false;
 
   constructor(
     private readonly api: OtelApiModule,
@@ -36,14 +38,17 @@ export class OtelTelemetry implements TelemetryHooks {
     // A ProxyTracer: it follows a tracer provider registered later.
     this.tracer = api.trace.getTracer(TRACER_NAME);
     this.scopeKey = api.createContextKey('nestjs-amqp-transport delivery');
+    this.tracing = hasTracerProvider(api);
   }
 
   refresh(): void {
+    this.tracing = hasTracerProvider(this.api);
     this.metrics.refresh();
   }
 
   publish(kind: PublishKind, exchange: string, routingKey: string, properties: BasicProperties, bodySize: number): PublishTrace {
     const api = this.api;
+    if (!this.tracing) return new Untraced(injectContext(api, api.context.active(), properties));
     const destination = publishDestination(exchange, routingKey);
     const attributes: Attributes = {
       [ATTR.system]: RABBITMQ,
@@ -61,6 +66,7 @@ export class OtelTelemetry implements TelemetryHooks {
 
   request(label: string, exchange: string, routingKey: string, properties: BasicProperties, bodySize: number): RpcTrace {
     const api = this.api;
+    if (!this.tracing) return new Untraced(injectContext(api, api.context.active(), properties));
     const destination = publishDestination(exchange, routingKey);
     const attributes: Attributes = {
       [ATTR.system]: RABBITMQ,
@@ -81,6 +87,7 @@ export class OtelTelemetry implements TelemetryHooks {
     const api = this.api;
     const { properties, fields } = message;
     this.metrics.consumed(queue);
+    if (!this.tracing) return this.metrics.active ? this.measured(queue, handle) : handle();
     // Parented to the producer's context (as the amqplib instrumentation does), so a request and all
     // it causes downstream are one trace; the consumer's own ambient context has nothing to offer.
     const parent = extractContext(api, properties);
@@ -110,6 +117,18 @@ export class OtelTelemetry implements TelemetryHooks {
       finish();
       throw error;
     });
+  }
+
+  /** No tracing, metrics on: the process duration alone. */
+  private measured(queue: string, handle: () => Promise<void>): Promise<void> {
+    const started = performance.now();
+    return handle().then(
+      () => this.metrics.processed(queue, (performance.now() - started) / 1000, undefined),
+      (error: unknown) => {
+        this.metrics.processed(queue, (performance.now() - started) / 1000, errorType(error));
+        throw error;
+      },
+    );
   }
 
   handlerFailed(error: unknown): void {
@@ -157,6 +176,13 @@ export class OtelTelemetry implements TelemetryHooks {
     scope.span.setStatus({ code: ERROR_STATUS, message: errorMessage(error) });
     if (error instanceof Error) scope.span.recordException(error);
   }
+}
+
+/** A publish or call while no tracer provider is registered: the context passed on, nothing recorded. */
+class Untraced implements PublishTrace, RpcTrace {
+  constructor(readonly properties: BasicProperties) {}
+  reply(): void {}
+  end(): void {}
 }
 
 class SpanPublish implements PublishTrace {
@@ -218,4 +244,11 @@ function errorMessage(error: unknown): string {
   if (error instanceof Error) return error.message;
   if (typeof error === 'object' && error !== null && 'message' in error && typeof error.message === 'string') return error.message;
   return typeof error === 'string' ? error : 'failed';
+}
+
+/** True once an SDK registered a tracer provider (the API's proxy then has a real delegate). */
+function hasTracerProvider(api: OtelApiModule): boolean {
+  const provider = api.trace.getTracerProvider() as { getDelegate?: () => object };
+  const delegate = provider.getDelegate?.() ?? provider;
+  return delegate.constructor.name !== 'NoopTracerProvider';
 }
