@@ -12,3 +12,12 @@ export * from './channel/index.js';
 export { OUTBOUND_HIGH_WATER_MARK } from './io/socket-transport.js';
 export type { Clock, CancelTimer } from './io/clock.js';
 export * from './recovery/index.js';
+export {
+  DIAGNOSTICS_CHANNELS,
+  type ConfirmDiagnostic,
+  type ConnectionDiagnostic,
+  type DeliverDiagnostic,
+  type PublishDiagnostic,
+  type ReturnDiagnostic,
+  type SettleDiagnostic,
+} from './diagnostics.js';

@@ -38,6 +38,7 @@ import { HeldFrame, RpcCall, type ReplyHandler } from './outbound-entries.js';
 import { RpcDeadline } from './rpc-deadline.js';
 import { RpcQueue } from './rpc-queue.js';
 import { reportCallbackError } from './report-error.js';
+import { diagnostics } from '../diagnostics.js';
 import { checkName, checkReplyCode } from './validate.js';
 
 const RESOLVED: Promise<void> = Promise.resolve();
@@ -178,14 +179,18 @@ export abstract class ChannelCore {
       return;
     }
     switch (method.name) {
-      case 'basic.ack':
+      case 'basic.ack': {
         if (this.confirms === undefined) break;
-        this.confirms.ack(method.args.deliveryTag, method.args.multiple);
+        const count = this.confirms.ack(method.args.deliveryTag, method.args.multiple);
+        if (diagnostics.confirm.hasSubscribers) this.publishConfirm(true, method.args.deliveryTag, method.args.multiple, count);
         return;
-      case 'basic.nack':
+      }
+      case 'basic.nack': {
         if (this.confirms === undefined) break;
-        this.confirms.nack(method.args.deliveryTag, method.args.multiple);
+        const count = this.confirms.nack(method.args.deliveryTag, method.args.multiple);
+        if (diagnostics.confirm.hasSubscribers) this.publishConfirm(false, method.args.deliveryTag, method.args.multiple, count);
         return;
+      }
       case 'basic.cancel':
         if (disposition === 'handle') this.onBrokerCancel(method.args.consumerTag, method.args.nowait);
         return;
@@ -194,6 +199,10 @@ export abstract class ChannelCore {
         return;
     }
     if (disposition === 'handle') this.protocolViolation(method, 505);
+  }
+
+  private publishConfirm(ack: boolean, deliveryTag: number, multiple: boolean, count: number): void {
+    diagnostics.confirm.publish({ channelNumber: this.channelNumber, ack, deliveryTag, multiple, count });
   }
 
   /** @internal A content-bearing method (deliver, return, get-ok) with its properties and body. */
@@ -206,6 +215,18 @@ export abstract class ChannelCore {
       const consumer = this.consumers.get(args.consumerTag);
       // A delivery racing our cancel-ok (or for a tag the broker invented) has nobody to go to.
       if (consumer === undefined) return;
+      if (diagnostics.deliver.hasSubscribers) {
+        diagnostics.deliver.publish({
+          channelNumber: this.channelNumber,
+          consumerTag: args.consumerTag,
+          deliveryTag: args.deliveryTag,
+          redelivered: args.redelivered,
+          exchange: args.exchange,
+          routingKey: args.routingKey,
+          properties,
+          bodySize: body.length,
+        });
+      }
       try {
         consumer(this.self, args, properties, body);
       } catch (error) {
@@ -223,6 +244,10 @@ export abstract class ChannelCore {
     }
     if (method.name === 'basic.return') {
       if (disposition !== 'handle') return;
+      if (diagnostics.return.hasSubscribers) {
+        const { replyCode, replyText, exchange, routingKey } = method.args;
+        diagnostics.return.publish({ channelNumber: this.channelNumber, replyCode, replyText, exchange, routingKey, properties });
+      }
       for (const cb of this.returnCallbacks) {
         try {
           cb(this.self, method.args, properties, body);

@@ -41,6 +41,7 @@ import type {
 import { ConfirmTracker } from './confirm-tracker.js';
 import { HeldPublish } from './outbound-entries.js';
 import { checkDeliveryTag, checkName, checkNonEmptyName, checkQos } from './validate.js';
+import { diagnostics, type SettleDiagnostic } from '../diagnostics.js';
 
 /** Shared by every publish that was written without backpressure: no allocation on the hot path. */
 const WRITTEN: Promise<void> = Promise.resolve();
@@ -227,6 +228,9 @@ export class Channel extends ChannelCore {
     else if (Buffer.isBuffer(body)) content = body;
     else throw new InvalidArgumentError('body', 'expected a Buffer or a string');
     const mandatory = o?.mandatory === true;
+    if (diagnostics.publish.hasSubscribers) {
+      diagnostics.publish.publish({ channelNumber: this.channelNumber, exchange, routingKey, mandatory, properties, bodySize: content.length });
+    }
     if (this.queue.idle && !this.queue.isPaused) {
       if (content.length <= VECTORED_COPY_THRESHOLD) {
         const frame = encodeBasicPublish(
@@ -293,6 +297,7 @@ export class Channel extends ChannelCore {
     if (this.currentState !== 'OPEN') this.assertOpen('basic.ack');
     checkDeliveryTag(deliveryTag, multiple, this.highestDeliveryTag);
     this.sendAsync(encodeMethodFrame(this.channelNumber, 'basic.ack', { deliveryTag, multiple }));
+    if (diagnostics.settle.hasSubscribers) this.publishSettle('basic.ack', deliveryTag, multiple, false);
   }
 
   /** Rejects one or (`multiple`) several deliveries; `requeue` defaults to true. */
@@ -307,6 +312,7 @@ export class Channel extends ChannelCore {
         requeue: o.requeue !== false,
       }),
     );
+    if (diagnostics.settle.hasSubscribers) this.publishSettle('basic.nack', deliveryTag, multiple, o.requeue !== false);
   }
 
   /** Rejects one delivery; `requeue` defaults to true. */
@@ -314,6 +320,11 @@ export class Channel extends ChannelCore {
     this.assertOpen('basic.reject');
     checkDeliveryTag(deliveryTag, false, this.highestDeliveryTag);
     this.sendAsync(encodeMethodFrame(this.channelNumber, 'basic.reject', { deliveryTag, requeue }));
+    if (diagnostics.settle.hasSubscribers) this.publishSettle('basic.reject', deliveryTag, false, requeue);
+  }
+
+  private publishSettle(method: SettleDiagnostic['method'], deliveryTag: number, multiple: boolean, requeue: boolean): void {
+    diagnostics.settle.publish({ channelNumber: this.channelNumber, method, deliveryTag, multiple, requeue });
   }
 
   /** Redelivers every unacknowledged message (requeue: to any consumer; else to this channel). */

@@ -46,34 +46,42 @@ export class ConfirmTracker {
     return entry.promise;
   }
 
-  ack(deliveryTag: number, multiple: boolean): void {
+  /** Settles the publish(es) the broker acked; returns how many. */
+  ack(deliveryTag: number, multiple: boolean): number {
     if (!multiple) {
       const entry = this.pending.get(deliveryTag);
-      if (entry === undefined) return;
+      if (entry === undefined) return 0;
       this.pending.delete(deliveryTag);
       entry.resolve();
-      return;
+      return 1;
     }
+    let count = 0;
     for (const [tag, entry] of this.pending) {
       if (tag > deliveryTag) break;
       this.pending.delete(tag);
       entry.resolve();
+      count += 1;
     }
+    return count;
   }
 
-  nack(deliveryTag: number, multiple: boolean): void {
+  /** Fails the publish(es) the broker nacked; returns how many. */
+  nack(deliveryTag: number, multiple: boolean): number {
     if (!multiple) {
       const entry = this.pending.get(deliveryTag);
-      if (entry === undefined) return;
+      if (entry === undefined) return 0;
       this.pending.delete(deliveryTag);
       entry.fail(new PublishNackedError(deliveryTag));
-      return;
+      return 1;
     }
+    let count = 0;
     for (const [tag, entry] of this.pending) {
       if (tag > deliveryTag) break;
       this.pending.delete(tag);
       entry.fail(new PublishNackedError(tag));
+      count += 1;
     }
+    return count;
   }
 
   /** The channel or connection is gone: no confirm will come, reject every waiting publish. */

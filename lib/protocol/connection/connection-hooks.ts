@@ -9,6 +9,7 @@ import type { ConnectionCallbackSet } from './connection-callbacks.js';
 import type { ConnectionMachineHooks } from './connection-machine-hooks.js';
 import type { ConnectionWaiters } from './connection-waiters.js';
 import { reportUserError } from './report-error.js';
+import { diagnostics } from '../diagnostics.js';
 
 /** The parts of a Connection the hooks reach. */
 export interface HookedParts {
@@ -24,8 +25,14 @@ export function machineHooks(
 ): ConnectionMachineHooks {
   return {
     ...own,
-    blocked: (reason) => callbacks.runBlocked(reason),
-    unblocked: () => callbacks.runUnblocked(),
+    blocked: (reason) => {
+      if (diagnostics.connectionBlocked.hasSubscribers) diagnostics.connectionBlocked.publish({ connection, reason });
+      callbacks.runBlocked(reason);
+    },
+    unblocked: () => {
+      if (diagnostics.connectionUnblocked.hasSubscribers) diagnostics.connectionUnblocked.publish({ connection });
+      callbacks.runUnblocked();
+    },
     secretUpdated: () => waiters.secretUpdated(),
     hasChannel: (n) => channels.get(n) !== undefined,
     channelMethod: (n, method) => {

@@ -36,6 +36,7 @@ import { ConnectionTimer } from './connection-timer.js';
 import type { ConnectionCallbacks, ConnectionEvents, ConnectionInternals, IOLoop } from './connection-types.js';
 import { ConnectionWaiters } from './connection-waiters.js';
 import { tlsVerificationOff, warnTlsVerificationOff } from './tls-warning.js';
+import { diagnostics } from '../diagnostics.js';
 
 export type { ConnectionState } from './connection-state.js';
 export type { ConnectionCallbacks, ConnectionEvents, ConnectionInternals, IOLoop } from './connection-types.js';
@@ -62,6 +63,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   #finished = false;
   #finalError: AMQPError | undefined;
   #detectBackpressure = false;
+  #parameters: ConnectionParameters | undefined;
   #overHighWater = false;
   #cancelRetry: CancelTimer | undefined;
   #warnedTlsVerificationOff = false;
@@ -118,6 +120,11 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   /** True while the broker has the connection blocked (connection.blocked without unblocked yet). */
   get isBlocked(): boolean {
     return this.#machine?.isBlocked ?? false;
+  }
+
+  /** Bytes written but not yet handed to the operating system (the socket's outbound buffer). */
+  get outboundBytes(): number {
+    return this.#transport?.bufferedBytes ?? 0;
   }
 
   /** The broker's connection.start properties (product, version, capabilities ...). */
@@ -262,6 +269,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   #start(parameters: ConnectionParameters): void {
     const machine = new ConnectionMachine(parameters, this.#hooks, () => this.#clock.now(), this);
     this.#machine = machine;
+    this.#parameters = parameters;
     this.#detectBackpressure = parameters.backpressureDetection;
     this.#overHighWater = false;
     this.#transport = undefined;
@@ -328,6 +336,10 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     this.#opened = true;
     this.#link.frameMax = this.#machine?.frameMax ?? 0;
     this.#link.rpcTimeoutMs = (this.#machine?.parameters.rpcTimeout ?? 0) * 1000;
+    if (diagnostics.connectionOpen.hasSubscribers) {
+      const parameters = this.#parameters;
+      diagnostics.connectionOpen.publish({ connection: this, host: parameters?.host, port: parameters?.port });
+    }
     this.#callbacks.runOpen();
   }
 
@@ -348,6 +360,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
       this.#callbacks.safely(() => channel.handleConnectionClosed(channelError), 'channel teardown');
     }
     this.#waiters.settle(channelError, error);
+    if (diagnostics.connectionClose.hasSubscribers) diagnostics.connectionClose.publish({ connection: this, error });
     this.#callbacks.runClose(error);
   }
 

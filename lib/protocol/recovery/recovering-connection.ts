@@ -37,6 +37,7 @@ import type {
 } from './recovering-connection-types.js';
 import { TopologyRecord } from './topology-record.js';
 import { asAMQPError } from './topology-restorer.js';
+import { diagnostics } from '../diagnostics.js';
 
 /**
  * The engine's Connection, made to recover by itself.
@@ -110,7 +111,12 @@ export class RecoveringConnection extends EventEmitter<RecoveringConnectionEvent
           this.stateValue = 'RECOVERING';
         },
         attach: (engine) => this.attach(engine),
-        emit: (event, ...args) => this.callbacks.emit(event, ...args),
+        emit: (event, ...args) => {
+          if (event === 'recovering' && diagnostics.connectionRecovering.hasSubscribers) {
+            diagnostics.connectionRecovering.publish({ connection: this, error: args[0] as AMQPError });
+          }
+          this.callbacks.emit(event, ...args);
+        },
         recovered: () => this.finishRecovery(),
         finalize: (error) => this.finalize(error),
       },
@@ -327,6 +333,7 @@ export class RecoveringConnection extends EventEmitter<RecoveringConnectionEvent
     for (const channel of this.channels) channel.resume();
     this.readyWaiters.resolveAll();
     this.outageWaiters.resolveAll();
+    if (diagnostics.connectionRecovered.hasSubscribers) diagnostics.connectionRecovered.publish({ connection: this });
     this.callbacks.emit('recovered');
   }
 

@@ -1,5 +1,4 @@
 import { EventEmitter } from 'node:events';
-import { Logger } from '@nestjs/common';
 import { ClientProxy, type ProducerDeserializer, type ReadPacket, type WritePacket } from '@nestjs/microservices';
 import { Observable, Subject, connectable, defer, type Subscription } from 'rxjs';
 import {
@@ -27,6 +26,8 @@ import {
 } from './amqp-client.options.js';
 import { AmqpRecordSerializer, type SerializedPacket } from './amqp-record.serializer.js';
 import type { AmqpRecordOptions } from './amqp.record-builder.js';
+import { telemetry } from '../telemetry/telemetry.js';
+import { ScopedLogger } from '../logging/scoped-logger.js';
 
 /** What one connected client holds; replaced as a whole when the connection is lost. */
 interface ClientSession {
@@ -63,7 +64,7 @@ interface DeserializedReply {
 // The status generic stays `string`: ClientsModule's `customClass` wants a ClientProxy<..., string>,
 // and a ReplaySubject<AmqpStatus> is not one; the public `status` getter is narrowed instead.
 export class ClientAMQP extends ClientProxy<AmqpEventsMap> {
-  protected readonly logger = new Logger(ClientAMQP.name);
+  protected readonly logger: ScopedLogger;
   private readonly listeners = new EventEmitter();
   private session: Promise<ClientSession> | undefined;
   private current: ClientSession | undefined;
@@ -78,6 +79,7 @@ export class ClientAMQP extends ClientProxy<AmqpEventsMap> {
   constructor(options: AmqpClientOptions = {}) {
     super();
     this.options = sealOptions(readClientOptions(options));
+    this.logger = new ScopedLogger(options.logger, 'ClientAMQP');
     this.queue = this.options.queue ?? DEFAULT_CLIENT_QUEUE;
     this.timeoutMs = this.options.timeout ?? DEFAULT_REQUEST_TIMEOUT_MS;
     this.publishesToExchange = this.options.wildcards === true || this.options.exchangeType === 'fanout';
@@ -326,6 +328,7 @@ export class ClientAMQP extends ClientProxy<AmqpEventsMap> {
 
   private async openSession(): Promise<ClientSession> {
     this._status$.next('connecting');
+    telemetry?.refresh();
     let host: AmqpConnectionHost;
     try {
       host = await AmqpConnectionHost.acquire(this.options);

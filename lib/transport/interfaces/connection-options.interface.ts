@@ -1,3 +1,4 @@
+import type { LoggerService } from '@nestjs/common';
 import type { ConnectionParametersOptions } from '../../protocol/parameters/index.js';
 import type { RecoveryOptions } from '../../protocol/recovery/index.js';
 import type { AmqpUrl } from '../options/amqp-url.js';
@@ -35,4 +36,10 @@ export interface AmqpConnectionOptions {
   maxConnectionAttempts?: number;
   /** Milliseconds the start-up may wait for the broker in all. @default 60000 */
   startupTimeout?: number;
+  /**
+   * Where this part's logs go (the app's logger, e.g. `app.get(Logger)` or a pino/winston adapter),
+   * under its own context: ServerAMQP, ClientAMQP, AmqpPublisher, or the queue a consumer serves.
+   * Logged text is escaped (no control characters) and bounded. @default Nest's Logger
+   */
+  logger?: LoggerService;
 }

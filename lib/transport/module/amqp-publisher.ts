@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type { Observable, Subscription } from 'rxjs';
 import { ConnectionClosedError, ConnectionLostError, InvalidStateError, type BasicProperties } from '../../protocol/index.js';
 import { AmqpConnectionHost, type AmqpConnection, type AmqpStatus } from '../shared/connection-host.js';
@@ -10,6 +10,9 @@ import { decodeBody, encodeBody } from '../shared/serialization.js';
 import type { AmqpModuleOptions } from './amqp-module.options.js';
 import { MODULE_OPTIONS_TOKEN } from './amqp.module-definition.js';
 import { declareTopology } from './topology.js';
+import { telemetry } from '../telemetry/telemetry.js';
+import { logValue } from '../logging/log-text.js';
+import { ScopedLogger } from '../logging/scoped-logger.js';
 
 /** Options of one publish: the message's AMQP properties, plus `mandatory`. */
 export type AmqpPublishOptions = AmqpMessageOptions;
@@ -38,7 +41,7 @@ interface PublisherSession {
  */
 @Injectable()
 export class AmqpPublisher implements OnModuleInit, OnApplicationShutdown {
-  private readonly logger = new Logger(AmqpPublisher.name);
+  private readonly logger: ScopedLogger;
   private session: Promise<PublisherSession> | undefined;
   private currentSession: PublisherSession | undefined;
   private shutDown = false;
@@ -48,6 +51,7 @@ export class AmqpPublisher implements OnModuleInit, OnApplicationShutdown {
 
   constructor(@Inject(MODULE_OPTIONS_TOKEN) options: AmqpModuleOptions) {
     this.options = sealOptions(options);
+    this.logger = new ScopedLogger(options.logger, 'AmqpPublisher');
   }
 
   /** Connects and declares the module's topology when the app starts (a failure stops the start). */
@@ -84,9 +88,8 @@ export class AmqpPublisher implements OnModuleInit, OnApplicationShutdown {
     try {
       await session.confirms.publish(exchange, routingKey, body, properties, options?.mandatory);
     } catch (error) {
-      this.logger.error(
-        `publish to exchange "${exchange}" with routing key "${routingKey}"${identity(properties)} failed: ${describe(error)}`,
-      );
+      // The caller gets the rejection and decides what it means: not an ERROR of ours.
+      this.logger.debug(`publish to exchange ${logValue(exchange)} with routing key ${logValue(routingKey)}${identity(properties)} failed: ${describe(error)}`);
       throw error;
     }
   }
@@ -155,6 +158,7 @@ export class AmqpPublisher implements OnModuleInit, OnApplicationShutdown {
   }
 
   private async open(): Promise<PublisherSession> {
+    telemetry?.refresh();
     const host = await AmqpConnectionHost.acquire(this.options);
     try {
       const channel = await host.channel();
@@ -219,7 +223,7 @@ export class AmqpPublisher implements OnModuleInit, OnApplicationShutdown {
 }
 
 function identity(properties: BasicProperties): string {
-  return properties.messageId === undefined ? '' : ` (messageId ${properties.messageId})`;
+  return properties.messageId === undefined ? '' : ` (messageId ${logValue(properties.messageId)})`;
 }
 
 function describe(error: unknown): string {

@@ -6,6 +6,7 @@ import type { AmqpChannel, AmqpConnectionHost } from '../shared/connection-host.
 import { declareTopology, type ConsumerTopology } from './consumer-topology.js';
 import { ChannelLease, Delivery } from './delivery.js';
 import { describeError } from './message-identity.js';
+import { telemetry } from '../telemetry/telemetry.js';
 
 /** Everything one consumer needs to start: its topology, qos, ack mode and consume flags. */
 export interface ConsumerSpec {
@@ -88,6 +89,7 @@ export class ConsumerRunner {
     try {
       if (this.spec.confirm) await channel.confirmDelivery();
       this.queueName = await declareTopology(channel, this.spec.topology);
+      lease.queue = this.queueName;
       await channel.basicQos({ prefetchCount: this.spec.prefetch, global: this.spec.prefetchGlobal === true });
       const queue = this.queueName;
       this.consumerTag = await channel.basicConsume(
@@ -171,7 +173,10 @@ export class ConsumerRunner {
     this.inFlightValue += 1;
     let task: Promise<void>;
     try {
-      task = this.onDelivery(message, delivery, channel, queue);
+      task =
+        telemetry === undefined
+          ? this.onDelivery(message, delivery, channel, queue)
+          : telemetry.consume(queue, message, () => this.onDelivery(message, delivery, channel, queue));
     } catch (error) {
       this.failed(error);
       this.finished();

@@ -1,5 +1,6 @@
 import { InvalidStateError, StaleDeliveryError } from '../../protocol/errors.js';
 import type { AmqpChannel } from '../shared/connection-host.js';
+import { telemetry } from '../telemetry/telemetry.js';
 
 /** How a delivery ended. 'lost': its channel closed first, so the broker will redeliver it. */
 export type DeliveryOutcome = 'acked' | 'nacked' | 'rejected' | 'auto' | 'lost';
@@ -24,6 +25,8 @@ export class ChannelLease {
   /** Acks decided but not yet sent. */
   private pending: number[] = [];
   private flushScheduled = false;
+  /** The queue consumed on this channel (names it in metrics). */
+  queue = '';
 
   constructor(readonly channel: AmqpChannel) {
     channel.addOnCloseCallback(() => this.end());
@@ -131,18 +134,18 @@ export class Delivery {
   }
 
   ack(): void {
-    this.settle('acked', 'basic.ack', (_channel, lease, tag) => lease.ack(tag));
+    this.settle('acked', 'basic.ack', false, (_channel, lease, tag) => lease.ack(tag));
   }
 
   nack(requeue = false): void {
-    this.settle('nacked', 'basic.nack', (channel, lease, tag) => {
+    this.settle('nacked', 'basic.nack', requeue, (channel, lease, tag) => {
       channel.basicNack(tag, { requeue });
       lease.settledOtherwise(tag);
     });
   }
 
   reject(requeue = false): void {
-    this.settle('rejected', 'basic.reject', (channel, lease, tag) => {
+    this.settle('rejected', 'basic.reject', requeue, (channel, lease, tag) => {
       channel.basicReject(tag, requeue);
       lease.settledOtherwise(tag);
     });
@@ -151,6 +154,7 @@ export class Delivery {
   private settle(
     outcome: DeliveryOutcome,
     method: string,
+    requeued: boolean,
     send: (channel: AmqpChannel, lease: ChannelLease, deliveryTag: number) => void,
   ): void {
     const channel = this.lease.channel;
@@ -168,5 +172,6 @@ export class Delivery {
     }
     send(channel, this.lease, this.deliveryTag);
     this.outcome = outcome;
+    telemetry?.settled(this.lease.queue, outcome === 'acked' ? 'acked' : requeued ? 'requeued' : 'dead-lettered');
   }
 }

@@ -10,7 +10,9 @@ import { fullProperties } from '../shared/full-properties.js';
 import { encodeEnvelope, noHandlerReply, patternToString } from '../shared/nest-envelope.js';
 import type { Delivery } from './delivery.js';
 import type { HandlerRunner } from './handler-invoker.js';
-import { describeError, describeMessage } from './message-identity.js';
+import { describeError, describeMessage, loggedByNest } from './message-identity.js';
+import { logValue } from '../logging/log-text.js';
+import { telemetry } from '../telemetry/telemetry.js';
 
 /** An incoming packet as a Nest deserializer returns it: an event, or a request when it has an id. */
 type IncomingPacket = ReadPacket & { id?: string };
@@ -96,6 +98,7 @@ export class PatternDispatcher {
 
   private route(packet: IncomingPacket, message: AmqpMessage, delivery: Delivery, channel: AmqpChannel, queue: string): Promise<void> {
     const pattern = patternToString(packet.pattern);
+    telemetry?.routed(pattern);
     const handler = this.host.getHandlerByPattern(pattern);
     const context = new AmqpContext(message, channel, pattern, delivery, packet.metadata);
     const id = packet.id ?? this.externalRequestId(message, handler);
@@ -130,7 +133,7 @@ export class PatternDispatcher {
     queue: string,
   ): Promise<void> {
     if (handler === null) {
-      this.drop(message, delivery, queue, `no event handler for pattern "${pattern}"`);
+      this.drop(message, delivery, queue, `no event handler for pattern ${logValue(pattern)}`);
       return;
     }
     const result = await this.host.run(handler, packet.data, context);
@@ -139,7 +142,9 @@ export class PatternDispatcher {
       if (!delivery.settled) this.settle(delivery, message, queue, () => delivery.ack());
       return;
     }
-    this.drop(message, delivery, queue, `event handler of "${pattern}" failed: ${describeError(result.error)}`);
+    // Nest's exception filter has logged an unknown error with its stack: say the message's fate only.
+    const cause = loggedByNest(result.error) ? 'see the error logged above' : describeError(result.error);
+    this.drop(message, delivery, queue, `event handler of ${logValue(pattern)} failed: ${cause}`, loggedByNest(result.error));
   }
 
   private request(
@@ -155,7 +160,7 @@ export class PatternDispatcher {
   ): Promise<void> {
     const { replyTo, correlationId } = message.properties;
     if (replyTo === undefined || replyTo === '') {
-      this.drop(message, delivery, queue, `request "${pattern}" has no replyTo to answer`);
+      this.drop(message, delivery, queue, `request ${logValue(pattern)} has no replyTo to answer`);
       return DONE;
     }
     if (handler === null) return this.answerNoHandler(id, pattern, message, delivery, channel, queue, replyTo, correlationId);
@@ -203,7 +208,7 @@ export class PatternDispatcher {
     } catch (error) {
       this.host.logger.error(`the no-handler reply to ${describeMessage(message, queue)} failed: ${describeError(error)}`);
     }
-    this.drop(message, delivery, queue, `no message handler for pattern "${pattern}"`);
+    this.drop(message, delivery, queue, `no message handler for pattern ${logValue(pattern)}`);
   }
 
   /** The processing start hook failed: before the handler ran no reply will come, so drop it (logged). */
@@ -264,13 +269,24 @@ export class PatternDispatcher {
       ? { contentType: JSON_CONTENT_TYPE, ...properties }
       : { contentType: JSON_CONTENT_TYPE };
     if (correlationId !== undefined) replyProperties.correlationId = correlationId;
-    return channel.basicPublish('', replyTo, encodeEnvelope(packet), replyProperties);
+    const body = encodeEnvelope(packet);
+    if (telemetry === undefined) return channel.basicPublish('', replyTo, body, replyProperties);
+    const trace = telemetry.publish('reply', '', replyTo, replyProperties, body.length);
+    return channel.basicPublish('', replyTo, body, trace.properties).then(
+      () => trace.end(),
+      (error: unknown) => {
+        trace.end(error);
+        throw error;
+      },
+    );
   }
 
   /** Nacks without requeue (dead-lettered if the queue has a DLX) and logs the message's identity. */
-  private drop(message: AmqpMessage, delivery: Delivery, queue: string, reason: string): void {
+  private drop(message: AmqpMessage, delivery: Delivery, queue: string, reason: string, errorLogged = false): void {
     const fate = delivery.autoAcked ? 'dropped (noAck)' : 'nacked without requeue';
-    this.host.logger.error(`${describeMessage(message, queue)} ${fate}: ${reason}`);
+    const line = `${describeMessage(message, queue)} ${fate}: ${reason}`;
+    if (errorLogged) this.host.logger.warn?.(line);
+    else this.host.logger.error(line);
     if (!delivery.autoAcked && !delivery.settled) this.settle(delivery, message, queue, () => delivery.nack(false));
   }
 

@@ -10,8 +10,9 @@ import { decodeBody } from '../shared/serialization.js';
 import { decideAck, retryCountOf, type HandlerResult } from './ack-policy.js';
 import type { Delivery } from './delivery.js';
 import type { HandlerRunner } from './handler-invoker.js';
-import { describeError, describeMessage } from './message-identity.js';
+import { describeError, describeMessage, loggedByNest } from './message-identity.js';
 import { republishForRetry, retryDelay } from './retry-republisher.js';
+import { telemetry } from '../telemetry/telemetry.js';
 
 /**
  * Serves one `@QueueConsumer`: decodes the body (JSON, text, or the raw Buffer), runs the handler
@@ -63,6 +64,11 @@ export class QueueConsumerDispatcher {
       retryCount,
     });
     const identity = (): string => describeMessage(message, queue);
+    // Nest's exception filter has logged an unknown error with its stack: say the message's fate only,
+    // as a warning, so one failure is one ERROR line.
+    const failure = result.ok ? undefined : result.error;
+    const logged = !result.ok && loggedByNest(failure);
+    const cause = logged ? 'see the error logged above' : describeError(failure);
     switch (action.kind) {
       case 'leave':
         if (!result.ok) {
@@ -73,7 +79,9 @@ export class QueueConsumerDispatcher {
               : state === 'auto'
                 ? "ack: 'none', the message is dropped"
                 : `the handler had ${state} it`;
-          this.logger.error(`handler of ${identity()} failed (${fate}): ${describeError(result.error)}`);
+          const line = `handler of ${identity()} failed (${fate}): ${cause}`;
+          if (logged) this.logger.warn?.(line);
+          else this.logger.error(line);
         } else if (delivery.state === 'lost') {
           this.logger.warn?.(`handled ${identity()} but its channel closed first: the broker redelivers it`);
         }
@@ -82,16 +90,19 @@ export class QueueConsumerDispatcher {
         this.trySettle(delivery, identity, () => delivery.ack());
         return;
       case 'dead-letter':
-        this.logger.error(
-          `handler of ${identity()} failed${retryCount > 0 ? ` after ${retryCount} retries` : ''}; ` +
-            `nacked without requeue (dead-lettered if the queue has a DLX): ${describeError(result.ok ? undefined : result.error)}`,
-        );
+        {
+          const line =
+            `handler of ${identity()} failed${retryCount > 0 ? ` after ${retryCount} retries` : ''}; ` +
+            `nacked without requeue (dead-lettered if the queue has a DLX): ${cause}`;
+          if (logged) this.logger.warn?.(line);
+          else this.logger.error(line);
+        }
         this.trySettle(delivery, identity, () => delivery.nack(false));
         return;
       case 'retry':
         this.logger.warn?.(
           `handler of ${identity()} failed; retry ${action.attempt} of ${this.metadata.options.retry?.attempts ?? 0} ` +
-            `in ${action.delayMs} ms: ${describeError(result.ok ? undefined : result.error)}`,
+            `in ${action.delayMs} ms: ${cause}`,
         );
         await retryDelay(action.delayMs, this.shutdown);
         if (delivery.state === 'lost') {
@@ -110,6 +121,7 @@ export class QueueConsumerDispatcher {
           this.trySettle(delivery, identity, () => delivery.nack(false));
           return;
         }
+        telemetry?.retried(queue);
         this.trySettle(delivery, identity, () => delivery.ack());
         return;
     }

@@ -29,6 +29,8 @@ import { recordOptionsToProperties } from './reply-properties.js';
 import type { ServerAMQPOptions } from './server-amqp.options.js';
 import { readServerOptions } from '../options/rmq-options.reader.js';
 import { TopicHandlers } from './topic-handlers.js';
+import { telemetry } from '../telemetry/telemetry.js';
+import { ScopedLogger } from '../logging/scoped-logger.js';
 
 /** What the server reports to a health check: no connection is opened to answer it. */
 export interface ServerAMQPHealth {
@@ -75,6 +77,9 @@ export class ServerAMQP extends Server<AmqpEventsMap, AmqpStatus> implements Cus
   private readonly shutdown = new AbortController();
   /** Aborted by close(): a start-up still waiting for the broker stops waiting. */
   private readonly startup = new AbortController();
+  /** Nest's Server logs under "Server"; this one under "ServerAMQP" (and each consumer under its queue), to the app's logger when given. */
+  protected override readonly logger: ScopedLogger;
+
   /** Read (rmq-options.reader.ts), then sealed (sealed-options.ts): passwords and TLS keys never reach inspect, JSON or logs. */
   private readonly options: ServerAMQPOptions;
   /** With `wildcards`: the handlers whose pattern is a topic pattern, matched when no handler has the exact one. */
@@ -84,6 +89,7 @@ export class ServerAMQP extends Server<AmqpEventsMap, AmqpStatus> implements Cus
   constructor(options: ServerAMQPOptions = {}) {
     super();
     this.options = sealOptions(readServerOptions(options));
+    this.logger = new ScopedLogger(options.logger, 'ServerAMQP');
     this.initializeSerializer(this.options);
     this.initializeDeserializer(this.options);
   }
@@ -94,7 +100,8 @@ export class ServerAMQP extends Server<AmqpEventsMap, AmqpStatus> implements Cus
       this.starting = this.start();
       await this.starting;
     } catch (error) {
-      this.logger.error(`ServerAMQP failed to start: ${describeError(error)}`);
+      // Reported once, by whoever awaits the start (Nest rejects startAllMicroservices / listen with it).
+      this.logger.debug(`failed to start: ${describeError(error)}`);
       await this.teardown();
       callback(error);
       return;
@@ -190,6 +197,7 @@ export class ServerAMQP extends Server<AmqpEventsMap, AmqpStatus> implements Cus
 
   private async start(): Promise<void> {
     this._status$.next('connecting');
+    telemetry?.refresh();
     const host = await AmqpConnectionHost.acquire(this.options, this.startup.signal);
     this.host = host;
     this.watch(host);
@@ -211,14 +219,18 @@ export class ServerAMQP extends Server<AmqpEventsMap, AmqpStatus> implements Cus
         servesPatterns = true;
         continue;
       }
-      const dispatcher = new QueueConsumerDispatcher(handler, metadata, this.runHandler, this.logger, this.shutdown.signal);
-      runners.push(new ConsumerRunner(queueConsumerSpec(metadata), host, dispatcher.dispatch, this.logger, onLost));
+      const spec = queueConsumerSpec(metadata);
+      const logger = this.logger.child(spec.label);
+      const dispatcher = new QueueConsumerDispatcher(handler, metadata, this.runHandler, logger, this.shutdown.signal);
+      runners.push(new ConsumerRunner(spec, host, dispatcher.dispatch, logger, onLost));
     }
     if (servesPatterns || this.options.queue !== undefined) {
       const patterns = this.patternRoutes();
       if (this.options.wildcards === true) this.topicHandlers = new TopicHandlers(patterns.map((route) => [route, this.messageHandlers.get(route)]));
-      const dispatcher = new PatternDispatcher(this.dispatcherHost(), { patternHeader: this.options.patternHeader });
-      runners.push(new ConsumerRunner(defaultQueueSpec(this.options, patterns), host, dispatcher.dispatch, this.logger, onLost));
+      const spec = defaultQueueSpec(this.options, patterns);
+      const logger = this.logger.child(spec.label);
+      const dispatcher = new PatternDispatcher(this.dispatcherHost(logger), { patternHeader: this.options.patternHeader });
+      runners.push(new ConsumerRunner(spec, host, dispatcher.dispatch, logger, onLost));
     }
     return runners;
   }
@@ -267,9 +279,8 @@ export class ServerAMQP extends Server<AmqpEventsMap, AmqpStatus> implements Cus
       // 'connected' again after an automatic recovery (the first one is emitted by start()).
       connected: () => this.emit('connected'),
       disconnected: (error) => {
-        if (this.closing === undefined && error !== undefined) {
-          this.logger.error(`ServerAMQP lost its connection: ${error.message}`);
-        }
+        // The connection host has logged the loss (once for all its holders): here it is only a status change.
+        if (this.closing === undefined && error !== undefined) this.logger.debug(`lost its connection: ${error.message}`);
         this.disconnectedEmitted = true;
         this.emit('disconnected', error);
       },
@@ -309,6 +320,7 @@ export class ServerAMQP extends Server<AmqpEventsMap, AmqpStatus> implements Cus
       try {
         const started: unknown = runWithProcessingHooks(this, context, async (runEndHook) => {
           const result = await invokeHandler(handler, data, context);
+          if (!result.ok) telemetry?.handlerFailed(result.error);
           try {
             runEndHook();
           } catch (hookError) {
@@ -324,7 +336,7 @@ export class ServerAMQP extends Server<AmqpEventsMap, AmqpStatus> implements Cus
       }
     });
 
-  private dispatcherHost(): PatternDispatcherHost {
+  private dispatcherHost(logger: ScopedLogger): PatternDispatcherHost {
     return {
       getHandlerByPattern: (pattern: string): MessageHandler | null => this.getHandlerByPattern(pattern),
       deserialize: (value, options) => this.deserializer.deserialize(value, options) as ReturnType<PatternDispatcherHost['deserialize']>,
@@ -336,7 +348,7 @@ export class ServerAMQP extends Server<AmqpEventsMap, AmqpStatus> implements Cus
         handleRequest(this, context, produce, respond),
       transformToObservable: (value: unknown): Observable<unknown> => this.transformToObservable(value) as Observable<unknown>,
       run: this.runHandler,
-      logger: this.logger,
+      logger,
     };
   }
 }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { InvalidStateError, MessageReturnedError, type BasicProperties } from '../../protocol/index.js';
 import type { AmqpChannel, AmqpConnectionHost } from './connection-host.js';
 import { fullProperties } from './full-properties.js';
+import { telemetry } from '../telemetry/telemetry.js';
 
 /**
  * Publishes on one channel in confirm mode: each publish settles on the broker's ack (rejects on a
@@ -33,6 +34,31 @@ export class ConfirmPublisher {
     properties: BasicProperties,
     mandatory: boolean = exchange === '',
   ): Promise<void> {
+    let sent = properties;
+    if (mandatory && properties.messageId === undefined) {
+      // Not `{ ...properties, messageId }`: see fullProperties (a hidden class per message).
+      sent = fullProperties(properties);
+      sent.messageId = randomUUID();
+    }
+    if (telemetry === undefined) return this.confirmed(exchange, routingKey, body, sent, mandatory);
+    const trace = telemetry.publish('publish', exchange, routingKey, sent, body.length);
+    try {
+      await this.confirmed(exchange, routingKey, body, trace.properties, mandatory);
+    } catch (error) {
+      trace.end(error);
+      throw error;
+    }
+    trace.end();
+  }
+
+  /** Mandatory publishes carry a message id by now: a return is matched by it. */
+  private async confirmed(
+    exchange: string,
+    routingKey: string,
+    body: Buffer,
+    properties: BasicProperties,
+    mandatory: boolean,
+  ): Promise<void> {
     // The open channel is kept at hand: no promise to wait on per publish.
     const ready = this.openChannel;
     // Down: wait for the connection within the outage budget (OutageBudgetError past a bound or the deadline).
@@ -41,15 +67,9 @@ export class ConfirmPublisher {
       await channel.publishWithRetry(exchange, routingKey, body, properties);
       return;
     }
-    const messageId = properties.messageId ?? randomUUID();
-    let withId = properties;
-    if (properties.messageId === undefined) {
-      // Not `{ ...properties, messageId }`: see fullProperties (a hidden class per message).
-      withId = fullProperties(properties);
-      withId.messageId = messageId;
-    }
+    const messageId = properties.messageId as string;
     try {
-      await channel.publishWithRetry(exchange, routingKey, body, withId, { mandatory: true });
+      await channel.publishWithRetry(exchange, routingKey, body, properties, { mandatory: true });
       const returned = this.returned.get(messageId);
       if (returned !== undefined) throw returned;
     } finally {

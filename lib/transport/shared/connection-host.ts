@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { Logger } from '@nestjs/common';
 import { BehaviorSubject, type Observable } from 'rxjs';
 import { distinctUntilChanged } from 'rxjs/operators';
 import type { AMQPError } from '../../protocol/index.js';
@@ -10,6 +9,7 @@ import type { AmqpConnectionOptions } from '../interfaces/connection-options.int
 import { DEFAULT_AMQP_URL, resolveParameters, urlStrings } from './connection-parameters.js';
 import { revealOptions, sealOptions } from './sealed-options.js';
 import { connectAtStartup, startupPlan } from './startup-connect.js';
+import { ScopedLogger } from '../logging/scoped-logger.js';
 
 /** Where a shared connection stands, as every Nest-layer `status` observable reports it. */
 export type AmqpStatus = 'connecting' | 'connected' | 'disconnected' | 'blocked' | 'reconnecting';
@@ -30,7 +30,6 @@ export type AmqpChannel = RecoveringChannel;
  */
 export class AmqpConnectionHost {
   private static readonly registry = new Map<string, HostSlot>();
-  private static readonly logger = new Logger('AmqpConnectionHost');
 
   /** Connects on the first acquire for a key; later acquires share the same connection. */
   static async acquire(given: AmqpConnectionOptions = {}, signal?: AbortSignal): Promise<AmqpConnectionHost> {
@@ -79,7 +78,7 @@ export class AmqpConnectionHost {
         () => RecoveringConnection.connect(hosts, { recovery }),
         hosts,
         plan,
-        AmqpConnectionHost.logger,
+        new ScopedLogger(options.logger, 'AmqpConnectionHost'),
         signal,
       );
       return new AmqpConnectionHost(slot, connection, status, sealOptions(options));
@@ -96,6 +95,8 @@ export class AmqpConnectionHost {
   private readonly statusSubject: BehaviorSubject<AmqpStatus>;
   private lastErrorValue: AMQPError | undefined;
   private readonly events = new EventEmitter();
+  /** The first holder's `logger` (the connection is one, whoever holds it). */
+  private readonly logger: ScopedLogger;
 
   /** The shared connection (`connection.unwrap()` is the engine connection of the moment). */
   readonly connection: AmqpConnection;
@@ -109,12 +110,13 @@ export class AmqpConnectionHost {
     /** Sealed: no password in reach of inspect or JSON. */
     private readonly openedWith: AmqpConnectionOptions,
   ) {
+    this.logger = new ScopedLogger(openedWith.logger, 'AmqpConnectionHost');
     this.connection = connection;
     this.statusSubject = status;
     this.status$ = status.asObservable().pipe(distinctUntilChanged());
     status.next(connection.isBlocked ? 'blocked' : 'connected');
     connection.addOnConnectionBlockedCallback((_connection, reason) => {
-      AmqpConnectionHost.logger.warn(`broker blocked the connection: ${reason}`);
+      this.logger.warn(`broker blocked the connection: ${reason}`);
       this.statusSubject.next('blocked');
       this.notify('blocked', reason);
     });
@@ -125,21 +127,21 @@ export class AmqpConnectionHost {
     connection.addOnCloseCallback((_connection, error) => this.onConnectionClosed(error));
     connection.on('recovering', (cause) => {
       this.lastErrorValue = cause;
-      AmqpConnectionHost.logger.warn(`connection lost, recovering: ${cause.message}`);
+      this.logger.warn(`connection lost, recovering: ${cause.message}`);
       this.statusSubject.next('reconnecting');
     });
     connection.on('recovered', () => {
-      AmqpConnectionHost.logger.log('connection recovered');
+      this.logger.log('connection recovered');
       this.statusSubject.next(connection.isBlocked ? 'blocked' : 'connected');
       this.notify('connected');
     });
     connection.on('topologyRecoveryError', (error, what) => {
-      AmqpConnectionHost.logger.error(`could not restore ${what} after recovery: ${error.message}`);
+      this.logger.error(`could not restore ${what} after recovery: ${error.message}`);
       this.notify('error', error);
     });
     // What the connection reports and survives (an oversize message rejected, say): logged and passed on.
     connection.on('error', (error) => {
-      AmqpConnectionHost.logger.error(error.message);
+      this.logger.error(error.message);
       this.notify('error', error);
     });
   }
@@ -200,7 +202,7 @@ export class AmqpConnectionHost {
       try {
         (listener as (...values: Parameters<AmqpEventsMap[E]>) => void)(...args);
       } catch (error) {
-        AmqpConnectionHost.logger.error(`a '${event}' listener threw: ${describe(error)}`);
+        this.logger.error(`a '${event}' listener threw: ${describe(error)}`);
       }
     }
   }
@@ -213,7 +215,7 @@ export class AmqpConnectionHost {
     const optionsDiffer =
       options.connectionOptions !== undefined && !shallowEqual(options.connectionOptions, mine.connectionOptions);
     if (!nameDiffers && !optionsDiffer) return;
-    AmqpConnectionHost.logger.warn(
+    this.logger.warn(
       `the connection "${mine.connectionKey ?? 'default'}" is shared and keeps the settings it was opened with ` +
         '(connectionName, connectionOptions); give a different connectionKey for a separate connection',
     );
@@ -230,7 +232,7 @@ export class AmqpConnectionHost {
           await this.connection.close();
         } catch (error) {
           // The socket may die during close: the connection is gone either way.
-          AmqpConnectionHost.logger.warn(`closing the connection failed: ${describe(error)}`);
+          this.logger.warn(`closing the connection failed: ${describe(error)}`);
         }
       }
       this.finish();
@@ -241,7 +243,7 @@ export class AmqpConnectionHost {
   private onConnectionClosed(error: AMQPError | undefined): void {
     if (error !== undefined) {
       this.lastErrorValue = error;
-      AmqpConnectionHost.logger.error(`connection lost: ${error.message}`);
+      this.logger.error(`connection lost: ${error.message}`);
     }
     this.closed = true;
     this.forget();

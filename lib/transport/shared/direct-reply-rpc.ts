@@ -8,6 +8,8 @@ import {
 } from '../../protocol/index.js';
 import type { AmqpChannel, AmqpConnectionHost } from './connection-host.js';
 import { fullProperties } from './full-properties.js';
+import { telemetry } from '../telemetry/telemetry.js';
+import type { RpcTrace } from '../telemetry/telemetry-hooks.js';
 
 /** RabbitMQ's pseudo-queue for direct reply-to: no reply queue to declare, replies come on our channel. */
 export const DIRECT_REPLY_QUEUE = 'amq.rabbitmq.reply-to';
@@ -38,6 +40,8 @@ export interface RpcRequest {
 interface PendingCall {
   readonly call: RpcCall;
   readonly timer: NodeJS.Timeout;
+  /** Its span, when telemetry is on. */
+  readonly trace: RpcTrace | undefined;
 }
 
 /**
@@ -121,10 +125,15 @@ export class DirectReplyRpc {
     const timer = setTimeout(() => {
       this.fail(correlationId, new RequestTimeoutError(request.label, correlationId, request.timeoutMs));
     }, request.timeoutMs);
-    this.pending.set(correlationId, { call, timer });
-    const properties = fullProperties(request.properties);
+    let properties = fullProperties(request.properties);
     properties.replyTo = this.replyQueue;
     properties.correlationId = correlationId;
+    let trace: RpcTrace | undefined;
+    if (telemetry !== undefined) {
+      trace = telemetry.request(request.label, request.exchange, request.routingKey, properties, request.body.length);
+      properties = trace.properties;
+    }
+    this.pending.set(correlationId, { call, timer, trace });
     try {
       this.channel
         .basicPublish(request.exchange, request.routingKey, request.body, properties, {
@@ -142,8 +151,9 @@ export class DirectReplyRpc {
     if (channelClosed) this.closedWith = error;
     const calls = [...this.pending.values()];
     this.pending.clear();
-    for (const { call, timer } of calls) {
+    for (const { call, timer, trace } of calls) {
       clearTimeout(timer);
+      trace?.end(error);
       safely(() => call.onError(error));
     }
   }
@@ -165,6 +175,7 @@ export class DirectReplyRpc {
       return;
     }
     let done: boolean | Promise<boolean>;
+    entry.trace?.reply(properties, body.length);
     try {
       done = entry.call.onReply(properties, body);
     } catch (error) {
@@ -187,6 +198,7 @@ export class DirectReplyRpc {
   private fail(id: string, error: Error): void {
     const entry = this.pending.get(id);
     if (entry === undefined) return;
+    entry.trace?.end(error);
     this.forget(id);
     safely(() => entry.call.onError(error));
   }
@@ -195,6 +207,7 @@ export class DirectReplyRpc {
     const entry = this.pending.get(id);
     if (entry === undefined) return;
     clearTimeout(entry.timer);
+    entry.trace?.end();
     this.pending.delete(id);
   }
 }

@@ -1,0 +1,208 @@
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import type { Attributes, Counter, Histogram, Meter, MeterProvider } from '@opentelemetry/api';
+import {
+  DIAGNOSTICS_CHANNELS,
+  type ConfirmDiagnostic,
+  type ConnectionDiagnostic,
+  type PublishDiagnostic,
+  type ReturnDiagnostic,
+} from '../../protocol/diagnostics.js';
+import type { OtelApiModule } from './otel-api.js';
+import { ATTR, METRIC, RABBITMQ, publishDestination } from './semantic-names.js';
+import type { SettleOutcome } from './telemetry-hooks.js';
+
+const METER_NAME = 'nestjs-amqp-transport';
+
+/** Seconds buckets for handler and call durations: 0.5 ms to 10 s. */
+const DURATION_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+/** The instruments of one meter provider. */
+interface Instruments {
+  published: Counter;
+  confirmed: Counter;
+  nacked: Counter;
+  returned: Counter;
+  consumed: Counter;
+  acked: Counter;
+  deadLettered: Counter;
+  requeued: Counter;
+  retried: Counter;
+  processDuration: Histogram;
+  rpcDuration: Histogram;
+  recoveries: Counter;
+  blockedTime: Counter;
+}
+
+/**
+ * The package's metrics. Engine-level counts (publishes, confirms, returns, recoveries, blocked time,
+ * outbound bytes) come from the engine's diagnostics channels; the Nest layer reports what only it
+ * knows (which queue, how a delivery was settled, retries, handler and call durations).
+ *
+ * The metrics API has no proxy meter (a meter taken before the SDK is registered stays a no-op), so
+ * the provider is read again when a server, client or publisher starts; the diagnostics channels are
+ * only subscribed to once a real provider is there, so without an SDK the engine keeps its
+ * one-boolean-check cost.
+ * @internal
+ */
+export class AmqpMetrics {
+  private provider: MeterProvider | undefined;
+  private instruments: Instruments | undefined;
+  private subscribed = false;
+  /** Open engine connections (for the outbound-bytes gauge) and since when each is blocked. */
+  private readonly open = new Set<{ outboundBytes?: number }>();
+  private readonly blockedSince = new Map<object, number>();
+
+  constructor(private readonly api: OtelApiModule) {
+    this.refresh();
+  }
+
+  refresh(): void {
+    const provider = this.api.metrics.getMeterProvider();
+    if (provider === this.provider) return;
+    this.provider = provider;
+    if (isNoop(provider)) {
+      this.instruments = undefined;
+      this.setSubscribed(false);
+      return;
+    }
+    this.instruments = this.create(provider.getMeter(METER_NAME));
+    this.setSubscribed(true);
+  }
+
+  /** True while a real meter provider is registered. */
+  get active(): boolean {
+    return this.instruments !== undefined;
+  }
+
+  consumed(queue: string): void {
+    this.instruments?.consumed.add(1, queueAttributes(queue));
+  }
+
+  settled(queue: string, outcome: SettleOutcome): void {
+    const instruments = this.instruments;
+    if (instruments === undefined) return;
+    const counter = outcome === 'acked' ? instruments.acked : outcome === 'dead-lettered' ? instruments.deadLettered : instruments.requeued;
+    counter.add(1, queueAttributes(queue));
+  }
+
+  retried(queue: string): void {
+    this.instruments?.retried.add(1, queueAttributes(queue));
+  }
+
+  processed(queue: string, seconds: number, error: string | undefined): void {
+    const instruments = this.instruments;
+    if (instruments === undefined) return;
+    const attributes = queueAttributes(queue);
+    if (error !== undefined) attributes[ATTR.errorType] = error;
+    instruments.processDuration.record(seconds, attributes);
+  }
+
+  rpc(label: string, seconds: number, error: string | undefined): void {
+    const instruments = this.instruments;
+    if (instruments === undefined) return;
+    const attributes: Attributes = { [ATTR.system]: RABBITMQ, [ATTR.rpcMethod]: label };
+    if (error !== undefined) attributes[ATTR.errorType] = error;
+    instruments.rpcDuration.record(seconds, attributes);
+  }
+
+  private create(meter: Meter): Instruments {
+    const counter = (name: string, description: string, unit = '{message}'): Counter => meter.createCounter(name, { description, unit });
+    const histogram = (name: string, description: string): Histogram =>
+      meter.createHistogram(name, { description, unit: 's', advice: { explicitBucketBoundaries: DURATION_BUCKETS } });
+    meter
+      .createObservableGauge(METRIC.outboundBytes, {
+        description: 'Bytes written to connections but not yet handed to the operating system',
+        unit: 'By',
+      })
+      .addCallback((result) => {
+        let bytes = 0;
+        for (const connection of this.open) bytes += connection.outboundBytes ?? 0;
+        result.observe(bytes, { [ATTR.system]: RABBITMQ });
+      });
+    return {
+      published: counter(METRIC.published, 'Messages published (basic.publish written, resends after a recovery included)'),
+      confirmed: counter(METRIC.confirmed, 'Publishes the broker confirmed'),
+      nacked: counter(METRIC.nacked, 'Publishes the broker refused (basic.nack)'),
+      returned: counter(METRIC.returned, 'Mandatory publishes the broker returned as unroutable'),
+      consumed: counter(METRIC.consumed, 'Deliveries handed to a consumer of the server'),
+      acked: counter(METRIC.acked, 'Deliveries acknowledged'),
+      deadLettered: counter(METRIC.deadLettered, 'Deliveries nacked or rejected without requeue (dead-lettered when the queue has a DLX)'),
+      requeued: counter(METRIC.requeued, 'Deliveries nacked or rejected with requeue'),
+      retried: counter(METRIC.retried, 'Failed deliveries republished for a retry'),
+      processDuration: histogram(METRIC.processDuration, 'Time from delivery to settled, per message'),
+      rpcDuration: histogram(METRIC.rpcDuration, 'Time from request to last reply (or failure), per call'),
+      recoveries: counter(METRIC.recoveries, 'Automatic connection recoveries completed', '{recovery}'),
+      blockedTime: meter.createCounter(METRIC.blockedTime, { description: 'Time connections spent blocked by the broker', unit: 's' }),
+    };
+  }
+
+  private setSubscribed(on: boolean): void {
+    if (on === this.subscribed) return;
+    this.subscribed = on;
+    const act = on ? subscribe : unsubscribe;
+    act(DIAGNOSTICS_CHANNELS.publish, this.onPublish);
+    act(DIAGNOSTICS_CHANNELS.confirm, this.onConfirm);
+    act(DIAGNOSTICS_CHANNELS.return, this.onReturn);
+    act(DIAGNOSTICS_CHANNELS.connectionOpen, this.onOpen);
+    act(DIAGNOSTICS_CHANNELS.connectionClose, this.onClose);
+    act(DIAGNOSTICS_CHANNELS.connectionBlocked, this.onBlocked);
+    act(DIAGNOSTICS_CHANNELS.connectionUnblocked, this.onUnblocked);
+    act(DIAGNOSTICS_CHANNELS.connectionRecovered, this.onRecovered);
+  }
+
+  private readonly onPublish = (message: unknown): void => {
+    const { exchange, routingKey } = message as PublishDiagnostic;
+    this.instruments?.published.add(1, { [ATTR.system]: RABBITMQ, [ATTR.destination]: publishDestination(exchange, routingKey) });
+  };
+
+  private readonly onConfirm = (message: unknown): void => {
+    const { ack, count } = message as ConfirmDiagnostic;
+    if (count > 0) (ack ? this.instruments?.confirmed : this.instruments?.nacked)?.add(count, SYSTEM);
+  };
+
+  private readonly onReturn = (message: unknown): void => {
+    const { exchange, routingKey } = message as ReturnDiagnostic;
+    this.instruments?.returned.add(1, { [ATTR.system]: RABBITMQ, [ATTR.destination]: publishDestination(exchange, routingKey) });
+  };
+
+  private readonly onOpen = (message: unknown): void => {
+    this.open.add((message as ConnectionDiagnostic).connection);
+  };
+
+  private readonly onClose = (message: unknown): void => {
+    const { connection } = message as ConnectionDiagnostic;
+    this.open.delete(connection);
+    this.endBlocked(connection);
+  };
+
+  private readonly onBlocked = (message: unknown): void => {
+    const { connection } = message as ConnectionDiagnostic;
+    if (!this.blockedSince.has(connection)) this.blockedSince.set(connection, performance.now());
+  };
+
+  private readonly onUnblocked = (message: unknown): void => {
+    this.endBlocked((message as ConnectionDiagnostic).connection);
+  };
+
+  private readonly onRecovered = (): void => {
+    this.instruments?.recoveries.add(1, SYSTEM);
+  };
+
+  private endBlocked(connection: object): void {
+    const since = this.blockedSince.get(connection);
+    if (since === undefined) return;
+    this.blockedSince.delete(connection);
+    this.instruments?.blockedTime.add((performance.now() - since) / 1000, SYSTEM);
+  }
+}
+
+const SYSTEM: Attributes = Object.freeze({ [ATTR.system]: RABBITMQ });
+
+function queueAttributes(queue: string): Attributes {
+  return { [ATTR.system]: RABBITMQ, [ATTR.destination]: queue };
+}
+
+/** The API's stand-in provider when no SDK is registered. */
+function isNoop(provider: MeterProvider): boolean {
+  return provider.constructor.name === 'NoopMeterProvider';
+}

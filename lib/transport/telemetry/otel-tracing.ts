@@ -1,0 +1,254 @@
+import type { Attributes, Context, Span, Tracer } from '@opentelemetry/api';
+import type { BasicProperties } from '../../protocol/index.js';
+import type { AmqpMessage } from '../amqp.context.js';
+import type { AmqpMetrics } from './otel-metrics.js';
+import type { OtelApiModule } from './otel-api.js';
+import { ATTR, RABBITMQ, publishDestination, shortName } from './semantic-names.js';
+import type { PublishKind, PublishTrace, RpcTrace, SettleOutcome, TelemetryHooks } from './telemetry-hooks.js';
+import { extractContext, injectContext } from './trace-headers.js';
+
+const TRACER_NAME = 'nestjs-amqp-transport';
+
+// SpanStatusCode.ERROR (stable in the API), so no value is imported from it.
+const ERROR_STATUS = 2;
+
+/** The telemetry of one delivery, reachable from its context by the hooks that run inside it. */
+class ConsumeScope {
+  failed: string | undefined;
+  constructor(readonly span: Span) {}
+}
+
+/**
+ * The hooks of the Nest layer, spoken in OpenTelemetry: spans after the messaging semantic
+ * conventions for RabbitMQ, trace context in the message headers, metrics through {@link AmqpMetrics}.
+ * With the API present but no SDK registered, spans are the API's non-recording ones and the
+ * propagator writes nothing.
+ * @internal
+ */
+export class OtelTelemetry implements TelemetryHooks {
+  private readonly tracer: Tracer;
+  private readonly scopeKey: symbol;
+  /** False while no tracer provider is registered: no span is started, only the context is passed on. */
+  private tracing = false;
+
+  constructor(
+    private readonly api: OtelApiModule,
+    private readonly metrics: AmqpMetrics,
+  ) {
+    // A ProxyTracer: it follows a tracer provider registered later.
+    this.tracer = api.trace.getTracer(TRACER_NAME);
+    this.scopeKey = api.createContextKey('nestjs-amqp-transport delivery');
+    this.tracing = hasTracerProvider(api);
+  }
+
+  refresh(): void {
+    this.tracing = hasTracerProvider(this.api);
+    this.metrics.refresh();
+  }
+
+  publish(kind: PublishKind, exchange: string, routingKey: string, properties: BasicProperties, bodySize: number): PublishTrace {
+    const api = this.api;
+    if (!this.tracing) return new Untraced(injectContext(api, api.context.active(), properties));
+    const destination = publishDestination(exchange, routingKey);
+    const attributes: Attributes = {
+      [ATTR.system]: RABBITMQ,
+      [ATTR.operationType]: 'send',
+      [ATTR.operationName]: kind,
+      [ATTR.destination]: destination,
+      [ATTR.routingKey]: shortName(routingKey),
+      [ATTR.bodySize]: bodySize,
+    };
+    setIds(attributes, properties);
+    const span = this.tracer.startSpan(`${kind} ${destination}`, { kind: api.SpanKind.PRODUCER, attributes });
+    const ctx = api.trace.setSpan(api.context.active(), span);
+    return new SpanPublish(span, injectContext(api, ctx, properties));
+  }
+
+  request(label: string, exchange: string, routingKey: string, properties: BasicProperties, bodySize: number): RpcTrace {
+    const api = this.api;
+    if (!this.tracing) return new Untraced(injectContext(api, api.context.active(), properties));
+    const destination = publishDestination(exchange, routingKey);
+    const attributes: Attributes = {
+      [ATTR.system]: RABBITMQ,
+      [ATTR.operationType]: 'send',
+      [ATTR.operationName]: 'send',
+      [ATTR.destination]: destination,
+      [ATTR.routingKey]: shortName(routingKey),
+      [ATTR.bodySize]: bodySize,
+      [ATTR.rpcMethod]: shortName(label),
+    };
+    setIds(attributes, properties);
+    const span = this.tracer.startSpan(`send ${shortName(label)}`, { kind: api.SpanKind.CLIENT, attributes });
+    const ctx = api.trace.setSpan(api.context.active(), span);
+    return new SpanRpc(this, span, ctx, injectContext(api, ctx, properties), shortName(label));
+  }
+
+  consume(queue: string, message: AmqpMessage, handle: () => Promise<void>): Promise<void> {
+    const api = this.api;
+    const { properties, fields } = message;
+    this.metrics.consumed(queue);
+    if (!this.tracing) return this.metrics.active ? this.measured(queue, handle) : handle();
+    // Parented to the producer's context (as the amqplib instrumentation does), so a request and all
+    // it causes downstream are one trace; the consumer's own ambient context has nothing to offer.
+    const parent = extractContext(api, properties);
+    const request = properties.replyTo !== undefined && properties.replyTo !== '';
+    const attributes: Attributes = {
+      [ATTR.system]: RABBITMQ,
+      [ATTR.operationType]: 'process',
+      [ATTR.operationName]: 'process',
+      [ATTR.destination]: queue,
+      [ATTR.consumerGroup]: queue,
+      [ATTR.routingKey]: fields.routingKey,
+      [ATTR.deliveryTag]: fields.deliveryTag,
+      [ATTR.bodySize]: message.content.length,
+    };
+    setIds(attributes, properties);
+    const span = this.tracer.startSpan(`process ${queue}`, { kind: request ? api.SpanKind.SERVER : api.SpanKind.CONSUMER, attributes }, parent);
+    const scope = new ConsumeScope(span);
+    const ctx = api.trace.setSpan(parent, span).setValue(this.scopeKey, scope);
+    const started = performance.now();
+    const finish = (): void => {
+      if (scope.failed !== undefined) span.setAttribute(ATTR.errorType, scope.failed);
+      span.end();
+      this.metrics.processed(queue, (performance.now() - started) / 1000, scope.failed);
+    };
+    return api.context.with(ctx, handle).then(finish, (error: unknown) => {
+      this.failScope(scope, error);
+      finish();
+      throw error;
+    });
+  }
+
+  /** No tracing, metrics on: the process duration alone. */
+  private measured(queue: string, handle: () => Promise<void>): Promise<void> {
+    const started = performance.now();
+    return handle().then(
+      () => this.metrics.processed(queue, (performance.now() - started) / 1000, undefined),
+      (error: unknown) => {
+        this.metrics.processed(queue, (performance.now() - started) / 1000, errorType(error));
+        throw error;
+      },
+    );
+  }
+
+  handlerFailed(error: unknown): void {
+    const scope = this.api.context.active().getValue(this.scopeKey) as ConsumeScope | undefined;
+    if (scope !== undefined) this.failScope(scope, error);
+  }
+
+  routed(pattern: string): void {
+    const scope = this.api.context.active().getValue(this.scopeKey) as ConsumeScope | undefined;
+    scope?.span.setAttribute(ATTR.pattern, shortName(pattern));
+  }
+
+  settled(queue: string, outcome: SettleOutcome): void {
+    this.metrics.settled(queue, outcome);
+  }
+
+  retried(queue: string): void {
+    this.metrics.retried(queue);
+  }
+
+  /** @internal A reply of a call: a short receive span under the client span, linked to the replier's context. */
+  replySpan(parent: Context, label: string, properties: BasicProperties, bodySize: number): void {
+    const api = this.api;
+    const producer = api.trace.getSpanContext(extractContext(api, properties));
+    const attributes: Attributes = {
+      [ATTR.system]: RABBITMQ,
+      [ATTR.operationType]: 'receive',
+      [ATTR.operationName]: 'receive',
+      [ATTR.destination]: 'amq.rabbitmq.reply-to',
+      [ATTR.bodySize]: bodySize,
+      [ATTR.rpcMethod]: label,
+    };
+    setIds(attributes, properties);
+    const options = producer === undefined ? { kind: api.SpanKind.CONSUMER, attributes } : { kind: api.SpanKind.CONSUMER, attributes, links: [{ context: producer }] };
+    this.tracer.startSpan(`receive ${label}`, options, parent).end();
+  }
+
+  /** @internal */
+  rpcEnded(label: string, seconds: number, error: string | undefined): void {
+    this.metrics.rpc(label, seconds, error);
+  }
+
+  private failScope(scope: ConsumeScope, error: unknown): void {
+    scope.failed = errorType(error);
+    scope.span.setStatus({ code: ERROR_STATUS, message: errorMessage(error) });
+    if (error instanceof Error) scope.span.recordException(error);
+  }
+}
+
+/** A publish or call while no tracer provider is registered: the context passed on, nothing recorded. */
+class Untraced implements PublishTrace, RpcTrace {
+  constructor(readonly properties: BasicProperties) {}
+  reply(): void {}
+  end(): void {}
+}
+
+class SpanPublish implements PublishTrace {
+  constructor(
+    private readonly span: Span,
+    readonly properties: BasicProperties,
+  ) {}
+
+  end(error?: unknown): void {
+    if (error !== undefined) {
+      this.span.setAttribute(ATTR.errorType, errorType(error));
+      this.span.setStatus({ code: ERROR_STATUS, message: errorMessage(error) });
+    }
+    this.span.end();
+  }
+}
+
+class SpanRpc implements RpcTrace {
+  private readonly started = performance.now();
+  private ended = false;
+
+  constructor(
+    private readonly owner: OtelTelemetry,
+    private readonly span: Span,
+    private readonly ctx: Context,
+    readonly properties: BasicProperties,
+    private readonly label: string,
+  ) {}
+
+  reply(properties: BasicProperties, bodySize: number): void {
+    this.owner.replySpan(this.ctx, this.label, properties, bodySize);
+  }
+
+  end(error?: unknown): void {
+    if (this.ended) return;
+    this.ended = true;
+    const type = error === undefined ? undefined : errorType(error);
+    if (type !== undefined) {
+      this.span.setAttribute(ATTR.errorType, type);
+      this.span.setStatus({ code: ERROR_STATUS, message: errorMessage(error) });
+    }
+    this.span.end();
+    this.owner.rpcEnded(this.label, (performance.now() - this.started) / 1000, type);
+  }
+}
+
+function setIds(attributes: Attributes, properties: BasicProperties): void {
+  if (properties.messageId !== undefined) attributes[ATTR.messageId] = properties.messageId;
+  if (properties.correlationId !== undefined) attributes[ATTR.conversationId] = properties.correlationId;
+}
+
+/** `error.type`: the error's class name (low cardinality), or '_OTHER'. */
+function errorType(error: unknown): string {
+  if (error instanceof Error) return error.constructor.name;
+  return '_OTHER';
+}
+
+function errorMessage(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  if (typeof error === 'object' && error !== null && 'message' in error && typeof error.message === 'string') return error.message;
+  return typeof error === 'string' ? error : 'failed';
+}
+
+/** True once an SDK registered a tracer provider (the API's proxy then has a real delegate). */
+function hasTracerProvider(api: OtelApiModule): boolean {
+  const provider = api.trace.getTracerProvider() as { getDelegate?: () => object };
+  const delegate = provider.getDelegate?.() ?? provider;
+  return delegate.constructor.name !== 'NoopTracerProvider';
+}

@@ -1,0 +1,49 @@
+import type { BasicProperties } from '../../protocol/index.js';
+import type { AmqpMessage } from '../amqp.context.js';
+
+/** What the Nest layer publishes, for the span's name and kind. @internal */
+export type PublishKind = 'publish' | 'reply';
+
+/** How a delivery left the server (metrics). @internal */
+export type SettleOutcome = 'acked' | 'dead-lettered' | 'requeued';
+
+/** One traced publish: the properties to send (trace headers added when a propagator wrote any), then its end. @internal */
+export interface PublishTrace {
+  readonly properties: BasicProperties;
+  /** The broker confirmed (or the publish was written); `error` when it failed. */
+  end(error?: unknown): void;
+}
+
+/** One traced request/reply call (ClientAMQP.send, AmqpPublisher.request). @internal */
+export interface RpcTrace {
+  readonly properties: BasicProperties;
+  /** A reply arrived (its own trace context is linked). */
+  reply(properties: BasicProperties, bodySize: number): void;
+  /** The call is over; `error` when it failed (timeout, returned, connection lost ...). */
+  end(error?: unknown): void;
+}
+
+/**
+ * The hooks the Nest layer calls on its hot paths when telemetry is available (`telemetry` is
+ * undefined otherwise, so each call site costs one check). No OpenTelemetry type appears here: the
+ * implementation is the only file that speaks it.
+ * @internal
+ */
+export interface TelemetryHooks {
+  /** Re-reads the global meter provider (an SDK registered after this module loaded). Called at start-up of servers, clients, publishers. */
+  refresh(): void;
+  /** A producer span for a publish; its context travels in a copy of the message's headers. */
+  publish(kind: PublishKind, exchange: string, routingKey: string, properties: BasicProperties, bodySize: number): PublishTrace;
+  /** A client span for a request; its context travels in a copy of the request's headers. */
+  request(label: string, exchange: string, routingKey: string, properties: BasicProperties, bodySize: number): RpcTrace;
+  /** Runs `handle` inside the span of one delivery (its parent: the producer's context read from the headers). */
+  consume(queue: string, message: AmqpMessage, handle: () => Promise<void>): Promise<void>;
+  /** The handler of the current delivery failed: recorded on its span. */
+  handlerFailed(error: unknown): void;
+  /** The Nest pattern the current delivery was routed to. */
+  routed(pattern: string): void;
+  /** A delivery was settled. */
+  settled(queue: string, outcome: SettleOutcome): void;
+  /** A failed delivery was republished for a retry. */
+  retried(queue: string): void;
+}
