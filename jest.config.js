@@ -26,4 +26,6 @@ export default {
   // One worker: the e2e suites share one broker and the machine; `npm run test:unit` (no broker)
   // runs in parallel.
   maxWorkers: 1,
+  // it.concurrent (the docs snippets, each a child process): three at a time.
+  maxConcurrency: 3,
 };

@@ -30,13 +30,20 @@ interface Run {
   ms: number;
 }
 
+/** The child's environment: AMQP_URL, and none of jest's NODE_OPTIONS (vm modules). */
+function snippetEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, AMQP_URL };
+  delete env['NODE_OPTIONS'];
+  return env;
+}
+
 function runSnippet(topic: string): Promise<Run> {
   const started = Date.now();
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      [join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join('docs', 'snippets', topic, 'main.ts')],
-      { cwd: root, env: { ...process.env, AMQP_URL }, timeout: TIMEOUT_MS, killSignal: 'SIGKILL', maxBuffer: 16 << 20 },
+      ['--import', 'tsx', join('docs', 'snippets', topic, 'main.ts')],
+      { cwd: root, env: snippetEnv(), timeout: TIMEOUT_MS, killSignal: 'SIGKILL', maxBuffer: 16 << 20 },
       (error, stdout, stderr) => {
         const code = error === null ? 0 : typeof error.code === 'number' ? error.code : null;
         resolve({ code, signal: error?.signal ?? null, output: `${stdout}${stderr}`, ms: Date.now() - started });
@@ -45,13 +52,13 @@ function runSnippet(topic: string): Promise<Run> {
   });
 }
 
-/** The `docs.*` queues and exchanges on the broker (all vhosts are not needed: snippets use '/'). */
-async function leftovers(): Promise<{ queues: string[]; exchanges: string[] }> {
+/** The queues and exchanges on the broker whose names start with `prefix` (snippets use vhost '/'). */
+async function leftovers(prefix = 'docs.'): Promise<{ queues: string[]; exchanges: string[] }> {
   const names = async (what: string): Promise<string[]> =>
     (await rabbitmqctl([what, 'name', '-q', '--no-table-headers']))
       .split('\n')
       .map((line) => line.trim())
-      .filter((name) => name.startsWith('docs.'));
+      .filter((name) => name.startsWith(prefix));
   return { queues: await names('list_queues'), exchanges: await names('list_exchanges') };
 }
 
@@ -80,9 +87,10 @@ describe('docs snippets run', () => {
     expect(topics.length).toBeGreaterThan(0);
   });
 
-  it.each(topics)('docs/snippets/%s/main.ts exits 0 within 30 s and leaves nothing on the broker', async (topic) => {
+  // Three at a time (jest's maxConcurrency): each snippet uses names of its own topic only.
+  it.concurrent.each(topics)('docs/snippets/%s/main.ts exits 0 within 30 s and leaves nothing on the broker', async (topic) => {
     const run = await runSnippet(topic);
-    const left = await leftovers();
+    const left = await leftovers(`docs.${topic}.`);
     await deleteAll(left);
     if (run.code !== 0) console.error(`docs/snippets/${topic}/main.ts output:\n${run.output}`);
     expect({ topic, code: run.code, signal: run.signal }).toEqual({ topic, code: 0, signal: null });
