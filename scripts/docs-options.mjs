@@ -6,18 +6,23 @@
  *
  *   node scripts/docs-options.mjs            writes docs/options.md
  *   node scripts/docs-options.mjs --check    fails when docs/options.md differs from what the types say
+ *   --root <dir>                             works on another checkout than this script's
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+// --root <dir>: another checkout (the scripts' own tests run them on small fixtures).
+const rootArg = process.argv.indexOf('--root');
+const root = rootArg > 0 ? process.argv[rootArg + 1] : join(dirname(fileURLToPath(import.meta.url)), '..');
 const entry = join(root, 'lib', 'index.ts');
 const target = join(root, 'docs', 'options.md');
 
 const program = ts.createProgram([entry], {
   target: ts.ScriptTarget.ES2022,
+  lib: ['lib.es2022.d.ts'],
+  types: ['node'],
   module: ts.ModuleKind.NodeNext,
   moduleResolution: ts.ModuleResolutionKind.NodeNext,
   strict: true,
@@ -227,6 +232,7 @@ if (process.argv.includes('--check')) {
   }
   console.log(`docs/options.md is up to date (${selected.length} types)`);
 } else {
+  mkdirSync(dirname(target), { recursive: true });
   writeFileSync(target, text);
   console.log(`docs/options.md written (${selected.length} types)`);
 }

@@ -8,12 +8,15 @@
  *                                             whose file does not exist, and every file under
  *                                             docs/snippets that no page includes
  *   node scripts/docs-snippets.mjs --write   rewrites the blocks from the files (adds missing ones)
+ *   --root <dir>                             works on another checkout than this script's
  */
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, extname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+// --root <dir>: another checkout (the scripts' own tests run them on small fixtures).
+const rootArg = process.argv.indexOf('--root');
+const root = rootArg > 0 ? process.argv[rootArg + 1] : join(dirname(fileURLToPath(import.meta.url)), '..');
 const MARKER = /^<!-- snippet: (\S+) -->$/;
 const FENCE_LANG = { '.ts': 'ts', '.js': 'js', '.mjs': 'js', '.json': 'json', '.sh': 'bash', '.yml': 'yaml', '.yaml': 'yaml' };
 
@@ -86,9 +89,9 @@ function processPage(page, write, problems, included) {
   if (write && next !== text) writeFileSync(page, next);
 }
 
-const mode = process.argv[2];
-if (mode !== '--check' && mode !== '--write') {
-  console.error('usage: node scripts/docs-snippets.mjs --check | --write');
+const mode = process.argv.find((arg) => arg === '--check' || arg === '--write');
+if (mode === undefined) {
+  console.error('usage: node scripts/docs-snippets.mjs --check | --write [--root <dir>]');
   process.exit(2);
 }
 const problems = [];
