@@ -2,8 +2,8 @@
  * Every docs/snippets/<topic>/main.ts runs as a user would run it (tsx, in a child process, against
  * AMQP_URL) and exits 0 by itself within 30 s. What a snippet declares on the broker is named
  * `docs.<topic>.<name>` and must be gone when it exits: leftovers are deleted here, then reported.
- * (The pages are checked against the files by `npm run docs:check`; the files are type-checked by
- * `npm run typecheck`.)
+ * The pages must show the files as they are (`npm run docs:check`); the files are type-checked by
+ * `npm run typecheck`.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import amqplib from 'amqplib';
@@ -85,6 +85,15 @@ describe('docs snippets run', () => {
 
   it('there are snippets to run', () => {
     expect(topics.length).toBeGreaterThan(0);
+  });
+
+  it('the pages show the snippet files as they are (npm run docs:check)', async () => {
+    const result = await new Promise<{ code: number; out: string }>((resolve) =>
+      execFile(process.execPath, [join(root, 'scripts', 'docs-snippets.mjs'), '--check'], { cwd: root }, (error, stdout, stderr) =>
+        resolve({ code: error === null ? 0 : Number(error.code ?? 1), out: `${stdout}${stderr}` }),
+      ),
+    );
+    expect(result).toEqual({ code: 0, out: expect.stringContaining('all blocks up to date, none orphaned') });
   });
 
   // Three at a time (jest's maxConcurrency): each snippet uses names of its own topic only.
