@@ -184,7 +184,7 @@ function section(name) {
       : oneLine(member.type?.getText() ?? checker.typeToString(checker.getTypeOfSymbol(memberSymbol)));
     const def = defaultOf(memberSymbol);
     rows.push(
-      `| \`${member.name.getText()}\`${optional ? '' : ' (required)'} | ${typeCell(type)} | ${def === '' ? '' : `\`${cell(def)}\``} | ${cell(link(docOf(memberSymbol)))} |`,
+      `| \`${member.name.getText()}\`${optional ? '' : ' (required)'} | ${typeCell(type)} | ${def === '' ? '' : def.includes('`') ? cell(def) : `\`${cell(def)}\``} | ${cell(link(docOf(memberSymbol)))} |`,
     );
   }
   if (rows.length === 0) lines.push('(no fields of its own)', '');
