@@ -1,9 +1,10 @@
 /**
  * `npm test` leaves a shared broker alone. Whatever suite is added later, a `*.spec.ts` may not stop
- * the broker's app, raise a memory alarm, manage users or vhosts, or close connections wholesale:
- * those belong in a `*.faults.ts` suite (`npm run test:faults`, against a private node). Closing the
- * test's own connection by its unique name stays allowed. (The bystander connection of the jest
- * globalSetup checks the same at run time.)
+ * the broker's app, raise a resource alarm, set policies or close connections wholesale: those
+ * belong in a `*.faults.ts` suite (`npm run test:faults`, against a private node). A user or vhost of
+ * the test's own (a unique name, deleted afterwards) and closing the test's own connection by its
+ * unique name stay allowed. (The bystander connection of the jest globalSetup checks at run time that
+ * nobody else's connection was closed.)
  */
 import { describe, expect, it } from '@jest/globals';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -15,8 +16,8 @@ const testRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 const FORBIDDEN: [RegExp, string][] = [
   [/\bwithAppStopped\s*\(|\bstopApp\s*\(|['"]stop_app['"]/, 'stops the broker app'],
   [/\bwithMemoryAlarm\s*\(|set_vm_memory_high_watermark|set_disk_free_limit/, 'raises a resource alarm'],
-  [/\bwithUser\s*\(|['"](add_user|delete_user|change_password|clear_password|set_user_tags)['"]/, 'manages users'],
-  [/['"](add_vhost|delete_vhost|set_policy|clear_policy|set_parameter)['"]/, 'changes vhosts or policies'],
+  [/['"](set_policy|set_operator_policy|set_parameter|set_global_parameter)['"]/, 'sets a policy or parameter'],
+  [/['"]set_permissions['"][^\n]*['"]guest['"]|['"](delete_user|change_password|clear_password)['"],\s*['"]guest['"]/, "changes the guest user"],
   [/['"]close_all_connections['"]|['"]close_all_user_connections['"]/, 'closes every connection'],
 ];
 
