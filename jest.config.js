@@ -17,8 +17,15 @@ export default {
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   testMatch: ['<rootDir>/test/**/*.spec.ts'],
   testTimeout: 30000,
-  // One worker: the e2e suites share one broker, and some of them change it for everybody (a memory
-  // alarm, stop_app/start_app, forced closes). In band, a suite never sees another's fault.
-  // `npm run test:unit` (no broker) runs in parallel.
+  // `npm test` leaves the broker's other users alone: it touches only its own queues, exchanges and
+  // connections. A connection of "another app" stays open across the run and the teardown fails the
+  // run if the broker closed it. Suites that change the broker for everybody are `*.faults.ts`
+  // (`npm run test:faults`, against a private node).
+  globalSetup: '<rootDir>/test/bystander/global-setup.mjs',
+  globalTeardown: '<rootDir>/test/bystander/global-teardown.mjs',
+  // One worker: the e2e suites share one broker and the machine; `npm run test:unit` (no broker)
+  // runs in parallel.
   maxWorkers: 1,
+  // it.concurrent (the docs snippets, each a child process): three at a time.
+  maxConcurrency: 3,
 };

@@ -5,6 +5,7 @@ import { HttpController } from './http.controller.js';
 import { OrdersController } from './orders.controller.js';
 import { OrdersService } from './orders.service.js';
 import { ReceivedLog } from './received-log.js';
+import { ShutdownNotice } from './shutdown-notice.js';
 import { CONNECTION, MATH_CLIENT, ORDERS_EXCHANGE, RPC_QUEUE } from './sample.config.js';
 
 /**
@@ -22,6 +23,6 @@ import { CONNECTION, MATH_CLIENT, ORDERS_EXCHANGE, RPC_QUEUE } from './sample.co
     ]),
   ],
   controllers: [OrdersController, HttpController],
-  providers: [OrdersService, ReceivedLog],
+  providers: [OrdersService, ReceivedLog, ShutdownNotice],
 })
 export class AppModule {}

@@ -46,11 +46,10 @@ async function main(): Promise<void> {
   console.log(`all ${log.all.length} messages received`);
 
   if (serve) {
-    console.log('serving (Ctrl-C to stop)');
+    console.log('serving: press Ctrl-C to stop (in-flight messages are drained first)');
     return;
   }
   await app.close();
-  console.log('closed');
 }
 
 main().catch((error: unknown) => {

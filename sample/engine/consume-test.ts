@@ -1,6 +1,7 @@
 /**
  * The seed's five steps on the engine: connect, open a channel, declare the durable queue `test`,
- * consume it printing each body, and run the ioloop until Ctrl-C closes the connection.
+ * consume it printing and acking each body, and run the ioloop until Ctrl-C closes the connection
+ * (it waits for messages until then, and says so).
  *
  * Run: npm run sample:engine          (both samples: open-close.ts, then this one)
  *  or: npx tsx sample/engine/consume-test.ts
@@ -34,18 +35,19 @@ function onChannelOpen(newChannel: Channel): void {
 
 // Step 3: when the queue is declared, start consuming.
 function onQueueDeclared(frame: QueueDeclareOk): void {
-  console.log(`consuming "${frame.queue}" (${frame.messageCount} waiting); Ctrl-C to stop`);
-  void channel.basicConsume('test', handleDelivery, { autoAck: true });
+  console.log(`consuming "${frame.queue}" (${frame.messageCount} waiting): waiting for messages, press Ctrl-C to stop`);
+  void channel.basicConsume('test', handleDelivery);
 }
 
-// Step 4: print each delivered body.
+// Step 4: print each delivered body, then ack it (unacked, it would come back on every run).
 function handleDelivery(
-  _channel: Channel,
-  _method: BasicDeliver,
+  deliveryChannel: Channel,
+  method: BasicDeliver,
   _header: BasicProperties,
   body: Buffer,
 ): void {
   console.log(body.toString());
+  deliveryChannel.basicAck(method.deliveryTag);
 }
 
 // Step 5: connect, and run until the connection has closed.
@@ -56,7 +58,10 @@ const connection = new Connection(
     onOpenError: (_c, error) => console.error(`could not connect: ${error.message}`),
   },
 );
-process.once('SIGINT', () => void connection.close());
+process.once('SIGINT', () => {
+  console.log('\nCtrl-C: closing the connection');
+  void connection.close();
+});
 try {
   await connection.ioloop.start();
   console.log('connection closed');

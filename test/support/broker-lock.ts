@@ -10,8 +10,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-/** The lock every broker helper uses. */
-export const BROKER_LOCK_DIR = join(tmpdir(), 'nestjs-amqp-transport-broker.lock');
+/**
+ * The lock every broker helper uses: one per node (RABBITMQ_NODENAME, which `npm run test:faults`
+ * sets to its private node), so a fault run on a private node never waits for one on the shared broker.
+ */
+const NODE = process.env['RABBITMQ_NODENAME'];
+export const BROKER_LOCK_DIR = join(
+  tmpdir(),
+  NODE === undefined ? 'nestjs-amqp-transport-broker.lock' : `nestjs-amqp-transport-broker-${NODE.replace(/[^\w.-]/g, '_')}.lock`,
+);
 
 /** Runs a function while holding the lock; re-entrant inside that function. */
 export type WithLock = <T>(fn: () => Promise<T> | T, timeoutMs?: number) => Promise<T>;

@@ -12,6 +12,9 @@ import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { withBrokerLock } from './broker-lock.js';
 
+/** The port of the broker the tests use: AMQP_URL's (test:faults points it at a private node), else 5672. */
+export const BROKER_PORT = Number(new URL(process.env['AMQP_URL'] ?? 'amqp://127.0.0.1:5672').port || 5672);
+
 /** The tiny relative watermark that puts the broker in memory alarm at once. */
 export const ALARM_WATERMARK = 0.0000001;
 /** RabbitMQ's default relative watermark, used when the current one cannot be read or is a leftover alarm value. */
@@ -263,7 +266,7 @@ export async function withMemoryAlarm<T>(fn: () => Promise<T> | T, timeoutMs = 3
 export async function waitForBroker(
   options: { host?: string; port?: number; timeoutMs?: number } = {},
 ): Promise<void> {
-  const { host = '127.0.0.1', port = 5672, timeoutMs = 60_000 } = options;
+  const { host = '127.0.0.1', port = BROKER_PORT, timeoutMs = 60_000 } = options;
   const deadline = Date.now() + timeoutMs;
   while (!(await probe(host, port))) {
     if (Date.now() > deadline)

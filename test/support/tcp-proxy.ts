@@ -10,11 +10,12 @@
  * latency to every chunk, both ways, keeping the order.
  */
 import { createServer, connect, type AddressInfo, type Server, type Socket } from 'node:net';
+import { BROKER_PORT } from './broker.js';
 
 export interface TcpProxyOptions {
   /** @default '127.0.0.1' */
   targetHost?: string;
-  /** @default 5672 */
+  /** @default AMQP_URL's port, else 5672 */
   targetPort?: number;
   /** The port to listen on. @default an ephemeral one */
   listenPort?: number;
@@ -54,7 +55,7 @@ export class TcpProxy {
 
   /** Starts a proxy on 127.0.0.1 on an ephemeral port. */
   static async start(options: TcpProxyOptions = {}): Promise<TcpProxy> {
-    const target = { targetHost: options.targetHost ?? '127.0.0.1', targetPort: options.targetPort ?? 5672, listenPort: options.listenPort ?? 0 };
+    const target = { targetHost: options.targetHost ?? '127.0.0.1', targetPort: options.targetPort ?? BROKER_PORT, listenPort: options.listenPort ?? 0 };
     const server = createServer();
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

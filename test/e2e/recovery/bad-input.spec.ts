@@ -1,10 +1,9 @@
 /**
  * Bad input gets its typed error and no recovery loop: wrong credentials (at most connectionAttempts
- * tries, counted at a proxy), a login refused during a recovery (final, one attempt), a malformed URL,
- * an unknown vhost, an unreachable host (socket_timeout).
+ * tries, counted at a proxy), a malformed URL, an unknown vhost, an unreachable host (socket_timeout).
+ * A login refused during a recovery is in login-refused.faults.ts (it adds a user: `npm run test:faults`).
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { once } from 'node:events';
 import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
@@ -13,12 +12,11 @@ import {
   ConnectionParameters,
   ParameterError,
   PlainCredentials,
-  RecoveryFailedError,
   TimeoutError,
 } from '../../../lib/protocol/index.js';
 import { RecoveringConnection } from '../../../lib/protocol/recovery/index.js';
 import { TcpProxy } from '../../support/tcp-proxy.js';
-import { closeConnection, rabbitmqctl, uniqueName, withUser } from './broker-control.js';
+import { uniqueName } from './broker-control.js';
 
 /** Connects, expecting a failure; returns the error and how many recovery events fired after it. */
 async function failedConnect(
@@ -68,37 +66,6 @@ describe('bad input: a typed error, no recovery loop', () => {
     expect(tries).toBeLessThanOrEqual(3);
     expect(recoveryEvents).toBe(0);
     expect(state).toBe('CLOSED');
-  });
-
-  it('a login refused during a recovery is final: one attempt, recoveryFailed, closed', async () => {
-    const username = uniqueName('rec-user');
-    const removeUser = await withUser(username, 'first-secret');
-    const name = uniqueName('rec-auth');
-    try {
-      const connection = await RecoveringConnection.connect(
-        new ConnectionParameters({
-          host: '127.0.0.1',
-          credentials: new PlainCredentials(username, 'first-secret'),
-          connectionName: name,
-        }),
-        { recovery: { initialDelayMs: 10, maxDelayMs: 50 } },
-      );
-      const attempts: unknown[] = [];
-      connection.on('recoveryAttemptFailed', (error) => attempts.push(error));
-      const failed = once(connection, 'recoveryFailed');
-      await rabbitmqctl(['change_password', username, 'second-secret']);
-      await closeConnection(name);
-      const [error] = (await failed) as [RecoveryFailedError];
-      expect(error).toBeInstanceOf(RecoveryFailedError);
-      expect(error.cause).toBeInstanceOf(AuthenticationError);
-      expect(error.attempts).toBe(1);
-      expect(attempts).toHaveLength(1);
-      await sleep(300);
-      expect(attempts).toHaveLength(1);
-      expect(connection.state).toBe('CLOSED');
-    } finally {
-      await removeUser();
-    }
   });
 
   it('a malformed URL: ParameterError naming the part, nothing connected', async () => {

@@ -8,6 +8,7 @@ import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { withBrokerLock } from '../../support/broker-lock.js';
+import { BROKER_PORT } from '../../support/broker.js';
 
 const run = promisify(execFile);
 
@@ -56,7 +57,7 @@ export async function closeConnection(
 }
 
 /** Resolves when the broker answers an AMQP protocol header on host:port. */
-export async function waitForBroker(port = 5672, host = '127.0.0.1', timeoutMs = 60_000): Promise<void> {
+export async function waitForBroker(port = BROKER_PORT, host = '127.0.0.1', timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await probe(host, port))) {
     if (Date.now() > deadline)

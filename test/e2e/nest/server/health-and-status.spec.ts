@@ -13,7 +13,6 @@ import { AmqpHealthIndicator } from '../../../../lib/transport/health/amqp-healt
 import { ServerAMQP } from '../../../../lib/transport/server/server-amqp.js';
 import type { AmqpStatus } from '../../../../lib/transport/amqp.events.js';
 import type { AmqpConnection } from '../../../../lib/transport/shared/connection-host.js';
-import { withMemoryAlarm } from '../../../support/broker.js';
 import { AMQP_URL, Admin, uniqueName, waitFor } from './support.js';
 
 const rpcQueue = uniqueName('health-rpc');
@@ -110,24 +109,6 @@ describe('ServerAMQP status, events and health (hybrid app)', () => {
     // The other consumer still works.
     const replies = await admin.request(rpcQueue, 'ping', 'pong');
     expect(replies.find((reply) => 'response' in reply)?.response).toBe('pong');
-  });
-
-  it('emits blocked / unblocked and reports the blocked status while the broker blocks its connection', async () => {
-    const channel = await server.unwrap<AmqpConnection>().channel();
-    try {
-      await withMemoryAlarm(async () => {
-        // RabbitMQ blocks (and notifies) a connection when it publishes during a memory alarm.
-        void channel.basicPublish('', rpcQueue, JSON.stringify({ pattern: 'noted', data: 1 })).catch(() => undefined);
-        await waitFor(() => events.some((event) => event.startsWith('blocked')), 'the blocked event');
-        expect(statuses[statuses.length - 1]).toBe('blocked');
-      });
-      await waitFor(() => events.includes('unblocked'), 'the unblocked event');
-      expect(events.slice(1)).toEqual([expect.stringMatching(/^blocked: .*memory/i), 'unblocked']);
-      expect(statuses[statuses.length - 1]).toBe('connected');
-    } finally {
-      await channel.close();
-    }
-    events.splice(1);
   });
 
   it('after close: status disconnected, health down without opening a connection', async () => {

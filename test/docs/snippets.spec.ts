@@ -1,0 +1,108 @@
+/**
+ * Every docs/snippets/<topic>/main.ts runs as a user would run it (tsx, in a child process, against
+ * AMQP_URL) and exits 0 by itself within 30 s. What a snippet declares on the broker is named
+ * `docs.<topic>.<name>` and must be gone when it exits: leftovers are deleted here, then reported.
+ * The pages must show the files as they are (`npm run docs:check`); the files are type-checked by
+ * `npm run typecheck`.
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import amqplib from 'amqplib';
+import { execFile } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { rabbitmqctl } from '../support/broker.js';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const AMQP_URL = process.env['AMQP_URL'] ?? 'amqp://guest:guest@127.0.0.1:5672';
+const TIMEOUT_MS = 30_000;
+const snippetsDir = join(root, 'docs', 'snippets');
+const topics = existsSync(snippetsDir)
+  ? readdirSync(snippetsDir)
+      .filter((topic) => existsSync(join(snippetsDir, topic, 'main.ts')))
+      .sort()
+  : [];
+
+interface Run {
+  code: number | null;
+  signal: string | null;
+  output: string;
+  ms: number;
+}
+
+/** The child's environment: AMQP_URL, and none of jest's NODE_OPTIONS (vm modules). */
+function snippetEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, AMQP_URL };
+  delete env['NODE_OPTIONS'];
+  return env;
+}
+
+function runSnippet(topic: string): Promise<Run> {
+  const started = Date.now();
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', join('docs', 'snippets', topic, 'main.ts')],
+      { cwd: root, env: snippetEnv(), timeout: TIMEOUT_MS, killSignal: 'SIGKILL', maxBuffer: 16 << 20 },
+      (error, stdout, stderr) => {
+        const code = error === null ? 0 : typeof error.code === 'number' ? error.code : null;
+        resolve({ code, signal: error?.signal ?? null, output: `${stdout}${stderr}`, ms: Date.now() - started });
+      },
+    );
+  });
+}
+
+/** The queues and exchanges on the broker whose names start with `prefix` (snippets use vhost '/'). */
+async function leftovers(prefix = 'docs.'): Promise<{ queues: string[]; exchanges: string[] }> {
+  const names = async (what: string): Promise<string[]> =>
+    (await rabbitmqctl([what, 'name', '-q', '--no-table-headers']))
+      .split('\n')
+      .map((line) => line.trim())
+      .filter((name) => name.startsWith(prefix));
+  return { queues: await names('list_queues'), exchanges: await names('list_exchanges') };
+}
+
+async function deleteAll(found: { queues: string[]; exchanges: string[] }): Promise<void> {
+  if (found.queues.length === 0 && found.exchanges.length === 0) return;
+  const connection = await amqplib.connect(AMQP_URL);
+  try {
+    const channel = await connection.createChannel();
+    for (const queue of found.queues) await channel.deleteQueue(queue);
+    for (const exchange of found.exchanges) await channel.deleteExchange(exchange);
+  } finally {
+    await connection.close();
+  }
+}
+
+describe('docs snippets run', () => {
+  beforeAll(async () => {
+    await deleteAll(await leftovers());
+  });
+
+  afterAll(async () => {
+    await deleteAll(await leftovers());
+  });
+
+  it('there are snippets to run', () => {
+    expect(topics.length).toBeGreaterThan(0);
+  });
+
+  it('the pages show the snippet files as they are (npm run docs:check)', async () => {
+    const result = await new Promise<{ code: number; out: string }>((resolve) =>
+      execFile(process.execPath, [join(root, 'scripts', 'docs-snippets.mjs'), '--check'], { cwd: root }, (error, stdout, stderr) =>
+        resolve({ code: error === null ? 0 : Number(error.code ?? 1), out: `${stdout}${stderr}` }),
+      ),
+    );
+    expect(result).toEqual({ code: 0, out: expect.stringContaining('all blocks up to date, none orphaned') });
+  });
+
+  // Three at a time (jest's maxConcurrency): each snippet uses names of its own topic only.
+  it.concurrent.each(topics)('docs/snippets/%s/main.ts exits 0 within 30 s and leaves nothing on the broker', async (topic) => {
+    const run = await runSnippet(topic);
+    const left = await leftovers(`docs.${topic}.`);
+    await deleteAll(left);
+    if (run.code !== 0) console.error(`docs/snippets/${topic}/main.ts output:\n${run.output}`);
+    expect({ topic, code: run.code, signal: run.signal }).toEqual({ topic, code: 0, signal: null });
+    expect(left).toEqual({ queues: [], exchanges: [] });
+  }, TIMEOUT_MS + 15_000);
+});
