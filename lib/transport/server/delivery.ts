@@ -24,6 +24,8 @@ export class ChannelLease {
   /** Acks decided but not yet sent. */
   private pending: number[] = [];
   private flushScheduled = false;
+  /** A stream queue's channel: basic.nack and basic.reject would make the broker close the whole connection (540). */
+  refusesNack = false;
 
   constructor(readonly channel: AmqpChannel) {
     channel.addOnCloseCallback(() => this.end());
@@ -135,6 +137,7 @@ export class Delivery {
   }
 
   nack(requeue = false): void {
+    if (this.lease.refusesNack) throw streamRefusal('basic.nack');
     this.settle('nacked', 'basic.nack', (channel, lease, tag) => {
       channel.basicNack(tag, { requeue });
       lease.settledOtherwise(tag);
@@ -142,6 +145,7 @@ export class Delivery {
   }
 
   reject(requeue = false): void {
+    if (this.lease.refusesNack) throw streamRefusal('basic.reject');
     this.settle('rejected', 'basic.reject', (channel, lease, tag) => {
       channel.basicReject(tag, requeue);
       lease.settledOtherwise(tag);
@@ -169,4 +173,11 @@ export class Delivery {
     send(channel, this.lease, this.deliveryTag);
     this.outcome = outcome;
   }
+}
+
+function streamRefusal(method: string): InvalidStateError {
+  return new InvalidStateError(
+    `${method} is not supported by stream queues (the broker would close the whole connection): ack the message, it stays in the stream`,
+    'STREAM',
+  );
 }

@@ -8,6 +8,7 @@ import type { AmqpChannel } from '../shared/connection-host.js';
 import { JSON_CONTENT_TYPE, decodeBody } from '../shared/serialization.js';
 import { fullProperties } from '../shared/full-properties.js';
 import { encodeEnvelope, noHandlerReply, patternToString } from '../shared/nest-envelope.js';
+import type { ConsumerPipeline } from './consumer-pipeline.js';
 import type { Delivery } from './delivery.js';
 import type { HandlerRunner } from './handler-invoker.js';
 import { describeError, describeMessage } from './message-identity.js';
@@ -56,6 +57,8 @@ export interface PatternDispatcherHost {
 export interface PatternDispatcherOptions {
   /** Take the pattern of a message without Nest's envelope from this header instead of its routing key. */
   patternHeader?: string | undefined;
+  /** Where dead-lettered messages go (the queue's DLX, else its dead-letter queue); a plain nack without. */
+  failures?: ConsumerPipeline | undefined;
 }
 
 /**
@@ -83,8 +86,7 @@ export class PatternDispatcher {
       options['channel'] = this.fallbackPattern(message);
       packet = this.host.deserialize(value, options);
     } catch (error) {
-      this.drop(message, delivery, queue, `the deserializer failed: ${describeError(error)}`);
-      return DONE;
+      return this.drop(message, delivery, queue, `the deserializer failed: ${describeError(error)}`);
     }
     // Per message: no promise for a synchronous deserializer (Nest's own are).
     if (!(packet instanceof Promise)) return this.route(packet, message, delivery, channel, queue);
@@ -130,7 +132,7 @@ export class PatternDispatcher {
     queue: string,
   ): Promise<void> {
     if (handler === null) {
-      this.drop(message, delivery, queue, `no event handler for pattern "${pattern}"`);
+      await this.drop(message, delivery, queue, `no event handler for pattern "${pattern}"`);
       return;
     }
     const result = await this.host.run(handler, packet.data, context);
@@ -139,7 +141,7 @@ export class PatternDispatcher {
       if (!delivery.settled) this.settle(delivery, message, queue, () => delivery.ack());
       return;
     }
-    this.drop(message, delivery, queue, `event handler of "${pattern}" failed: ${describeError(result.error)}`);
+    await this.drop(message, delivery, queue, `event handler of "${pattern}" failed: ${describeError(result.error)}`);
   }
 
   private request(
@@ -155,8 +157,7 @@ export class PatternDispatcher {
   ): Promise<void> {
     const { replyTo, correlationId } = message.properties;
     if (replyTo === undefined || replyTo === '') {
-      this.drop(message, delivery, queue, `request "${pattern}" has no replyTo to answer`);
-      return DONE;
+      return this.drop(message, delivery, queue, `request "${pattern}" has no replyTo to answer`);
     }
     if (handler === null) return this.answerNoHandler(id, pattern, message, delivery, channel, queue, replyTo, correlationId);
     // One state object and methods rather than closures made per request: fewer allocations, and tsx
@@ -203,7 +204,7 @@ export class PatternDispatcher {
     } catch (error) {
       this.host.logger.error(`the no-handler reply to ${describeMessage(message, queue)} failed: ${describeError(error)}`);
     }
-    this.drop(message, delivery, queue, `no message handler for pattern "${pattern}"`);
+    await this.drop(message, delivery, queue, `no message handler for pattern "${pattern}"`);
   }
 
   /** The processing start hook failed: before the handler ran no reply will come, so drop it (logged). */
@@ -213,8 +214,7 @@ export class PatternDispatcher {
       this.host.logger.error(`processing hook of ${describeMessage(message, queue)} failed: ${describeError(error)}`);
       return;
     }
-    this.drop(message, delivery, queue, `the processing start hook failed: ${describeError(error)}`);
-    request.resolve();
+    void this.drop(message, delivery, queue, `the processing start hook failed: ${describeError(error)}`).then(request.resolve);
   }
 
   private async produce(request: PendingRequest): Promise<Observable<unknown>> {
@@ -267,11 +267,17 @@ export class PatternDispatcher {
     return channel.basicPublish('', replyTo, encodeEnvelope(packet), replyProperties);
   }
 
-  /** Nacks without requeue (dead-lettered if the queue has a DLX) and logs the message's identity. */
-  private drop(message: AmqpMessage, delivery: Delivery, queue: string, reason: string): void {
+  /**
+   * Dead-letters a message nobody could handle: to the queue's DLX, else its dead-letter queue (see
+   * FailureRouter), logging its identity and where it went. Without a pipeline: nacked without requeue.
+   */
+  private drop(message: AmqpMessage, delivery: Delivery, queue: string, reason: string): Promise<void> {
+    const failures = this.options.failures;
+    if (failures !== undefined) return failures.failures.apply('dead-letter', failures.target, message, delivery, queue, reason);
     const fate = delivery.autoAcked ? 'dropped (noAck)' : 'nacked without requeue';
     this.host.logger.error(`${describeMessage(message, queue)} ${fate}: ${reason}`);
     if (!delivery.autoAcked && !delivery.settled) this.settle(delivery, message, queue, () => delivery.nack(false));
+    return DONE;
   }
 
   private settle(delivery: Delivery, message: AmqpMessage, queue: string, settle: () => void): void {

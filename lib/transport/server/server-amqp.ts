@@ -15,6 +15,10 @@ import type { AmqpEventsMap, AmqpStatus } from '../amqp.events.js';
 import { QueueConsumerMetadataAccessor } from '../decorators/queue-consumer-metadata.accessor.js';
 import { AmqpConnectionHost, type AmqpConnection } from '../shared/connection-host.js';
 import { sealOptions } from '../shared/sealed-options.js';
+import { ConfirmPublisher } from '../shared/confirm-publisher.js';
+import { BatchDispatcher } from './batch/batch-dispatcher.js';
+import { defaultQueuePipeline, queueConsumerPipeline } from './consumer-pipeline.js';
+import { FailureRouter } from './failure/failure-router.js';
 import type { HandlerResult } from './ack-policy.js';
 import { AmqpReplySerializer } from './amqp-reply.serializer.js';
 import { AMQP_TRANSPORT } from './amqp-transport.js';
@@ -62,6 +66,8 @@ export class ServerAMQP extends Server<AmqpEventsMap, AmqpStatus> implements Cus
 
   private host: AmqpConnectionHost | undefined;
   private runners: ConsumerRunner[] = [];
+  /** The confirm channel that failed messages are copied through (dead-letter queue, counted requeue); opened on first use. */
+  private failureChannel: ConfirmPublisher | undefined;
   private closing: Promise<void> | undefined;
   /** The start in progress: close() waits for it, or what it starts would outlive the close. */
   private starting: Promise<void> | undefined;
@@ -194,18 +200,27 @@ export class ServerAMQP extends Server<AmqpEventsMap, AmqpStatus> implements Cus
     const runners: ConsumerRunner[] = [];
     let servesPatterns = false;
     const onLost = (runner: ConsumerRunner, error: Error): void => this.consumerLost(runner, error);
+    const failures = new FailureRouter(() => (this.failureChannel ??= new ConfirmPublisher(host)), this.logger);
     for (const handler of this.messageHandlers.values()) {
       const metadata = QueueConsumerMetadataAccessor.fromHandler(handler);
       if (metadata === undefined) {
         servesPatterns = true;
         continue;
       }
-      const dispatcher = new QueueConsumerDispatcher(handler, metadata, this.runHandler, this.logger, this.shutdown.signal);
-      runners.push(new ConsumerRunner(queueConsumerSpec(metadata), host, dispatcher.dispatch, this.logger, onLost));
+      const spec = queueConsumerSpec(metadata);
+      const pipeline = queueConsumerPipeline(metadata, spec, failures);
+      const dispatcher = new QueueConsumerDispatcher(handler, metadata, this.runHandler, this.logger, this.shutdown.signal, pipeline);
+      const dispatch =
+        metadata.options.batch === undefined
+          ? dispatcher.dispatch
+          : new BatchDispatcher(handler, metadata, this.runHandler, this.logger, dispatcher).dispatch;
+      runners.push(new ConsumerRunner(spec, host, dispatch, this.logger, onLost));
     }
     if (servesPatterns || this.options.queue !== undefined) {
-      const dispatcher = new PatternDispatcher(this.dispatcherHost(), { patternHeader: this.options.patternHeader });
-      runners.push(new ConsumerRunner(defaultQueueSpec(this.options), host, dispatcher.dispatch, this.logger, onLost));
+      const spec = defaultQueueSpec(this.options);
+      const pipeline = defaultQueuePipeline(this.options, spec, failures);
+      const dispatcher = new PatternDispatcher(this.dispatcherHost(), { patternHeader: this.options.patternHeader, failures: pipeline });
+      runners.push(new ConsumerRunner(spec, host, dispatcher.dispatch, this.logger, onLost));
     }
     return runners;
   }
@@ -226,6 +241,8 @@ export class ServerAMQP extends Server<AmqpEventsMap, AmqpStatus> implements Cus
       }
     });
     await Promise.all(runners.map((runner) => runner.close()));
+    await this.failureChannel?.close();
+    this.failureChannel = undefined;
     const host = this.host;
     this.host = undefined;
     // Stop listening before release: a shared connection lives on for its other holders.
