@@ -12,6 +12,7 @@ import { decideAck, retryCountOf, type HandlerResult } from './ack-policy.js';
 import { bareConsumerPipeline, type ConsumerPipeline } from './consumer-pipeline.js';
 import type { Delivery } from './delivery.js';
 import { resolveErrorAction } from './failure/error-policy.js';
+import { originalErrorOf } from './failure/handler-error-capture.js';
 import { redeliveryCountOf } from './failure/redelivery-count.js';
 import type { HandlerRunner } from './handler-invoker.js';
 import { describeError, describeMessage } from './message-identity.js';
@@ -73,7 +74,7 @@ export class QueueConsumerDispatcher {
    * goes back to the queue (it will be answered by a later attempt): each request gets one answer.
    */
   async fail(error: unknown, context: AmqpContext, message: AmqpMessage, delivery: Delivery, channel: AmqpChannel, queue: string, reason: string): Promise<void> {
-    const action = await resolveErrorAction(this.metadata.options.onError, error, context, this.logger);
+    const action = await resolveErrorAction(this.metadata.options.onError, originalErrorOf(context, error), context, this.logger);
     const retried = action === 'requeue' && redeliveryCountOf(message.properties.headers) < this.pipeline.target.maxRedeliveries;
     if (!retried && this.wantsReply(message) && channel.isOpen) {
       await sendErrorReply(channel, message, error).catch((replyError: unknown) =>

@@ -7,6 +7,7 @@ import { DEFAULT_BATCH_TIMEOUT_MS } from '../../decorators/consumer-pipeline.val
 import type { QueueConsumerMetadata } from '../../decorators/queue-consumer.metadata.js';
 import type { AmqpChannel } from '../../shared/connection-host.js';
 import type { Delivery } from '../delivery.js';
+import { originalErrorOf } from '../failure/handler-error-capture.js';
 import type { HandlerRunner } from '../handler-invoker.js';
 import { describeError, describeMessage } from '../message-identity.js';
 import type { QueueConsumerDispatcher } from '../queue-consumer-dispatcher.js';
@@ -99,9 +100,10 @@ export class BatchDispatcher {
       for (const entry of entries) await this.retryAlone(entry, channel, queue);
       return;
     }
+    const error = originalErrorOf(context, result.error);
     for (const entry of entries) {
       const single = new AmqpBatchContext([entry.message], channel, this.metadata.pattern, entry.delivery);
-      await this.single.fail(result.error, single, entry.message, entry.delivery, channel, queue, reason);
+      await this.single.fail(error, single, entry.message, entry.delivery, channel, queue, reason);
     }
   }
 
