@@ -53,7 +53,13 @@ export async function startApp(
 ): Promise<{ app: INestMicroservice; logger: RecordingLogger; server: ServerAMQP }> {
   const logger = new RecordingLogger();
   const moduleRef = await Test.createTestingModule({
-    imports: [AmqpModule.forRoot({ urls: [AMQP_URL], connectionKey: options.connectionKey ?? 'consume-suite' })],
+    imports: [
+      AmqpModule.forRoot({
+        urls: [AMQP_URL],
+        connectionKey: options.connectionKey ?? 'consume-suite',
+        ...(options.connectionName === undefined ? {} : { connectionName: options.connectionName }),
+      }),
+    ],
     controllers,
   }).compile();
   const server = new ServerAMQP({ urls: [AMQP_URL], connectionKey: 'consume-suite', ...options });
