@@ -65,6 +65,12 @@ export async function startApp(
   const server = new ServerAMQP({ urls: [AMQP_URL], connectionKey: 'consume-suite', ...options });
   const app = moduleRef.createNestMicroservice({ strategy: server, logger });
   app.useLogger(logger);
-  await app.listen();
+  try {
+    await app.listen();
+  } catch (error) {
+    // The module's publisher connected already: a failed start must not leave it open.
+    await app.close().catch(() => undefined);
+    throw error;
+  }
   return { app, logger, server };
 }
