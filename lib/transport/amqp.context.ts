@@ -3,6 +3,7 @@ import { InvalidArgumentError } from '../protocol/errors.js';
 import type { BasicDeliver, BasicProperties, FieldTable } from '../protocol/index.js';
 import { retryCountOf } from './server/ack-policy.js';
 import type { Delivery } from './server/delivery.js';
+import { streamOffsetOf } from './server/stream/stream-offset-tracker.js';
 import type { AmqpChannel } from './shared/connection-host.js';
 
 /** A delivered message in the shape Nest's RMQ users know (amqplib's): body, delivery fields, properties. */
@@ -116,6 +117,11 @@ export class AmqpContext extends BaseRpcContext<AmqpContextArgs> {
   /** How many times the retry policy has republished this message (0 for a first delivery). */
   get retryCount(): number {
     return retryCountOf(this.headers[RETRY_COUNT_HEADER]);
+  }
+
+  /** The message's offset in a stream queue (`x-stream-offset`), or undefined for other queues. */
+  get streamOffset(): number | undefined {
+    return streamOffsetOf(this.args[0].properties.headers);
   }
 
   /** True once the message was acked, nacked or rejected (by the handler or by the server). */

@@ -23,6 +23,22 @@ export {
   type AmqpMessage,
   type AmqplibSettleMethods,
 } from './amqp.context.js';
+// consumer pipeline: replies, failure policies, batches, streams
+export { AmqpBatchContext } from './amqp-batch.context.js';
+export type {
+  BatchOptions,
+  ConsumerErrorAction,
+  ConsumerErrorHandler,
+  ConsumerErrorPolicy,
+  QueueMismatchPolicy,
+  StreamOffset,
+  StreamOptions,
+} from './decorators/consumer-pipeline.options.js';
+export { REPLY_STATUS_HEADER, type ConsumerErrorReply } from './server/rpc/consumer-reply.js';
+export { FAILED_QUEUE_HEADER, FAILURE_REASON_HEADER } from './server/failure/failure-router.js';
+export { DELIVERY_COUNT_HEADER, REDELIVERY_COUNT_HEADER } from './server/failure/redelivery-count.js';
+export { STREAM_OFFSET_HEADER } from './server/stream/stream-offset-tracker.js';
+export { ErrorReplyError } from './shared/error-reply.error.js';
 export { AmqpEvent, type AmqpEventName, type AmqpEventsMap } from './amqp.events.js';
 export {
   AmqpHealthIndicator,

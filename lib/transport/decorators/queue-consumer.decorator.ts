@@ -1,6 +1,7 @@
-import { applyDecorators, SetMetadata } from '@nestjs/common';
+import { applyDecorators, SetMetadata, UseInterceptors } from '@nestjs/common';
 import { EventPattern } from '@nestjs/microservices';
 import { AMQP_TRANSPORT } from '../server/amqp-transport.js';
+import { HandlerErrorCapture } from '../server/failure/handler-error-capture.js';
 import {
   QUEUE_CONSUMER_EXTRAS_KEY,
   QUEUE_CONSUMER_METADATA,
@@ -33,9 +34,12 @@ export function QueueConsumer(queue: string, options: QueueConsumerOptions = {})
       options: { ...options },
       pattern: `amqp-queue-consumer:${queue}:${owner}.${String(key)}`,
     };
-    return applyDecorators(
+    const decorators = [
       SetMetadata(QUEUE_CONSUMER_METADATA, metadata),
       EventPattern<string>(metadata.pattern, AMQP_TRANSPORT, { [QUEUE_CONSUMER_EXTRAS_KEY]: metadata }),
-    )(target, key, descriptor);
+    ];
+    // An onError function decides on the error the handler threw, not on what the filters made of it.
+    if (typeof options.onError === 'function') decorators.push(UseInterceptors(new HandlerErrorCapture()));
+    return applyDecorators(...decorators)(target, key, descriptor);
   };
 }

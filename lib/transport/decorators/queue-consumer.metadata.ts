@@ -1,5 +1,6 @@
 import { InvalidArgumentError } from '../../protocol/errors.js';
 import type { FieldTable } from '../../protocol/index.js';
+import { streamQueueArguments, validatePipelineOptions } from './consumer-pipeline.validate.js';
 import type { AckMode, QueueConsumerOptions } from './queue-consumer.options.js';
 
 /** Metadata key of `@QueueConsumer` on the decorated method. */
@@ -52,6 +53,7 @@ export function validateQueueConsumerOptions(queue: unknown, options: QueueConsu
   for (const [index, binding] of (options.bindings ?? []).entries()) {
     if (typeof binding.exchange !== 'string') throw new InvalidArgumentError(`bindings[${index}].exchange`, 'must be a string');
   }
+  validatePipelineOptions(options);
 }
 
 /** The queue arguments to declare: `arguments` with the named shortcuts laid over it. */
@@ -62,6 +64,7 @@ export function queueArguments(options: QueueConsumerOptions): FieldTable {
   if (options.messageTtl !== undefined) args['x-message-ttl'] = options.messageTtl;
   if (options.maxLength !== undefined) args['x-max-length'] = options.maxLength;
   if (options.queueType !== undefined) args['x-queue-type'] = options.queueType;
+  streamQueueArguments(options, args);
   return args;
 }
 

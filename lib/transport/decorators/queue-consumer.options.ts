@@ -1,5 +1,6 @@
 import type { FieldTable } from '../../protocol/index.js';
 import type { AmqpExchangeDefinition } from '../interfaces/exchange-definition.interface.js';
+import type { BatchOptions, ConsumerErrorPolicy, QueueMismatchPolicy, StreamOptions } from './consumer-pipeline.options.js';
 
 /** How deliveries of a consumer are acknowledged. */
 export type AckMode = 'auto' | 'manual' | 'none';
@@ -85,4 +86,29 @@ export interface QueueConsumerOptions {
    * @default false
    */
   unwrapNestEnvelope?: boolean;
+
+  // ---- what happens to a delivery: replies, failures, batches, streams (consumer-pipeline.options.ts) ----
+  /**
+   * Answer a message that carries `replyTo` with the handler's return value (plain AMQP RPC: the
+   * reply goes to `replyTo` through the default exchange with the request's `correlationId`).
+   * @default true
+   */
+  reply?: boolean;
+  /** What happens to a message whose handler failed (after `retry`, if any). @default 'dead-letter' */
+  onError?: ConsumerErrorPolicy;
+  /** With `onError: 'requeue'`: redeliveries allowed before the message is dead-lettered instead. @default 5 */
+  maxRedeliveries?: number;
+  /**
+   * For a queue without `x-dead-letter-exchange` among its declared arguments: a queue of this name
+   * is declared and a dead-lettered message is republished to it (confirmed) before being acked.
+   * `false`: nack without requeue, which the broker drops unless a policy gives the queue a DLX.
+   * @default `${queue}.dlq`
+   */
+  deadLetterQueue?: string | false;
+  /** At start-up, when the queue exists with other arguments. @default 'fail' */
+  onQueueMismatch?: QueueMismatchPolicy;
+  /** Hand the handler arrays of up to `size` messages (`ack: 'auto'` only; prefetch >= size). */
+  batch?: BatchOptions;
+  /** A stream queue consumer (implies `queueType: 'stream'`): offset, offset tracking, failure policy, retention. */
+  stream?: StreamOptions;
 }

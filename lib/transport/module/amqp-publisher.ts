@@ -1,10 +1,18 @@
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type { Observable, Subscription } from 'rxjs';
-import { ConnectionClosedError, ConnectionLostError, InvalidStateError, type BasicProperties } from '../../protocol/index.js';
+import {
+  ConnectionClosedError,
+  ConnectionLostError,
+  InvalidArgumentError,
+  InvalidStateError,
+  type BasicProperties,
+} from '../../protocol/index.js';
+import { REPLY_STATUS_HEADER } from '../server/rpc/consumer-reply.js';
 import { AmqpConnectionHost, type AmqpConnection, type AmqpStatus } from '../shared/connection-host.js';
 import { ConfirmPublisher } from '../shared/confirm-publisher.js';
 import { DirectReplyRpc } from '../shared/direct-reply-rpc.js';
 import { sealOptions } from '../shared/sealed-options.js';
+import { ErrorReplyError } from '../shared/error-reply.error.js';
 import { toBasicProperties, type AmqpMessageOptions } from '../shared/message-options.js';
 import { decodeBody, encodeBody } from '../shared/serialization.js';
 import type { AmqpModuleOptions } from './amqp-module.options.js';
@@ -17,7 +25,10 @@ import { ScopedLogger } from '../logging/scoped-logger.js';
 /** Options of one publish: the message's AMQP properties, plus `mandatory`. */
 export type AmqpPublishOptions = AmqpMessageOptions;
 
-/** Options of one AmqpPublisher.request. */
+/**
+ * Options of one AmqpPublisher.request: the request's properties (`headers`, `expiration`,
+ * `correlationId` ... kept as given; a correlation id is generated only when none is), plus `timeout`.
+ */
 export interface AmqpRequestOptions extends AmqpMessageOptions {
   /** Milliseconds to wait for the reply. @default the module's `requestTimeout` (30000) */
   timeout?: number;
@@ -104,14 +115,21 @@ export class AmqpPublisher implements OnModuleInit, OnApplicationShutdown {
 
   /**
    * A request over direct reply-to: resolves to the reply body (JSON decoded, text for text/*, a
-   * Buffer otherwise); rejects with RequestTimeoutError, MessageReturnedError when nothing is bound
-   * for it, or the connection's error when it is lost.
+   * Buffer otherwise); rejects with ErrorReplyError when the consumer answered with an error reply
+   * (`x-reply-status: error`), RequestTimeoutError, MessageReturnedError when nothing is bound for
+   * it, InvalidArgumentError for a `correlationId` already waiting for its reply, or the
+   * connection's error when it is lost.
    */
   async request<T = unknown>(exchange: string, routingKey: string, payload: unknown, options?: AmqpRequestOptions): Promise<T> {
     const session = await this.connected();
     const { body, properties } = this.message(payload, options);
     const rpc = await this.rpcOf(session, body.length);
-    const correlationId = rpc.nextId();
+    // The caller's correlation id is kept: the reply is matched by it, so it must be unique while in flight.
+    const correlationId = properties.correlationId ?? rpc.nextId();
+    if (rpc.isPending(correlationId)) {
+      throw new InvalidArgumentError('correlationId', `"${correlationId}" is already used by a request waiting for its reply`);
+    }
+    const label = exchange === '' ? routingKey : `${exchange}/${routingKey}`;
     return new Promise<T>((resolve, reject) => {
       rpc.request(
         correlationId,
@@ -121,12 +139,17 @@ export class AmqpPublisher implements OnModuleInit, OnApplicationShutdown {
           body,
           properties,
           timeoutMs: options?.timeout ?? this.options.requestTimeout ?? 30_000,
-          label: exchange === '' ? routingKey : `${exchange}/${routingKey}`,
+          label,
           mandatory: options?.mandatory ?? true,
         },
         {
           onReply: (replyProperties, replyBody) => {
-            resolve(decodeBody(replyBody, replyProperties.contentType) as T);
+            const value = decodeBody(replyBody, replyProperties.contentType);
+            if (replyProperties.headers?.[REPLY_STATUS_HEADER] === 'error') {
+              reject(new ErrorReplyError(label, correlationId, (value as { error?: unknown } | undefined)?.error ?? value));
+            } else {
+              resolve(value as T);
+            }
             return true;
           },
           onError: reject,

@@ -34,6 +34,7 @@ const SERVER_SCHEMA: Readonly<Record<keyof ServerAMQPOptions, OptionKind>> = {
   ...CONNECTION_SCHEMA,
   queue: 'string',
   queueOptions: 'object',
+  deadLetterQueue: 'any', // a queue name, or false to opt out
   noAssert: 'boolean',
   prefetchCount: 'integer',
   isGlobalPrefetchCount: 'boolean',

@@ -1,7 +1,7 @@
 import type { AckMode, RetryOptions } from '../decorators/queue-consumer.options.js';
 
-/** How a handler ended: its value (or promise, or observable) succeeded, or it failed with `error`. */
-export type HandlerResult = { ok: true } | { ok: false; error: unknown };
+/** How a handler ended: its value (or promise, or observable: its last value) succeeded, or it failed with `error`. */
+export type HandlerResult = { ok: true; value?: unknown } | { ok: false; error: unknown };
 
 /** What the server does with a delivery once its handler has ended. */
 export type AckAction =
@@ -9,7 +9,7 @@ export type AckAction =
   | { kind: 'ack' }
   /** Republish a copy carrying `x-retry-count: attempt` after `delayMs`, then ack the original. */
   | { kind: 'retry'; attempt: number; delayMs: number }
-  /** basic.nack without requeue: dead-lettered when the queue has a DLX, dropped otherwise. Never a loop. */
+  /** The handler failed for good: the consumer's `onError` decides (dead-letter by default). Never a silent loop. */
   | { kind: 'dead-letter' }
   /** Nothing: the handler settled it, the broker auto-acked it, or (manual mode) the handler still owns it. */
   | { kind: 'leave' };

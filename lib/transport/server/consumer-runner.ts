@@ -3,7 +3,9 @@ import type { AMQPError } from '../../protocol/errors.js';
 import type { BasicDeliver, BasicProperties, FieldTable } from '../../protocol/index.js';
 import type { AmqpMessage } from '../amqp.context.js';
 import type { AmqpChannel, AmqpConnectionHost } from '../shared/connection-host.js';
+import type { QueueMismatchPolicy } from '../decorators/consumer-pipeline.options.js';
 import { declareTopology, type ConsumerTopology } from './consumer-topology.js';
+import { toleratingMismatch } from './queue-mismatch.js';
 import { ChannelLease, Delivery } from './delivery.js';
 import { describeError } from './message-identity.js';
 import { telemetry } from '../telemetry/telemetry.js';
@@ -24,6 +26,12 @@ export interface ConsumerSpec {
   consumerTag?: string | undefined;
   exclusive?: boolean | undefined;
   arguments?: FieldTable | undefined;
+  /** When the queue exists with other arguments: fail, consume it as it is, or (set in `topology`) only check it exists. @default 'fail' */
+  onQueueMismatch?: QueueMismatchPolicy | undefined;
+  /** A stream queue: its deliveries refuse nack and reject. */
+  stream?: boolean | undefined;
+  /** Said once (WARN) when the consumer has started, e.g. a queue without a dead-letter exchange. */
+  notices?: string[] | undefined;
 }
 
 /** What the server does with one delivery; it must settle `delivery` (or leave it to the handler) and never reject. */
@@ -75,6 +83,7 @@ export class ConsumerRunner {
     const channel = await this.host.channel();
     this.channel = channel;
     const lease = new ChannelLease(channel);
+    lease.refusesNack = this.spec.stream === true;
     this.lease = lease;
     // Called when the channel is closed for good (a recoverable connection loss only suspends it).
     channel.addOnCloseCallback((_channel, error: AMQPError | undefined) => {
@@ -88,7 +97,9 @@ export class ConsumerRunner {
     });
     try {
       if (this.spec.confirm) await channel.confirmDelivery();
-      this.queueName = await declareTopology(channel, this.spec.topology);
+      const topology =
+        this.spec.onQueueMismatch === 'use-existing' ? await toleratingMismatch(this.host, this.spec, this.logger) : this.spec.topology;
+      this.queueName = await declareTopology(channel, topology);
       lease.queue = this.queueName;
       await channel.basicQos({ prefetchCount: this.spec.prefetch, global: this.spec.prefetchGlobal === true });
       const queue = this.queueName;
@@ -107,6 +118,7 @@ export class ConsumerRunner {
       await this.closeChannel();
       throw error;
     }
+    for (const notice of this.spec.notices ?? []) this.logger.warn?.(notice);
   }
 
   /** Stops new deliveries (basic.cancel). In-flight ones go on; acks still work. */

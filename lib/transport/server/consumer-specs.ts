@@ -1,5 +1,6 @@
 import type { FieldTable } from '../../protocol/index.js';
 import { queueArguments, routingKeysOf, type QueueConsumerMetadata } from '../decorators/queue-consumer.metadata.js';
+import { isStreamConsumer } from '../decorators/consumer-pipeline.validate.js';
 import type { ConsumerSpec } from './consumer-runner.js';
 import type { ConsumerTopology } from './consumer-topology.js';
 import type { ServerAMQPOptions } from './server-amqp.options.js';
@@ -19,7 +20,7 @@ export function queueConsumerSpec(metadata: QueueConsumerMetadata): ConsumerSpec
   const topology: ConsumerTopology = {
     queue,
     declare: {
-      passive: options.passive ?? false,
+      passive: options.passive ?? options.onQueueMismatch === 'passive',
       durable: options.durable ?? true,
       exclusive: options.exclusive ?? false,
       autoDelete: options.autoDelete ?? false,
@@ -51,13 +52,26 @@ export function queueConsumerSpec(metadata: QueueConsumerMetadata): ConsumerSpec
   return {
     label: `@QueueConsumer("${queue}") ${metadata.pattern.slice(metadata.pattern.lastIndexOf(':') + 1)}`,
     topology,
-    prefetch: options.prefetch ?? DEFAULT_PREFETCH,
+    // A batch needs a window of at least its size; a stream needs one at all.
+    prefetch: options.prefetch ?? Math.max(DEFAULT_PREFETCH, options.batch?.size ?? 0),
     autoAck: ack === 'none',
     confirm: ack === 'auto' && (options.retry?.attempts ?? 0) > 0,
     consumerTag: options.consumerTag,
     exclusive: options.exclusiveConsumer,
-    arguments: options.consumerArguments,
+    arguments: consumeArguments(metadata),
+    onQueueMismatch: options.onQueueMismatch ?? 'fail',
+    stream: isStreamConsumer(options),
   };
+}
+
+/**
+ * basic.consume arguments: `consumerArguments`, plus a stream's `x-stream-offset`. A fresh table per
+ * spec: a stream's offset tracker moves its offset, and the connection's recovery replays this table.
+ */
+function consumeArguments(metadata: QueueConsumerMetadata): FieldTable | undefined {
+  const options = metadata.options;
+  if (!isStreamConsumer(options)) return options.consumerArguments;
+  return { ...options.consumerArguments, 'x-stream-offset': options.stream?.offset ?? 'next' };
 }
 
 /**

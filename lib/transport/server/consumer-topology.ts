@@ -21,6 +21,8 @@ export interface ConsumerTopology {
     arguments: FieldTable;
   };
   bindings: Array<{ exchange: string; routingKey: string; arguments?: FieldTable }>;
+  /** Our dead-letter queue for a queue without a DLX (declared first, plain classic queue). */
+  deadLetterQueue?: { name: string; durable: boolean } | undefined;
 }
 
 /**
@@ -45,6 +47,12 @@ export async function declareTopology(channel: AmqpChannel, topology: ConsumerTo
         internal: exchange.internal,
         arguments: exchange.arguments,
       }),
+    );
+  }
+  const dlq = topology.deadLetterQueue;
+  if (dlq !== undefined) {
+    await step(label, `declaring its dead-letter queue "${dlq.name}"`, () =>
+      channel.queueDeclare({ queue: dlq.name, durable: dlq.durable, exclusive: false, autoDelete: false, passive: false }),
     );
   }
   const declaration = topology.declare;

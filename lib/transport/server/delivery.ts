@@ -27,6 +27,8 @@ export class ChannelLease {
   private flushScheduled = false;
   /** The queue consumed on this channel (names it in metrics). */
   queue = '';
+  /** A stream queue's channel: basic.nack and basic.reject would make the broker close the whole connection (540). */
+  refusesNack = false;
 
   constructor(readonly channel: AmqpChannel) {
     channel.addOnCloseCallback(() => this.end());
@@ -138,6 +140,7 @@ export class Delivery {
   }
 
   nack(requeue = false): void {
+    if (this.lease.refusesNack) throw streamRefusal('basic.nack');
     this.settle('nacked', 'basic.nack', requeue, (channel, lease, tag) => {
       channel.basicNack(tag, { requeue });
       lease.settledOtherwise(tag);
@@ -145,6 +148,7 @@ export class Delivery {
   }
 
   reject(requeue = false): void {
+    if (this.lease.refusesNack) throw streamRefusal('basic.reject');
     this.settle('rejected', 'basic.reject', requeue, (channel, lease, tag) => {
       channel.basicReject(tag, requeue);
       lease.settledOtherwise(tag);
@@ -174,4 +178,11 @@ export class Delivery {
     this.outcome = outcome;
     telemetry?.settled(this.lease.queue, outcome === 'acked' ? 'acked' : requeued ? 'requeued' : 'dead-lettered');
   }
+}
+
+function streamRefusal(method: string): InvalidStateError {
+  return new InvalidStateError(
+    `${method} is not supported by stream queues (the broker would close the whole connection): ack the message, it stays in the stream`,
+    'STREAM',
+  );
 }

@@ -14,8 +14,8 @@ export type HandlerRunner = (handler: MessageHandler, data: unknown, context: Am
 export async function invokeHandler(handler: MessageHandler, data: unknown, context: AmqpContext): Promise<HandlerResult> {
   try {
     const value: unknown = await handler(data, context);
-    if (isObservable(value)) await lastValueFrom(value, { defaultValue: undefined });
-    return { ok: true };
+    if (isObservable(value)) return { ok: true, value: await lastValueFrom(value, { defaultValue: undefined }) };
+    return { ok: true, value };
   } catch (error) {
     return { ok: false, error };
   }

@@ -8,6 +8,7 @@ import type { AmqpChannel } from '../shared/connection-host.js';
 import { JSON_CONTENT_TYPE, decodeBody } from '../shared/serialization.js';
 import { fullProperties } from '../shared/full-properties.js';
 import { encodeEnvelope, noHandlerReply, patternToString } from '../shared/nest-envelope.js';
+import type { ConsumerPipeline } from './consumer-pipeline.js';
 import type { Delivery } from './delivery.js';
 import type { HandlerRunner } from './handler-invoker.js';
 import { describeError, describeMessage, loggedByNest } from './message-identity.js';
@@ -58,6 +59,8 @@ export interface PatternDispatcherHost {
 export interface PatternDispatcherOptions {
   /** Take the pattern of a message without Nest's envelope from this header instead of its routing key. */
   patternHeader?: string | undefined;
+  /** Where dead-lettered messages go (the queue's DLX, else its dead-letter queue); a plain nack without. */
+  failures?: ConsumerPipeline | undefined;
 }
 
 /**
@@ -85,8 +88,7 @@ export class PatternDispatcher {
       options['channel'] = this.fallbackPattern(message);
       packet = this.host.deserialize(value, options);
     } catch (error) {
-      this.drop(message, delivery, queue, `the deserializer failed: ${describeError(error)}`);
-      return DONE;
+      return this.drop(message, delivery, queue, `the deserializer failed: ${describeError(error)}`);
     }
     // Per message: no promise for a synchronous deserializer (Nest's own are).
     if (!(packet instanceof Promise)) return this.route(packet, message, delivery, channel, queue);
@@ -133,7 +135,7 @@ export class PatternDispatcher {
     queue: string,
   ): Promise<void> {
     if (handler === null) {
-      this.drop(message, delivery, queue, `no event handler for pattern ${logValue(pattern)}`);
+      await this.drop(message, delivery, queue, `no event handler for pattern ${logValue(pattern)}`);
       return;
     }
     const result = await this.host.run(handler, packet.data, context);
@@ -144,7 +146,7 @@ export class PatternDispatcher {
     }
     // Nest's exception filter has logged an unknown error with its stack: say the message's fate only.
     const cause = loggedByNest(result.error) ? 'see the error logged above' : describeError(result.error);
-    this.drop(message, delivery, queue, `event handler of ${logValue(pattern)} failed: ${cause}`, loggedByNest(result.error));
+    await this.drop(message, delivery, queue, `event handler of ${logValue(pattern)} failed: ${cause}`, loggedByNest(result.error));
   }
 
   private request(
@@ -160,8 +162,7 @@ export class PatternDispatcher {
   ): Promise<void> {
     const { replyTo, correlationId } = message.properties;
     if (replyTo === undefined || replyTo === '') {
-      this.drop(message, delivery, queue, `request ${logValue(pattern)} has no replyTo to answer`);
-      return DONE;
+      return this.drop(message, delivery, queue, `request ${logValue(pattern)} has no replyTo to answer`);
     }
     if (handler === null) return this.answerNoHandler(id, pattern, message, delivery, channel, queue, replyTo, correlationId);
     // One state object and methods rather than closures made per request: fewer allocations, and tsx
@@ -208,7 +209,7 @@ export class PatternDispatcher {
     } catch (error) {
       this.host.logger.error(`the no-handler reply to ${describeMessage(message, queue)} failed: ${describeError(error)}`);
     }
-    this.drop(message, delivery, queue, `no message handler for pattern ${logValue(pattern)}`);
+    await this.drop(message, delivery, queue, `no message handler for pattern ${logValue(pattern)}`);
   }
 
   /** The processing start hook failed: before the handler ran no reply will come, so drop it (logged). */
@@ -218,8 +219,7 @@ export class PatternDispatcher {
       this.host.logger.error(`processing hook of ${describeMessage(message, queue)} failed: ${describeError(error)}`);
       return;
     }
-    this.drop(message, delivery, queue, `the processing start hook failed: ${describeError(error)}`);
-    request.resolve();
+    void this.drop(message, delivery, queue, `the processing start hook failed: ${describeError(error)}`).then(request.resolve);
   }
 
   private async produce(request: PendingRequest): Promise<Observable<unknown>> {
@@ -281,13 +281,19 @@ export class PatternDispatcher {
     );
   }
 
-  /** Nacks without requeue (dead-lettered if the queue has a DLX) and logs the message's identity. */
-  private drop(message: AmqpMessage, delivery: Delivery, queue: string, reason: string, errorLogged = false): void {
+  /**
+   * Dead-letters a message nobody could handle: to the queue's DLX, else its dead-letter queue (see
+   * FailureRouter), logging its identity and where it went. Without a pipeline: nacked without requeue.
+   */
+  private drop(message: AmqpMessage, delivery: Delivery, queue: string, reason: string, errorLogged = false): Promise<void> {
+    const failures = this.options.failures;
+    if (failures !== undefined) return failures.failures.apply('dead-letter', failures.target, message, delivery, queue, reason);
     const fate = delivery.autoAcked ? 'dropped (noAck)' : 'nacked without requeue';
     const line = `${describeMessage(message, queue)} ${fate}: ${reason}`;
     if (errorLogged) this.host.logger.warn?.(line);
     else this.host.logger.error(line);
     if (!delivery.autoAcked && !delivery.settled) this.settle(delivery, message, queue, () => delivery.nack(false));
+    return DONE;
   }
 
   private settle(delivery: Delivery, message: AmqpMessage, queue: string, settle: () => void): void {

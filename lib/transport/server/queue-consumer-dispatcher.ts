@@ -2,24 +2,36 @@ import type { LoggerService } from '@nestjs/common';
 import type { MessageHandler } from '@nestjs/microservices';
 import { StaleDeliveryError } from '../../protocol/errors.js';
 import { AmqpContext, RETRY_COUNT_HEADER, type AmqpMessage } from '../amqp.context.js';
+import { isStreamConsumer } from '../decorators/consumer-pipeline.validate.js';
 import type { QueueConsumerMetadata } from '../decorators/queue-consumer.metadata.js';
 import type { AckMode } from '../decorators/queue-consumer.options.js';
 import type { AmqpChannel } from '../shared/connection-host.js';
 import { asExactEventPacket } from '../shared/nest-envelope.js';
 import { decodeBody } from '../shared/serialization.js';
 import { decideAck, retryCountOf, type HandlerResult } from './ack-policy.js';
+import { bareConsumerPipeline, type ConsumerPipeline } from './consumer-pipeline.js';
 import type { Delivery } from './delivery.js';
+import { resolveErrorAction } from './failure/error-policy.js';
+import { originalErrorOf } from './failure/handler-error-capture.js';
+import { redeliveryCountOf } from './failure/redelivery-count.js';
 import type { HandlerRunner } from './handler-invoker.js';
 import { describeError, describeMessage, loggedByNest } from './message-identity.js';
 import { republishForRetry, retryDelay } from './retry-republisher.js';
 import { telemetry } from '../telemetry/telemetry.js';
+import { sendErrorReply, sendReply } from './rpc/consumer-reply.js';
+import { streamOffsetOf } from './stream/stream-offset-tracker.js';
 
 /**
  * Serves one `@QueueConsumer`: decodes the body (JSON, text, or the raw Buffer), runs the handler
- * through Nest's pipeline, then applies the ack policy. Every path that drops a message logs it.
+ * through Nest's pipeline, answers a request (a message with `replyTo`) with the handler's value,
+ * then applies the ack policy; a failure follows the consumer's `onError` through the FailureRouter,
+ * which logs where each failed message went. On a stream queue nothing is ever nacked.
  */
 export class QueueConsumerDispatcher {
   private readonly mode: AckMode;
+  private readonly replies: boolean;
+  private readonly stream: boolean;
+  private readonly pipeline: ConsumerPipeline;
 
   constructor(
     private readonly handler: MessageHandler,
@@ -28,12 +40,24 @@ export class QueueConsumerDispatcher {
     private readonly logger: LoggerService,
     /** Aborted at shutdown: pending retry delays end early. */
     private readonly shutdown: AbortSignal,
+    pipeline?: ConsumerPipeline,
   ) {
     this.mode = metadata.options.ack ?? 'auto';
+    this.replies = metadata.options.reply ?? true;
+    this.stream = isStreamConsumer(metadata.options);
+    this.pipeline = pipeline ?? bareConsumerPipeline(logger);
   }
 
   /** A {@link DeliveryHandler} for this consumer's runner. */
   readonly dispatch = async (message: AmqpMessage, delivery: Delivery, channel: AmqpChannel, queue: string): Promise<void> => {
+    const context = this.contextOf(message, delivery, channel);
+    if (this.stream) return this.streamDelivery(context.data, context.context, message, delivery, channel, queue);
+    const result = await this.run(this.handler, context.data, context.context);
+    await this.settle(result, context.context, message, delivery, channel, queue);
+  };
+
+  /** The handler's data and context for one message (shared with the batch dispatcher). */
+  contextOf(message: AmqpMessage, delivery: Delivery, channel: AmqpChannel): { data: unknown; context: AmqpContext } {
     let data = decodeBody(message.content, message.properties.contentType);
     let metadata: Record<string, string> | undefined;
     if (this.metadata.options.unwrapNestEnvelope === true) {
@@ -43,13 +67,32 @@ export class QueueConsumerDispatcher {
         metadata = packet.metadata;
       }
     }
-    const context = new AmqpContext(message, channel, this.metadata.pattern, delivery, metadata);
-    const result = await this.run(this.handler, data, context);
-    await this.settle(result, message, delivery, channel, queue);
-  };
+    return { data, context: new AmqpContext(message, channel, this.metadata.pattern, delivery, metadata) };
+  }
+
+  /**
+   * A failed message follows `onError`. A request is answered with an error reply unless its message
+   * goes back to the queue (it will be answered by a later attempt): each request gets one answer.
+   */
+  async fail(error: unknown, context: AmqpContext, message: AmqpMessage, delivery: Delivery, channel: AmqpChannel, queue: string, reason: string): Promise<void> {
+    const action = await resolveErrorAction(this.metadata.options.onError, originalErrorOf(context, error), context, this.logger);
+    const retried = action === 'requeue' && redeliveryCountOf(message.properties.headers) < this.pipeline.target.maxRedeliveries;
+    if (!retried && this.wantsReply(message) && channel.isOpen) {
+      await sendErrorReply(channel, message, error).catch((replyError: unknown) =>
+        this.logger.error(`the error reply to ${describeMessage(message, queue)} failed: ${describeError(replyError)}`),
+      );
+    }
+    await this.pipeline.failures.apply(action, this.pipeline.target, message, delivery, queue, reason);
+  }
+
+  private wantsReply(message: AmqpMessage): boolean {
+    const replyTo = message.properties.replyTo;
+    return this.replies && replyTo !== undefined && replyTo !== '';
+  }
 
   private async settle(
     result: HandlerResult,
+    context: AmqpContext,
     message: AmqpMessage,
     delivery: Delivery,
     channel: AmqpChannel,
@@ -69,6 +112,7 @@ export class QueueConsumerDispatcher {
     const failure = result.ok ? undefined : result.error;
     const logged = !result.ok && loggedByNest(failure);
     const cause = logged ? 'see the error logged above' : describeError(failure);
+    if (result.ok && this.wantsReply(message) && delivery.state !== 'lost') await this.reply(channel, message, result.value, identity);
     switch (action.kind) {
       case 'leave':
         if (!result.ok) {
@@ -89,16 +133,12 @@ export class QueueConsumerDispatcher {
       case 'ack':
         this.trySettle(delivery, identity, () => delivery.ack());
         return;
-      case 'dead-letter':
-        {
-          const line =
-            `handler of ${identity()} failed${retryCount > 0 ? ` after ${retryCount} retries` : ''}; ` +
-            `nacked without requeue (dead-lettered if the queue has a DLX): ${cause}`;
-          if (logged) this.logger.warn?.(line);
-          else this.logger.error(line);
-        }
-        this.trySettle(delivery, identity, () => delivery.nack(false));
+      case 'dead-letter': {
+        const error = result.ok ? undefined : result.error;
+        const reason = `handler failed${retryCount > 0 ? ` after ${retryCount} retries` : ''}: ${cause}`;
+        await this.fail(error, context, message, delivery, channel, queue, reason);
         return;
+      }
       case 'retry':
         this.logger.warn?.(
           `handler of ${identity()} failed; retry ${action.attempt} of ${this.metadata.options.retry?.attempts ?? 0} ` +
@@ -117,13 +157,51 @@ export class QueueConsumerDispatcher {
             this.logger.warn?.(`retry of ${identity()} not republished (channel closed): the broker redelivers it`);
             return;
           }
-          this.logger.error(`retry of ${identity()} could not be republished, dead-lettering it: ${describeError(error)}`);
-          this.trySettle(delivery, identity, () => delivery.nack(false));
+          await this.fail(error, context, message, delivery, channel, queue, `retry could not be republished: ${describeError(error)}`);
           return;
         }
         telemetry?.retried(queue);
         this.trySettle(delivery, identity, () => delivery.ack());
         return;
+    }
+  }
+
+  private async reply(channel: AmqpChannel, message: AmqpMessage, value: unknown, identity: () => string): Promise<void> {
+    try {
+      await sendReply(channel, message, value);
+    } catch (error) {
+      // The handler succeeded: the message is still acked (or redelivered if the channel went); the caller times out.
+      this.logger.error(`the reply to ${identity()} could not be sent: ${describeError(error)}`);
+    }
+  }
+
+  /** A stream never sees a nack or reject (the broker would close the whole connection): a failure is logged, acked, and skipped or stops the consumer. */
+  private async streamDelivery(
+    data: unknown,
+    context: AmqpContext,
+    message: AmqpMessage,
+    delivery: Delivery,
+    channel: AmqpChannel,
+    queue: string,
+  ): Promise<void> {
+    const tracker = this.pipeline.streamTracker;
+    const offset = streamOffsetOf(message.properties.headers);
+    if (tracker !== undefined && offset !== undefined) tracker.started(offset);
+    const result = await this.run(this.handler, data, context);
+    const identity = (): string => `${describeMessage(message, queue)}${offset === undefined ? '' : `, offset ${offset}`}`;
+    if (result.ok && this.wantsReply(message) && delivery.state !== 'lost') await this.reply(channel, message, result.value, identity);
+    if (!delivery.settled && (this.mode === 'auto' || !result.ok)) this.trySettle(delivery, identity, () => delivery.ack());
+    if (tracker !== undefined && offset !== undefined) tracker.finished(offset);
+    if (result.ok) return;
+    const stop = this.metadata.options.stream?.onError === 'stop';
+    this.logger.error(
+      `handler of stream ${identity()} failed: ${describeError(result.error)}; ` +
+        (stop ? "acked; stopping this consumer (stream.onError: 'stop')" : "acked and skipped: the message stays in the stream (stream.onError: 'continue')"),
+    );
+    if (stop && channel.isOpen) {
+      await channel.basicCancel(message.fields.consumerTag).catch((error: unknown) => {
+        this.logger.error(`stopping the stream consumer of ${identity()} failed: ${describeError(error)}`);
+      });
     }
   }
 

@@ -69,6 +69,13 @@ export interface ServerAMQPOptions extends AmqpConnectionOptions {
   socketOptions?: AmqpSocketOptions;
   /** For messages without Nest's envelope: the header holding the pattern (the routing key otherwise). */
   patternHeader?: string;
+  /**
+   * For a default queue without `x-dead-letter-exchange` in `queueOptions.arguments`: a queue of this
+   * name is declared and messages that fail (or that nobody handles) are moved to it, confirmed, then
+   * acked. `false`: nack without requeue (dropped unless a broker policy gives the queue a DLX).
+   * @default `${queue}.dlq` (none for a server-named queue: a start-up warning says so)
+   */
+  deadLetterQueue?: string | false;
   /** A fixed consumer tag for the default queue. */
   consumerTag?: string;
   /** How long `close()` waits for in-flight handlers before closing channels (their messages are then redelivered). @default 10000 */

@@ -15,6 +15,10 @@ import { AmqpRequestDeserializer, handleRequest, runWithProcessingHooks } from '
 import { QueueConsumerMetadataAccessor } from '../decorators/queue-consumer-metadata.accessor.js';
 import { AmqpConnectionHost, type AmqpConnection } from '../shared/connection-host.js';
 import { sealOptions } from '../shared/sealed-options.js';
+import { ConfirmPublisher } from '../shared/confirm-publisher.js';
+import { BatchDispatcher } from './batch/batch-dispatcher.js';
+import { defaultQueuePipeline, queueConsumerPipeline } from './consumer-pipeline.js';
+import { FailureRouter } from './failure/failure-router.js';
 import type { HandlerResult } from './ack-policy.js';
 import { AmqpReplySerializer } from './amqp-reply.serializer.js';
 import { AMQP_TRANSPORT } from './amqp-transport.js';
@@ -68,6 +72,8 @@ export class ServerAMQP extends Server<AmqpEventsMap, AmqpStatus> implements Cus
 
   private host: AmqpConnectionHost | undefined;
   private runners: ConsumerRunner[] = [];
+  /** The confirm channel that failed messages are copied through (dead-letter queue, counted requeue); opened on first use. */
+  private failureChannel: ConfirmPublisher | undefined;
   private closing: Promise<void> | undefined;
   /** The start in progress: close() waits for it, or what it starts would outlive the close. */
   private starting: Promise<void> | undefined;
@@ -213,6 +219,7 @@ export class ServerAMQP extends Server<AmqpEventsMap, AmqpStatus> implements Cus
     const runners: ConsumerRunner[] = [];
     let servesPatterns = false;
     const onLost = (runner: ConsumerRunner, error: Error): void => this.consumerLost(runner, error);
+    const failures = new FailureRouter(() => (this.failureChannel ??= new ConfirmPublisher(host)), this.logger);
     for (const handler of this.messageHandlers.values()) {
       const metadata = QueueConsumerMetadataAccessor.fromHandler(handler);
       if (metadata === undefined) {
@@ -221,15 +228,21 @@ export class ServerAMQP extends Server<AmqpEventsMap, AmqpStatus> implements Cus
       }
       const spec = queueConsumerSpec(metadata);
       const logger = this.logger.child(spec.label);
-      const dispatcher = new QueueConsumerDispatcher(handler, metadata, this.runHandler, logger, this.shutdown.signal);
-      runners.push(new ConsumerRunner(spec, host, dispatcher.dispatch, logger, onLost));
+      const pipeline = queueConsumerPipeline(metadata, spec, failures);
+      const dispatcher = new QueueConsumerDispatcher(handler, metadata, this.runHandler, logger, this.shutdown.signal, pipeline);
+      const dispatch =
+        metadata.options.batch === undefined
+          ? dispatcher.dispatch
+          : new BatchDispatcher(handler, metadata, this.runHandler, logger, dispatcher).dispatch;
+      runners.push(new ConsumerRunner(spec, host, dispatch, logger, onLost));
     }
     if (servesPatterns || this.options.queue !== undefined) {
       const patterns = this.patternRoutes();
       if (this.options.wildcards === true) this.topicHandlers = new TopicHandlers(patterns.map((route) => [route, this.messageHandlers.get(route)]));
       const spec = defaultQueueSpec(this.options, patterns);
       const logger = this.logger.child(spec.label);
-      const dispatcher = new PatternDispatcher(this.dispatcherHost(logger), { patternHeader: this.options.patternHeader });
+      const pipeline = defaultQueuePipeline(this.options, spec, failures);
+      const dispatcher = new PatternDispatcher(this.dispatcherHost(logger), { patternHeader: this.options.patternHeader, failures: pipeline });
       runners.push(new ConsumerRunner(spec, host, dispatcher.dispatch, logger, onLost));
     }
     return runners;
@@ -260,6 +273,8 @@ export class ServerAMQP extends Server<AmqpEventsMap, AmqpStatus> implements Cus
       }
     });
     await Promise.all(runners.map((runner) => runner.close()));
+    await this.failureChannel?.close();
+    this.failureChannel = undefined;
     const host = this.host;
     this.host = undefined;
     // Stop listening before release: a shared connection lives on for its other holders.

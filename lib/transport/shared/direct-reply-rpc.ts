@@ -110,6 +110,11 @@ export class DirectReplyRpc {
     return this.pending.size;
   }
 
+  /** True while a call with this correlation id waits for its reply. */
+  isPending(correlationId: string): boolean {
+    return this.pending.has(correlationId);
+  }
+
   /** A correlation id unique to this process (also used as Nest's packet id). */
   nextId(): string {
     this.sequence += 1;

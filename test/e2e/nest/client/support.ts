@@ -38,7 +38,10 @@ export async function openAdmin(): Promise<Admin> {
       return channel;
     },
     async deleteQueues(...names) {
-      for (const name of names) await (await fresh()).deleteQueue(name).catch(() => undefined);
+      // With the `.dlq` a consumer declares for a queue without a dead-letter exchange.
+      for (const name of names.flatMap((queue) => (queue.endsWith('.dlq') ? [queue] : [queue, `${queue}.dlq`]))) {
+        await (await fresh()).deleteQueue(name).catch(() => undefined);
+      }
     },
     async deleteExchanges(...names) {
       for (const name of names) await (await fresh()).deleteExchange(name).catch(() => undefined);

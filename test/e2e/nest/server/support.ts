@@ -124,9 +124,9 @@ export class Admin {
     }
   }
 
-  /** Deletes queues and exchanges, ignoring the ones already gone. */
+  /** Deletes queues (with the `.dlq` a consumer declares for a queue without a DLX) and exchanges, ignoring the ones already gone. */
   async cleanup(queues: string[], exchanges: string[] = []): Promise<void> {
-    for (const name of queues) {
+    for (const name of queues.flatMap((queue) => (queue.endsWith('.dlq') ? [queue] : [queue, `${queue}.dlq`]))) {
       const channel = await this.connection.createChannel();
       await channel.deleteQueue(name).catch(() => undefined);
       await channel.close().catch(() => undefined);
