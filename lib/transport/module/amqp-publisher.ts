@@ -1,6 +1,12 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type { Observable, Subscription } from 'rxjs';
-import { ConnectionClosedError, ConnectionLostError, InvalidStateError, type BasicProperties } from '../../protocol/index.js';
+import {
+  ConnectionClosedError,
+  ConnectionLostError,
+  InvalidArgumentError,
+  InvalidStateError,
+  type BasicProperties,
+} from '../../protocol/index.js';
 import { AmqpConnectionHost, type AmqpConnection, type AmqpStatus } from '../shared/connection-host.js';
 import { ConfirmPublisher } from '../shared/confirm-publisher.js';
 import { DirectReplyRpc } from '../shared/direct-reply-rpc.js';
@@ -42,17 +48,30 @@ export class AmqpPublisher implements OnModuleInit, OnApplicationShutdown {
   private session: Promise<PublisherSession> | undefined;
   private currentSession: PublisherSession | undefined;
   private shutDown = false;
+  private started = false;
 
   /** Sealed (sealed-options.ts): the URLs' passwords and TLS keys never reach inspect, JSON or logs. */
   private readonly options: AmqpModuleOptions;
 
   constructor(@Inject(MODULE_OPTIONS_TOKEN) options: AmqpModuleOptions) {
     this.options = sealOptions(options);
+    const serializer = options.serializer;
+    if (serializer !== undefined && typeof serializer.serialize !== 'function') {
+      throw new InvalidArgumentError('serializer', 'must have a serialize(payload) method');
+    }
+  }
+
+  /** The state of its connection, for health checks: 'idle' before start, 'disconnected' once lost for good. */
+  getHealth(): { connection: AmqpStatus | 'idle'; connected: boolean } {
+    const session = this.currentSession;
+    if (session === undefined) return { connection: this.started ? 'disconnected' : 'idle', connected: false };
+    return { connection: session.host.status, connected: session.host.connection.isOpen };
   }
 
   /** Connects and declares the module's topology when the app starts (a failure stops the start). */
   async onModuleInit(): Promise<void> {
     await this.connected();
+    this.started = true;
   }
 
   /** Releases the shared connection on app shutdown (the last holder closes it). */
@@ -123,7 +142,8 @@ export class AmqpPublisher implements OnModuleInit, OnApplicationShutdown {
         },
         {
           onReply: (replyProperties, replyBody) => {
-            resolve(decodeBody(replyBody, replyProperties.contentType) as T);
+            const deserializer = this.options.serializer?.deserialize;
+            resolve((deserializer === undefined ? decodeBody(replyBody, replyProperties.contentType) : deserializer(replyBody, replyProperties.contentType)) as T);
             return true;
           },
           onError: reject,
@@ -133,7 +153,7 @@ export class AmqpPublisher implements OnModuleInit, OnApplicationShutdown {
   }
 
   private message(payload: unknown, options: AmqpMessageOptions | undefined): { body: Buffer; properties: BasicProperties } {
-    const { body, contentType } = encodeBody(payload);
+    const { body, contentType } = this.options.serializer === undefined ? encodeBody(payload) : this.options.serializer.serialize(payload);
     const properties = toBasicProperties(options, {
       contentType,
       persistent: this.options.persistent ?? false,

@@ -13,6 +13,9 @@ export const DEFAULT_PREFETCH = 10;
  */
 export const DEFAULT_QUEUE_PREFETCH = 100;
 
+/** The registry name of a server's default queue consumer. */
+export const DEFAULT_QUEUE_CONSUMER_NAME = 'ServerAMQP.defaultQueue';
+
 /** The consumer spec of one `@QueueConsumer`, with every default applied. */
 export function queueConsumerSpec(metadata: QueueConsumerMetadata): ConsumerSpec {
   const { queue, options } = metadata;
@@ -48,8 +51,10 @@ export function queueConsumerSpec(metadata: QueueConsumerMetadata): ConsumerSpec
     });
   }
   const ack = options.ack ?? 'auto';
+  const name = metadata.pattern.slice(metadata.pattern.lastIndexOf(':') + 1);
   return {
-    label: `@QueueConsumer("${queue}") ${metadata.pattern.slice(metadata.pattern.lastIndexOf(':') + 1)}`,
+    label: `@QueueConsumer("${queue}") ${name}`,
+    name,
     topology,
     prefetch: options.prefetch ?? DEFAULT_PREFETCH,
     autoAck: ack === 'none',
@@ -87,6 +92,7 @@ export function defaultQueueSpec(options: ServerAMQPOptions): ConsumerSpec {
   }
   return {
     label: `default queue "${queue === '' ? '(server-named)' : queue}"`,
+    name: DEFAULT_QUEUE_CONSUMER_NAME,
     topology,
     prefetch: options.prefetchCount ?? DEFAULT_QUEUE_PREFETCH,
     autoAck: options.noAck ?? false,

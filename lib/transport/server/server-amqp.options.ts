@@ -1,5 +1,6 @@
 import type { Deserializer, Serializer } from '@nestjs/microservices';
 import type { FieldTable } from '../../protocol/index.js';
+import type { AmqpConsumersConfig } from '../consumers/amqp-consumer.config.js';
 import type { AmqpConnectionOptions } from '../interfaces/connection-options.interface.js';
 
 /** The default queue's declaration (Nest RMQ's `queueOptions`, amqplib's names). */
@@ -51,4 +52,9 @@ export interface ServerAMQPOptions extends AmqpConnectionOptions {
   serializer?: Serializer;
   /** Nest deserializer for incoming packets. @default IncomingRequestDeserializer */
   deserializer?: Deserializer;
+  /**
+   * Named consumer settings for `@QueueConsumer({ config: name })` methods of controllers (queue
+   * name, bindings, prefetch, retry ... per environment). A name no entry has fails `listen`.
+   */
+  consumers?: AmqpConsumersConfig;
 }

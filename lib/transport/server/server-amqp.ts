@@ -12,6 +12,7 @@ import type { Observable, Subscription } from 'rxjs';
 import { InvalidStateError } from '../../protocol/errors.js';
 import type { AmqpContext } from '../amqp.context.js';
 import type { AmqpEventsMap, AmqpStatus } from '../amqp.events.js';
+import { assertNoConnection, resolveConsumerConfig } from '../consumers/consumer-config.resolver.js';
 import { QueueConsumerMetadataAccessor } from '../decorators/queue-consumer-metadata.accessor.js';
 import { AmqpConnectionHost, type AmqpConnection } from '../shared/connection-host.js';
 import { sealOptions } from '../shared/sealed-options.js';
@@ -132,11 +133,17 @@ export class ServerAMQP extends Server<AmqpEventsMap, AmqpStatus> implements Cus
     return {
       connection: host?.status ?? 'idle',
       connected: host !== undefined && host.connection.isOpen,
-      consumers: this.runners.filter((runner) => runner.isConsuming).length,
-      expectedConsumers: this.runners.length,
+      // A consumer paused or cancelled on purpose (the consumer registry) is not a fault.
+      consumers: this.runners.filter((runner) => runner.isExpected && runner.isConsuming).length,
+      expectedConsumers: this.runners.filter((runner) => runner.isExpected).length,
       // A recovery re-declares a server-named queue under a new name: report the one consumed now.
       queues: this.runners.map((runner) => (host === undefined ? runner.queue : host.connection.queueName(runner.queue))),
     };
+  }
+
+  /** @internal The consumers this server runs (read by the consumer registry). */
+  get consumerRunners(): readonly ConsumerRunner[] {
+    return this.runners;
   }
 
   /**
@@ -200,8 +207,10 @@ export class ServerAMQP extends Server<AmqpEventsMap, AmqpStatus> implements Cus
         servesPatterns = true;
         continue;
       }
-      const dispatcher = new QueueConsumerDispatcher(handler, metadata, this.runHandler, this.logger, this.shutdown.signal);
-      runners.push(new ConsumerRunner(queueConsumerSpec(metadata), host, dispatcher.dispatch, this.logger, onLost));
+      const resolved = resolveConsumerConfig(metadata, this.options.consumers, 'ServerAMQP `consumers`');
+      assertNoConnection(resolved);
+      const dispatcher = new QueueConsumerDispatcher(handler, resolved, this.runHandler, this.logger, this.shutdown.signal);
+      runners.push(new ConsumerRunner(queueConsumerSpec(resolved), host, dispatcher.dispatch, this.logger, onLost));
     }
     if (servesPatterns || this.options.queue !== undefined) {
       const dispatcher = new PatternDispatcher(this.dispatcherHost(), { patternHeader: this.options.patternHeader });
