@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleInit } from '@nestjs/common';
 import { ROUTE_ARGS_METADATA } from '@nestjs/common/constants.js';
 import { DiscoveryService, ExternalContextCreator, MetadataScanner } from '@nestjs/core';
 import type { MessageHandler } from '@nestjs/microservices';
@@ -17,16 +17,17 @@ interface DiscoveredConsumer {
 }
 
 /**
- * Runs `@QueueConsumer` methods of providers (controllers' belong to ServerAMQP). At bootstrap it
- * finds them with Nest's DiscoveryService, resolves `{ config }` entries and connections first (a
- * missing one fails start-up naming it, before anything is declared), then starts them all on the
- * module's connections. Each handler goes through Nest's guards, interceptors, pipes and exception
+ * Runs `@QueueConsumer` methods of providers (controllers' belong to ServerAMQP). At module init
+ * it finds them with Nest's DiscoveryService and resolves their `{ config }` entries and connections
+ * (a missing one fails start-up naming it, before any connection opens: this module is initialised
+ * before the AmqpModules that import it); at bootstrap it starts them all on the module's connections. Each handler goes through Nest's guards, interceptors, pipes and exception
  * filters, in the 'rpc' context, with `@Payload()` and `@Ctx()` as on a controller.
  */
 @Injectable()
-export class AmqpConsumerExplorer implements OnApplicationBootstrap {
+export class AmqpConsumerExplorer implements OnModuleInit, OnApplicationBootstrap {
   private readonly logger = new Logger('AmqpModule');
   private readonly paramsFactory = new AmqpRpcParamsFactory();
+  private found: DiscoveredConsumer[] = [];
 
   constructor(
     // Explicit tokens: the design-time types are missing under compilers without decorator metadata (esbuild, tsx).
@@ -36,8 +37,14 @@ export class AmqpConsumerExplorer implements OnApplicationBootstrap {
     @Inject(AmqpConnections) private readonly connections: AmqpConnections,
   ) {}
 
+  /** Finds and resolves first: a missing entry or connection fails before any connection opens. */
+  onModuleInit(): void {
+    this.found = this.discover();
+  }
+
   async onApplicationBootstrap(): Promise<void> {
-    const found = this.discover();
+    const found = this.found;
+    this.found = [];
     if (found.length === 0) return;
     const started = await Promise.allSettled(
       found.map((consumer) => this.connections.startConsumer(consumer.name, 'provider', consumer.metadata, consumer.handler)),
