@@ -10,7 +10,7 @@ const CONTEXT = 6;
  * controller: the handler is called with (data, AmqpContext).
  */
 export class AmqpRpcParamsFactory implements ParamsFactory {
-  exchangeKeyForValue(type: number, data: ParamData, args: unknown[] | undefined): unknown {
+  exchangeKeyForValue(type: number, data: ParamData | undefined, args: unknown[] | undefined): unknown {
     if (args === undefined) return null;
     switch (type) {
       case PAYLOAD: {
