@@ -3,11 +3,10 @@ import type { MessageHandler } from '@nestjs/microservices';
 import { InvalidArgumentError } from '../../protocol/errors.js';
 import { UnknownConnectionError } from '../consumers/consumer.errors.js';
 import type { QueueConsumerMetadata } from '../decorators/queue-consumer.metadata.js';
-import { ConsumerRunner } from '../server/consumer-runner.js';
-import { queueConsumerSpec } from '../server/consumer-specs.js';
+import type { ConsumerRunner } from '../server/consumer-runner.js';
 import { invokeHandler } from '../server/handler-invoker.js';
 import { describeError } from '../server/message-identity.js';
-import { QueueConsumerDispatcher } from '../server/queue-consumer-dispatcher.js';
+import { createQueueConsumerRunner } from '../server/queue-consumer-factory.js';
 import { AmqpConnectionHost } from '../shared/connection-host.js';
 import type { AmqpModuleOptions } from './amqp-module.options.js';
 import type { AmqpPublisher } from './amqp-publisher.js';
@@ -90,11 +89,17 @@ export class AmqpConnections implements BeforeApplicationShutdown {
     const connection = metadata.options.connection;
     const entry = this.get(connection, `consumer ${name}`);
     const host = await this.hostOf(entry);
-    const dispatcher = new QueueConsumerDispatcher(handler, metadata, invokeHandler, this.logger, this.shutdown.signal);
-    const spec = queueConsumerSpec(metadata);
-    spec.name = name;
-    const runner = new ConsumerRunner(spec, host, dispatcher.dispatch, this.logger, (lost, error) => {
-      if (!this.shutdown.signal.aborted) this.logger.error(`${lost.spec.label} stopped consuming: ${describeError(error)}`);
+    const runner = createQueueConsumerRunner({
+      handler,
+      metadata,
+      host,
+      run: invokeHandler,
+      logger: this.logger,
+      shutdown: this.shutdown.signal,
+      name,
+      onLost: (lost, error) => {
+        if (!this.shutdown.signal.aborted) this.logger.error(`${lost.spec.label} stopped consuming: ${describeError(error)}`);
+      },
     });
     await runner.start();
     const consumer: ModuleConsumer = { name, source, connection, runner };
@@ -119,9 +124,18 @@ export class AmqpConnections implements BeforeApplicationShutdown {
     await Promise.all(hosts.map((opening) => opening.then((host) => host.release(), () => undefined)));
   }
 
-  private hostOf(entry: AmqpModuleConnection): Promise<AmqpConnectionHost> {
+  private async hostOf(entry: AmqpModuleConnection): Promise<AmqpConnectionHost> {
     const existing = this.hosts.get(entry.name);
-    if (existing !== undefined) return existing;
+    if (existing !== undefined) {
+      const host = await existing.catch(() => undefined);
+      // Closed for good (recovery off or given up): a consumer added now gets a fresh connection.
+      if (host !== undefined && host.status !== 'disconnected') return host;
+      if (this.hosts.get(entry.name) === existing) {
+        this.hosts.delete(entry.name);
+        await host?.release();
+      }
+      return this.hostOf(entry);
+    }
     const opening = AmqpConnectionHost.acquire(entry.options);
     this.hosts.set(entry.name, opening);
     opening.catch(() => {

@@ -19,13 +19,13 @@ import { sealOptions } from '../shared/sealed-options.js';
 import type { HandlerResult } from './ack-policy.js';
 import { AmqpReplySerializer } from './amqp-reply.serializer.js';
 import { AMQP_TRANSPORT } from './amqp-transport.js';
-import { defaultQueueSpec, queueConsumerSpec } from './consumer-specs.js';
+import { defaultQueueSpec } from './consumer-specs.js';
 import { ConsumerRunner } from './consumer-runner.js';
 import { joinEventHandlers } from './event-handler-group.js';
 import { invokeHandler, type HandlerRunner } from './handler-invoker.js';
 import { describeError } from './message-identity.js';
 import { PatternDispatcher, type PatternDispatcherHost, type SerializedReply } from './pattern-dispatcher.js';
-import { QueueConsumerDispatcher } from './queue-consumer-dispatcher.js';
+import { createQueueConsumerRunner } from './queue-consumer-factory.js';
 import { recordOptionsToProperties } from './reply-properties.js';
 import type { ServerAMQPOptions } from './server-amqp.options.js';
 
@@ -209,8 +209,8 @@ export class ServerAMQP extends Server<AmqpEventsMap, AmqpStatus> implements Cus
       }
       const resolved = resolveConsumerConfig(metadata, this.options.consumers, 'ServerAMQP `consumers`');
       assertNoConnection(resolved);
-      const dispatcher = new QueueConsumerDispatcher(handler, resolved, this.runHandler, this.logger, this.shutdown.signal);
-      runners.push(new ConsumerRunner(queueConsumerSpec(resolved), host, dispatcher.dispatch, this.logger, onLost));
+      const parts = { handler, metadata: resolved, host, run: this.runHandler, logger: this.logger, shutdown: this.shutdown.signal, onLost };
+      runners.push(createQueueConsumerRunner(parts));
     }
     if (servesPatterns || this.options.queue !== undefined) {
       const dispatcher = new PatternDispatcher(this.dispatcherHost(), { patternHeader: this.options.patternHeader });
