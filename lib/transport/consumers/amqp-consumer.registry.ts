@@ -49,6 +49,8 @@ interface Entry {
   name: string;
   connection: string;
   runner: ConsumerRunner;
+  /** The server running it, for a controller's consumer. */
+  server?: ServerAMQP;
 }
 
 /**
@@ -142,7 +144,7 @@ export class AmqpConsumerRegistry {
     }
     for (const server of ServerAMQP.listening) {
       for (const runner of server.consumerRunners) {
-        entries.push({ info: 'controller', name: runner.spec.name ?? runner.spec.label, connection: 'ServerAMQP', runner });
+        entries.push({ info: 'controller', name: runner.spec.name ?? runner.spec.label, connection: 'ServerAMQP', runner, server });
       }
     }
     return entries;
@@ -169,10 +171,17 @@ function connectionLabel(name: string | undefined): string {
 
 function toInfo(entry: Entry): AmqpConsumerInfo {
   const runner = entry.runner;
+  // A recovery re-declares a server-named queue under a new name: report the one consumed now.
+  let queue = runner.queue;
+  try {
+    if (entry.server !== undefined) queue = entry.server.unwrap().queueName(queue);
+  } catch {
+    // the server closed meanwhile: its last name is all there is
+  }
   return {
     name: entry.name,
     source: entry.info,
-    queue: runner.queue,
+    queue,
     consumerTag: runner.tag,
     state: runner.state,
     inFlight: runner.inFlightCount,

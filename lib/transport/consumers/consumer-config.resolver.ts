@@ -45,6 +45,10 @@ export function resolveConsumerConfig(
     throw new ConsumerConfigError(configName, consumer, '`queue` must be a string');
   }
   const { queue, ...options } = entry;
+  // The entry was looked up in the settings of the connection the consumer names: it cannot move it.
+  if (options.connection !== undefined && options.connection !== metadata.options.connection) {
+    throw new ConsumerConfigError(configName, consumer, '`connection` belongs on the decorator (it picks whose `consumers` are read), not in the entry');
+  }
   const merged = { ...metadata.options, ...options };
   try {
     validateQueueConsumerOptions(queue, merged);

@@ -42,6 +42,12 @@ describe('resolveConsumerConfig', () => {
     });
   });
 
+  it('refuses an entry that would move the consumer to another connection', () => {
+    expect(() => resolveConsumerConfig(metadata, { orders: { queue: 'q', connection: 'billing' } }, 'here')).toThrow(
+      /consumers\.orders: `connection` belongs on the decorator/,
+    );
+  });
+
   it('passes literal consumers through untouched', () => {
     const literal = metadataOf(Orders.prototype.onLiteral);
     expect(resolveConsumerConfig(literal, undefined, 'here')).toBe(literal);
