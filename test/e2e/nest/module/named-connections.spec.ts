@@ -12,6 +12,7 @@ import amqplib from 'amqplib';
 import {
   AmqpHealthIndicator,
   AmqpModule,
+  ClientAMQP,
   AmqpPublisher,
   InjectAmqpPublisher,
   QueueConsumer,
@@ -139,5 +140,19 @@ describe('named AmqpModule connections', () => {
     expect(health.amqp.connections?.map((c) => `${c.name}:${c.connection}`).sort()).toEqual(['a:connected', 'b:connected', 'default:connected']);
     // Names only: no URL (and so no password) in what a health endpoint shows.
     expect(JSON.stringify(health)).not.toContain('guest');
+  });
+
+  it('the health indicator also lists a ClientAMQP connection of the app', async () => {
+    const client = new ClientAMQP({ urls: [AMQP_URL], connectionKey: 'module-named-client' });
+    await client.connect();
+    try {
+      const health = await app.get(AmqpHealthIndicator).isHealthy('amqp');
+      expect(health.amqp.status).toBe('up');
+      expect(health.amqp.connections).toContainEqual({ name: 'module-named-client', kind: 'other', connection: 'connected', connected: true });
+    } finally {
+      await client.close();
+    }
+    const after = await app.get(AmqpHealthIndicator).isHealthy('amqp');
+    expect(after.amqp.connections?.map((c) => c.name)).not.toContain('module-named-client');
   });
 });
