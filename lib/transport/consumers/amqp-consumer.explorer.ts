@@ -7,6 +7,7 @@ import { QueueConsumerMetadataAccessor } from '../decorators/queue-consumer-meta
 import type { QueueConsumerMetadata } from '../decorators/queue-consumer.metadata.js';
 import { AmqpConnections } from '../module/amqp-connections.js';
 import { consumerNameOf, resolveConsumerConfig } from './consumer-config.resolver.js';
+import { noteConsumerExplorer } from './decorated-consumers.js';
 import { AmqpRpcParamsFactory } from './rpc-params.factory.js';
 
 /** One provider method to run, with its settings resolved. */
@@ -35,7 +36,9 @@ export class AmqpConsumerExplorer implements OnModuleInit, OnApplicationBootstra
     @Inject(MetadataScanner) private readonly scanner: MetadataScanner,
     @Inject(ExternalContextCreator) private readonly contextCreator: ExternalContextCreator,
     @Inject(AmqpConnections) private readonly connections: AmqpConnections,
-  ) {}
+  ) {
+    noteConsumerExplorer();
+  }
 
   /** Finds and resolves first: a missing entry or connection fails before any connection opens. */
   onModuleInit(): void {

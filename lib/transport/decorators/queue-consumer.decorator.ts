@@ -10,6 +10,7 @@ import {
 import type { QueueConsumerOptions } from './queue-consumer.options.js';
 import type { QueueConsumerConfigRef } from '../consumers/amqp-consumer.config.js';
 import { InvalidArgumentError } from '../../protocol/errors.js';
+import { recordDecoratedConsumer } from '../consumers/decorated-consumers.js';
 
 /**
  * Consumes `queue` with the decorated method. On a controller ServerAMQP runs it: it opens a channel
@@ -56,6 +57,7 @@ export function QueueConsumer(queueOrRef: string | QueueConsumerConfigRef, optio
       pattern: `amqp-queue-consumer:${config === undefined ? (queue as string) : `config=${config}`}:${owner}.${String(key)}`,
       ...(config === undefined ? {} : { config }),
     };
+    recordDecoratedConsumer(metadata);
     return applyDecorators(
       SetMetadata(QUEUE_CONSUMER_METADATA, metadata),
       EventPattern<string>(metadata.pattern, AMQP_TRANSPORT, { [QUEUE_CONSUMER_EXTRAS_KEY]: metadata }),

@@ -13,6 +13,7 @@ import { InvalidStateError } from '../../protocol/errors.js';
 import type { AmqpContext } from '../amqp.context.js';
 import type { AmqpEventsMap, AmqpStatus } from '../amqp.events.js';
 import { assertNoConnection, resolveConsumerConfig } from '../consumers/consumer-config.resolver.js';
+import { warnAboutUnrunConsumers } from '../consumers/decorated-consumers.js';
 import { QueueConsumerMetadataAccessor } from '../decorators/queue-consumer-metadata.accessor.js';
 import { AmqpConnectionHost, type AmqpConnection } from '../shared/connection-host.js';
 import { sealOptions } from '../shared/sealed-options.js';
@@ -190,6 +191,7 @@ export class ServerAMQP extends Server<AmqpEventsMap, AmqpStatus> implements Cus
     this.host = host;
     this.watch(host);
     this.runners = this.createRunners(host);
+    warnAboutUnrunConsumers(this.servedConsumerPatterns(), this.logger);
     const results = await Promise.allSettled(this.runners.map((runner) => runner.start()));
     const failure = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
     if (failure !== undefined) throw failure.reason;
@@ -217,6 +219,15 @@ export class ServerAMQP extends Server<AmqpEventsMap, AmqpStatus> implements Cus
       runners.push(new ConsumerRunner(defaultQueueSpec(this.options), host, dispatcher.dispatch, this.logger, onLost));
     }
     return runners;
+  }
+
+  private servedConsumerPatterns(): Set<string> {
+    const served = new Set<string>();
+    for (const handler of this.messageHandlers.values()) {
+      const metadata = QueueConsumerMetadataAccessor.fromHandler(handler);
+      if (metadata !== undefined) served.add(metadata.pattern);
+    }
+    return served;
   }
 
   private async teardown(): Promise<void> {
