@@ -24,6 +24,7 @@ export {
   type AmqpHealthDetails,
   type AmqpHealthResult,
 } from './health/amqp-health.indicator.js';
+export { AmqpHealthModule } from './health/amqp-health.module.js';
 
 // client side
 export { ClientAMQP } from './client/client-amqp.js';

@@ -7,7 +7,7 @@ import { describe, it, expect, afterAll, beforeAll } from '@jest/globals';
 import { Controller, Module, type INestApplication } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
 import { Test } from '@nestjs/testing';
-import { AmqpConsumerRegistry, AmqpHealthIndicator, QueueConsumer, ServerAMQP } from '../../../../lib/index.js';
+import { AmqpConsumerRegistry, AmqpHealthIndicator, AmqpHealthModule, QueueConsumer, ServerAMQP } from '../../../../lib/index.js';
 import { queueInfo } from '../../../support/broker.js';
 import { AMQP_URL, openAdmin, uniqueName, waitFor, type Admin } from '../client/support.js';
 
@@ -22,7 +22,8 @@ class TicksController {
   }
 }
 
-@Module({ controllers: [TicksController], providers: [AmqpConsumerRegistry, AmqpHealthIndicator] })
+// No AmqpModule: the health indicator comes from AmqpHealthModule, the registry is listed as a provider.
+@Module({ imports: [AmqpHealthModule], controllers: [TicksController], providers: [AmqpConsumerRegistry] })
 class TicksModule {}
 
 describe('AmqpConsumerRegistry over a ServerAMQP consumer', () => {
