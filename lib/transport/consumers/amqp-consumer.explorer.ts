@@ -71,7 +71,7 @@ export class AmqpConsumerExplorer implements OnModuleInit, OnApplicationBootstra
         const metadata = QueueConsumerMetadataAccessor.fromMethod(method);
         if (metadata === undefined) continue;
         const name = consumerNameOf(metadata);
-        if (!wrapper.isDependencyTreeStatic()) {
+        if (!wrapper.isDependencyTreeStatic() || wrapper.isTransient) {
           throw new InvalidArgumentError(
             'scope',
             `${name}: a request- or transient-scoped provider cannot host a @QueueConsumer (a consumer lives as long as the app); make it a singleton`,
