@@ -7,6 +7,7 @@ import { describe, it, expect, afterAll, beforeAll } from '@jest/globals';
 import {
   Catch,
   Injectable,
+  Scope,
   UseFilters,
   UseGuards,
   UseInterceptors,
@@ -124,6 +125,25 @@ describe('@QueueConsumer on a provider', () => {
     expect(handled).toHaveLength(1);
     const info = await admin.channel.checkQueue(queue);
     expect(info.messageCount).toBe(0);
+  });
+
+  it('fails start-up naming a request-scoped provider that hosts a consumer', async () => {
+    @Injectable({ scope: Scope.REQUEST })
+    class PerRequest {
+      @QueueConsumer(uniqueName('module-provider-never'))
+      onWork(): void {}
+    }
+    const moduleRef = await Test.createTestingModule({
+      imports: [AmqpModule.forRoot({ urls: [AMQP_URL], connectionKey: uniqueName('module-provider-scope') })],
+      providers: [PerRequest],
+    }).compile();
+    const broken = moduleRef.createNestApplication({ logger: false });
+    const error = await broken.init().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    await broken.close();
+    expect((error as Error).message).toContain('PerRequest.onWork: a request- or transient-scoped provider cannot host a @QueueConsumer');
   });
 
   it('fails start-up naming the consumer and the connection it names when the app has no such connection', async () => {
