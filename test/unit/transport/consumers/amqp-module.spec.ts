@@ -46,6 +46,18 @@ describe('AmqpModule.forRoot / forRootAsync (no connection: providers only)', ()
     expect(moduleRef.get(AmqpHealthIndicator)).toBeInstanceOf(AmqpHealthIndicator);
   });
 
+  it('keeps a named module\'s options sealed in the container (password masked), as the unnamed one\'s', async () => {
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        AmqpModule.forRoot({ urls: ['amqp://u:secret@localhost'] }),
+        AmqpModule.forRootAsync({ name: 'billing', useFactory: () => ({ urls: ['amqp://u:secret@localhost/billing'] }) }),
+      ],
+    }).compile();
+    expect(JSON.stringify(moduleRef.get(getAmqpModuleOptionsToken('billing')))).not.toContain('secret');
+    expect(moduleRef.get<{ urls: string[] }>(getAmqpModuleOptionsToken('billing')).urls).toEqual(['amqp://u:***@localhost/billing']);
+    expect(JSON.stringify(moduleRef.get(getAmqpModuleOptionsToken()))).not.toContain('secret');
+  });
+
   it('refuses a factory that returns `name` (it must be known before the factory runs)', async () => {
     const compile = Test.createTestingModule({
       imports: [AmqpModule.forRootAsync({ name: 'x', useFactory: () => ({ name: 'y' }) as never })],
