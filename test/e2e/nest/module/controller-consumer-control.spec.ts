@@ -54,6 +54,8 @@ describe('AmqpConsumerRegistry over a ServerAMQP consumer', () => {
     expect(registry.list()).toEqual([expect.objectContaining({ name: 'TicksController.onTick', source: 'controller', queue, state: 'consuming', connection: 'ServerAMQP' })]);
     await registry.pause('TicksController.onTick');
     send(1);
+    // The message reaches the queue (the admin channel does not confirm) and stays there, ready.
+    await waitFor(async () => ((await admin.channel.checkQueue(queue)).messageCount === 1 ? true : undefined), 10_000);
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(got).toEqual([]);
     expect(await queueInfo(queue)).toMatchObject({ messagesReady: 1, consumers: 0 });
