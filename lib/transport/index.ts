@@ -42,10 +42,12 @@ export { ErrorReplyError } from './shared/error-reply.error.js';
 export { AmqpEvent, type AmqpEventName, type AmqpEventsMap } from './amqp.events.js';
 export {
   AmqpHealthIndicator,
+  type AmqpConnectionHealth,
   type AmqpHealthCheckOptions,
   type AmqpHealthDetails,
   type AmqpHealthResult,
 } from './health/amqp-health.indicator.js';
+export { AmqpHealthModule } from './health/amqp-health.module.js';
 
 // client side
 export { ClientAMQP } from './client/client-amqp.js';
@@ -62,15 +64,34 @@ export {
 
 // module and publisher
 export { AmqpModule, AMQP_MODULE_OPTIONS } from './module/amqp.module.js';
-export type { AmqpModuleAsyncOptions, AmqpModuleRootOptions } from './module/amqp.module-definition.js';
+export type {
+  AmqpModuleAsyncOptions,
+  AmqpModuleExtras,
+  AmqpModuleOptionsFactory,
+  AmqpModuleRootOptions,
+} from './module/amqp.module-definition.js';
+export { InjectAmqpPublisher, getAmqpModuleOptionsToken, getAmqpPublisherToken } from './module/amqp.tokens.js';
 export { AmqpPublisher, type AmqpPublishOptions, type AmqpRequestOptions } from './module/amqp-publisher.js';
 export type {
   AmqpBindingDefinition,
   AmqpExchangeDefinition,
   AmqpModuleOptions,
+  AmqpPublisherSerializer,
   AmqpQueueDefinition,
   AmqpTopology,
 } from './module/amqp-module.options.js';
+
+// consumers from configuration, on providers, under run-time control
+export type { AmqpConsumerConfig, AmqpConsumersConfig, QueueConsumerConfigRef } from './consumers/amqp-consumer.config.js';
+export {
+  AmqpConsumerRegistry,
+  type AmqpConsumerDefinition,
+  type AmqpConsumerHandler,
+  type AmqpConsumerInfo,
+  type AmqpConsumerSource,
+} from './consumers/amqp-consumer.registry.js';
+export type { ConsumerState as AmqpConsumerState } from './server/consumer-runner.js';
+export { ConsumerConfigError, UnknownConnectionError, UnknownConsumerError } from './consumers/consumer.errors.js';
 
 // shared
 export type { AmqpConnectionOptions } from './interfaces/connection-options.interface.js';

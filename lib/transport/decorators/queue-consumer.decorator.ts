@@ -9,13 +9,18 @@ import {
   type QueueConsumerMetadata,
 } from './queue-consumer.metadata.js';
 import type { QueueConsumerOptions } from './queue-consumer.options.js';
+import type { QueueConsumerConfigRef } from '../consumers/amqp-consumer.config.js';
+import { InvalidArgumentError } from '../../protocol/errors.js';
+import { recordDecoratedConsumer } from '../consumers/decorated-consumers.js';
 
 /**
- * Consumes `queue` with the decorated controller method. ServerAMQP opens a channel for it, declares
- * the queue (and exchange/bindings), sets the prefetch and consumes, in that order, at `listen`.
+ * Consumes `queue` with the decorated method. On a controller ServerAMQP runs it: it opens a channel
+ * for it, declares the queue (and exchange/bindings), sets the prefetch and consumes, in that order,
+ * at `listen`. On a provider AmqpModule runs it the same way when the app starts, on the connection
+ * named by the `connection` option (the unnamed one by default).
  *
- * It is a Nest event handler underneath (bound to ServerAMQP only), so pipes, guards, interceptors,
- * exception filters, `@Payload()` and `@Ctx()` (an {@link AmqpContext}) work as on any handler.
+ * Either way pipes, guards, interceptors, exception filters, `@Payload()` and `@Ctx()` (an
+ * {@link AmqpContext}) work as on any Nest handler.
  * By default a message is acked once the handler succeeds and nacked without requeue when it fails.
  *
  * @example
@@ -24,16 +29,36 @@ import type { QueueConsumerOptions } from './queue-consumer.options.js';
  * onOrder(@Payload() order: Order, @Ctx() ctx: AmqpContext) {}
  * ```
  */
-export function QueueConsumer(queue: string, options: QueueConsumerOptions = {}): MethodDecorator {
+export function QueueConsumer(queue: string, options?: QueueConsumerOptions): MethodDecorator;
+/**
+ * Consumes the queue that the `consumers` entry `config` names, resolved at start-up (from
+ * `AmqpModule.forRoot/forRootAsync({ consumers })` for a provider, ServerAMQP's `consumers` for a
+ * controller); `defaults` lie under the entry's options. A missing entry fails start-up naming it.
+ *
+ * @example
+ * ```ts
+ * @QueueConsumer({ config: 'orders' }, { prefetch: 20 })
+ * onOrder(@Payload() order: Order) {}
+ * ```
+ */
+export function QueueConsumer(ref: QueueConsumerConfigRef, defaults?: QueueConsumerOptions): MethodDecorator;
+export function QueueConsumer(queueOrRef: string | QueueConsumerConfigRef, options: QueueConsumerOptions = {}): MethodDecorator {
+  const config = typeof queueOrRef === 'object' && queueOrRef !== null ? queueOrRef.config : undefined;
+  if (typeof queueOrRef === 'object' && queueOrRef !== null && (typeof config !== 'string' || config === '')) {
+    throw new InvalidArgumentError('config', `must be a non-empty string, got ${String(config)}`);
+  }
+  const queue = config === undefined ? queueOrRef : '';
   validateQueueConsumerOptions(queue, options);
   return (target: object, key: string | symbol, descriptor: PropertyDescriptor) => {
     const owner = typeof target === 'function' ? target.name : target.constructor.name;
     // One pattern per method: two methods on one queue are two competing consumers, not a chain.
     const metadata: QueueConsumerMetadata = {
-      queue,
+      queue: queue as string,
       options: { ...options },
-      pattern: `amqp-queue-consumer:${queue}:${owner}.${String(key)}`,
+      pattern: `amqp-queue-consumer:${config === undefined ? (queue as string) : `config=${config}`}:${owner}.${String(key)}`,
+      ...(config === undefined ? {} : { config }),
     };
+    recordDecoratedConsumer(metadata);
     const decorators = [
       SetMetadata(QUEUE_CONSUMER_METADATA, metadata),
       EventPattern<string>(metadata.pattern, AMQP_TRANSPORT, { [QUEUE_CONSUMER_EXTRAS_KEY]: metadata }),

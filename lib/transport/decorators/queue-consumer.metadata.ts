@@ -14,6 +14,8 @@ export interface QueueConsumerMetadata {
   readonly options: Readonly<QueueConsumerOptions>;
   /** The unique Nest pattern of this consumer (one per decorated method). */
   readonly pattern: string;
+  /** `@QueueConsumer({ config })`: the entry that gives queue and options at start-up (`queue` is '' until then). */
+  readonly config?: string;
 }
 
 const ACK_MODES: readonly AckMode[] = ['auto', 'manual', 'none'];

@@ -111,4 +111,12 @@ export interface QueueConsumerOptions {
   batch?: BatchOptions;
   /** A stream queue consumer (implies `queueType: 'stream'`): offset, offset tracking, failure policy, retention. */
   stream?: StreamOptions;
+  // ---- where it runs (consumers run by AmqpModule: on providers, or added at run time) ----
+  /**
+   * The AmqpModule connection (`forRoot({ name })`) a provider's consumer runs on, and whose
+   * `consumers` settings a `{ config }` consumer is read from. Not for controllers (ServerAMQP runs
+   * those on its own connection: giving it there fails `listen`).
+   * @default the unnamed AmqpModule
+   */
+  connection?: string;
 }

@@ -1,5 +1,7 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import { AmqpConnections } from '../module/amqp-connections.js';
 import { ServerAMQP, type ServerAMQPHealth } from '../server/server-amqp.js';
+import { AmqpConnectionHost, type AmqpConnection, type AmqpStatus } from '../shared/connection-host.js';
 
 /**
  * The result shape @nestjs/terminus expects from an indicator (`HealthIndicatorResult`), written
@@ -7,24 +9,38 @@ import { ServerAMQP, type ServerAMQPHealth } from '../server/server-amqp.js';
  */
 export type AmqpHealthResult<Key extends string = string> = Record<Key, AmqpHealthDetails>;
 
-/** What the indicator reports under its key: terminus's `status`, then the server's state. */
+/** One connection of the app as the indicator reports it. */
+export interface AmqpConnectionHealth {
+  /** The AmqpModule's name ('default' for the unnamed one), or the `connectionKey` of another holder's connection. */
+  name: string;
+  /** Who holds it: an AmqpModule publisher (and its consumers), or another holder (a ClientAMQP ...). */
+  kind: 'module' | 'other';
+  connection: AmqpStatus | 'idle';
+  connected: boolean;
+}
+
+/** What the indicator reports under its key: terminus's `status`, then the state of the app's connections. */
 export interface AmqpHealthDetails extends Partial<ServerAMQPHealth> {
   status: 'up' | 'down';
-  /** One entry per server when several are listening. */
+  /** One entry per server when several are listening, or beside AmqpModule connections. */
   servers?: ServerAMQPHealth[];
+  /** The AmqpModule connections and any other connection of the process (ClientAMQP ...), servers' aside. */
+  connections?: AmqpConnectionHealth[];
   /** Why it is down. */
   message?: string;
 }
 
-/** Checks one server, or every ServerAMQP listening in the process. */
+/** Checks one server, or every connection of the app. */
 export interface AmqpHealthCheckOptions {
   server?: ServerAMQP;
 }
 
 /**
- * A health indicator for @nestjs/terminus: up when the server's connection is open and every
- * consumer it started is consuming. It reads state the servers already hold and never opens a
- * connection of its own, so a health probe cannot add load to a struggling broker.
+ * A health indicator for @nestjs/terminus: up when every connection of the app is open (servers,
+ * AmqpModule publishers, clients) and every consumer that should consume does (a consumer paused or
+ * cancelled through AmqpConsumerRegistry is not a fault). It reads state the connections already
+ * hold and never opens one of its own, so a health probe cannot add load to a struggling broker.
+ * Provided by AmqpModule (global); an app with only a ServerAMQP lists it in its providers.
  *
  * @example
  * ```ts
@@ -34,29 +50,75 @@ export interface AmqpHealthCheckOptions {
  */
 @Injectable()
 export class AmqpHealthIndicator {
-  /** Resolves to the terminus result; `down` when no server is listening, disconnected, or missing consumers. */
+  constructor(@Optional() @Inject(AmqpConnections) private readonly connections?: AmqpConnections) {}
+
+  /** Resolves to the terminus result; `down` when nothing is connected, a connection is not open, or consumers are missing. */
   isHealthy<Key extends string = 'amqp'>(key: Key = 'amqp' as Key, options: AmqpHealthCheckOptions = {}): Promise<AmqpHealthResult<Key>> {
-    const servers = options.server !== undefined ? [options.server] : [...ServerAMQP.listening];
+    if (options.server !== undefined) return Promise.resolve(result(key, serversOnly([options.server.getHealth()])));
+    const servers = [...ServerAMQP.listening];
     const reports = servers.map((server) => server.getHealth());
-    if (reports.length === 0) {
-      return Promise.resolve(result(key, { status: 'down', message: 'no ServerAMQP is listening' }));
+    const claimed = new Set<AmqpConnection>(servers.map((server) => server.unwrap()));
+    const connections: AmqpConnectionHealth[] = [];
+    const problems: string[] = [];
+    let consumers = 0;
+    let expectedConsumers = 0;
+    for (const module of this.connections?.list() ?? []) {
+      const name = module.name ?? 'default';
+      const health = module.publisher.getHealth();
+      if (health.connected) claimed.add(module.publisher.connection);
+      connections.push({ name, kind: 'module', ...health });
+      if (!health.connected) problems.push(`AmqpModule connection "${name}" is ${health.connection}`);
     }
-    const healthy = reports.every((report) => report.connected && report.consumers === report.expectedConsumers);
-    const status = healthy ? 'up' : 'down';
-    if (reports.length === 1) {
-      const [report] = reports as [ServerAMQPHealth];
-      return Promise.resolve(result(key, { ...report, status, ...(healthy ? {} : { message: reason(report) }) }));
+    for (const consumer of this.connections?.consumers ?? []) {
+      if (!consumer.runner.isExpected) continue;
+      expectedConsumers += 1;
+      if (consumer.runner.isConsuming) consumers += 1;
+      else problems.push(`consumer ${consumer.name} stopped`);
     }
+    for (const host of AmqpConnectionHost.liveHosts()) {
+      if (claimed.has(host.connection)) continue;
+      const connected = host.connection.isOpen;
+      connections.push({ name: host.key, kind: 'other', connection: host.status, connected });
+      if (!connected) problems.push(`connection "${host.key}" is ${host.status}`);
+    }
+    if (connections.length === 0) {
+      if (reports.length > 0) return Promise.resolve(result(key, serversOnly(reports)));
+      return Promise.resolve(result(key, { status: 'down', message: 'no ServerAMQP is listening and no AmqpModule or client connection is open' }));
+    }
+    for (const report of reports) {
+      consumers += report.consumers;
+      expectedConsumers += report.expectedConsumers;
+      if (!report.connected || report.consumers !== report.expectedConsumers) problems.push(reason(report));
+    }
+    const healthy = problems.length === 0;
     return Promise.resolve(
       result(key, {
-        status,
-        consumers: reports.reduce((sum, report) => sum + report.consumers, 0),
-        expectedConsumers: reports.reduce((sum, report) => sum + report.expectedConsumers, 0),
-        servers: reports,
-        ...(healthy ? {} : { message: reports.filter((r) => !r.connected || r.consumers !== r.expectedConsumers).map(reason).join('; ') }),
+        status: healthy ? 'up' : 'down',
+        consumers,
+        expectedConsumers,
+        connections,
+        ...(reports.length === 0 ? {} : { servers: reports }),
+        ...(healthy ? {} : { message: problems.join('; ') }),
       }),
     );
   }
+}
+
+/** The shape of a server-only app: one server's fields at the top, or the list for several. */
+function serversOnly(reports: ServerAMQPHealth[]): AmqpHealthDetails {
+  const healthy = reports.every((report) => report.connected && report.consumers === report.expectedConsumers);
+  const status = healthy ? 'up' : 'down';
+  if (reports.length === 1) {
+    const [report] = reports as [ServerAMQPHealth];
+    return { ...report, status, ...(healthy ? {} : { message: reason(report) }) };
+  }
+  return {
+    status,
+    consumers: reports.reduce((sum, report) => sum + report.consumers, 0),
+    expectedConsumers: reports.reduce((sum, report) => sum + report.expectedConsumers, 0),
+    servers: reports,
+    ...(healthy ? {} : { message: reports.filter((r) => !r.connected || r.consumers !== r.expectedConsumers).map(reason).join('; ') }),
+  };
 }
 
 function result<Key extends string>(key: Key, value: AmqpHealthDetails): AmqpHealthResult<Key> {

@@ -1,4 +1,5 @@
 import type { FieldTable } from '../../protocol/index.js';
+import type { AmqpConsumersConfig } from '../consumers/amqp-consumer.config.js';
 import type { AmqpConnectionOptions } from '../interfaces/connection-options.interface.js';
 import type { AmqpExchangeDefinition } from '../interfaces/exchange-definition.interface.js';
 
@@ -38,6 +39,14 @@ export interface AmqpTopology {
   bindings?: AmqpBindingDefinition[];
 }
 
+/** Turns AmqpPublisher payloads into message bodies (and request replies back into values). */
+export interface AmqpPublisherSerializer {
+  /** The body of a payload, with the content type that says how to read it. */
+  serialize(payload: unknown): { body: Buffer; contentType?: string };
+  /** A reply body of AmqpPublisher.request. @default JSON, text or the raw Buffer by content type */
+  deserialize?(body: Buffer, contentType: string | undefined): unknown;
+}
+
 /** Options of `AmqpModule.forRoot()` / `forRootAsync()`. */
 export interface AmqpModuleOptions extends AmqpConnectionOptions, AmqpTopology {
   /** Default of AmqpPublisher's `persistent` (delivery mode 2). @default false */
@@ -46,4 +55,12 @@ export interface AmqpModuleOptions extends AmqpConnectionOptions, AmqpTopology {
   headers?: FieldTable;
   /** Milliseconds AmqpPublisher.request waits for a reply. @default 30000 */
   requestTimeout?: number;
+  /** How AmqpPublisher encodes payloads. @default JSON, Buffers as they are (`application/octet-stream`) */
+  serializer?: AmqpPublisherSerializer;
+  /**
+   * Named consumer settings for `@QueueConsumer({ config: name })` on providers running on this
+   * connection (and `AmqpConsumerRegistry.add({ config })`): queue names, bindings, prefetch, retry
+   * per environment. A name no entry has fails start-up naming it.
+   */
+  consumers?: AmqpConsumersConfig;
 }

@@ -56,6 +56,7 @@ export class AmqpPublisher implements OnModuleInit, OnApplicationShutdown {
   private session: Promise<PublisherSession> | undefined;
   private currentSession: PublisherSession | undefined;
   private shutDown = false;
+  private started = false;
 
   /** Sealed (sealed-options.ts): the URLs' passwords and TLS keys never reach inspect, JSON or logs. */
   private readonly options: AmqpModuleOptions;
@@ -63,11 +64,23 @@ export class AmqpPublisher implements OnModuleInit, OnApplicationShutdown {
   constructor(@Inject(MODULE_OPTIONS_TOKEN) options: AmqpModuleOptions) {
     this.options = sealOptions(options);
     this.logger = new ScopedLogger(options.logger, 'AmqpPublisher');
+    const serializer = options.serializer;
+    if (serializer !== undefined && typeof serializer.serialize !== 'function') {
+      throw new InvalidArgumentError('serializer', 'must have a serialize(payload) method');
+    }
+  }
+
+  /** The state of its connection, for health checks: 'idle' before start, 'disconnected' once lost for good. */
+  getHealth(): { connection: AmqpStatus | 'idle'; connected: boolean } {
+    const session = this.currentSession;
+    if (session === undefined) return { connection: this.started ? 'disconnected' : 'idle', connected: false };
+    return { connection: session.host.status, connected: session.host.connection.isOpen };
   }
 
   /** Connects and declares the module's topology when the app starts (a failure stops the start). */
   async onModuleInit(): Promise<void> {
     await this.connected();
+    this.started = true;
   }
 
   /** Releases the shared connection on app shutdown (the last holder closes it). */
@@ -144,7 +157,9 @@ export class AmqpPublisher implements OnModuleInit, OnApplicationShutdown {
         },
         {
           onReply: (replyProperties, replyBody) => {
-            const value = decodeBody(replyBody, replyProperties.contentType);
+            const deserializer = this.options.serializer?.deserialize;
+            const value =
+              deserializer === undefined ? decodeBody(replyBody, replyProperties.contentType) : deserializer(replyBody, replyProperties.contentType);
             if (replyProperties.headers?.[REPLY_STATUS_HEADER] === 'error') {
               reject(new ErrorReplyError(label, correlationId, (value as { error?: unknown } | undefined)?.error ?? value));
             } else {
@@ -159,7 +174,7 @@ export class AmqpPublisher implements OnModuleInit, OnApplicationShutdown {
   }
 
   private message(payload: unknown, options: AmqpMessageOptions | undefined): { body: Buffer; properties: BasicProperties } {
-    const { body, contentType } = encodeBody(payload);
+    const { body, contentType } = this.options.serializer === undefined ? encodeBody(payload) : this.options.serializer.serialize(payload);
     const properties = toBasicProperties(options, {
       contentType,
       persistent: this.options.persistent ?? false,

@@ -1,43 +1,33 @@
-import { ConfigurableModuleBuilder, type Provider } from '@nestjs/common';
-import { sealOptions } from '../shared/sealed-options.js';
+import type { InjectionToken, ModuleMetadata, OptionalFactoryDependency, Type } from '@nestjs/common';
 import type { AmqpModuleOptions } from './amqp-module.options.js';
 
-/**
- * forRoot / forRootAsync from one builder (no near-duplicate async factories); `isGlobal` makes the
- * publisher injectable everywhere without importing the module again.
- */
-export const {
-  ConfigurableModuleClass: AmqpConfigurableModule,
-  MODULE_OPTIONS_TOKEN,
-  OPTIONS_TYPE: AMQP_MODULE_OPTIONS_TYPE,
-  ASYNC_OPTIONS_TYPE: AMQP_MODULE_ASYNC_OPTIONS_TYPE,
-} = new ConfigurableModuleBuilder<AmqpModuleOptions>({ moduleName: 'Amqp' })
-  .setClassMethodName('forRoot')
-  .setExtras({ isGlobal: false }, (definition, extras) => ({
-    ...definition,
-    global: extras.isGlobal,
-    providers: definition.providers?.map(sealedOptionsProvider),
-  }))
-  .build();
+/** Token of the unnamed module's resolved options. */
+export const MODULE_OPTIONS_TOKEN = 'AMQP_MODULE_OPTIONS';
 
-/** Options of `AmqpModule.forRoot()`: the module options plus `isGlobal`. */
-export type AmqpModuleRootOptions = typeof AMQP_MODULE_OPTIONS_TYPE;
-/** Options of `AmqpModule.forRootAsync()`: useFactory / useClass / useExisting, inject, imports, plus `isGlobal`. */
-export type AmqpModuleAsyncOptions = typeof AMQP_MODULE_ASYNC_OPTIONS_TYPE;
+/** What `forRoot` / `forRootAsync` take besides the options themselves (known before any factory runs). */
+export interface AmqpModuleExtras {
+  /**
+   * Registers a named connection and publisher (`@InjectAmqpPublisher(name)`), for a second broker or
+   * vhost in the same app. Its connection is its own: `connectionKey` defaults to the name.
+   * @default unnamed: the default publisher, injected as `AmqpPublisher`
+   */
+  name?: string;
+  /** Makes the publisher injectable everywhere without importing the module again. @default false */
+  isGlobal?: boolean;
+}
 
-/**
- * The options provider holds the sealed options (sealed-options.ts), so that nothing reading the
- * container (a debug dump, a devtools graph) meets a password: forRoot's value, forRootAsync's factory result.
- */
-function sealedOptionsProvider(provider: Provider): Provider {
-  if (typeof provider !== 'object' || provider.provide !== MODULE_OPTIONS_TOKEN) return provider;
-  if ('useValue' in provider) return { ...provider, useValue: sealOptions(provider.useValue as AmqpModuleOptions) };
-  if ('useFactory' in provider) {
-    const factory = provider.useFactory;
-    return {
-      ...provider,
-      useFactory: async (...args: unknown[]) => sealOptions((await factory(...args)) as AmqpModuleOptions),
-    };
-  }
-  return provider;
+/** Options of `AmqpModule.forRoot()`: the module options plus `name` and `isGlobal`. */
+export type AmqpModuleRootOptions = AmqpModuleOptions & AmqpModuleExtras;
+
+/** A class that builds the options (`forRootAsync({ useClass })` / `useExisting`). */
+export interface AmqpModuleOptionsFactory {
+  create(): AmqpModuleOptions | Promise<AmqpModuleOptions>;
+}
+
+/** Options of `AmqpModule.forRootAsync()`: useFactory / useClass / useExisting, inject, imports, plus `name` and `isGlobal`. */
+export interface AmqpModuleAsyncOptions extends Pick<ModuleMetadata, 'imports'>, AmqpModuleExtras {
+  useFactory?: (...args: never[]) => AmqpModuleOptions | Promise<AmqpModuleOptions>;
+  inject?: Array<InjectionToken | OptionalFactoryDependency>;
+  useClass?: Type<AmqpModuleOptionsFactory>;
+  useExisting?: Type<AmqpModuleOptionsFactory>;
 }

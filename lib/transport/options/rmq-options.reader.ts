@@ -35,6 +35,7 @@ const SERVER_SCHEMA: Readonly<Record<keyof ServerAMQPOptions, OptionKind>> = {
   queue: 'string',
   queueOptions: 'object',
   deadLetterQueue: 'any', // a queue name, or false to opt out
+  consumers: 'object',
   noAssert: 'boolean',
   prefetchCount: 'integer',
   isGlobalPrefetchCount: 'boolean',

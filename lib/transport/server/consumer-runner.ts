@@ -1,7 +1,8 @@
 import type { LoggerService } from '@nestjs/common';
-import type { AMQPError } from '../../protocol/errors.js';
+import { InvalidStateError, type AMQPError } from '../../protocol/errors.js';
 import type { BasicDeliver, BasicProperties, FieldTable } from '../../protocol/index.js';
 import type { AmqpMessage } from '../amqp.context.js';
+import type { RecoveringDeliveryCallback } from '../../protocol/recovery/index.js';
 import type { AmqpChannel, AmqpConnectionHost } from '../shared/connection-host.js';
 import type { QueueMismatchPolicy } from '../decorators/consumer-pipeline.options.js';
 import { declareTopology, type ConsumerTopology } from './consumer-topology.js';
@@ -10,10 +11,15 @@ import { ChannelLease, Delivery } from './delivery.js';
 import { describeError } from './message-identity.js';
 import { telemetry } from '../telemetry/telemetry.js';
 
+/** Where a consumer stands, as the consumer registry reports it. */
+export type ConsumerState = 'idle' | 'consuming' | 'paused' | 'recovering' | 'stopped';
+
 /** Everything one consumer needs to start: its topology, qos, ack mode and consume flags. */
 export interface ConsumerSpec {
   /** Names the consumer in logs and errors. */
   label: string;
+  /** Names it for run-time control (the consumer registry): `Class.method`, or the name given. */
+  name?: string;
   topology: ConsumerTopology;
   /** basic.qos prefetch count (0 = unlimited). */
   prefetch: number;
@@ -48,6 +54,10 @@ export class ConsumerRunner {
   private consumerTag: string | undefined;
   private queueName: string;
   private stopping = false;
+  private paused = false;
+  /** Pause and resume one after the other, so quick toggles leave the state of the last call. */
+  private control: Promise<void> = Promise.resolve();
+  private onMessage: RecoveringDeliveryCallback | undefined;
   // A counter and idle waiters, not a set of promises: no per-delivery allocation beyond the handling itself.
   private inFlightValue = 0;
   private idleWaiters: Array<() => void> = [];
@@ -71,6 +81,29 @@ export class ConsumerRunner {
   /** True while basic.consume is active on an open channel. */
   get isConsuming(): boolean {
     return this.consumerTag !== undefined && this.lease?.alive === true;
+  }
+
+  /** True while paused on purpose (see {@link pause}). */
+  get isPaused(): boolean {
+    return this.paused;
+  }
+
+  /** True when it should be consuming: started, neither paused nor stopped on purpose (what health expects). */
+  get isExpected(): boolean {
+    return !this.paused && !this.stopping;
+  }
+
+  /** The consumer tag while consuming. */
+  get tag(): string | undefined {
+    return this.consumerTag;
+  }
+
+  get state(): ConsumerState {
+    if (this.channel === undefined) return 'idle';
+    if (this.stopping || this.channel.state === 'CLOSED' || this.channel.state === 'CLOSING') return 'stopped';
+    if (this.paused) return 'paused';
+    if (this.channel.state === 'SUSPENDED') return 'recovering';
+    return this.consumerTag === undefined ? 'stopped' : 'consuming';
   }
 
   /** Deliveries whose handling has not finished. */
@@ -103,22 +136,49 @@ export class ConsumerRunner {
       lease.queue = this.queueName;
       await channel.basicQos({ prefetchCount: this.spec.prefetch, global: this.spec.prefetchGlobal === true });
       const queue = this.queueName;
-      this.consumerTag = await channel.basicConsume(
-        queue,
-        (ch, method, properties, body) => this.receive(ch, lease, queue, method, properties, body),
-        {
-          autoAck: this.spec.autoAck,
-          ...(this.spec.exclusive === undefined ? {} : { exclusive: this.spec.exclusive }),
-          ...(this.spec.consumerTag === undefined ? {} : { consumerTag: this.spec.consumerTag }),
-          ...(this.spec.arguments === undefined ? {} : { arguments: this.spec.arguments }),
-        },
-      );
+      this.onMessage = (ch, method, properties, body) => this.receive(ch, lease, queue, method, properties, body);
+      await this.consume(channel, this.onMessage);
     } catch (error) {
       this.stopping = true;
       await this.closeChannel();
       throw error;
     }
     for (const notice of this.spec.notices ?? []) this.logger.warn?.(notice);
+  }
+
+  /**
+   * Stops deliveries without closing anything: basic.cancel on the same channel, so in-flight
+   * handlers still ack. The recovery record forgets a cancelled consumer, so a connection recovery
+   * while paused leaves it paused. Refused for an auto-delete queue, which the broker would delete
+   * when its last consumer goes.
+   */
+  pause(): Promise<void> {
+    return this.serialize(async () => {
+      if (this.stopping) throw new InvalidStateError(`${this.spec.label} cannot be paused: it is stopped`, 'stopped');
+      const declaration = this.spec.topology.declare;
+      if (declaration !== false && declaration.autoDelete) {
+        throw new InvalidStateError(`${this.spec.label} cannot be paused: its queue is auto-delete and the broker would delete it`, 'consuming');
+      }
+      if (this.paused) return;
+      this.paused = true;
+      const tag = this.consumerTag;
+      if (tag === undefined || this.channel === undefined) return;
+      await this.channel.basicCancel(tag);
+      this.consumerTag = undefined;
+    });
+  }
+
+  /** Consumes again on the same channel (after a recovery, on the recovered one) with the same tag and options. */
+  resume(): Promise<void> {
+    return this.serialize(async () => {
+      if (this.stopping) throw new InvalidStateError(`${this.spec.label} cannot be resumed: it is stopped`, 'stopped');
+      if (!this.paused) return;
+      const channel = this.channel;
+      const onMessage = this.onMessage;
+      if (channel === undefined || onMessage === undefined) throw new InvalidStateError(`${this.spec.label} was never started`, 'idle');
+      await this.consume(channel, onMessage);
+      this.paused = false;
+    });
   }
 
   /** Stops new deliveries (basic.cancel). In-flight ones go on; acks still work. */
@@ -155,6 +215,21 @@ export class ConsumerRunner {
   async close(): Promise<void> {
     this.stopping = true;
     await this.closeChannel();
+  }
+
+  private async consume(channel: AmqpChannel, onMessage: RecoveringDeliveryCallback): Promise<void> {
+    this.consumerTag = await channel.basicConsume(this.queueName, onMessage, {
+      autoAck: this.spec.autoAck,
+      ...(this.spec.exclusive === undefined ? {} : { exclusive: this.spec.exclusive }),
+      ...(this.spec.consumerTag === undefined ? {} : { consumerTag: this.spec.consumerTag }),
+      ...(this.spec.arguments === undefined ? {} : { arguments: this.spec.arguments }),
+    });
+  }
+
+  private serialize(step: () => Promise<void>): Promise<void> {
+    const next = this.control.then(step);
+    this.control = next.catch(() => undefined);
+    return next;
   }
 
   private async closeChannel(): Promise<void> {

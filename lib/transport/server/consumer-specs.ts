@@ -14,6 +14,9 @@ export const DEFAULT_PREFETCH = 10;
  */
 export const DEFAULT_QUEUE_PREFETCH = 100;
 
+/** The registry name of a server's default queue consumer. */
+export const DEFAULT_QUEUE_CONSUMER_NAME = 'ServerAMQP.defaultQueue';
+
 /** The consumer spec of one `@QueueConsumer`, with every default applied. */
 export function queueConsumerSpec(metadata: QueueConsumerMetadata): ConsumerSpec {
   const { queue, options } = metadata;
@@ -49,8 +52,10 @@ export function queueConsumerSpec(metadata: QueueConsumerMetadata): ConsumerSpec
     });
   }
   const ack = options.ack ?? 'auto';
+  const name = metadata.pattern.slice(metadata.pattern.lastIndexOf(':') + 1);
   return {
-    label: `@QueueConsumer("${queue}") ${metadata.pattern.slice(metadata.pattern.lastIndexOf(':') + 1)}`,
+    label: `@QueueConsumer("${queue}") ${name}`,
+    name,
     topology,
     // A batch needs a window of at least its size; a stream needs one at all.
     prefetch: options.prefetch ?? Math.max(DEFAULT_PREFETCH, options.batch?.size ?? 0),
@@ -110,6 +115,7 @@ export function defaultQueueSpec(options: ServerAMQPOptions, patterns: readonly 
   }
   return {
     label: `default queue "${queue === '' ? '(server-named)' : queue}"`,
+    name: DEFAULT_QUEUE_CONSUMER_NAME,
     topology,
     prefetch: options.prefetchCount ?? DEFAULT_QUEUE_PREFETCH,
     prefetchGlobal: options.isGlobalPrefetchCount,

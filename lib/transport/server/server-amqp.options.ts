@@ -1,5 +1,6 @@
 import type { Deserializer, Serializer } from '@nestjs/microservices';
 import type { FieldTable } from '../../protocol/index.js';
+import type { AmqpConsumersConfig } from '../consumers/amqp-consumer.config.js';
 import type { AmqpConnectionOptions } from '../interfaces/connection-options.interface.js';
 import type { AmqpQueueShortcuts } from '../options/queue-options.js';
 import type { AmqpSocketOptions } from '../options/socket-options.js';
@@ -90,4 +91,9 @@ export interface ServerAMQPOptions extends AmqpConnectionOptions {
   persistent?: boolean;
   /** A producer option of Nest's RmqOptions: accepted, no effect on the server. */
   headers?: FieldTable;
+  /**
+   * Named consumer settings for `@QueueConsumer({ config: name })` methods of controllers (queue
+   * name, bindings, prefetch, retry ... per environment). A name no entry has fails `listen`.
+   */
+  consumers?: AmqpConsumersConfig;
 }

@@ -12,23 +12,24 @@ import { InvalidStateError } from '../../protocol/errors.js';
 import type { AmqpContext } from '../amqp.context.js';
 import { nestEventAlias, type AmqpEventsMap, type AmqpHostEvent, type AmqpStatus } from '../amqp.events.js';
 import { AmqpRequestDeserializer, handleRequest, runWithProcessingHooks } from '../compat/index.js';
+import { assertNoConnection, resolveConsumerConfig } from '../consumers/consumer-config.resolver.js';
+import { warnAboutUnrunConsumers } from '../consumers/decorated-consumers.js';
 import { QueueConsumerMetadataAccessor } from '../decorators/queue-consumer-metadata.accessor.js';
 import { AmqpConnectionHost, type AmqpConnection } from '../shared/connection-host.js';
 import { sealOptions } from '../shared/sealed-options.js';
 import { ConfirmPublisher } from '../shared/confirm-publisher.js';
-import { BatchDispatcher } from './batch/batch-dispatcher.js';
-import { defaultQueuePipeline, queueConsumerPipeline } from './consumer-pipeline.js';
+import { defaultQueuePipeline } from './consumer-pipeline.js';
 import { FailureRouter } from './failure/failure-router.js';
 import type { HandlerResult } from './ack-policy.js';
 import { AmqpReplySerializer } from './amqp-reply.serializer.js';
 import { AMQP_TRANSPORT } from './amqp-transport.js';
-import { defaultQueueSpec, queueConsumerSpec } from './consumer-specs.js';
+import { defaultQueueSpec } from './consumer-specs.js';
 import { ConsumerRunner } from './consumer-runner.js';
 import { joinEventHandlers } from './event-handler-group.js';
 import { invokeHandler, type HandlerRunner } from './handler-invoker.js';
 import { describeError } from './message-identity.js';
 import { PatternDispatcher, type PatternDispatcherHost, type SerializedReply } from './pattern-dispatcher.js';
-import { QueueConsumerDispatcher } from './queue-consumer-dispatcher.js';
+import { createQueueConsumerRunner } from './queue-consumer-factory.js';
 import { recordOptionsToProperties } from './reply-properties.js';
 import type { ServerAMQPOptions } from './server-amqp.options.js';
 import { readServerOptions } from '../options/rmq-options.reader.js';
@@ -154,11 +155,17 @@ export class ServerAMQP extends Server<AmqpEventsMap, AmqpStatus> implements Cus
     return {
       connection: host?.status ?? 'idle',
       connected: host !== undefined && host.connection.isOpen,
-      consumers: this.runners.filter((runner) => runner.isConsuming).length,
-      expectedConsumers: this.runners.length,
+      // A consumer paused or cancelled on purpose (the consumer registry) is not a fault.
+      consumers: this.runners.filter((runner) => runner.isExpected && runner.isConsuming).length,
+      expectedConsumers: this.runners.filter((runner) => runner.isExpected).length,
       // A recovery re-declares a server-named queue under a new name: report the one consumed now.
       queues: this.runners.map((runner) => (host === undefined ? runner.queue : host.connection.queueName(runner.queue))),
     };
+  }
+
+  /** @internal The consumers this server runs (read by the consumer registry). */
+  get consumerRunners(): readonly ConsumerRunner[] {
+    return this.runners;
   }
 
   /**
@@ -208,6 +215,7 @@ export class ServerAMQP extends Server<AmqpEventsMap, AmqpStatus> implements Cus
     this.host = host;
     this.watch(host);
     this.runners = this.createRunners(host);
+    warnAboutUnrunConsumers(this.servedConsumerPatterns(), this.logger);
     const results = await Promise.allSettled(this.runners.map((runner) => runner.start()));
     const failure = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
     if (failure !== undefined) throw failure.reason;
@@ -226,15 +234,10 @@ export class ServerAMQP extends Server<AmqpEventsMap, AmqpStatus> implements Cus
         servesPatterns = true;
         continue;
       }
-      const spec = queueConsumerSpec(metadata);
-      const logger = this.logger.child(spec.label);
-      const pipeline = queueConsumerPipeline(metadata, spec, failures);
-      const dispatcher = new QueueConsumerDispatcher(handler, metadata, this.runHandler, logger, this.shutdown.signal, pipeline);
-      const dispatch =
-        metadata.options.batch === undefined
-          ? dispatcher.dispatch
-          : new BatchDispatcher(handler, metadata, this.runHandler, logger, dispatcher).dispatch;
-      runners.push(new ConsumerRunner(spec, host, dispatch, logger, onLost));
+      const resolved = resolveConsumerConfig(metadata, this.options.consumers, 'ServerAMQP `consumers`');
+      assertNoConnection(resolved);
+      const parts = { handler, metadata: resolved, host, run: this.runHandler, logger: this.logger, shutdown: this.shutdown.signal, onLost, failures };
+      runners.push(createQueueConsumerRunner(parts));
     }
     if (servesPatterns || this.options.queue !== undefined) {
       const patterns = this.patternRoutes();
@@ -255,6 +258,15 @@ export class ServerAMQP extends Server<AmqpEventsMap, AmqpStatus> implements Cus
       if (QueueConsumerMetadataAccessor.fromHandler(handler) === undefined) routes.push(route);
     }
     return routes;
+  }
+
+  private servedConsumerPatterns(): Set<string> {
+    const served = new Set<string>();
+    for (const handler of this.messageHandlers.values()) {
+      const metadata = QueueConsumerMetadataAccessor.fromHandler(handler);
+      if (metadata !== undefined) served.add(metadata.pattern);
+    }
+    return served;
   }
 
   private async teardown(): Promise<void> {

@@ -30,6 +30,12 @@ export type AmqpChannel = RecoveringChannel;
  */
 export class AmqpConnectionHost {
   private static readonly registry = new Map<string, HostSlot>();
+  private static readonly live = new Set<AmqpConnectionHost>();
+
+  /** Every connection of the process not yet closed for good (read by AmqpHealthIndicator). */
+  static liveHosts(): AmqpConnectionHost[] {
+    return [...AmqpConnectionHost.live];
+  }
 
   /** Connects on the first acquire for a key; later acquires share the same connection. */
   static async acquire(given: AmqpConnectionOptions = {}, signal?: AbortSignal): Promise<AmqpConnectionHost> {
@@ -114,6 +120,7 @@ export class AmqpConnectionHost {
     this.connection = connection;
     this.statusSubject = status;
     this.status$ = status.asObservable().pipe(distinctUntilChanged());
+    AmqpConnectionHost.live.add(this);
     status.next(connection.isBlocked ? 'blocked' : 'connected');
     connection.addOnConnectionBlockedCallback((_connection, reason) => {
       this.logger.warn(`broker blocked the connection: ${reason}`);
@@ -167,6 +174,11 @@ export class AmqpConnectionHost {
   /** The current status (the last value `status$` emitted). */
   get status(): AmqpStatus {
     return this.statusSubject.value;
+  }
+
+  /** The `connectionKey` it was opened under ('default' when none was given); never the URLs, which may hold credentials. */
+  get key(): string {
+    return this.openedWith.connectionKey ?? 'default';
   }
 
   /** How many holders share this connection. */
@@ -251,6 +263,7 @@ export class AmqpConnectionHost {
   }
 
   private finish(): void {
+    AmqpConnectionHost.live.delete(this);
     if (this.statusSubject.closed) return;
     // The event first: holders detach their listeners when they see the status change.
     this.notify('disconnected', this.lastErrorValue);

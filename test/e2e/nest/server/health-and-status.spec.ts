@@ -116,7 +116,7 @@ describe('ServerAMQP status, events and health (hybrid app)', () => {
     expect(statuses[statuses.length - 1]).toBe('disconnected');
     expect(events).toEqual(['connected', 'disconnected']);
     const result = await app.get(AmqpHealthIndicator).isHealthy('amqp');
-    expect(result.amqp).toMatchObject({ status: 'down', message: 'no ServerAMQP is listening' });
+    expect(result.amqp).toMatchObject({ status: 'down', message: expect.stringContaining('no ServerAMQP is listening') });
     expect(() => server.unwrap()).toThrow(/listen/);
   });
 });

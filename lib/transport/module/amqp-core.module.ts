@@ -1,0 +1,19 @@
+import { Global, Module } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
+import { AmqpConsumerExplorer } from '../consumers/amqp-consumer.explorer.js';
+import { AmqpConsumerRegistry } from '../consumers/amqp-consumer.registry.js';
+import { AmqpHealthIndicator } from '../health/amqp-health.indicator.js';
+import { AmqpConnections } from './amqp-connections.js';
+
+/**
+ * What an app has once, however many AmqpModule.forRoot it imports: the registry of its module
+ * connections, the explorer that runs providers' consumers, the consumer registry and the health
+ * indicator. Global, so a HealthController or any provider can inject them.
+ */
+@Global()
+@Module({
+  imports: [DiscoveryModule],
+  providers: [AmqpConnections, AmqpConsumerExplorer, AmqpConsumerRegistry, AmqpHealthIndicator],
+  exports: [AmqpConnections, AmqpConsumerRegistry, AmqpHealthIndicator],
+})
+export class AmqpCoreModule {}
