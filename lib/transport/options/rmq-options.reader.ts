@@ -26,7 +26,7 @@ const CONNECTION_SCHEMA: Readonly<Record<keyof AmqpConnectionOptions, OptionKind
   recovery: 'any',
   maxConnectionAttempts: 'integer',
   startupTimeout: 'number',
-  logger: 'object',
+  logger: 'any', // a LoggerService: a class instance, not a plain object
 };
 
 // Typed by the interfaces' keys: a new option without an entry here does not compile.

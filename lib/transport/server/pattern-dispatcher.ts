@@ -287,7 +287,7 @@ export class PatternDispatcher {
    */
   private drop(message: AmqpMessage, delivery: Delivery, queue: string, reason: string, errorLogged = false): Promise<void> {
     const failures = this.options.failures;
-    if (failures !== undefined) return failures.failures.apply('dead-letter', failures.target, message, delivery, queue, reason);
+    if (failures !== undefined) return failures.failures.apply('dead-letter', failures.target, message, delivery, queue, reason, errorLogged);
     const fate = delivery.autoAcked ? 'dropped (noAck)' : 'nacked without requeue';
     const line = `${describeMessage(message, queue)} ${fate}: ${reason}`;
     if (errorLogged) this.host.logger.warn?.(line);

@@ -49,15 +49,25 @@ export class QueueConsumerDispatcher {
   }
 
   /** A {@link DeliveryHandler} for this consumer's runner. */
-  readonly dispatch = async (message: AmqpMessage, delivery: Delivery, channel: AmqpChannel, queue: string): Promise<void> => {
+  readonly dispatch = async (
+    message: AmqpMessage,
+    delivery: Delivery,
+    channel: AmqpChannel,
+    queue: string,
+  ): Promise<void> => {
     const context = this.contextOf(message, delivery, channel);
-    if (this.stream) return this.streamDelivery(context.data, context.context, message, delivery, channel, queue);
+    if (this.stream)
+      return this.streamDelivery(context.data, context.context, message, delivery, channel, queue);
     const result = await this.run(this.handler, context.data, context.context);
     await this.settle(result, context.context, message, delivery, channel, queue);
   };
 
   /** The handler's data and context for one message (shared with the batch dispatcher). */
-  contextOf(message: AmqpMessage, delivery: Delivery, channel: AmqpChannel): { data: unknown; context: AmqpContext } {
+  contextOf(
+    message: AmqpMessage,
+    delivery: Delivery,
+    channel: AmqpChannel,
+  ): { data: unknown; context: AmqpContext } {
     let data = decodeBody(message.content, message.properties.contentType);
     let metadata: Record<string, string> | undefined;
     if (this.metadata.options.unwrapNestEnvelope === true) {
@@ -74,15 +84,41 @@ export class QueueConsumerDispatcher {
    * A failed message follows `onError`. A request is answered with an error reply unless its message
    * goes back to the queue (it will be answered by a later attempt): each request gets one answer.
    */
-  async fail(error: unknown, context: AmqpContext, message: AmqpMessage, delivery: Delivery, channel: AmqpChannel, queue: string, reason: string): Promise<void> {
-    const action = await resolveErrorAction(this.metadata.options.onError, originalErrorOf(context, error), context, this.logger);
-    const retried = action === 'requeue' && redeliveryCountOf(message.properties.headers) < this.pipeline.target.maxRedeliveries;
+  async fail(
+    error: unknown,
+    context: AmqpContext,
+    message: AmqpMessage,
+    delivery: Delivery,
+    channel: AmqpChannel,
+    queue: string,
+    reason: string,
+    errorLogged = false,
+  ): Promise<void> {
+    const action = await resolveErrorAction(
+      this.metadata.options.onError,
+      originalErrorOf(context, error),
+      context,
+      this.logger,
+    );
+    const retried =
+      action === 'requeue' &&
+      redeliveryCountOf(message.properties.headers) < this.pipeline.target.maxRedeliveries;
     if (!retried && this.wantsReply(message) && channel.isOpen) {
       await sendErrorReply(channel, message, error).catch((replyError: unknown) =>
-        this.logger.error(`the error reply to ${describeMessage(message, queue)} failed: ${describeError(replyError)}`),
+        this.logger.error(
+          `the error reply to ${describeMessage(message, queue)} failed: ${describeError(replyError)}`,
+        ),
       );
     }
-    await this.pipeline.failures.apply(action, this.pipeline.target, message, delivery, queue, reason);
+    await this.pipeline.failures.apply(
+      action,
+      this.pipeline.target,
+      message,
+      delivery,
+      queue,
+      reason,
+      errorLogged,
+    );
   }
 
   private wantsReply(message: AmqpMessage): boolean {
@@ -112,7 +148,8 @@ export class QueueConsumerDispatcher {
     const failure = result.ok ? undefined : result.error;
     const logged = !result.ok && loggedByNest(failure);
     const cause = logged ? 'see the error logged above' : describeError(failure);
-    if (result.ok && this.wantsReply(message) && delivery.state !== 'lost') await this.reply(channel, message, result.value, identity);
+    if (result.ok && this.wantsReply(message) && delivery.state !== 'lost')
+      await this.reply(channel, message, result.value, identity);
     switch (action.kind) {
       case 'leave':
         if (!result.ok) {
@@ -135,8 +172,8 @@ export class QueueConsumerDispatcher {
         return;
       case 'dead-letter': {
         const error = result.ok ? undefined : result.error;
-        const reason = `handler failed${retryCount > 0 ? ` after ${retryCount} retries` : ''}: ${cause}`;
-        await this.fail(error, context, message, delivery, channel, queue, reason);
+        const reason = `handler failed${retryCount > 0 ? ` after ${retryCount} retries` : ''}: ${describeError(error)}`;
+        await this.fail(error, context, message, delivery, channel, queue, reason, logged);
         return;
       }
       case 'retry':
@@ -147,17 +184,29 @@ export class QueueConsumerDispatcher {
         await retryDelay(action.delayMs, this.shutdown);
         if (delivery.state === 'lost') {
           // The broker redelivers the original; a copy as well would run the message twice.
-          this.logger.warn?.(`retry of ${identity()} not republished (its channel was lost during the delay): the broker redelivers it`);
+          this.logger.warn?.(
+            `retry of ${identity()} not republished (its channel was lost during the delay): the broker redelivers it`,
+          );
           return;
         }
         try {
           await republishForRetry(channel, queue, message, action.attempt);
         } catch (error) {
           if (!channel.isOpen) {
-            this.logger.warn?.(`retry of ${identity()} not republished (channel closed): the broker redelivers it`);
+            this.logger.warn?.(
+              `retry of ${identity()} not republished (channel closed): the broker redelivers it`,
+            );
             return;
           }
-          await this.fail(error, context, message, delivery, channel, queue, `retry could not be republished: ${describeError(error)}`);
+          await this.fail(
+            error,
+            context,
+            message,
+            delivery,
+            channel,
+            queue,
+            `retry could not be republished: ${describeError(error)}`,
+          );
           return;
         }
         telemetry?.retried(queue);
@@ -166,7 +215,12 @@ export class QueueConsumerDispatcher {
     }
   }
 
-  private async reply(channel: AmqpChannel, message: AmqpMessage, value: unknown, identity: () => string): Promise<void> {
+  private async reply(
+    channel: AmqpChannel,
+    message: AmqpMessage,
+    value: unknown,
+    identity: () => string,
+  ): Promise<void> {
     try {
       await sendReply(channel, message, value);
     } catch (error) {
@@ -188,15 +242,20 @@ export class QueueConsumerDispatcher {
     const offset = streamOffsetOf(message.properties.headers);
     if (tracker !== undefined && offset !== undefined) tracker.started(offset);
     const result = await this.run(this.handler, data, context);
-    const identity = (): string => `${describeMessage(message, queue)}${offset === undefined ? '' : `, offset ${offset}`}`;
-    if (result.ok && this.wantsReply(message) && delivery.state !== 'lost') await this.reply(channel, message, result.value, identity);
-    if (!delivery.settled && (this.mode === 'auto' || !result.ok)) this.trySettle(delivery, identity, () => delivery.ack());
+    const identity = (): string =>
+      `${describeMessage(message, queue)}${offset === undefined ? '' : `, offset ${offset}`}`;
+    if (result.ok && this.wantsReply(message) && delivery.state !== 'lost')
+      await this.reply(channel, message, result.value, identity);
+    if (!delivery.settled && (this.mode === 'auto' || !result.ok))
+      this.trySettle(delivery, identity, () => delivery.ack());
     if (tracker !== undefined && offset !== undefined) tracker.finished(offset);
     if (result.ok) return;
     const stop = this.metadata.options.stream?.onError === 'stop';
     this.logger.error(
       `handler of stream ${identity()} failed: ${describeError(result.error)}; ` +
-        (stop ? "acked; stopping this consumer (stream.onError: 'stop')" : "acked and skipped: the message stays in the stream (stream.onError: 'continue')"),
+        (stop
+          ? "acked; stopping this consumer (stream.onError: 'stop')"
+          : "acked and skipped: the message stays in the stream (stream.onError: 'continue')"),
     );
     if (stop && channel.isOpen) {
       await channel.basicCancel(message.fields.consumerTag).catch((error: unknown) => {

@@ -24,10 +24,10 @@ export interface QueueConsumerParts {
   readonly shutdown: AbortSignal;
   readonly onLost: (runner: ConsumerRunner, error: Error) => void;
   /**
-   * Where failed messages are dead-lettered when the queue has no DLX (ServerAMQP shares one confirm
-   * channel across its consumers); without it the consumer opens its own on first use.
+   * The confirm channel failed messages are copied through (a dead-letter or requeue copy): ServerAMQP
+   * shares one across its consumers; without it the consumer opens its own on first use.
    */
-  readonly failures?: FailureRouter;
+  readonly failurePublisher?: () => ConfirmPublisher;
   /** Overrides the registry name (`Class.method` otherwise). */
   readonly name?: string;
 }
@@ -41,7 +41,11 @@ export function createQueueConsumerRunner(parts: QueueConsumerParts): ConsumerRu
   const spec = queueConsumerSpec(parts.metadata);
   if (parts.name !== undefined) spec.name = parts.name;
   const logger = 'child' in parts.logger ? parts.logger.child(spec.label) : parts.logger;
-  const failures = parts.failures ?? new FailureRouter(() => new ConfirmPublisher(parts.host), logger);
+  let own: ConfirmPublisher | undefined;
+  const failures = new FailureRouter(
+    parts.failurePublisher ?? (() => (own ??= new ConfirmPublisher(parts.host))),
+    logger,
+  );
   const pipeline = queueConsumerPipeline(parts.metadata, spec, failures);
   const dispatcher = new QueueConsumerDispatcher(
     parts.handler,

@@ -144,7 +144,10 @@ export class ServerAMQP extends Server<AmqpEventsMap, AmqpStatus> implements Cus
    */
   unwrap<T = AmqpConnection>(): T {
     if (this.host === undefined) {
-      throw new InvalidStateError('ServerAMQP has no connection yet: call listen() (startAllMicroservices) first', 'idle');
+      throw new InvalidStateError(
+        'ServerAMQP has no connection yet: call listen() (startAllMicroservices) first',
+        'idle',
+      );
     }
     return this.host.connection as unknown as T;
   }
@@ -159,7 +162,9 @@ export class ServerAMQP extends Server<AmqpEventsMap, AmqpStatus> implements Cus
       consumers: this.runners.filter((runner) => runner.isExpected && runner.isConsuming).length,
       expectedConsumers: this.runners.filter((runner) => runner.isExpected).length,
       // A recovery re-declares a server-named queue under a new name: report the one consumed now.
-      queues: this.runners.map((runner) => (host === undefined ? runner.queue : host.connection.queueName(runner.queue))),
+      queues: this.runners.map((runner) =>
+        host === undefined ? runner.queue : host.connection.queueName(runner.queue),
+      ),
     };
   }
 
@@ -227,7 +232,7 @@ export class ServerAMQP extends Server<AmqpEventsMap, AmqpStatus> implements Cus
     const runners: ConsumerRunner[] = [];
     let servesPatterns = false;
     const onLost = (runner: ConsumerRunner, error: Error): void => this.consumerLost(runner, error);
-    const failures = new FailureRouter(() => (this.failureChannel ??= new ConfirmPublisher(host)), this.logger);
+    const failurePublisher = (): ConfirmPublisher => (this.failureChannel ??= new ConfirmPublisher(host));
     for (const handler of this.messageHandlers.values()) {
       const metadata = QueueConsumerMetadataAccessor.fromHandler(handler);
       if (metadata === undefined) {
@@ -236,16 +241,31 @@ export class ServerAMQP extends Server<AmqpEventsMap, AmqpStatus> implements Cus
       }
       const resolved = resolveConsumerConfig(metadata, this.options.consumers, 'ServerAMQP `consumers`');
       assertNoConnection(resolved);
-      const parts = { handler, metadata: resolved, host, run: this.runHandler, logger: this.logger, shutdown: this.shutdown.signal, onLost, failures };
+      const parts = {
+        handler,
+        metadata: resolved,
+        host,
+        run: this.runHandler,
+        logger: this.logger,
+        shutdown: this.shutdown.signal,
+        onLost,
+        failurePublisher,
+      };
       runners.push(createQueueConsumerRunner(parts));
     }
     if (servesPatterns || this.options.queue !== undefined) {
       const patterns = this.patternRoutes();
-      if (this.options.wildcards === true) this.topicHandlers = new TopicHandlers(patterns.map((route) => [route, this.messageHandlers.get(route)]));
+      if (this.options.wildcards === true)
+        this.topicHandlers = new TopicHandlers(
+          patterns.map((route) => [route, this.messageHandlers.get(route)]),
+        );
       const spec = defaultQueueSpec(this.options, patterns);
       const logger = this.logger.child(spec.label);
-      const pipeline = defaultQueuePipeline(this.options, spec, failures);
-      const dispatcher = new PatternDispatcher(this.dispatcherHost(logger), { patternHeader: this.options.patternHeader, failures: pipeline });
+      const pipeline = defaultQueuePipeline(this.options, spec, new FailureRouter(failurePublisher, logger));
+      const dispatcher = new PatternDispatcher(this.dispatcherHost(logger), {
+        patternHeader: this.options.patternHeader,
+        failures: pipeline,
+      });
       runners.push(new ConsumerRunner(spec, host, dispatcher.dispatch, logger, onLost));
     }
     return runners;
@@ -307,7 +327,8 @@ export class ServerAMQP extends Server<AmqpEventsMap, AmqpStatus> implements Cus
       connected: () => this.emit('connected'),
       disconnected: (error) => {
         // The connection host has logged the loss (once for all its holders): here it is only a status change.
-        if (this.closing === undefined && error !== undefined) this.logger.debug(`lost its connection: ${error.message}`);
+        if (this.closing === undefined && error !== undefined)
+          this.logger.debug(`lost its connection: ${error.message}`);
         this.disconnectedEmitted = true;
         this.emit('disconnected', error);
       },
@@ -366,14 +387,16 @@ export class ServerAMQP extends Server<AmqpEventsMap, AmqpStatus> implements Cus
   private dispatcherHost(logger: ScopedLogger): PatternDispatcherHost {
     return {
       getHandlerByPattern: (pattern: string): MessageHandler | null => this.getHandlerByPattern(pattern),
-      deserialize: (value, options) => this.deserializer.deserialize(value, options) as ReturnType<PatternDispatcherHost['deserialize']>,
+      deserialize: (value, options) =>
+        this.deserializer.deserialize(value, options) as ReturnType<PatternDispatcherHost['deserialize']>,
       serializeReply: (packet: WritePacket) => {
         const outgoing: unknown = this.serializer.serialize(packet as OutgoingResponse);
         return outgoing instanceof Promise ? outgoing.then(toSerializedReply) : toSerializedReply(outgoing);
       },
       handleRequest: (context: AmqpContext, produce: () => Promise<Observable<unknown>>, respond) =>
         handleRequest(this, context, produce, respond),
-      transformToObservable: (value: unknown): Observable<unknown> => this.transformToObservable(value) as Observable<unknown>,
+      transformToObservable: (value: unknown): Observable<unknown> =>
+        this.transformToObservable(value) as Observable<unknown>,
       run: this.runHandler,
       logger,
     };

@@ -89,6 +89,7 @@ describe('log lines', () => {
     await publisherApp?.close();
     await server?.close();
     await deleteQueue(FAILING).catch(() => undefined);
+    await deleteQueue(`${FAILING}.dlq`).catch(() => undefined);
   });
 
   it('a pattern with a newline logs one escaped line, under the queue consumer context', async () => {
@@ -125,13 +126,13 @@ describe('log lines', () => {
     const publisher = publisherApp.get(AmqpPublisher);
     const before = logger.lines.length;
     await publisher.sendToQueue(FAILING, { boom: true });
-    await waitFor(() => logger.lines.slice(before).some((l) => l.message.includes('nacked without requeue')), 'the fate line');
+    await waitFor(() => logger.lines.slice(before).some((l) => l.message.includes('moved to dead-letter queue')), 'the fate line');
     const lines = logger.lines.slice(before);
     expect(failures).toBe(1);
     const errors = lines.filter((l) => l.level === 'error');
     expect(errors).toHaveLength(1);
     expect(errors[0]?.message).toContain('the handler broke');
-    const fate = lines.find((l) => l.message.includes('nacked without requeue'));
+    const fate = lines.find((l) => l.message.includes('moved to dead-letter queue'));
     expect(fate?.level).toBe('warn');
     expect(fate?.context).toBe(`@QueueConsumer("${FAILING}") Handlers.fail`);
   });

@@ -32,7 +32,15 @@ export class FailureRouter {
     private readonly logger: LoggerService,
   ) {}
 
-  /** Applies `action` to a failed delivery; `reason` says what failed. Never rejects. */
+  private readonly error = (line: string): void => this.logger.error(line);
+  private readonly warn = (line: string): void =>
+    this.logger.warn === undefined ? this.logger.error(line) : this.logger.warn(line);
+
+  /**
+   * Applies `action` to a failed delivery; `reason` says what failed. Never rejects. `errorLogged`:
+   * Nest's exception filter already logged the error with its stack, so the message's fate is a
+   * warning (one failure, one ERROR line).
+   */
   async apply(
     action: ConsumerErrorAction,
     target: FailureTarget,
@@ -40,30 +48,34 @@ export class FailureRouter {
     delivery: Delivery,
     queue: string,
     reason: string,
+    errorLogged = false,
   ): Promise<void> {
     const identity = describeMessage(message, queue);
+    const say = errorLogged ? this.warn : this.error;
     if (delivery.autoAcked) {
-      this.logger.error(`${identity}: ${reason}; the broker already forgot it (ack: 'none' / noAck)`);
+      say(`${identity}: ${reason}; the broker already forgot it (ack: 'none' / noAck)`);
       return;
     }
     if (delivery.settled) {
-      this.logger.error(`${identity}: ${reason}; already ${delivery.state === 'lost' ? 'lost with its channel: the broker redelivers it' : delivery.state}`);
+      say(
+        `${identity}: ${reason}; already ${delivery.state === 'lost' ? 'lost with its channel: the broker redelivers it' : delivery.state}`,
+      );
       return;
     }
     if (action === 'ack') {
-      this.logger.error(`${identity}: ${reason}; acked and discarded (onError: 'ack')`);
+      say(`${identity}: ${reason}; acked and discarded (onError: 'ack')`);
       this.settle(delivery, identity, () => delivery.ack());
       return;
     }
     if (action === 'requeue') {
       const count = redeliveryCountOf(message.properties.headers);
       if (count < target.maxRedeliveries) {
-        await this.requeue(target, message, delivery, queue, identity, reason, count);
+        await this.requeue(target, message, delivery, queue, identity, reason, count, say);
         return;
       }
       reason = `${reason}; redelivered ${count} times (maxRedeliveries ${target.maxRedeliveries})`;
     }
-    await this.deadLetter(target, message, delivery, queue, identity, reason);
+    await this.deadLetter(target, message, delivery, queue, identity, reason, say);
   }
 
   private async requeue(
@@ -74,16 +86,19 @@ export class FailureRouter {
     identity: string,
     reason: string,
     count: number,
+    say: (line: string) => void,
   ): Promise<void> {
     const which = `redelivery ${count + 1} of ${target.maxRedeliveries}`;
     if (target.quorum) {
-      this.logger.error(`${identity}: ${reason}; requeued (${which}, counted by the broker in x-delivery-count)`);
+      say(`${identity}: ${reason}; requeued (${which}, counted by the broker in x-delivery-count)`);
       this.settle(delivery, identity, () => delivery.nack(true));
       return;
     }
     const headers: FieldTable = { ...message.properties.headers, [REDELIVERY_COUNT_HEADER]: count + 1 };
     if (await this.copy('', queue, message, headers, delivery, identity, reason)) {
-      this.logger.error(`${identity}: ${reason}; requeued at the tail of queue "${queue}" (${which}, ${REDELIVERY_COUNT_HEADER})`);
+      say(
+        `${identity}: ${reason}; requeued at the tail of queue "${queue}" (${which}, ${REDELIVERY_COUNT_HEADER})`,
+      );
       this.settle(delivery, identity, () => delivery.ack());
     }
   }
@@ -95,22 +110,32 @@ export class FailureRouter {
     queue: string,
     identity: string,
     reason: string,
+    say: (line: string) => void,
   ): Promise<void> {
     if (target.deadLetterExchange !== undefined) {
-      const dlx = target.deadLetterExchange === '' ? 'the default exchange' : `exchange "${target.deadLetterExchange}"`;
-      this.logger.error(`${identity}: ${reason}; nacked, dead-lettered through the queue's DLX (${dlx})`);
+      const dlx =
+        target.deadLetterExchange === '' ? 'the default exchange' : `exchange "${target.deadLetterExchange}"`;
+      say(`${identity}: ${reason}; nacked, dead-lettered through the queue's DLX (${dlx})`);
       this.settle(delivery, identity, () => delivery.nack(false));
       return;
     }
     const dlq = target.deadLetterQueue;
     if (dlq === undefined) {
-      this.logger.error(`${identity}: ${reason}; nacked without requeue: DROPPED unless a broker policy gives queue "${queue}" a DLX (no deadLetterQueue)`);
+      say(
+        `${identity}: ${reason}; nacked without requeue: DROPPED unless a broker policy gives queue "${queue}" a DLX (no deadLetterQueue)`,
+      );
       this.settle(delivery, identity, () => delivery.nack(false));
       return;
     }
-    const headers: FieldTable = { ...message.properties.headers, [FAILED_QUEUE_HEADER]: queue, [FAILURE_REASON_HEADER]: reason.slice(0, 1000) };
+    const headers: FieldTable = {
+      ...message.properties.headers,
+      [FAILED_QUEUE_HEADER]: queue,
+      [FAILURE_REASON_HEADER]: reason.slice(0, 1000),
+    };
     if (await this.copy('', dlq, message, headers, delivery, identity, reason)) {
-      this.logger.error(`${identity}: ${reason}; moved to dead-letter queue "${dlq}" (acked once the broker confirmed the copy)`);
+      say(
+        `${identity}: ${reason}; moved to dead-letter queue "${dlq}" (acked once the broker confirmed the copy)`,
+      );
       this.settle(delivery, identity, () => delivery.ack());
     }
   }
@@ -125,16 +150,23 @@ export class FailureRouter {
     identity: string,
     reason: string,
   ): Promise<boolean> {
-    if (headers[ORIGINAL_EXCHANGE_HEADER] === undefined) headers[ORIGINAL_EXCHANGE_HEADER] = message.fields.exchange;
-    if (headers[ORIGINAL_ROUTING_KEY_HEADER] === undefined) headers[ORIGINAL_ROUTING_KEY_HEADER] = message.fields.routingKey;
+    if (headers[ORIGINAL_EXCHANGE_HEADER] === undefined)
+      headers[ORIGINAL_EXCHANGE_HEADER] = message.fields.exchange;
+    if (headers[ORIGINAL_ROUTING_KEY_HEADER] === undefined)
+      headers[ORIGINAL_ROUTING_KEY_HEADER] = message.fields.routingKey;
     const properties = fullProperties(message.properties);
     properties.headers = headers;
     try {
       await this.publisher().publish(exchange, routingKey, message.content, properties, true);
       return true;
     } catch (error) {
-      const where = delivery.state === 'lost' ? 'its channel closed: the broker redelivers it' : 'kept unacked until its channel closes (then redelivered)';
-      this.logger.error(`${identity}: ${reason}; could not be copied to queue "${routingKey}" (${describeError(error)}): ${where}`);
+      const where =
+        delivery.state === 'lost'
+          ? 'its channel closed: the broker redelivers it'
+          : 'kept unacked until its channel closes (then redelivered)';
+      this.logger.error(
+        `${identity}: ${reason}; could not be copied to queue "${routingKey}" (${describeError(error)}): ${where}`,
+      );
       return false;
     }
   }

@@ -24,7 +24,8 @@ let bulkContextOk = true;
 class BatchController {
   @QueueConsumer(bulk, { durable: false, batch: { size: 50, timeout: 200 } })
   onBulk(@Payload() items: Array<{ n: number }>, @Ctx() ctx: AmqpBatchContext): void {
-    if (!(ctx instanceof AmqpBatchContext) || ctx.getMessages().length !== items.length) bulkContextOk = false;
+    if (!(ctx instanceof AmqpBatchContext) || ctx.getMessages().length !== items.length)
+      bulkContextOk = false;
     bulkBatches.push(items.map((item) => item.n));
   }
 
@@ -86,7 +87,9 @@ describe('batch consumers', () => {
     expect(bulkBatches.filter((batch) => batch.length === 50).length).toBeGreaterThanOrEqual(15);
     expect(bulkContextOk).toBe(true);
     await waitFor(async () => (await depths(bulk))[0] === 0, 'the queue empty (all acked)', 10_000);
-    console.log(`1,000 messages in ${bulkBatches.length} batches (sizes ${[...new Set(bulkBatches.map((b) => b.length))].join(', ')}) in ${elapsed} ms`);
+    console.log(
+      `1,000 messages in ${bulkBatches.length} batches (sizes ${[...new Set(bulkBatches.map((b) => b.length))].join(', ')}) in ${elapsed} ms`,
+    );
   });
 
   it('a partial batch is handed over after the timeout', async () => {
@@ -98,17 +101,27 @@ describe('batch consumers', () => {
 
   it("onError 'each': the failing batch's messages all go to the dead-letter queue, the others are acked", async () => {
     await publishMany(each, 30);
-    await waitFor(async () => (await depths(`${each}.dlq`))[0] === 10, 'the failed batch dead-lettered', 15_000);
+    await waitFor(
+      async () => (await depths(`${each}.dlq`))[0] === 10,
+      'the failed batch dead-lettered',
+      15_000,
+    );
     expect(await depths(each, `${each}.dlq`)).toEqual([0, 10]);
     const failed = eachCalls.find((batch) => batch.includes(13)) ?? [];
-    const parked = (await admin.drain(`${each}.dlq`)).map((message) => (JSON.parse(message.content.toString()) as { n: number }).n);
+    const parked = (await admin.drain(`${each}.dlq`)).map(
+      (message) => (JSON.parse(message.content.toString()) as { n: number }).n,
+    );
     expect(parked.sort((a, b) => a - b)).toEqual([...failed].sort((a, b) => a - b));
     expect(eachCalls.flat().length).toBe(30);
   });
 
   it("onError 'split': the batch is retried one by one and only the poison message is dead-lettered", async () => {
     await publishMany(split, 30);
-    await waitFor(async () => (await depths(`${split}.dlq`))[0] === 1, 'the poison one dead-lettered', 15_000);
+    await waitFor(
+      async () => (await depths(`${split}.dlq`))[0] === 1,
+      'the poison one dead-lettered',
+      15_000,
+    );
     expect(await depths(split, `${split}.dlq`)).toEqual([0, 1]);
     const [parked] = await admin.drain(`${split}.dlq`);
     expect(JSON.parse(parked?.content.toString() ?? '')).toEqual({ n: 13 });

@@ -97,7 +97,10 @@ let admin: Admin;
 beforeAll(async () => {
   admin = await Admin.open();
   await admin.channel.assertQueue(q.dlxTarget, { durable: false });
-  ({ app, logger } = await startApp([PolicyController], { queue: q.defaultQueue, queueOptions: { durable: false } }));
+  ({ app, logger } = await startApp([PolicyController], {
+    queue: q.defaultQueue,
+    queueOptions: { durable: false },
+  }));
 }, 30_000);
 
 afterAll(async () => {
@@ -117,13 +120,22 @@ async function depth(...names: string[]): Promise<number[]> {
 
 describe('error policies', () => {
   it('warns once at start-up for every queue without a dead-letter exchange, naming it and its policy', () => {
-    const warnings = logger.lines.filter((line) => line.level === 'warn' && line.text.includes('has no dead-letter exchange'));
-    const of = (queue: string): string[] => warnings.filter((line) => line.text.includes(`queue "${queue}"`)).map((line) => line.text);
-    expect(of(q.noDlx)).toEqual([expect.stringContaining(`onError: 'dead-letter' (default); failed messages are moved to dead-letter queue "${q.noDlx}.dlq"`)]);
+    const warnings = logger.lines.filter(
+      (line) => line.level === 'warn' && line.text.includes('has no dead-letter exchange'),
+    );
+    const of = (queue: string): string[] =>
+      warnings.filter((line) => line.text.includes(`queue "${queue}"`)).map((line) => line.text);
+    expect(of(q.noDlx)).toEqual([
+      expect.stringContaining(
+        `onError: 'dead-letter' (default); failed messages are moved to dead-letter queue "${q.noDlx}.dlq"`,
+      ),
+    ]);
     expect(of(q.requeue)).toEqual([expect.stringContaining("onError: 'requeue'")]);
     expect(of(q.fn)).toEqual([expect.stringContaining('onError: a function')]);
     expect(of(q.optOut)).toEqual([expect.stringContaining('DROPPED unless a broker policy gives it a DLX')]);
-    expect(of(q.defaultQueue)).toEqual([expect.stringContaining(`moved to dead-letter queue "${q.defaultQueue}.dlq"`)]);
+    expect(of(q.defaultQueue)).toEqual([
+      expect.stringContaining(`moved to dead-letter queue "${q.defaultQueue}.dlq"`),
+    ]);
     expect(of(q.dlx)).toEqual([]);
   });
 
@@ -132,43 +144,66 @@ describe('error policies', () => {
     await waitFor(async () => (await depth(q.dlxTarget))[0] === 1, 'the message in the DLX target', 10_000);
     expect(await depth(q.dlx, q.dlxTarget)).toEqual([0, 1]);
     expect(count('dlx:a')).toBe(1);
-    expect(logger.find('error', "dead-lettered through the queue's DLX (the default exchange)")).toHaveLength(1);
+    expect(logger.fates("dead-lettered through the queue's DLX (the default exchange)")).toHaveLength(1);
   });
 
   it("'dead-letter' without a DLX (the default): moved to <queue>.dlq with where it failed and why, never dropped", async () => {
     await admin.publish('', q.noDlx, { id: 'b' }, { messageId: 'm-b' });
-    await waitFor(async () => (await depth(`${q.noDlx}.dlq`))[0] === 1, 'the message in the dead-letter queue', 10_000);
+    await waitFor(
+      async () => (await depth(`${q.noDlx}.dlq`))[0] === 1,
+      'the message in the dead-letter queue',
+      10_000,
+    );
     expect(await depth(q.noDlx, `${q.noDlx}.dlq`)).toEqual([0, 1]);
     const [parked] = await admin.drain(`${q.noDlx}.dlq`);
     expect(JSON.parse(parked?.content.toString() ?? '')).toEqual({ id: 'b' });
     expect(parked?.properties.messageId).toBe('m-b');
-    expect(parked?.properties.headers).toMatchObject({ 'x-failed-queue': q.noDlx, 'x-failure-reason': 'handler failed: Internal server error' });
-    expect(logger.find('error', `messageId "m-b"`)).toEqual([expect.stringContaining(`moved to dead-letter queue "${q.noDlx}.dlq"`)]);
+    expect(parked?.properties.headers).toMatchObject({
+      'x-failed-queue': q.noDlx,
+      'x-failure-reason': 'handler failed: Internal server error',
+    });
+    expect(logger.fates(`messageId "m-b"`)).toEqual([
+      expect.stringContaining(`moved to dead-letter queue "${q.noDlx}.dlq"`),
+    ]);
   });
 
   it("'requeue' on a classic queue: 3 redeliveries counted in x-redelivery-count, then dead-lettered", async () => {
     await admin.publish('', q.requeue, { id: 'c' });
-    await waitFor(async () => (await depth(`${q.requeue}.dlq`))[0] === 1, 'the message dead-lettered after its redeliveries', 10_000);
+    await waitFor(
+      async () => (await depth(`${q.requeue}.dlq`))[0] === 1,
+      'the message dead-lettered after its redeliveries',
+      10_000,
+    );
     expect(count('requeue:c')).toBe(4);
     expect(await depth(q.requeue, `${q.requeue}.dlq`)).toEqual([0, 1]);
     const [parked] = await admin.drain(`${q.requeue}.dlq`);
     expect(parked?.properties.headers?.['x-redelivery-count']).toBe(3);
-    expect(logger.find('error', 'requeued at the tail').length).toBe(3);
-    expect(logger.find('error', 'redelivered 3 times (maxRedeliveries 3); moved to dead-letter queue')).toHaveLength(1);
+    expect(logger.fates('requeued at the tail').length).toBe(3);
+    expect(logger.fates('redelivered 3 times (maxRedeliveries 3); moved to dead-letter queue')).toHaveLength(
+      1,
+    );
   });
 
   it("'requeue' on a quorum queue: basic.nack requeue, the broker's x-delivery-count bounds it (2), then dead-lettered", async () => {
     await admin.publish('', q.quorum, { id: 'd' });
-    await waitFor(async () => (await depth(`${q.quorum}.dlq`))[0] === 1, 'the quorum message dead-lettered', 15_000);
+    await waitFor(
+      async () => (await depth(`${q.quorum}.dlq`))[0] === 1,
+      'the quorum message dead-lettered',
+      15_000,
+    );
     expect(count('quorum:d')).toBe(3);
     expect([count('quorum-count:0'), count('quorum-count:1'), count('quorum-count:2')]).toEqual([1, 1, 1]);
     expect(await depth(q.quorum, `${q.quorum}.dlq`)).toEqual([0, 1]);
-    expect(logger.find('error', 'counted by the broker in x-delivery-count')).toHaveLength(2);
+    expect(logger.fates('counted by the broker in x-delivery-count')).toHaveLength(2);
   });
 
   it("'ack': acked and logged, nothing left anywhere", async () => {
     await admin.publish('', q.ack, { id: 'e' });
-    await waitFor(() => logger.find('error', "acked and discarded (onError: 'ack')").length === 1, 'the ack log line', 10_000);
+    await waitFor(
+      () => logger.fates("acked and discarded (onError: 'ack')").length === 1,
+      'the ack log line',
+      10_000,
+    );
     await sleep(200);
     expect(await depth(q.ack, `${q.ack}.dlq`)).toEqual([0, 0]);
   });
@@ -188,7 +223,11 @@ describe('error policies', () => {
 
   it('deadLetterQueue: false is the explicit opt-in to a drop, and its log line says so', async () => {
     await admin.publish('', q.optOut, { id: 'g' });
-    await waitFor(() => logger.find('error', 'DROPPED unless a broker policy').length === 1, 'the drop log line', 10_000);
+    await waitFor(
+      () => logger.fates('DROPPED unless a broker policy').length === 1,
+      'the drop log line',
+      10_000,
+    );
     expect(await depth(q.optOut)).toEqual([0]);
     expect(await depth(`${q.optOut}.dlq`)).toEqual([-1]);
   });
@@ -196,9 +235,13 @@ describe('error policies', () => {
   it("the server's default queue: a failing event and an unknown pattern land in its dead-letter queue", async () => {
     await admin.publish('', q.defaultQueue, { pattern: 'consume.fails', data: {} });
     await admin.publish('', q.defaultQueue, { pattern: 'consume.nobody', data: {} });
-    await waitFor(async () => (await depth(`${q.defaultQueue}.dlq`))[0] === 2, 'both in the default queue DLQ', 10_000);
+    await waitFor(
+      async () => (await depth(`${q.defaultQueue}.dlq`))[0] === 2,
+      'both in the default queue DLQ',
+      10_000,
+    );
     expect(count('default-event')).toBe(1);
     expect(await depth(q.defaultQueue)).toEqual([0]);
-    expect(logger.find('error', `moved to dead-letter queue "${q.defaultQueue}.dlq"`)).toHaveLength(2);
+    expect(logger.fates(`moved to dead-letter queue "${q.defaultQueue}.dlq"`)).toHaveLength(2);
   });
 });

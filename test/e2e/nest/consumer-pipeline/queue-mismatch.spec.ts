@@ -16,7 +16,12 @@ const received: unknown[] = [];
 function controllerWith(policy: QueueMismatchPolicy | undefined): Type {
   @Controller()
   class MismatchController {
-    @QueueConsumer(existing, { durable: false, maxLength: 5, deadLetterQueue: false, ...(policy === undefined ? {} : { onQueueMismatch: policy }) })
+    @QueueConsumer(existing, {
+      durable: false,
+      maxLength: 5,
+      deadLetterQueue: false,
+      ...(policy === undefined ? {} : { onQueueMismatch: policy }),
+    })
     onMessage(@Payload() data: unknown): void {
       received.push(data);
     }
@@ -40,13 +45,15 @@ afterAll(async () => {
 
 describe('onQueueMismatch', () => {
   it("'fail' (default): the start fails naming the queue and the broker's 406", async () => {
-    await expect(startApp([controllerWith(undefined)], { connectionKey: 'consume-mismatch-fail' })).rejects.toThrow(
-      new RegExp(`queue "${existing}".*406 PRECONDITION_FAILED`),
-    );
+    await expect(
+      startApp([controllerWith(undefined)], { connectionKey: 'consume-mismatch-fail' }),
+    ).rejects.toThrow(new RegExp(`queue "${existing}".*406 PRECONDITION_FAILED`));
   });
 
   it("'use-existing': warns once and consumes the queue as it is", async () => {
-    const { app, logger } = await startApp([controllerWith('use-existing')], { connectionKey: 'consume-mismatch-use' });
+    const { app, logger } = await startApp([controllerWith('use-existing')], {
+      connectionKey: 'consume-mismatch-use',
+    });
     apps.push(app);
     expect(logger.find('warn', `queue "${existing}" exists with other arguments`)).toEqual([
       expect.stringContaining("consuming it as it is (onQueueMismatch: 'use-existing')"),
@@ -57,7 +64,9 @@ describe('onQueueMismatch', () => {
   });
 
   it("'passive': only checks the queue exists", async () => {
-    const { app } = await startApp([controllerWith('passive')], { connectionKey: 'consume-mismatch-passive' });
+    const { app } = await startApp([controllerWith('passive')], {
+      connectionKey: 'consume-mismatch-passive',
+    });
     apps.push(app);
     await admin.publish('', existing, { n: 2 });
     await waitFor(() => received.length === 2, 'the message', 10_000);

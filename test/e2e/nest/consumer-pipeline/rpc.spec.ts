@@ -23,12 +23,23 @@ const topic = consumeName('rpc-exchange');
 @Controller()
 class RpcController {
   @QueueConsumer(rpcQueue, { durable: false, prefetch: 50 })
-  double(@Payload() data: { n: number; fail?: boolean }, @Ctx() ctx: AmqpContext): { doubled: number; correlationId?: string; caller?: unknown } {
+  double(
+    @Payload() data: { n: number; fail?: boolean },
+    @Ctx() ctx: AmqpContext,
+  ): { doubled: number; correlationId?: string; caller?: unknown } {
     if (data.fail === true) throw new Error(`cannot double ${data.n}`);
-    return { doubled: data.n * 2, correlationId: ctx.properties.correlationId, caller: ctx.headers['x-caller'] };
+    return {
+      doubled: data.n * 2,
+      correlationId: ctx.properties.correlationId,
+      caller: ctx.headers['x-caller'],
+    };
   }
 
-  @QueueConsumer(topicQueue, { durable: false, exchange: { name: topic, type: 'topic', durable: false }, routingKeys: 'math.*' })
+  @QueueConsumer(topicQueue, {
+    durable: false,
+    exchange: { name: topic, type: 'topic', durable: false },
+    routingKeys: 'math.*',
+  })
   async math(@Payload() data: number[], @Ctx() ctx: AmqpContext): Promise<string> {
     await new Promise((resolve) => setTimeout(resolve, 1));
     return `${ctx.fields.routingKey}=${data.reduce((a, b) => a + b, 0)}`;
@@ -47,9 +58,13 @@ beforeAll(async () => {
   admin = await Admin.open();
   raw = await amqplib.connect(AMQP_URL);
   rawChannel = await raw.createChannel();
-  await rawChannel.consume('amq.rabbitmq.reply-to', (message) => {
-    if (message !== null) rawReplies.set(message.properties.correlationId as string, message);
-  }, { noAck: true });
+  await rawChannel.consume(
+    'amq.rabbitmq.reply-to',
+    (message) => {
+      if (message !== null) rawReplies.set(message.properties.correlationId as string, message);
+    },
+    { noAck: true },
+  );
 }, 30_000);
 
 afterAll(async () => {
@@ -78,7 +93,11 @@ describe('@QueueConsumer RPC', () => {
     expect(reply.properties.correlationId).toBe(request);
     expect(reply.properties.contentType).toBe('application/json');
     expect(reply.properties.headers).toEqual({ 'x-reply-status': 'ok' });
-    expect(reply.content.equals(Buffer.from(JSON.stringify({ doubled: 42, correlationId: request, caller: 'amqplib' })))).toBe(true);
+    expect(
+      reply.content.equals(
+        Buffer.from(JSON.stringify({ doubled: 42, correlationId: request, caller: 'amqplib' })),
+      ),
+    ).toBe(true);
   });
 
   it('answers through a topic exchange bound with a wildcard', async () => {
@@ -95,8 +114,12 @@ describe('@QueueConsumer RPC', () => {
     const body = JSON.parse(reply.content.toString()) as { error: { message: string } };
     // Nest's exception filters hide an unknown error from callers; an RpcException's payload is sent as is.
     expect(body.error).toEqual({ status: 'error', message: 'Internal server error' });
-    await waitFor(async () => (await admin.messageCount(`${rpcQueue}.dlq`)) === 1, 'the failed request in the dead-letter queue', 10_000);
-    expect(logger.find('error', `moved to dead-letter queue "${rpcQueue}.dlq"`)).toHaveLength(1);
+    await waitFor(
+      async () => (await admin.messageCount(`${rpcQueue}.dlq`)) === 1,
+      'the failed request in the dead-letter queue',
+      10_000,
+    );
+    expect(logger.fates(`moved to dead-letter queue "${rpcQueue}.dlq"`)).toHaveLength(1);
   });
 
   it('AmqpPublisher.request: 200 concurrent calls, each answered with its own correlation id and headers', async () => {
@@ -104,16 +127,23 @@ describe('@QueueConsumer RPC', () => {
     const started = Date.now();
     const replies = await Promise.all(
       Array.from({ length: 200 }, (_, n) =>
-        publisher.request<{ doubled: number; correlationId: string; caller: string }>('', rpcQueue, { n }, {
-          correlationId: `caller-${n}`,
-          headers: { 'x-caller': `c${n}` },
-          expiration: 10_000,
-          timeout: 10_000,
-        }),
+        publisher.request<{ doubled: number; correlationId: string; caller: string }>(
+          '',
+          rpcQueue,
+          { n },
+          {
+            correlationId: `caller-${n}`,
+            headers: { 'x-caller': `c${n}` },
+            expiration: 10_000,
+            timeout: 10_000,
+          },
+        ),
       ),
     );
     const elapsed = Date.now() - started;
-    replies.forEach((reply, n) => expect(reply).toEqual({ doubled: n * 2, correlationId: `caller-${n}`, caller: `c${n}` }));
+    replies.forEach((reply, n) =>
+      expect(reply).toEqual({ doubled: n * 2, correlationId: `caller-${n}`, caller: `c${n}` }),
+    );
     // Without a correlation id of the caller's, one is generated (and is not another call's).
     const generated = await publisher.request<{ correlationId: string }>('', rpcQueue, { n: 5 });
     expect(generated.correlationId).not.toMatch(/^caller-/);
@@ -123,7 +153,9 @@ describe('@QueueConsumer RPC', () => {
   it('AmqpPublisher.request rejects with ErrorReplyError on an error reply, and refuses a correlation id in flight', async () => {
     const publisher = app.get(AmqpPublisher);
     const failing = publisher.request('', rpcQueue, { n: 3, fail: true }, { correlationId: 'same-id' });
-    await expect(publisher.request('', rpcQueue, { n: 4 }, { correlationId: 'same-id' })).rejects.toThrow('already used by a request');
+    await expect(publisher.request('', rpcQueue, { n: 4 }, { correlationId: 'same-id' })).rejects.toThrow(
+      'already used by a request',
+    );
     const error = await failing.catch((thrown: unknown) => thrown);
     expect(error).toBeInstanceOf(ErrorReplyError);
     expect((error as ErrorReplyError).code).toBe('ERR_AMQP_ERROR_REPLY');

@@ -37,9 +37,26 @@ export class RecordingLogger implements LoggerService {
   verbose(message: unknown): void {
     this.add('verbose', message);
   }
+  /**
+   * A message's fate lines that contain `part`: ERROR, or WARN when Nest's exception filter already
+   * logged the handler's error with its stack (one failure, one ERROR line).
+   */
+  fates(part: string): string[] {
+    // A fate line names its message's delivery; the start-up warning about a queue without DLX does not.
+    return this.lines
+      .filter(
+        (line) =>
+          (line.level === 'error' || line.level === 'warn') &&
+          line.text.includes('delivery ') &&
+          line.text.includes(part),
+      )
+      .map((line) => line.text);
+  }
   /** Lines of one level that contain `part`. */
   find(level: string, part: string): string[] {
-    return this.lines.filter((line) => line.level === level && line.text.includes(part)).map((line) => line.text);
+    return this.lines
+      .filter((line) => line.level === level && line.text.includes(part))
+      .map((line) => line.text);
   }
   private add(level: string, message: unknown): void {
     this.lines.push({ level, text: String(message) });
