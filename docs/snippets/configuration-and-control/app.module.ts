@@ -28,7 +28,12 @@ import { settings } from './settings.js';
         urls: [config.getOrThrow<string>('amqpUrl')],
         queues: [{ name: 'docs.configuration-and-control.audit', durable: false }],
         // This publisher sends text instead of JSON.
-        serializer: { serialize: (payload: unknown) => ({ body: Buffer.from(String(payload)), contentType: 'text/plain' }) },
+        serializer: {
+          serialize: (payload: unknown) => ({
+            body: Buffer.from(String(payload)),
+            contentType: 'text/plain',
+          }),
+        },
       }),
     }),
   ],

@@ -31,13 +31,20 @@ const registry = app.get(AmqpConsumerRegistry);
 await publisher.sendToQueue(ORDERS, { id: 'A-1' });
 await until(() => worker.seen.length === 1);
 console.log(worker.seen[0]);
-console.log(registry.list().map((c) => `${c.name} on ${c.queue}: ${c.state}`).join('\n'));
+console.log(
+  registry
+    .list()
+    .map((c) => `${c.name} on ${c.queue}: ${c.state}`)
+    .join('\n'),
+);
 
 // 2. Pause: messages wait in the queue; resume delivers them.
 await registry.pause('OrdersWorker.onOrder');
 await publisher.sendToQueue(ORDERS, { id: 'A-2' });
 await sleep(300);
-console.log(`while paused: ${worker.seen.length} handled, state ${registry.get('OrdersWorker.onOrder').state}`);
+console.log(
+  `while paused: ${worker.seen.length} handled, state ${registry.get('OrdersWorker.onOrder').state}`,
+);
 await registry.resume('OrdersWorker.onOrder');
 await until(() => worker.seen.length === 2);
 console.log(`after resume: ${worker.seen[1]}`);
@@ -68,5 +75,8 @@ const admin = await Connection.connect(new URLParameters(settings().amqpUrl));
 const channel = await admin.channel();
 const text = await channel.basicGet(AUDIT, { autoAck: true });
 console.log(`audit queue holds: ${text?.body.toString()} (${text?.properties.contentType})`);
-for (const queue of [ORDERS, AUDIT, LATE]) await channel.queueDelete({ queue });
+for (const queue of [ORDERS, AUDIT, LATE]) {
+  await channel.queueDelete({ queue });
+  await channel.queueDelete({ queue: `${queue}.dlq` }); // declared for a consumer without DLX
+}
 await admin.close();

@@ -20,7 +20,11 @@ export class ConsumersController {
   }
 
   // RPC through a topic exchange: the binding decides which requests come here.
-  @QueueConsumer(names.rates, { durable: false, exchange: { name: names.ratesExchange, type: 'topic', durable: false }, routingKeys: 'rate.*' })
+  @QueueConsumer(names.rates, {
+    durable: false,
+    exchange: { name: names.ratesExchange, type: 'topic', durable: false },
+    routingKeys: 'rate.*',
+  })
   rate(@Ctx() ctx: AmqpContext): number {
     return ctx.fields.routingKey === 'rate.eur' ? 1.08 : 1;
   }

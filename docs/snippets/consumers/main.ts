@@ -18,8 +18,14 @@ await app.listen();
 const publisher = app.get(AmqpPublisher);
 
 // RPC: the reply carries the request's correlation id (kept when the caller chose it).
-console.log('price:', await publisher.request('', names.prices, { sku: 'tea' }, { correlationId: 'order-42', timeout: 2_000 }));
-console.log('rate:', await publisher.request(names.ratesExchange, 'rate.eur', {}, { headers: { tenant: 'docs' } }));
+console.log(
+  'price:',
+  await publisher.request('', names.prices, { sku: 'tea' }, { correlationId: 'order-42', timeout: 2_000 }),
+);
+console.log(
+  'rate:',
+  await publisher.request(names.ratesExchange, 'rate.eur', {}, { headers: { tenant: 'docs' } }),
+);
 
 // Requeue with a bound: 4 attempts, then the dead-letter queue.
 await publisher.sendToQueue(names.payments, { id: 'p-1' });

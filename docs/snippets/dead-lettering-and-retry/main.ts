@@ -22,7 +22,9 @@ await app.close();
 const admin = await Connection.connect(new URLParameters(AMQP_URL));
 const channel = await admin.channel();
 await channel.queueDelete({ queue: PAYMENTS });
+await channel.queueDelete({ queue: `${PAYMENTS}.dlq` }); // the dead-letter queue declared for a consumer without DLX
 await channel.queueDelete({ queue: PARKED });
+await channel.queueDelete({ queue: `${PARKED}.dlq` }); // the dead-letter queue declared for a consumer without DLX
 await channel.exchangeDelete({ exchange: DEAD_LETTERS });
 await admin.close();
 process.exitCode = PaymentsController.parked.length === 1 ? 0 : 1;

@@ -37,6 +37,7 @@ await app.close();
 const admin = await Connection.connect(new URLParameters(AMQP_URL));
 const channel = await admin.channel();
 await channel.queueDelete({ queue: INVOICES });
+await channel.queueDelete({ queue: `${INVOICES}.dlq` }); // the dead-letter queue declared for a consumer without DLX
 await channel.exchangeDelete({ exchange: EVENTS });
 await channel.exchangeDelete({ exchange: AUDIT });
 await admin.close();

@@ -16,6 +16,8 @@ export class RoutingController {
     bindings: [{ exchange: AUDIT, arguments: { 'x-match': 'all', kind: 'invoice', region: 'eu' } }],
   })
   onInvoice(@Payload() invoice: { id: string }, @Ctx() ctx: AmqpContext): void {
-    console.log(`${INVOICES} got ${invoice.id} from ${ctx.fields.exchange} (${ctx.fields.routingKey || 'headers'})`);
+    console.log(
+      `${INVOICES} got ${invoice.id} from ${ctx.fields.exchange} (${ctx.fields.routingKey || 'headers'})`,
+    );
   }
 }

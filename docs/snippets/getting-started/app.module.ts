@@ -14,7 +14,9 @@ import { OrdersService } from './orders.service.js';
       exchanges: [{ name: ORDERS_EXCHANGE, type: 'topic', durable: true }],
     }),
     // A Nest ClientProxy for the server's default queue.
-    ClientsModule.register([{ name: MATH, customClass: ClientAMQP, options: { urls: [AMQP_URL], queue: RPC_QUEUE } }]),
+    ClientsModule.register([
+      { name: MATH, customClass: ClientAMQP, options: { urls: [AMQP_URL], queue: RPC_QUEUE } },
+    ]),
   ],
   controllers: [OrdersController],
   providers: [OrdersService],

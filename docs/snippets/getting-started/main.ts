@@ -25,7 +25,9 @@ await app.close();
 const admin = await Connection.connect(new URLParameters(AMQP_URL));
 const channel = await admin.channel();
 await channel.queueDelete({ queue: ORDERS_QUEUE });
+await channel.queueDelete({ queue: `${ORDERS_QUEUE}.dlq` }); // the dead-letter queue declared for a consumer without DLX
 await channel.queueDelete({ queue: RPC_QUEUE });
+await channel.queueDelete({ queue: `${RPC_QUEUE}.dlq` }); // the dead-letter queue declared for a consumer without DLX
 await channel.exchangeDelete({ exchange: ORDERS_EXCHANGE });
 await admin.close();
 console.log('closed');

@@ -29,6 +29,7 @@ console.log(`closed after ${SlowController.finished} of 5 reports finished`);
 const admin = await Connection.connect(new URLParameters(AMQP_URL));
 const channel = await admin.channel();
 const { messageCount } = await channel.queueDelete({ queue: REPORTS });
+await channel.queueDelete({ queue: `${REPORTS}.dlq` }); // the dead-letter queue declared for a consumer without DLX
 console.log(`messages left in the queue: ${messageCount}`);
 await admin.close();
 process.exitCode = SlowController.finished === 5 && messageCount === 0 ? 0 : 1;

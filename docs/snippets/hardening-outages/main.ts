@@ -21,5 +21,6 @@ console.log(`module options: ${JSON.stringify(app.get(AMQP_MODULE_OPTIONS).urls)
 
 const channel = await connection.channel();
 await channel.queueDelete({ queue: ORDERS });
+await channel.queueDelete({ queue: `${ORDERS}.dlq` }); // the dead-letter queue declared for a consumer without DLX
 await app.close();
 process.exitCode = outcome === 'sent' ? 0 : 1;

@@ -23,5 +23,6 @@ await app.close();
 const admin = await Connection.connect(new URLParameters(AMQP_URL));
 const channel = await admin.channel();
 const { messageCount } = await channel.queueDelete({ queue: JOBS });
+await channel.queueDelete({ queue: `${JOBS}.dlq` }); // the dead-letter queue declared for a consumer without DLX
 console.log(`left in the queue: ${messageCount}`);
 await admin.close();

@@ -27,4 +27,5 @@ for (const task of ['one', 'two', 'three'])
 
 await done;
 await channel.queueDelete({ queue: QUEUE }); // channel.deleteQueue(q)
+await channel.queueDelete({ queue: `${QUEUE}.dlq` }); // the dead-letter queue declared for a consumer without DLX
 await connection.close(); // connection.close()

@@ -22,13 +22,20 @@ console.log(orders.log.sort().join('\n'));
 // Was: amqpConnection.cancelConsumer(tag) / resumeConsumer(tag). Here: by name, from the registry.
 const registry = app.get(AmqpConsumerRegistry);
 await registry.pause('OrdersService.onInvoice');
-console.log(registry.list().map((consumer) => `${consumer.name}: ${consumer.state}`).join('\n'));
+console.log(
+  registry
+    .list()
+    .map((consumer) => `${consumer.name}: ${consumer.state}`)
+    .join('\n'),
+);
 await registry.resume('OrdersService.onInvoice');
 
 await app.close();
 const admin = await Connection.connect(new URLParameters(AMQP_URL));
 const channel = await admin.channel();
 await channel.queueDelete({ queue: 'docs.migrating-from-golevelup.orders' });
+await channel.queueDelete({ queue: 'docs.migrating-from-golevelup.orders.dlq' }); // the dead-letter queue declared for a consumer without DLX
 await channel.queueDelete({ queue: 'docs.migrating-from-golevelup.invoices' });
+await channel.queueDelete({ queue: 'docs.migrating-from-golevelup.invoices.dlq' }); // the dead-letter queue declared for a consumer without DLX
 await channel.exchangeDelete({ exchange: EXCHANGE });
 await admin.close();

@@ -28,6 +28,7 @@ async function main(): Promise<void> {
   await service.close();
   const channel = await (client as ClientAMQP).unwrap().channel();
   await channel.queueDelete({ queue: 'docs.migrating-from-transport-rmq.orders' });
+  await channel.queueDelete({ queue: 'docs.migrating-from-transport-rmq.orders.dlq' }); // the dead-letter queue declared for a consumer without DLX
   await channel.exchangeDelete({ exchange: 'docs.migrating-from-transport-rmq.orders' });
   await channel.close();
   await caller.close();

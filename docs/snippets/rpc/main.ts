@@ -19,18 +19,27 @@ const server = await NestFactory.createMicroservice(MathModule, {
 await server.listen();
 
 // The caller: Nest's ClientProxy API. Replies come back over direct reply-to (no reply queue to declare).
-const client = new ClientAMQP({ urls: [AMQP_URL], queue: QUEUE, queueOptions: { durable: false }, timeout: 2_000 });
+const client = new ClientAMQP({
+  urls: [AMQP_URL],
+  queue: QUEUE,
+  queueOptions: { durable: false },
+  timeout: 2_000,
+});
 console.log(`sum: ${await firstValueFrom(client.send<number>('sum', [1, 2, 3]))}`);
 await firstValueFrom(client.send<number>('divide', [1, 0])).catch((error: { message: string }) =>
   console.log(`divide: error "${error.message}"`),
 );
 // A pattern nobody handles gets Nest's "no handler" reply; a server that is down, RequestTimeoutError.
 await firstValueFrom(client.send('unknown', {})).catch((error: unknown) =>
-  console.log(`unknown: ${error instanceof RequestTimeoutError ? 'timed out' : String((error as Error).message ?? error)}`),
+  console.log(
+    `unknown: ${error instanceof RequestTimeoutError ? 'timed out' : String((error as Error).message ?? error)}`,
+  ),
 );
 
 await client.close();
 await server.close();
 const cleanup = new ClientAMQP({ urls: [AMQP_URL] });
-await (await cleanup.connect()).channel().then((channel) => channel.queueDelete({ queue: QUEUE }));
+const channel = await (await cleanup.connect()).channel();
+await channel.queueDelete({ queue: QUEUE });
+await channel.queueDelete({ queue: `${QUEUE}.dlq` }); // declared for a consumer without DLX
 await cleanup.close();

@@ -29,4 +29,5 @@ for (let waited = 0; InboxController.received < 5 && waited < 10_000; waited += 
 
 await app.close();
 await channel.queueDelete({ queue: INBOX });
+await channel.queueDelete({ queue: `${INBOX}.dlq` }); // the dead-letter queue declared for a consumer without DLX
 await producer.close();

@@ -25,5 +25,8 @@ await app.close();
 
 const admin = await Connection.connect(new URLParameters(AMQP_URL));
 const channel = await admin.channel();
-for (const queue of [EMAILS, THUMBNAILS, AUDIT]) await channel.queueDelete({ queue });
+for (const queue of [EMAILS, THUMBNAILS, AUDIT]) {
+  await channel.queueDelete({ queue });
+  await channel.queueDelete({ queue: `${queue}.dlq` }); // declared for a consumer without DLX
+}
 await admin.close();

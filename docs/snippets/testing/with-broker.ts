@@ -31,7 +31,9 @@ export async function testWithBroker(url: string): Promise<unknown> {
     const admin = await Connection.connect(new URLParameters(url));
     const channel = await admin.channel();
     await channel.queueDelete({ queue: ORDERS });
+    await channel.queueDelete({ queue: `${ORDERS}.dlq` }); // the dead-letter queue declared for a consumer without DLX
     await channel.queueDelete({ queue: INVOICES });
+    await channel.queueDelete({ queue: `${INVOICES}.dlq` }); // the dead-letter queue declared for a consumer without DLX
     await admin.close();
   }
 }

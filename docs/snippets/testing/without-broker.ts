@@ -10,7 +10,12 @@ export async function testWithoutBroker(): Promise<unknown[]> {
   const sent: unknown[] = [];
   const moduleRef = await Test.createTestingModule({
     controllers: [OrdersController],
-    providers: [{ provide: AmqpPublisher, useValue: { sendToQueue: async (_q: string, m: unknown) => void sent.push(m) } }],
+    providers: [
+      {
+        provide: AmqpPublisher,
+        useValue: { sendToQueue: async (_q: string, m: unknown) => void sent.push(m) },
+      },
+    ],
   }).compile();
   await moduleRef.get(OrdersController).onOrder({ id: 'o-1', total: 10 });
   await moduleRef.close();

@@ -7,7 +7,9 @@ const url = process.env.AMQP_TLS_URL;
 const ca = process.env.AMQP_TLS_CA;
 
 if (url === undefined || ca === undefined) {
-  console.log('AMQP_TLS_URL / AMQP_TLS_CA not set: nothing to connect to (the options are shown in tls.options.ts)');
+  console.log(
+    'AMQP_TLS_URL / AMQP_TLS_CA not set: nothing to connect to (the options are shown in tls.options.ts)',
+  );
 } else {
   const options = tlsOptions(url, { ca, cert: process.env.AMQP_TLS_CERT, key: process.env.AMQP_TLS_KEY });
   // The same options serve ServerAMQP, ClientAMQP and AmqpModule.forRoot().

@@ -6,7 +6,10 @@ import { ExternalCredentials, type AmqpConnectionOptions } from 'nestjs-amqp-tra
  * certificate, `ExternalCredentials` logs in as the certificate's subject (SASL EXTERNAL; the broker
  * needs the rabbitmq_auth_mechanism_ssl plugin); without one, the URL's user and password are used.
  */
-export function tlsOptions(url: string, files: { ca: string; cert?: string; key?: string }): AmqpConnectionOptions {
+export function tlsOptions(
+  url: string,
+  files: { ca: string; cert?: string; key?: string },
+): AmqpConnectionOptions {
   const clientCertificate = files.cert !== undefined && files.key !== undefined;
   return {
     urls: [url], // amqps://host:5671 turns TLS on

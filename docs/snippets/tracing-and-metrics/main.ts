@@ -25,7 +25,9 @@ await handled;
 await new Promise((resolve) => setTimeout(resolve, 100));
 
 for (const span of spans.getFinishedSpans()) {
-  console.log(`span "${span.name}" trace ${span.spanContext().traceId} parent ${span.parentSpanContext?.spanId ?? '-'}`);
+  console.log(
+    `span "${span.name}" trace ${span.spanContext().traceId} parent ${span.parentSpanContext?.spanId ?? '-'}`,
+  );
 }
 const { resourceMetrics } = await metricReader.collect();
 for (const metric of resourceMetrics.scopeMetrics.flatMap((scope) => scope.metrics)) {

@@ -9,7 +9,7 @@ export const ORDERS = 'docs.tracing-and-metrics.orders';
 export class OrdersConsumer {
   static handled: (traceId: string) => void = () => undefined;
 
-  @QueueConsumer(ORDERS, { durable: false, autoDelete: true })
+  @QueueConsumer(ORDERS, { durable: false, autoDelete: true, deadLetterQueue: false }) // a demo queue: nothing to park
   onOrder(@Payload() order: { id: number }): void {
     // The handler runs inside the consumer's span, a child of the publisher's.
     const traceId = trace.getActiveSpan()?.spanContext().traceId ?? 'none';
