@@ -53,11 +53,14 @@ export async function openBystander(url) {
 /** What went wrong for the bystander (an empty list when nothing did), then closes it. */
 export async function checkAndCloseBystander() {
   const bystander = globalThis[KEY];
-  if (bystander === undefined) return { problems: ['globalSetup opened no bystander connection'], seconds: 0 };
+  if (bystander === undefined)
+    return { problems: ['globalSetup opened no bystander connection'], seconds: 0 };
   const problems = [...bystander.incidents];
   const pids = await brokerPids(bystander.name);
   if (pids.length !== 1 || pids[0] !== bystander.brokerPid)
-    problems.push(`the broker lists [${pids.join(', ')}] for ${bystander.name}, expected only ${bystander.brokerPid}`);
+    problems.push(
+      `the broker lists [${pids.join(', ')}] for ${bystander.name}, expected only ${bystander.brokerPid}`,
+    );
   try {
     const channel = await bystander.connection.createChannel();
     await channel.checkExchange('amq.direct');
