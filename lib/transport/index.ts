@@ -4,8 +4,8 @@
  */
 // server side
 export { ServerAMQP, type ServerAMQPHealth } from './server/server-amqp.js';
-export type { ServerAMQPOptions, ServerAMQPQueueOptions } from './server/server-amqp.options.js';
-export { AMQP_TRANSPORT } from './server/amqp-transport.js';
+export type { ServerAMQPOptions, ServerAMQPQueueOptions } from './options/server-amqp.options.js';
+export { AMQP_TRANSPORT } from './core/amqp-transport.js';
 export { AmqpReplySerializer } from './server/amqp-reply.serializer.js';
 export { AmqpRequestDeserializer } from './compat/incoming-request.deserializer.js';
 export { QueueConsumer } from './decorators/queue-consumer.decorator.js';
@@ -15,16 +15,15 @@ export type {
   QueueConsumerExchange,
   QueueConsumerOptions,
   RetryOptions,
-} from './decorators/queue-consumer.options.js';
+} from './options/queue-consumer.options.js';
 export {
   AmqpContext,
-  RETRY_COUNT_HEADER,
   type AmqpChannelRef,
   type AmqpMessage,
   type AmqplibSettleMethods,
-} from './amqp.context.js';
+} from './core/amqp.context.js';
 // consumer pipeline: replies, failure policies, batches, streams
-export { AmqpBatchContext } from './amqp-batch.context.js';
+export { AmqpBatchContext } from './core/amqp-batch.context.js';
 export type {
   BatchOptions,
   ConsumerErrorAction,
@@ -33,13 +32,19 @@ export type {
   QueueMismatchPolicy,
   StreamOffset,
   StreamOptions,
-} from './decorators/consumer-pipeline.options.js';
-export { REPLY_STATUS_HEADER, type ConsumerErrorReply } from './server/rpc/consumer-reply.js';
-export { FAILED_QUEUE_HEADER, FAILURE_REASON_HEADER } from './server/failure/failure-router.js';
-export { DELIVERY_COUNT_HEADER, REDELIVERY_COUNT_HEADER } from './server/failure/redelivery-count.js';
-export { STREAM_OFFSET_HEADER } from './server/stream/stream-offset-tracker.js';
-export { ErrorReplyError } from './shared/error-reply.error.js';
-export { AmqpEvent, type AmqpEventName, type AmqpEventsMap } from './amqp.events.js';
+} from './options/consumer-pipeline.options.js';
+export type { ConsumerErrorReply } from './consume/reply/consumer-reply.js';
+export {
+  DELIVERY_COUNT_HEADER,
+  FAILED_QUEUE_HEADER,
+  FAILURE_REASON_HEADER,
+  REDELIVERY_COUNT_HEADER,
+  REPLY_STATUS_HEADER,
+  RETRY_COUNT_HEADER,
+  STREAM_OFFSET_HEADER,
+} from './core/message-headers.js';
+export { ErrorReplyError } from './core/error-reply.error.js';
+export { AmqpEvent, type AmqpEventName, type AmqpEventsMap } from './core/amqp.events.js';
 export {
   AmqpHealthIndicator,
   type AmqpConnectionHealth,
@@ -51,7 +56,7 @@ export { AmqpHealthModule } from './health/amqp-health.module.js';
 
 // client side
 export { ClientAMQP } from './client/client-amqp.js';
-export type { AmqpClientOptions, AmqpClientQueueOptions } from './client/amqp-client.options.js';
+export type { AmqpClientOptions, AmqpClientQueueOptions } from './options/amqp-client.options.js';
 export { AmqpRecord, AmqpRecordBuilder, type AmqpRecordOptions } from './client/amqp.record-builder.js';
 export { AmqpRecordSerializer } from './client/amqp-record.serializer.js';
 export {
@@ -79,22 +84,22 @@ export type {
   AmqpPublisherSerializer,
   AmqpQueueDefinition,
   AmqpTopology,
-} from './module/amqp-module.options.js';
+} from './options/amqp-module.options.js';
 
 // consumers from configuration, on providers, under run-time control
-export type { AmqpConsumerConfig, AmqpConsumersConfig, QueueConsumerConfigRef } from './consumers/amqp-consumer.config.js';
+export type { AmqpConsumerConfig, AmqpConsumersConfig, QueueConsumerConfigRef } from './options/amqp-consumer.config.js';
 export {
   AmqpConsumerRegistry,
   type AmqpConsumerDefinition,
   type AmqpConsumerHandler,
   type AmqpConsumerInfo,
   type AmqpConsumerSource,
-} from './consumers/amqp-consumer.registry.js';
-export type { ConsumerState as AmqpConsumerState } from './server/consumer-runner.js';
-export { ConsumerConfigError, UnknownConnectionError, UnknownConsumerError } from './consumers/consumer.errors.js';
+} from './module/amqp-consumer.registry.js';
+export type { ConsumerState as AmqpConsumerState } from './consume/consumer-runner.js';
+export { ConsumerConfigError, UnknownConnectionError, UnknownConsumerError } from './core/consumer.errors.js';
 
 // shared
-export type { AmqpConnectionOptions } from './interfaces/connection-options.interface.js';
+export type { AmqpConnectionOptions } from './options/connection-options.js';
 // Transport.RMQ's option shapes (amqplib's and amqp-connection-manager's), accepted as they are
 export type { AmqpUrl } from './options/amqp-url.js';
 export type { AmqpQueueShortcuts } from './options/queue-options.js';
@@ -104,6 +109,6 @@ export {
   type AmqpChannel,
   type AmqpConnection,
   type AmqpStatus,
-} from './shared/connection-host.js';
-export type { AmqpMessageOptions } from './shared/message-options.js';
-export { NO_MESSAGE_HANDLER } from './shared/nest-envelope.js';
+} from './connection/connection-host.js';
+export type { AmqpMessageOptions } from './options/message-options.js';
+export { NO_MESSAGE_HANDLER } from './publish/nest-envelope.js';

@@ -6,7 +6,7 @@
  */
 import type { DynamicModule, InjectionToken, ModuleMetadata, OptionalFactoryDependency, Provider } from '@nestjs/common';
 import { ClientsModule, type ClientProvider, type ClientsProviderAsyncOptions } from '@nestjs/microservices';
-import type { AmqpClientOptions } from './amqp-client.options.js';
+import type { AmqpClientOptions } from '../options/amqp-client.options.js';
 import { ClientAMQP } from './client-amqp.js';
 
 /** One ClientAMQP to register under `name` (the token `@Inject(name)` takes). */

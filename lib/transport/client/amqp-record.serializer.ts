@@ -1,5 +1,5 @@
 import { RmqRecord, type ReadPacket, type RmqRecordOptions, type Serializer } from '@nestjs/microservices';
-import type { AmqpMessageOptions } from '../shared/message-options.js';
+import type { AmqpMessageOptions } from '../options/message-options.js';
 import { AmqpRecord, type AmqpRecordOptions } from './amqp.record-builder.js';
 
 /** A packet ready for the wire: the envelope, and the per-message options taken out of it. */

@@ -1,4 +1,4 @@
-import type { AmqpMessageOptions } from '../shared/message-options.js';
+import type { AmqpMessageOptions } from '../options/message-options.js';
 
 /** Per-message options of a ClientAMQP record: where it goes, its AMQP properties, its RPC timeout. */
 export interface AmqpRecordOptions extends AmqpMessageOptions {

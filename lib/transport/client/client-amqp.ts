@@ -9,21 +9,21 @@ import {
   RequestTimeoutError,
   type BasicProperties,
 } from '../../protocol/index.js';
-import { nestEventAlias, type AmqpEventsMap } from '../amqp.events.js';
+import { nestEventAlias, type AmqpEventsMap } from '../core/amqp.events.js';
 import { readClientOptions } from '../options/rmq-options.reader.js';
 import { createPacket } from '../compat/index.js';
-import { AmqpConnectionHost, type AmqpConnection, type AmqpStatus } from '../shared/connection-host.js';
-import { ConfirmPublisher } from '../shared/confirm-publisher.js';
-import { sealOptions } from '../shared/sealed-options.js';
-import { DIRECT_REPLY_QUEUE, DirectReplyRpc, type RpcCall, type RpcRequest } from '../shared/direct-reply-rpc.js';
-import { toBasicProperties, type MessageDefaults } from '../shared/message-options.js';
-import { encodeEnvelope, metadataToHeaders, parseEnvelopeBody, patternToString } from '../shared/nest-envelope.js';
-import { JSON_CONTENT_TYPE } from '../shared/serialization.js';
+import { AmqpConnectionHost, type AmqpConnection, type AmqpStatus } from '../connection/connection-host.js';
+import { ConfirmPublisher } from '../publish/confirm-publisher.js';
+import { sealOptions } from '../connection/sealed-options.js';
+import { DIRECT_REPLY_QUEUE, DirectReplyRpc, type RpcCall, type RpcRequest } from '../publish/direct-reply-rpc.js';
+import { toBasicProperties, type MessageDefaults } from '../options/message-options.js';
+import { encodeEnvelope, metadataToHeaders, parseEnvelopeBody, patternToString } from '../publish/nest-envelope.js';
+import { JSON_CONTENT_TYPE } from '../publish/serialization.js';
 import {
   DEFAULT_CLIENT_QUEUE,
   DEFAULT_REQUEST_TIMEOUT_MS,
   type AmqpClientOptions,
-} from './amqp-client.options.js';
+} from '../options/amqp-client.options.js';
 import { AmqpRecordSerializer, type SerializedPacket } from './amqp-record.serializer.js';
 import type { AmqpRecordOptions } from './amqp.record-builder.js';
 import { telemetry } from '../telemetry/telemetry.js';

@@ -1,17 +1,17 @@
 import { applyDecorators, SetMetadata, UseInterceptors } from '@nestjs/common';
 import { EventPattern } from '@nestjs/microservices';
-import { AMQP_TRANSPORT } from '../server/amqp-transport.js';
-import { HandlerErrorCapture } from '../server/failure/handler-error-capture.js';
+import { AMQP_TRANSPORT } from '../core/amqp-transport.js';
+import { HandlerErrorCapture } from './handler-error-capture.js';
 import {
   QUEUE_CONSUMER_EXTRAS_KEY,
   QUEUE_CONSUMER_METADATA,
   validateQueueConsumerOptions,
   type QueueConsumerMetadata,
 } from './queue-consumer.metadata.js';
-import type { QueueConsumerOptions } from './queue-consumer.options.js';
-import type { QueueConsumerConfigRef } from '../consumers/amqp-consumer.config.js';
+import type { QueueConsumerOptions } from '../options/queue-consumer.options.js';
+import type { QueueConsumerConfigRef } from '../options/amqp-consumer.config.js';
 import { InvalidArgumentError } from '../../protocol/errors.js';
-import { recordDecoratedConsumer } from '../consumers/decorated-consumers.js';
+import { recordDecoratedConsumer } from './decorated-consumers.js';
 
 /**
  * Consumes `queue` with the decorated method. On a controller ServerAMQP runs it: it opens a channel

@@ -1,7 +1,7 @@
 import { InvalidArgumentError } from '../../protocol/errors.js';
 import type { FieldTable } from '../../protocol/index.js';
-import { streamQueueArguments, validatePipelineOptions } from './consumer-pipeline.validate.js';
-import type { AckMode, QueueConsumerOptions } from './queue-consumer.options.js';
+import { streamQueueArguments, validatePipelineOptions } from '../options/consumer-pipeline.validate.js';
+import type { AckMode, QueueConsumerOptions } from '../options/queue-consumer.options.js';
 
 /** Metadata key of `@QueueConsumer` on the decorated method. */
 export const QUEUE_CONSUMER_METADATA = 'nestjs-amqp-transport:queue-consumer';

@@ -1,7 +1,13 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
-import { AmqpConnections } from '../module/amqp-connections.js';
-import { ServerAMQP, type ServerAMQPHealth } from '../server/server-amqp.js';
-import { AmqpConnectionHost, type AmqpConnection, type AmqpStatus } from '../shared/connection-host.js';
+import { AmqpConnectionHost } from '../connection/connection-host.js';
+import {
+  AMQP_MODULE_CONNECTIONS,
+  listeningServers,
+  type ListeningServer,
+  type ModuleConnectionDirectory,
+  type ServerAMQPHealth,
+} from '../consume/consumer-directory.js';
+import type { AmqpConnection, AmqpStatus } from '../core/connection-types.js';
 
 /**
  * The result shape @nestjs/terminus expects from an indicator (`HealthIndicatorResult`), written
@@ -32,7 +38,8 @@ export interface AmqpHealthDetails extends Partial<ServerAMQPHealth> {
 
 /** Checks one server, or every connection of the app. */
 export interface AmqpHealthCheckOptions {
-  server?: ServerAMQP;
+  /** A ServerAMQP (or any listening server) to check alone. */
+  server?: ListeningServer;
 }
 
 /**
@@ -50,12 +57,12 @@ export interface AmqpHealthCheckOptions {
  */
 @Injectable()
 export class AmqpHealthIndicator {
-  constructor(@Optional() @Inject(AmqpConnections) private readonly connections?: AmqpConnections) {}
+  constructor(@Optional() @Inject(AMQP_MODULE_CONNECTIONS) private readonly connections?: ModuleConnectionDirectory) {}
 
   /** Resolves to the terminus result; `down` when nothing is connected, a connection is not open, or consumers are missing. */
   isHealthy<Key extends string = 'amqp'>(key: Key = 'amqp' as Key, options: AmqpHealthCheckOptions = {}): Promise<AmqpHealthResult<Key>> {
     if (options.server !== undefined) return Promise.resolve(result(key, serversOnly([options.server.getHealth()])));
-    const servers = [...ServerAMQP.listening];
+    const servers = [...listeningServers];
     const reports = servers.map((server) => server.getHealth());
     const claimed = new Set<AmqpConnection>(servers.map((server) => server.unwrap()));
     const connections: AmqpConnectionHealth[] = [];

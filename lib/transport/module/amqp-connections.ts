@@ -1,14 +1,15 @@
 import { Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
 import type { MessageHandler } from '@nestjs/microservices';
 import { InvalidArgumentError } from '../../protocol/errors.js';
-import { UnknownConnectionError } from '../consumers/consumer.errors.js';
+import { UnknownConnectionError } from '../core/consumer.errors.js';
 import type { QueueConsumerMetadata } from '../decorators/queue-consumer.metadata.js';
-import type { ConsumerRunner } from '../server/consumer-runner.js';
-import { invokeHandler } from '../server/handler-invoker.js';
-import { describeError } from '../server/message-identity.js';
-import { createQueueConsumerRunner } from '../server/queue-consumer-factory.js';
-import { AmqpConnectionHost } from '../shared/connection-host.js';
-import type { AmqpModuleOptions } from './amqp-module.options.js';
+import type { ConsumerRunner } from '../consume/consumer-runner.js';
+import { invokeHandler } from '../consume/handler-invoker.js';
+import { describeError } from '../consume/message-identity.js';
+import { createQueueConsumerRunner } from '../consume/queue-consumer-factory.js';
+import { AmqpConnectionHost } from '../connection/connection-host.js';
+import type { ModuleConnectionDirectory, ModuleConsumer } from '../consume/consumer-directory.js';
+import type { AmqpModuleOptions } from '../options/amqp-module.options.js';
 import type { AmqpPublisher } from './amqp-publisher.js';
 
 /** One `AmqpModule.forRoot/forRootAsync` of the app: its name, resolved options and publisher. */
@@ -20,16 +21,7 @@ export interface AmqpModuleConnection {
 }
 
 /** Where a consumer the module runs came from. */
-export type ModuleConsumerSource = 'provider' | 'runtime';
-
-/** A consumer run by AmqpModule: a provider's `@QueueConsumer`, or one added at run time. */
-export interface ModuleConsumer {
-  readonly name: string;
-  readonly source: ModuleConsumerSource;
-  /** The AmqpModule connection it runs on (undefined = the unnamed one). */
-  readonly connection: string | undefined;
-  readonly runner: ConsumerRunner;
-}
+export type ModuleConsumerSource = ModuleConsumer['source'];
 
 /** How long shutdown waits for a module consumer's in-flight handlers (as ServerAMQP's default). */
 const SHUTDOWN_TIMEOUT_MS = 10_000;
@@ -41,7 +33,7 @@ const SHUTDOWN_TIMEOUT_MS = 10_000;
  * shutdown they are cancelled, their in-flight handlers drained, then their channels closed.
  */
 @Injectable()
-export class AmqpConnections implements BeforeApplicationShutdown {
+export class AmqpConnections implements BeforeApplicationShutdown, ModuleConnectionDirectory {
   private readonly logger = new Logger('AmqpModule');
   private readonly entries = new Map<string | undefined, AmqpModuleConnection>();
   private readonly hosts = new Map<string | undefined, Promise<AmqpConnectionHost>>();

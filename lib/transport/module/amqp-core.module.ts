@@ -1,9 +1,10 @@
 import { Global, Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
-import { AmqpConsumerExplorer } from '../consumers/amqp-consumer.explorer.js';
-import { AmqpConsumerRegistry } from '../consumers/amqp-consumer.registry.js';
+import { AmqpConsumerExplorer } from './amqp-consumer.explorer.js';
+import { AmqpConsumerRegistry } from './amqp-consumer.registry.js';
 import { AmqpHealthIndicator } from '../health/amqp-health.indicator.js';
 import { AmqpConnections } from './amqp-connections.js';
+import { AMQP_MODULE_CONNECTIONS } from '../consume/consumer-directory.js';
 
 /**
  * What an app has once, however many AmqpModule.forRoot it imports: the registry of its module
@@ -13,7 +14,13 @@ import { AmqpConnections } from './amqp-connections.js';
 @Global()
 @Module({
   imports: [DiscoveryModule],
-  providers: [AmqpConnections, AmqpConsumerExplorer, AmqpConsumerRegistry, AmqpHealthIndicator],
+  providers: [
+    AmqpConnections,
+    { provide: AMQP_MODULE_CONNECTIONS, useExisting: AmqpConnections },
+    AmqpConsumerExplorer,
+    AmqpConsumerRegistry,
+    AmqpHealthIndicator,
+  ],
   exports: [AmqpConnections, AmqpConsumerRegistry, AmqpHealthIndicator],
 })
 export class AmqpCoreModule {}

@@ -7,20 +7,20 @@ import {
   InvalidStateError,
   type BasicProperties,
 } from '../../protocol/index.js';
-import { REPLY_STATUS_HEADER } from '../server/rpc/consumer-reply.js';
-import { AmqpConnectionHost, type AmqpConnection, type AmqpStatus } from '../shared/connection-host.js';
-import { ConfirmPublisher } from '../shared/confirm-publisher.js';
-import { DirectReplyRpc } from '../shared/direct-reply-rpc.js';
-import { sealOptions } from '../shared/sealed-options.js';
-import { ErrorReplyError } from '../shared/error-reply.error.js';
-import { toBasicProperties, type AmqpMessageOptions } from '../shared/message-options.js';
-import { decodeBody, encodeBody } from '../shared/serialization.js';
-import type { AmqpModuleOptions } from './amqp-module.options.js';
+import { AmqpConnectionHost, type AmqpConnection, type AmqpStatus } from '../connection/connection-host.js';
+import { ConfirmPublisher } from '../publish/confirm-publisher.js';
+import { DirectReplyRpc } from '../publish/direct-reply-rpc.js';
+import { sealOptions } from '../connection/sealed-options.js';
+import { ErrorReplyError } from '../core/error-reply.error.js';
+import { toBasicProperties, type AmqpMessageOptions } from '../options/message-options.js';
+import { decodeBody, encodeBody } from '../publish/serialization.js';
+import type { AmqpModuleOptions } from '../options/amqp-module.options.js';
 import { MODULE_OPTIONS_TOKEN } from './amqp.module-definition.js';
 import { declareTopology } from './topology.js';
 import { telemetry } from '../telemetry/telemetry.js';
 import { logValue } from '../logging/log-text.js';
 import { ScopedLogger } from '../logging/scoped-logger.js';
+import { REPLY_STATUS_HEADER } from '../core/message-headers.js';
 
 /** Options of one publish: the message's AMQP properties, plus `mandatory`. */
 export type AmqpPublishOptions = AmqpMessageOptions;

@@ -1,5 +1,5 @@
 import type { InjectionToken, ModuleMetadata, OptionalFactoryDependency, Type } from '@nestjs/common';
-import type { AmqpModuleOptions } from './amqp-module.options.js';
+import type { AmqpModuleOptions } from '../options/amqp-module.options.js';
 
 /** Token of the unnamed module's resolved options. */
 export const MODULE_OPTIONS_TOKEN = 'AMQP_MODULE_OPTIONS';

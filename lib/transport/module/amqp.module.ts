@@ -1,9 +1,9 @@
 import { Module, type DynamicModule, type Provider } from '@nestjs/common';
 import { InvalidArgumentError } from '../../protocol/errors.js';
-import { revealOptions, sealOptions } from '../shared/sealed-options.js';
+import { revealOptions, sealOptions } from '../connection/sealed-options.js';
 import { AmqpConnections } from './amqp-connections.js';
 import { AmqpCoreModule } from './amqp-core.module.js';
-import type { AmqpModuleOptions } from './amqp-module.options.js';
+import type { AmqpModuleOptions } from '../options/amqp-module.options.js';
 import { AmqpPublisher } from './amqp-publisher.js';
 import {
   MODULE_OPTIONS_TOKEN,

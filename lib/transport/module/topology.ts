@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from '../../protocol/index.js';
-import type { AmqpChannel } from '../shared/connection-host.js';
-import type { AmqpTopology } from './amqp-module.options.js';
+import type { AmqpChannel } from '../connection/connection-host.js';
+import type { AmqpTopology } from '../options/amqp-module.options.js';
 
 /**
  * Declares exchanges, then queues, then bindings, one after the other on `channel`. A refused

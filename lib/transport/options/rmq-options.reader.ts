@@ -5,9 +5,9 @@
  * socket options turned into this package's options, and what cannot be honoured refused by name.
  */
 import { InvalidOptionError, UnsupportedOptionError } from '../../protocol/errors.js';
-import type { AmqpClientOptions } from '../client/amqp-client.options.js';
-import type { ServerAMQPOptions } from '../server/server-amqp.options.js';
-import type { AmqpConnectionOptions } from '../interfaces/connection-options.interface.js';
+import type { AmqpClientOptions } from './amqp-client.options.js';
+import type { ServerAMQPOptions } from './server-amqp.options.js';
+import type { AmqpConnectionOptions } from './connection-options.js';
 import { normalizeUrls } from './amqp-url.js';
 import { checkMin, checkObject, type OptionKind } from './option-check.js';
 import { readQueueOptions } from './queue-options.js';

@@ -9,8 +9,8 @@
  * has finished (its promise settled, its observable completed) and fails when any member failed.
  */
 import type { MessageHandler } from '@nestjs/microservices';
-import type { AmqpContext } from '../amqp.context.js';
-import { invokeHandler } from './handler-invoker.js';
+import type { AmqpContext } from '../core/amqp.context.js';
+import { invokeHandler } from '../consume/handler-invoker.js';
 
 const MEMBERS = Symbol('eventHandlerGroup.members');
 

@@ -3,15 +3,15 @@ import type { MessageHandler, ReadPacket, WritePacket } from '@nestjs/microservi
 import { type Observable, throwError } from 'rxjs';
 import { StaleDeliveryError } from '../../protocol/errors.js';
 import type { BasicProperties } from '../../protocol/index.js';
-import { AmqpContext, type AmqpMessage } from '../amqp.context.js';
-import type { AmqpChannel } from '../shared/connection-host.js';
-import { JSON_CONTENT_TYPE, decodeBody } from '../shared/serialization.js';
-import { fullProperties } from '../shared/full-properties.js';
-import { encodeEnvelope, noHandlerReply, patternToString } from '../shared/nest-envelope.js';
-import type { ConsumerPipeline } from './consumer-pipeline.js';
-import type { Delivery } from './delivery.js';
-import type { HandlerRunner } from './handler-invoker.js';
-import { describeError, describeMessage, loggedByNest } from './message-identity.js';
+import { AmqpContext, type AmqpMessage } from '../core/amqp.context.js';
+import type { AmqpChannel } from '../connection/connection-host.js';
+import { JSON_CONTENT_TYPE, decodeBody } from '../publish/serialization.js';
+import { fullProperties } from '../core/full-properties.js';
+import { encodeEnvelope, noHandlerReply, patternToString } from '../publish/nest-envelope.js';
+import type { ConsumerPipeline } from '../consume/consumer-pipeline.js';
+import type { Delivery } from '../consume/delivery.js';
+import type { HandlerRunner } from '../consume/handler-invoker.js';
+import { describeError, describeMessage, loggedByNest } from '../consume/message-identity.js';
 import { logValue } from '../logging/log-text.js';
 import { telemetry } from '../telemetry/telemetry.js';
 

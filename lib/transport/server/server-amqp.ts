@@ -9,45 +9,36 @@ import {
 } from '@nestjs/microservices';
 import type { Observable, Subscription } from 'rxjs';
 import { InvalidStateError } from '../../protocol/errors.js';
-import type { AmqpContext } from '../amqp.context.js';
-import { nestEventAlias, type AmqpEventsMap, type AmqpHostEvent, type AmqpStatus } from '../amqp.events.js';
+import type { AmqpContext } from '../core/amqp.context.js';
+import { nestEventAlias, type AmqpEventsMap, type AmqpHostEvent, type AmqpStatus } from '../core/amqp.events.js';
 import { AmqpRequestDeserializer, handleRequest, runWithProcessingHooks } from '../compat/index.js';
-import { assertNoConnection, resolveConsumerConfig } from '../consumers/consumer-config.resolver.js';
-import { warnAboutUnrunConsumers } from '../consumers/decorated-consumers.js';
+import { assertNoConnection, resolveConsumerConfig } from '../consume/consumer-config.resolver.js';
+import { warnAboutUnrunConsumers } from '../decorators/decorated-consumers.js';
 import { QueueConsumerMetadataAccessor } from '../decorators/queue-consumer-metadata.accessor.js';
-import { AmqpConnectionHost, type AmqpConnection } from '../shared/connection-host.js';
-import { sealOptions } from '../shared/sealed-options.js';
-import { ConfirmPublisher } from '../shared/confirm-publisher.js';
-import { defaultQueuePipeline } from './consumer-pipeline.js';
-import { FailureRouter } from './failure/failure-router.js';
-import type { HandlerResult } from './ack-policy.js';
+import { AmqpConnectionHost, type AmqpConnection } from '../connection/connection-host.js';
+import { sealOptions } from '../connection/sealed-options.js';
+import { ConfirmPublisher } from '../publish/confirm-publisher.js';
+import { defaultQueuePipeline } from '../consume/consumer-pipeline.js';
+import { FailureRouter } from '../consume/failure/failure-router.js';
+import type { HandlerResult } from '../consume/ack-policy.js';
 import { AmqpReplySerializer } from './amqp-reply.serializer.js';
-import { AMQP_TRANSPORT } from './amqp-transport.js';
-import { defaultQueueSpec } from './consumer-specs.js';
-import { ConsumerRunner } from './consumer-runner.js';
+import { AMQP_TRANSPORT } from '../core/amqp-transport.js';
+import { defaultQueueSpec } from '../consume/consumer-specs.js';
+import { ConsumerRunner } from '../consume/consumer-runner.js';
 import { joinEventHandlers } from './event-handler-group.js';
-import { invokeHandler, type HandlerRunner } from './handler-invoker.js';
-import { describeError } from './message-identity.js';
+import { invokeHandler, type HandlerRunner } from '../consume/handler-invoker.js';
+import { describeError } from '../consume/message-identity.js';
 import { PatternDispatcher, type PatternDispatcherHost, type SerializedReply } from './pattern-dispatcher.js';
-import { createQueueConsumerRunner } from './queue-consumer-factory.js';
+import { createQueueConsumerRunner } from '../consume/queue-consumer-factory.js';
+import { listeningServers, type ListeningServer, type ServerAMQPHealth } from '../consume/consumer-directory.js';
 import { recordOptionsToProperties } from './reply-properties.js';
-import type { ServerAMQPOptions } from './server-amqp.options.js';
+import type { ServerAMQPOptions } from '../options/server-amqp.options.js';
 import { readServerOptions } from '../options/rmq-options.reader.js';
 import { TopicHandlers } from './topic-handlers.js';
 import { telemetry } from '../telemetry/telemetry.js';
 import { ScopedLogger } from '../logging/scoped-logger.js';
 
-/** What the server reports to a health check: no connection is opened to answer it. */
-export interface ServerAMQPHealth {
-  /** The connection's status ('idle' before listen). */
-  connection: AmqpStatus | 'idle';
-  connected: boolean;
-  /** Consumers currently consuming (one per @QueueConsumer, plus the default queue's). */
-  consumers: number;
-  /** Consumers the server started (a difference with `consumers` means some were lost). */
-  expectedConsumers: number;
-  queues: string[];
-}
+export type { ServerAMQPHealth } from '../consume/consumer-directory.js';
 
 const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
 
@@ -61,9 +52,7 @@ const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
  * handlers (served wire-compatibly with Nest's RMQ transport). At-least-once: nothing is acked
  * before its handler succeeded.
  */
-export class ServerAMQP extends Server<AmqpEventsMap, AmqpStatus> implements CustomTransportStrategy {
-  /** Servers currently listening in this process (read by AmqpHealthIndicator). */
-  static readonly listening: ReadonlySet<ServerAMQP> = new Set<ServerAMQP>();
+export class ServerAMQP extends Server<AmqpEventsMap, AmqpStatus> implements CustomTransportStrategy, ListeningServer {
 
   override transportId = AMQP_TRANSPORT;
   // Event handler failures come back to the server, which nacks and logs them with the message: on
@@ -224,7 +213,7 @@ export class ServerAMQP extends Server<AmqpEventsMap, AmqpStatus> implements Cus
     const results = await Promise.allSettled(this.runners.map((runner) => runner.start()));
     const failure = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
     if (failure !== undefined) throw failure.reason;
-    (ServerAMQP.listening as Set<ServerAMQP>).add(this);
+    listeningServers.add(this);
     this.emit('connected');
   }
 
@@ -290,7 +279,7 @@ export class ServerAMQP extends Server<AmqpEventsMap, AmqpStatus> implements Cus
   }
 
   private async teardown(): Promise<void> {
-    (ServerAMQP.listening as Set<ServerAMQP>).delete(this);
+    listeningServers.delete(this);
     this.shutdown.abort();
     const runners = this.runners;
     await Promise.all(runners.map((runner) => runner.cancel()));

@@ -1,6 +1,6 @@
 import type { Attributes, Context, Span, Tracer } from '@opentelemetry/api';
 import type { BasicProperties } from '../../protocol/index.js';
-import type { AmqpMessage } from '../amqp.context.js';
+import type { AmqpMessage } from '../core/amqp.context.js';
 import type { AmqpMetrics } from './otel-metrics.js';
 import type { OtelApiModule } from './otel-api.js';
 import { ATTR, RABBITMQ, publishDestination, shortName } from './semantic-names.js';

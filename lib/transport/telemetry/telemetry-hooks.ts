@@ -1,5 +1,5 @@
 import type { BasicProperties } from '../../protocol/index.js';
-import type { AmqpMessage } from '../amqp.context.js';
+import type { AmqpMessage } from '../core/amqp.context.js';
 
 /** What the Nest layer publishes, for the span's name and kind. @internal */
 export type PublishKind = 'publish' | 'reply';

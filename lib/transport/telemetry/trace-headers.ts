@@ -1,6 +1,6 @@
 import type { TextMapGetter, TextMapSetter, Context } from '@opentelemetry/api';
 import type { BasicProperties, FieldTable } from '../../protocol/index.js';
-import { fullProperties } from '../shared/full-properties.js';
+import { fullProperties } from '../core/full-properties.js';
 import type { OtelApiModule } from './otel-api.js';
 
 /**

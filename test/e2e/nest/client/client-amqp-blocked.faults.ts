@@ -6,7 +6,7 @@
 import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
 import { lastValueFrom, toArray } from 'rxjs';
 import { ClientAMQP } from '../../../../lib/transport/client/client-amqp.js';
-import type { AmqpStatus } from '../../../../lib/transport/shared/connection-host.js';
+import type { AmqpStatus } from '../../../../lib/transport/connection/connection-host.js';
 import { withMemoryAlarm } from '../../../support/broker.js';
 import { AMQP_URL, openAdmin, uniqueName, waitFor, type Admin } from './support.js';
 

@@ -17,7 +17,7 @@ import {
   MessageReturnedError,
   RequestTimeoutError,
 } from '../../../../lib/protocol/errors.js';
-import type { AmqpStatus } from '../../../../lib/transport/shared/connection-host.js';
+import type { AmqpStatus } from '../../../../lib/transport/connection/connection-host.js';
 import { closeConnection } from '../../../support/broker.js';
 import { AMQP_URL, openAdmin, uniqueName, waitFor, type Admin } from './support.js';
 

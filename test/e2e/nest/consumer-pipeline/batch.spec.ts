@@ -6,7 +6,7 @@
 import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
 import { Controller, type INestMicroservice } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
-import { AmqpBatchContext } from '../../../../lib/transport/amqp-batch.context.js';
+import { AmqpBatchContext } from '../../../../lib/transport/core/amqp-batch.context.js';
 import { QueueConsumer } from '../../../../lib/transport/decorators/queue-consumer.decorator.js';
 import { Admin, listConsumers, listQueues, waitFor } from '../server/support.js';
 import { consumeName, startApp, type RecordingLogger } from './support.js';

@@ -6,7 +6,7 @@ import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
 import { Controller, type INestMicroservice, type Type } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
 import { QueueConsumer } from '../../../../lib/transport/decorators/queue-consumer.decorator.js';
-import type { QueueMismatchPolicy } from '../../../../lib/transport/decorators/consumer-pipeline.options.js';
+import type { QueueMismatchPolicy } from '../../../../lib/transport/options/consumer-pipeline.options.js';
 import { Admin, waitFor } from '../server/support.js';
 import { consumeName, startApp } from './support.js';
 

@@ -9,10 +9,10 @@ import { Controller, type INestMicroservice } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
 import amqplib from 'amqplib';
 import { randomUUID } from 'node:crypto';
-import { AmqpContext } from '../../../../lib/transport/amqp.context.js';
+import { AmqpContext } from '../../../../lib/transport/core/amqp.context.js';
 import { QueueConsumer } from '../../../../lib/transport/decorators/queue-consumer.decorator.js';
 import { AmqpPublisher } from '../../../../lib/transport/module/amqp-publisher.js';
-import { ErrorReplyError } from '../../../../lib/transport/shared/error-reply.error.js';
+import { ErrorReplyError } from '../../../../lib/transport/core/error-reply.error.js';
 import { Admin, waitFor } from '../server/support.js';
 import { AMQP_URL, consumeName, startApp, type RecordingLogger } from './support.js';
 

@@ -8,7 +8,7 @@
 import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
 import { Controller, type INestMicroservice, type Type } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
-import type { AmqpContext } from '../../../../lib/transport/amqp.context.js';
+import type { AmqpContext } from '../../../../lib/transport/core/amqp.context.js';
 import { QueueConsumer } from '../../../../lib/transport/decorators/queue-consumer.decorator.js';
 import { closeConnection, listConnections } from '../../../support/broker.js';
 import { Admin, listQueues, sleep, waitFor } from '../server/support.js';

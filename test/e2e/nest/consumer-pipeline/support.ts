@@ -7,7 +7,7 @@ import type { INestMicroservice, LoggerService, Type } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { AmqpModule } from '../../../../lib/transport/module/amqp.module.js';
 import { ServerAMQP } from '../../../../lib/transport/server/server-amqp.js';
-import type { ServerAMQPOptions } from '../../../../lib/transport/server/server-amqp.options.js';
+import type { ServerAMQPOptions } from '../../../../lib/transport/options/server-amqp.options.js';
 import { AMQP_URL } from '../server/support.js';
 
 export { AMQP_URL };

@@ -22,7 +22,7 @@ import { map, take } from 'rxjs/operators';
 import { ClientAMQP } from '../../../../lib/transport/client/client-amqp.js';
 import { AmqpRecordBuilder } from '../../../../lib/transport/client/amqp.record-builder.js';
 import { MessageReturnedError, RequestTimeoutError } from '../../../../lib/protocol/errors.js';
-import { NO_MESSAGE_HANDLER } from '../../../../lib/transport/shared/nest-envelope.js';
+import { NO_MESSAGE_HANDLER } from '../../../../lib/transport/publish/nest-envelope.js';
 import { AMQP_URL, openAdmin, uniqueName, waitFor, type Admin } from '../client/support.js';
 import { nestMajor } from '../../../support/nest-major.js';
 

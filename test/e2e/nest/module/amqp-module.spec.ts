@@ -10,7 +10,7 @@ import type amqplib from 'amqplib';
 import { AmqpModule } from '../../../../lib/transport/module/amqp.module.js';
 import { AmqpPublisher } from '../../../../lib/transport/module/amqp-publisher.js';
 import { AMQP_MODULE_OPTIONS } from '../../../../lib/transport/module/amqp.module.js';
-import type { AmqpModuleOptions } from '../../../../lib/transport/module/amqp-module.options.js';
+import type { AmqpModuleOptions } from '../../../../lib/transport/options/amqp-module.options.js';
 import {
   ChannelClosedError,
   MessageReturnedError,

@@ -10,7 +10,7 @@ import { MessagePattern } from '@nestjs/microservices';
 import { Test } from '@nestjs/testing';
 import { inspect } from 'node:util';
 import { AMQP_MODULE_OPTIONS, AmqpModule, AmqpPublisher, ClientAMQP, ServerAMQP } from '../../../../lib/transport/index.js';
-import { AmqpConnectionHost } from '../../../../lib/transport/shared/connection-host.js';
+import { AmqpConnectionHost } from '../../../../lib/transport/connection/connection-host.js';
 import { uniqueName, withUser } from '../../recovery/broker-control.js';
 
 const PASSWORD = 'Sup3rS3cret';

@@ -7,8 +7,8 @@ import { Controller } from '@nestjs/common';
 import { EventPattern } from '@nestjs/microservices';
 import { Test } from '@nestjs/testing';
 import { ServerAMQP } from '../../../../lib/transport/server/server-amqp.js';
-import type { AmqpStatus } from '../../../../lib/transport/amqp.events.js';
-import type { AmqpConnection } from '../../../../lib/transport/shared/connection-host.js';
+import type { AmqpStatus } from '../../../../lib/transport/core/amqp.events.js';
+import type { AmqpConnection } from '../../../../lib/transport/connection/connection-host.js';
 import { withMemoryAlarm } from '../../../support/broker.js';
 import { AMQP_URL, Admin, uniqueName, waitFor } from './support.js';
 

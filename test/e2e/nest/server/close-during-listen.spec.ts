@@ -8,7 +8,7 @@ import { Controller } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { QueueConsumer } from '../../../../lib/transport/decorators/queue-consumer.decorator.js';
 import { ServerAMQP } from '../../../../lib/transport/server/server-amqp.js';
-import { AmqpConnectionHost } from '../../../../lib/transport/shared/connection-host.js';
+import { AmqpConnectionHost } from '../../../../lib/transport/connection/connection-host.js';
 import { AMQP_URL, Admin, connectionNames, listQueues, sleep, uniqueName } from './support.js';
 
 const queue = uniqueName('close-during-listen');

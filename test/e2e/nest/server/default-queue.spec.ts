@@ -10,9 +10,9 @@ import { Test } from '@nestjs/testing';
 import { interval, type Observable } from 'rxjs';
 import { map, take } from 'rxjs/operators';
 import { randomUUID } from 'node:crypto';
-import { AmqpContext } from '../../../../lib/transport/amqp.context.js';
+import { AmqpContext } from '../../../../lib/transport/core/amqp.context.js';
 import { ServerAMQP } from '../../../../lib/transport/server/server-amqp.js';
-import { NO_MESSAGE_HANDLER } from '../../../../lib/transport/shared/nest-envelope.js';
+import { NO_MESSAGE_HANDLER } from '../../../../lib/transport/publish/nest-envelope.js';
 import { AMQP_URL, Admin, uniqueName, waitFor } from './support.js';
 
 const queue = uniqueName('rpc');

@@ -7,7 +7,7 @@ import { describe, it, expect, afterAll } from '@jest/globals';
 import { Controller, type INestMicroservice } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
 import { Test } from '@nestjs/testing';
-import { AmqpContext } from '../../../../lib/transport/amqp.context.js';
+import { AmqpContext } from '../../../../lib/transport/core/amqp.context.js';
 import { QueueConsumer } from '../../../../lib/transport/decorators/queue-consumer.decorator.js';
 import { ServerAMQP } from '../../../../lib/transport/server/server-amqp.js';
 import { AMQP_URL, Admin, listQueues, sleep, uniqueName, waitFor } from './support.js';

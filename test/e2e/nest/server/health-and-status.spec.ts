@@ -11,8 +11,8 @@ import { Connection } from '../../../../lib/protocol/index.js';
 import { QueueConsumer } from '../../../../lib/transport/decorators/queue-consumer.decorator.js';
 import { AmqpHealthIndicator } from '../../../../lib/transport/health/amqp-health.indicator.js';
 import { ServerAMQP } from '../../../../lib/transport/server/server-amqp.js';
-import type { AmqpStatus } from '../../../../lib/transport/amqp.events.js';
-import type { AmqpConnection } from '../../../../lib/transport/shared/connection-host.js';
+import type { AmqpStatus } from '../../../../lib/transport/core/amqp.events.js';
+import type { AmqpConnection } from '../../../../lib/transport/connection/connection-host.js';
 import { AMQP_URL, Admin, uniqueName, waitFor } from './support.js';
 
 const rpcQueue = uniqueName('health-rpc');

@@ -8,9 +8,9 @@ import { NestFactory } from '@nestjs/core';
 import { ClientRMQ, Ctx, EventPattern, MessagePattern, Payload, RpcException } from '@nestjs/microservices';
 import { firstValueFrom, interval, lastValueFrom, toArray, type Observable } from 'rxjs';
 import { map, take } from 'rxjs/operators';
-import { AmqpContext } from '../../../../lib/transport/amqp.context.js';
+import { AmqpContext } from '../../../../lib/transport/core/amqp.context.js';
 import { ServerAMQP } from '../../../../lib/transport/server/server-amqp.js';
-import { NO_MESSAGE_HANDLER } from '../../../../lib/transport/shared/nest-envelope.js';
+import { NO_MESSAGE_HANDLER } from '../../../../lib/transport/publish/nest-envelope.js';
 import { AMQP_URL, Admin, uniqueName, waitFor } from './support.js';
 
 const queue = uniqueName('interop');

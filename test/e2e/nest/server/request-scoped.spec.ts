@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Controller, Inject, Injectable, Scope } from '@nestjs/common';
 import { CONTEXT, EventPattern, MessagePattern, Payload, type RequestContext } from '@nestjs/microservices';
-import { AmqpContext } from '../../../../lib/transport/amqp.context.js';
+import { AmqpContext } from '../../../../lib/transport/core/amqp.context.js';
 import { QueueConsumer } from '../../../../lib/transport/decorators/queue-consumer.decorator.js';
 import { ServerAMQP } from '../../../../lib/transport/server/server-amqp.js';
 import { AMQP_URL, deadLetteringTo, startSuiteServer, stopSuiteServer, uniqueName, waitFor, type Admin, type SuiteServer } from './support.js';

@@ -20,7 +20,7 @@ import {
 import { Ctx, Payload, RpcException } from '@nestjs/microservices';
 import { Test } from '@nestjs/testing';
 import { throwError, type Observable } from 'rxjs';
-import { AmqpContext } from '../../../../lib/transport/amqp.context.js';
+import { AmqpContext } from '../../../../lib/transport/core/amqp.context.js';
 import { QueueConsumer } from '../../../../lib/transport/decorators/queue-consumer.decorator.js';
 import { ServerAMQP } from '../../../../lib/transport/server/server-amqp.js';
 import { AMQP_URL, Admin, sleep, uniqueName, waitFor } from './support.js';

@@ -10,7 +10,7 @@ import { Test } from '@nestjs/testing';
 import { QueueConsumer } from '../../../../lib/transport/decorators/queue-consumer.decorator.js';
 import { AmqpHealthIndicator } from '../../../../lib/transport/health/amqp-health.indicator.js';
 import { ServerAMQP } from '../../../../lib/transport/server/server-amqp.js';
-import type { AmqpStatus } from '../../../../lib/transport/amqp.events.js';
+import type { AmqpStatus } from '../../../../lib/transport/core/amqp.events.js';
 import { closeConnection, waitForConnection } from '../../../support/broker.js';
 import { AMQP_URL, Admin, uniqueName, waitFor } from './support.js';
 

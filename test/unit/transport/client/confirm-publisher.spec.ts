@@ -5,8 +5,8 @@
  */
 import { describe, it, expect } from '@jest/globals';
 import { InvalidStateError, MessageReturnedError, type BasicProperties } from '../../../../lib/protocol/index.js';
-import { ConfirmPublisher } from '../../../../lib/transport/shared/confirm-publisher.js';
-import type { AmqpConnectionHost } from '../../../../lib/transport/shared/connection-host.js';
+import { ConfirmPublisher } from '../../../../lib/transport/publish/confirm-publisher.js';
+import type { AmqpConnectionHost } from '../../../../lib/transport/connection/connection-host.js';
 
 type ReturnCallback = (channel: unknown, method: unknown, properties: BasicProperties, body: Buffer) => void;
 

@@ -1,7 +1,7 @@
 import { describe, it, expect } from '@jest/globals';
 import { ParameterError, PlainCredentials } from '../../../../lib/protocol/index.js';
-import { AmqpConnectionHost } from '../../../../lib/transport/shared/connection-host.js';
-import { DEFAULT_AMQP_URL, resolveParameters } from '../../../../lib/transport/shared/connection-parameters.js';
+import { AmqpConnectionHost } from '../../../../lib/transport/connection/connection-host.js';
+import { DEFAULT_AMQP_URL, resolveParameters } from '../../../../lib/transport/connection/connection-parameters.js';
 
 describe('resolveParameters', () => {
   it('uses the default URL when none is given', () => {

@@ -11,8 +11,8 @@ import {
   RequestTimeoutError,
   type BasicProperties,
 } from '../../../../lib/protocol/index.js';
-import type { AmqpConnectionHost } from '../../../../lib/transport/shared/connection-host.js';
-import { DIRECT_REPLY_QUEUE, DirectReplyRpc, type RpcCall } from '../../../../lib/transport/shared/direct-reply-rpc.js';
+import type { AmqpConnectionHost } from '../../../../lib/transport/connection/connection-host.js';
+import { DIRECT_REPLY_QUEUE, DirectReplyRpc, type RpcCall } from '../../../../lib/transport/publish/direct-reply-rpc.js';
 
 type Delivery = (channel: unknown, method: unknown, properties: BasicProperties, body: Buffer) => void;
 

@@ -1,5 +1,5 @@
 import { describe, it, expect } from '@jest/globals';
-import { mergeHeaders, toBasicProperties } from '../../../../lib/transport/shared/message-options.js';
+import { mergeHeaders, toBasicProperties } from '../../../../lib/transport/options/message-options.js';
 
 describe('toBasicProperties', () => {
   it('applies the sender defaults when the message says nothing', () => {

@@ -14,7 +14,7 @@ import {
   noHandlerReply,
   parseEnvelopeBody,
   patternToString,
-} from '../../../../lib/transport/shared/nest-envelope.js';
+} from '../../../../lib/transport/publish/nest-envelope.js';
 
 describe('Nest RMQ envelope', () => {
   it('uses the exact no-handler text of the installed Nest', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { inspect } from 'node:util';
 import { InvalidArgumentError } from '../../../../lib/protocol/index.js';
-import { redactUrl, revealOptions, sealOptions } from '../../../../lib/transport/shared/sealed-options.js';
+import { redactUrl, revealOptions, sealOptions } from '../../../../lib/transport/connection/sealed-options.js';
 
 describe('sealed options', () => {
   it.each([

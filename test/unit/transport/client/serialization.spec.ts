@@ -5,7 +5,7 @@ import {
   decodeBody,
   encodeBody,
   tryParseJson,
-} from '../../../../lib/transport/shared/serialization.js';
+} from '../../../../lib/transport/publish/serialization.js';
 
 describe('encodeBody', () => {
   it('encodes plain values as JSON with the JSON content type', () => {

@@ -2,11 +2,11 @@ import { describe, it, expect } from '@jest/globals';
 import { Injectable } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { InvalidArgumentError } from '../../../../lib/protocol/errors.js';
-import { AmqpRpcParamsFactory } from '../../../../lib/transport/consumers/rpc-params.factory.js';
+import { AmqpRpcParamsFactory } from '../../../../lib/transport/module/rpc-params.factory.js';
 import { AmqpModule } from '../../../../lib/transport/module/amqp.module.js';
 import { AmqpPublisher } from '../../../../lib/transport/module/amqp-publisher.js';
 import { getAmqpModuleOptionsToken, getAmqpPublisherToken, InjectAmqpPublisher } from '../../../../lib/transport/module/amqp.tokens.js';
-import { AmqpConsumerRegistry } from '../../../../lib/transport/consumers/amqp-consumer.registry.js';
+import { AmqpConsumerRegistry } from '../../../../lib/transport/module/amqp-consumer.registry.js';
 import { AmqpHealthIndicator } from '../../../../lib/transport/health/amqp-health.indicator.js';
 
 describe('AmqpModule.forRoot / forRootAsync (no connection: providers only)', () => {

@@ -1,8 +1,8 @@
 import { describe, it, expect } from '@jest/globals';
 import fc from 'fast-check';
 import { InvalidArgumentError } from '../../../../lib/protocol/errors.js';
-import { resolveConsumerConfig, assertNoConnection } from '../../../../lib/transport/consumers/consumer-config.resolver.js';
-import { ConsumerConfigError } from '../../../../lib/transport/consumers/consumer.errors.js';
+import { resolveConsumerConfig, assertNoConnection } from '../../../../lib/transport/consume/consumer-config.resolver.js';
+import { ConsumerConfigError } from '../../../../lib/transport/core/consumer.errors.js';
 import { QueueConsumer } from '../../../../lib/transport/decorators/queue-consumer.decorator.js';
 import { QueueConsumerMetadataAccessor } from '../../../../lib/transport/decorators/queue-consumer-metadata.accessor.js';
 import type { QueueConsumerMetadata } from '../../../../lib/transport/decorators/queue-consumer.metadata.js';

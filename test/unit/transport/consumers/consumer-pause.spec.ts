@@ -1,8 +1,9 @@
 import { describe, it, expect } from '@jest/globals';
 import type { LoggerService } from '@nestjs/common';
 import { InvalidStateError } from '../../../../lib/protocol/errors.js';
-import type { AmqpChannel, AmqpConnectionHost } from '../../../../lib/transport/shared/connection-host.js';
-import { ConsumerRunner, type ConsumerSpec } from '../../../../lib/transport/server/consumer-runner.js';
+import type { AmqpChannel, AmqpConnectionHost } from '../../../../lib/transport/connection/connection-host.js';
+import { ConsumerRunner } from '../../../../lib/transport/consume/consumer-runner.js';
+import type { ConsumerSpec } from '../../../../lib/transport/consume/consumer-specs.js';
 
 /** A channel that records basic.consume / basic.cancel and can be suspended like a recovering one. */
 function recordingChannel() {

@@ -1,7 +1,7 @@
 import { describe, it, expect } from '@jest/globals';
 import { ExternalCredentials, InvalidOptionError, PlainCredentials, UnsupportedOptionError } from '../../../../lib/protocol/index.js';
 import { readClientOptions, readServerOptions } from '../../../../lib/transport/options/rmq-options.reader.js';
-import { resolveParameters } from '../../../../lib/transport/shared/connection-parameters.js';
+import { resolveParameters } from '../../../../lib/transport/connection/connection-parameters.js';
 
 function failure(read: () => unknown): InvalidOptionError {
   try {

@@ -1,5 +1,6 @@
 import { describe, it, expect } from '@jest/globals';
-import { decideAck, retryCountOf, type AckInput } from '../../../../lib/transport/server/ack-policy.js';
+import { decideAck, type AckInput } from '../../../../lib/transport/consume/ack-policy.js';
+import { retryCountOf } from '../../../../lib/transport/core/message-headers.js';
 
 const ok = { ok: true } as const;
 const failed = { ok: false, error: new Error('boom') } as const;

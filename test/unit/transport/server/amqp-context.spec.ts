@@ -1,8 +1,8 @@
 import { describe, it, expect } from '@jest/globals';
 import type { BasicDeliver, BasicProperties } from '../../../../lib/protocol/index.js';
-import type { AmqpChannel } from '../../../../lib/transport/shared/connection-host.js';
-import { AmqpContext, type AmqpMessage } from '../../../../lib/transport/amqp.context.js';
-import { ChannelLease, Delivery } from '../../../../lib/transport/server/delivery.js';
+import type { AmqpChannel } from '../../../../lib/transport/connection/connection-host.js';
+import { AmqpContext, type AmqpMessage } from '../../../../lib/transport/core/amqp.context.js';
+import { ChannelLease, Delivery } from '../../../../lib/transport/consume/delivery.js';
 
 function setup(properties: BasicProperties, redelivered = false) {
   const sent: string[] = [];

@@ -1,10 +1,10 @@
 import { describe, it, expect } from '@jest/globals';
 import { InvalidArgumentError } from '../../../../lib/protocol/errors.js';
-import type { QueueConsumerOptions } from '../../../../lib/transport/decorators/queue-consumer.options.js';
+import type { QueueConsumerOptions } from '../../../../lib/transport/options/queue-consumer.options.js';
 import { queueArguments, validateQueueConsumerOptions } from '../../../../lib/transport/decorators/queue-consumer.metadata.js';
-import { queueConsumerSpec } from '../../../../lib/transport/server/consumer-specs.js';
-import { StreamOffsetTracker } from '../../../../lib/transport/server/stream/stream-offset-tracker.js';
-import { redeliveryCountOf } from '../../../../lib/transport/server/failure/redelivery-count.js';
+import { queueConsumerSpec } from '../../../../lib/transport/consume/consumer-specs.js';
+import { StreamOffsetTracker } from '../../../../lib/transport/consume/stream/stream-offset-tracker.js';
+import { redeliveryCountOf } from '../../../../lib/transport/consume/failure/redelivery-count.js';
 
 function refusal(options: QueueConsumerOptions): string | undefined {
   try {

@@ -1,8 +1,9 @@
 import { describe, it, expect } from '@jest/globals';
 import type { LoggerService } from '@nestjs/common';
 import { ChannelClosedError } from '../../../../lib/protocol/errors.js';
-import type { AmqpChannel, AmqpConnectionHost } from '../../../../lib/transport/shared/connection-host.js';
-import { ConsumerRunner, type ConsumerSpec, type DeliveryHandler } from '../../../../lib/transport/server/consumer-runner.js';
+import type { AmqpChannel, AmqpConnectionHost } from '../../../../lib/transport/connection/connection-host.js';
+import { ConsumerRunner, type DeliveryHandler } from '../../../../lib/transport/consume/consumer-runner.js';
+import type { ConsumerSpec } from '../../../../lib/transport/consume/consumer-specs.js';
 
 type Deliver = (channel: unknown, method: unknown, properties: unknown, body: Buffer) => void;
 

@@ -1,5 +1,5 @@
 import { describe, it, expect } from '@jest/globals';
-import { defaultQueueSpec } from '../../../../lib/transport/server/consumer-specs.js';
+import { defaultQueueSpec } from '../../../../lib/transport/consume/consumer-specs.js';
 
 describe('defaultQueueSpec', () => {
   it('the default (Nest 12 RMQ: queue "") is a server-named exclusive, non-durable queue, acked (at-least-once), prefetch 100', () => {

@@ -1,7 +1,7 @@
 import { describe, it, expect } from '@jest/globals';
 import { InvalidStateError, StaleDeliveryError } from '../../../../lib/protocol/errors.js';
-import type { AmqpChannel } from '../../../../lib/transport/shared/connection-host.js';
-import { ChannelLease, Delivery } from '../../../../lib/transport/server/delivery.js';
+import type { AmqpChannel } from '../../../../lib/transport/connection/connection-host.js';
+import { ChannelLease, Delivery } from '../../../../lib/transport/consume/delivery.js';
 
 /** The slice of a Channel a Delivery touches, recording what it was asked to send. */
 function fakeChannel(channelNumber = 3) {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import type { MessageHandler } from '@nestjs/microservices';
 import { EMPTY, of, throwError, timer, map } from 'rxjs';
-import type { AmqpContext } from '../../../../lib/transport/amqp.context.js';
+import type { AmqpContext } from '../../../../lib/transport/core/amqp.context.js';
 import { eventHandlerMembers, joinEventHandlers } from '../../../../lib/transport/server/event-handler-group.js';
 
 const context = {} as AmqpContext;

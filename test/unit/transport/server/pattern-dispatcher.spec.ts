@@ -3,11 +3,11 @@ import type { LoggerService } from '@nestjs/common';
 import type { MessageHandler, WritePacket } from '@nestjs/microservices';
 import { of, type Observable } from 'rxjs';
 import type { BasicProperties } from '../../../../lib/protocol/index.js';
-import type { AmqpContext, AmqpMessage } from '../../../../lib/transport/amqp.context.js';
+import type { AmqpContext, AmqpMessage } from '../../../../lib/transport/core/amqp.context.js';
 import { AmqpRequestDeserializer } from '../../../../lib/transport/compat/index.js';
-import type { AmqpChannel } from '../../../../lib/transport/shared/connection-host.js';
-import { ChannelLease, Delivery } from '../../../../lib/transport/server/delivery.js';
-import { invokeHandler } from '../../../../lib/transport/server/handler-invoker.js';
+import type { AmqpChannel } from '../../../../lib/transport/connection/connection-host.js';
+import { ChannelLease, Delivery } from '../../../../lib/transport/consume/delivery.js';
+import { invokeHandler } from '../../../../lib/transport/consume/handler-invoker.js';
 import { PatternDispatcher } from '../../../../lib/transport/server/pattern-dispatcher.js';
 
 /** A channel recording settles and publishes; a handler table; a logger that keeps what it was told. */

@@ -2,12 +2,12 @@ import { describe, it, expect } from '@jest/globals';
 import type { LoggerService } from '@nestjs/common';
 import type { MessageHandler } from '@nestjs/microservices';
 import type { BasicProperties } from '../../../../lib/protocol/index.js';
-import type { AmqpContext, AmqpMessage } from '../../../../lib/transport/amqp.context.js';
-import type { QueueConsumerOptions } from '../../../../lib/transport/decorators/queue-consumer.options.js';
-import type { AmqpChannel } from '../../../../lib/transport/shared/connection-host.js';
-import { ChannelLease, Delivery } from '../../../../lib/transport/server/delivery.js';
-import { invokeHandler } from '../../../../lib/transport/server/handler-invoker.js';
-import { QueueConsumerDispatcher } from '../../../../lib/transport/server/queue-consumer-dispatcher.js';
+import type { AmqpContext, AmqpMessage } from '../../../../lib/transport/core/amqp.context.js';
+import type { QueueConsumerOptions } from '../../../../lib/transport/options/queue-consumer.options.js';
+import type { AmqpChannel } from '../../../../lib/transport/connection/connection-host.js';
+import { ChannelLease, Delivery } from '../../../../lib/transport/consume/delivery.js';
+import { invokeHandler } from '../../../../lib/transport/consume/handler-invoker.js';
+import { QueueConsumerDispatcher } from '../../../../lib/transport/consume/queue-consumer-dispatcher.js';
 
 /** A @QueueConsumer dispatcher over a recording channel; returns what the handler received and what was settled. */
 async function consume(options: QueueConsumerOptions, body: Buffer | string, properties: BasicProperties = {}) {

@@ -7,8 +7,8 @@ import { InvalidArgumentError } from '../../../../lib/protocol/errors.js';
 import { QueueConsumer } from '../../../../lib/transport/decorators/queue-consumer.decorator.js';
 import { QueueConsumerMetadataAccessor } from '../../../../lib/transport/decorators/queue-consumer-metadata.accessor.js';
 import { queueArguments, routingKeysOf } from '../../../../lib/transport/decorators/queue-consumer.metadata.js';
-import { AMQP_TRANSPORT } from '../../../../lib/transport/server/amqp-transport.js';
-import { queueConsumerSpec } from '../../../../lib/transport/server/consumer-specs.js';
+import { AMQP_TRANSPORT } from '../../../../lib/transport/core/amqp-transport.js';
+import { queueConsumerSpec } from '../../../../lib/transport/consume/consumer-specs.js';
 
 class OrdersController {
   @QueueConsumer('orders', { durable: false, prefetch: 5, ack: 'manual' })

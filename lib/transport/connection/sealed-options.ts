@@ -1,0 +1,65 @@
+/**
+ * Secrets out of reach: the Nest-layer objects (ServerAMQP, ClientAMQP, AmqpPublisher, the module's
+ * options provider, AmqpConnectionHost) keep their options *sealed*: a copy whose URLs have the
+ * password masked and whose TLS key material reads '[redacted]'. The original options live only in
+ * this module's WeakMap, keyed by the sealed copy, which nothing else can reach: util.inspect (even
+ * with showHidden), JSON.stringify and log lines of those objects see the sealed copy alone.
+ * AmqpConnectionHost reveals the original when it connects.
+ */
+import { InvalidArgumentError } from '../../protocol/index.js';
+import type { AmqpConnectionOptions } from '../options/connection-options.js';
+import { urlStrings } from './connection-parameters.js';
+
+const originals = new WeakMap<object, AmqpConnectionOptions>();
+
+/** What a masked password reads as. */
+export const REDACTED = '***';
+const SECRET_TLS_KEYS = ['key', 'passphrase', 'pfx'] as const;
+
+/** `amqp://user:***@host/vhost`: the URL with its password masked (everything else kept). */
+export function redactUrl(url: string): string {
+  const start = url.indexOf('://');
+  if (start < 0) return url.includes('@') ? `[${REDACTED}]` : url;
+  const authorityStart = start + 3;
+  // The userinfo ends at the last '@' before the query or fragment: a password is never printed,
+  // even one that carries an unencoded '/'.
+  const queryAt = url.slice(authorityStart).search(/[?#]/);
+  const end = queryAt < 0 ? url.length : authorityStart + queryAt;
+  const at = url.lastIndexOf('@', end - 1);
+  if (at < authorityStart) return url;
+  const colon = url.indexOf(':', authorityStart);
+  if (colon < 0 || colon > at) return url;
+  return `${url.slice(0, colon + 1)}${REDACTED}${url.slice(at)}`;
+}
+
+/** A sealed copy of `options` (the same object when it is sealed already). */
+export function sealOptions<T extends AmqpConnectionOptions>(options: T): T {
+  if (originals.has(options)) return options;
+  const sealed: T = { ...options };
+  if (options.urls !== undefined) sealed.urls = urlStrings(options.urls).map(redactUrl);
+  const tls = options.connectionOptions?.sslOptions as Record<string, unknown> | undefined;
+  if (tls !== undefined && SECRET_TLS_KEYS.some((key) => tls[key] !== undefined)) {
+    const redacted: Record<string, unknown> = { ...tls };
+    for (const key of SECRET_TLS_KEYS) if (redacted[key] !== undefined) redacted[key] = '[redacted]';
+    sealed.connectionOptions = { ...options.connectionOptions, sslOptions: redacted };
+  }
+  originals.set(sealed, options);
+  return sealed;
+}
+
+/**
+ * The options to connect with: the original behind a sealed copy, or `options` itself when it was
+ * never sealed. A copy of a sealed object (spread, say) has lost its original: refused by name
+ * rather than sent to the broker with '***' as the password.
+ */
+export function revealOptions<T extends AmqpConnectionOptions>(options: T): T {
+  const original = originals.get(options);
+  if (original !== undefined) return original as T;
+  if (options.urls?.some((url) => typeof url === 'string' && url.includes(`:${REDACTED}@`)) === true) {
+    throw new InvalidArgumentError(
+      'urls',
+      'a URL with a redacted password was given: pass the original options (a copy of sealed options has no password)',
+    );
+  }
+  return options;
+}

@@ -1,0 +1,42 @@
+/**
+ * The header names the Nest layer reads and writes on messages, and the readers of the two that a
+ * handler's context exposes. Every part (context, consumers, failure routing, replies) takes them
+ * from here, so a header has one spelling.
+ */
+import type { FieldTable } from '../../protocol/index.js';
+
+/** The header that counts retries of a message republished by the retry policy. */
+export const RETRY_COUNT_HEADER = 'x-retry-count';
+/** The queue a dead-lettered message failed on. */
+export const FAILED_QUEUE_HEADER = 'x-failed-queue';
+/** Why a message was dead-lettered. */
+export const FAILURE_REASON_HEADER = 'x-failure-reason';
+/** Quorum queues' own count of earlier deliveries. */
+export const DELIVERY_COUNT_HEADER = 'x-delivery-count';
+/** The package's count of redeliveries (classic queues, guarded requeue). */
+export const REDELIVERY_COUNT_HEADER = 'x-redelivery-count';
+/** `ok` or `error` on a `@QueueConsumer` reply. */
+export const REPLY_STATUS_HEADER = 'x-reply-status';
+/** The offset of a message read from a stream queue. */
+export const STREAM_OFFSET_HEADER = 'x-stream-offset';
+/** Where a retried message was first published: exchange and routing key. */
+export const ORIGINAL_EXCHANGE_HEADER = 'x-original-exchange';
+export const ORIGINAL_ROUTING_KEY_HEADER = 'x-original-routing-key';
+
+/** The retry count a header holds (0 for none, or for anything that is not a positive safe integer). */
+export function retryCountOf(value: unknown): number {
+  let n: number;
+  if (typeof value === 'number') n = value;
+  else if (typeof value === 'bigint') n = Number(value);
+  else if (typeof value === 'string' && /^\d+$/.test(value)) n = Number(value);
+  else return 0;
+  return Number.isSafeInteger(n) && n > 0 ? n : 0;
+}
+
+/** The stream offset of a delivery read from a stream queue, if it has one. */
+export function streamOffsetOf(headers: FieldTable | undefined): number | undefined {
+  const value = headers?.[STREAM_OFFSET_HEADER];
+  if (typeof value === 'number') return value;
+  if (typeof value === 'bigint') return Number(value);
+  return undefined;
+}

@@ -1,0 +1,122 @@
+import type { FieldTable } from '../../protocol/index.js';
+import type { AmqpExchangeDefinition } from './exchange-definition.js';
+import type { BatchOptions, ConsumerErrorPolicy, QueueMismatchPolicy, StreamOptions } from './consumer-pipeline.options.js';
+
+/** How deliveries of a consumer are acknowledged. */
+export type AckMode = 'auto' | 'manual' | 'none';
+
+/** An exchange the consumer declares before binding its queue to it. */
+export type QueueConsumerExchange = AmqpExchangeDefinition;
+
+/** One binding of the consumer's queue: to an exchange, by routing key and/or headers (`x-match`). */
+export interface QueueConsumerBinding {
+  exchange: string;
+  /** @default '' */
+  routingKey?: string;
+  /** Binding arguments; for a headers exchange the headers to match plus `x-match: 'all' | 'any'`. */
+  arguments?: FieldTable;
+}
+
+/**
+ * Bounded redelivery of a failed message before it is dead-lettered. The copy is republished to the
+ * same queue (default exchange) with an `x-retry-count` header, after `delay` ms; the original is
+ * acked only once the broker has confirmed the copy, so a crash in between redelivers, never loses.
+ */
+export interface RetryOptions {
+  /** Extra attempts after the first failure (0 = none). */
+  attempts: number;
+  /** Milliseconds to wait before republishing. @default 0 */
+  delay?: number;
+  /** Multiplier applied to `delay` per attempt (1 = fixed delay). @default 1 */
+  backoff?: number;
+}
+
+/** Options of `@QueueConsumer(queue, options)`. */
+export interface QueueConsumerOptions {
+  /** @default true */
+  durable?: boolean;
+  /** @default false */
+  exclusive?: boolean;
+  /** @default false */
+  autoDelete?: boolean;
+  /** Only check that the queue exists (passive declare); its options are then not asserted. @default false */
+  passive?: boolean;
+  /** Raw queue arguments (merged under the named shortcuts below). */
+  arguments?: FieldTable;
+  /** `x-dead-letter-exchange`: where rejected, expired and failed messages go. */
+  deadLetterExchange?: string;
+  /** `x-dead-letter-routing-key`. */
+  deadLetterRoutingKey?: string;
+  /** `x-message-ttl` in milliseconds. */
+  messageTtl?: number;
+  /** `x-max-length`. */
+  maxLength?: number;
+  /** `x-queue-type`. */
+  queueType?: 'classic' | 'quorum' | 'stream';
+  /** An exchange to declare; with `routingKeys` the queue is bound to it. */
+  exchange?: QueueConsumerExchange;
+  /** Routing keys binding the queue to `exchange` (requires `exchange`). */
+  routingKeys?: string | string[];
+  /** Further bindings to exchanges declared elsewhere (routing key and/or headers). */
+  bindings?: QueueConsumerBinding[];
+  /** basic.qos prefetch count for this consumer's channel (0 = unlimited). @default 10 */
+  prefetch?: number;
+  /**
+   * 'auto' (default): ack after the handler (or its promise/observable) succeeds, nack without
+   * requeue when it fails (dead-lettered when the queue has a DLX). 'manual': the handler calls
+   * `ctx.ack() / ctx.nack() / ctx.reject()`. 'none': the broker considers a message delivered once sent.
+   * @default 'auto'
+   */
+  ack?: AckMode;
+  /** Opt-in bounded retry before a failed message is dead-lettered ('auto' mode only). */
+  retry?: RetryOptions;
+  /** A fixed consumer tag (the broker makes one otherwise). */
+  consumerTag?: string;
+  /** basic.consume exclusive flag: no other consumer may read the queue. @default false */
+  exclusiveConsumer?: boolean;
+  /** basic.consume arguments, e.g. `{ 'x-priority': 10 }`. */
+  consumerArguments?: FieldTable;
+  /**
+   * Hand the handler the `data` of a Nest event envelope: a JSON body that is exactly
+   * `{pattern, data}` (plus optional string-valued `metadata`, then read with `ctx.getMetadata()`),
+   * as Nest's ClientRMQ / ClientAMQP `emit()` sends into a queue, arrives as `data`, the way Nest's
+   * ServerRMQ treats it. Off by default: a queue is shared with producers we do not control, and a
+   * body of theirs with those keys must not be reshaped. Anything else (a request `{pattern, data, id}`,
+   * extra keys, non-JSON) arrives as is either way; `ctx.getMessage().content` is always the raw body.
+   * @default false
+   */
+  unwrapNestEnvelope?: boolean;
+
+  // ---- what happens to a delivery: replies, failures, batches, streams (consumer-pipeline.options.ts) ----
+  /**
+   * Answer a message that carries `replyTo` with the handler's return value (plain AMQP RPC: the
+   * reply goes to `replyTo` through the default exchange with the request's `correlationId`).
+   * @default true
+   */
+  reply?: boolean;
+  /** What happens to a message whose handler failed (after `retry`, if any). @default 'dead-letter' */
+  onError?: ConsumerErrorPolicy;
+  /** With `onError: 'requeue'`: redeliveries allowed before the message is dead-lettered instead. @default 5 */
+  maxRedeliveries?: number;
+  /**
+   * For a queue without `x-dead-letter-exchange` among its declared arguments: a queue of this name
+   * is declared and a dead-lettered message is republished to it (confirmed) before being acked.
+   * `false`: nack without requeue, which the broker drops unless a policy gives the queue a DLX.
+   * @default `${queue}.dlq`
+   */
+  deadLetterQueue?: string | false;
+  /** At start-up, when the queue exists with other arguments. @default 'fail' */
+  onQueueMismatch?: QueueMismatchPolicy;
+  /** Hand the handler arrays of up to `size` messages (`ack: 'auto'` only; prefetch >= size). */
+  batch?: BatchOptions;
+  /** A stream queue consumer (implies `queueType: 'stream'`): offset, offset tracking, failure policy, retention. */
+  stream?: StreamOptions;
+  // ---- where it runs (consumers run by AmqpModule: on providers, or added at run time) ----
+  /**
+   * The AmqpModule connection (`forRoot({ name })`) a provider's consumer runs on, and whose
+   * `consumers` settings a `{ config }` consumer is read from. Not for controllers (ServerAMQP runs
+   * those on its own connection: giving it there fails `listen`).
+   * @default the unnamed AmqpModule
+   */
+  connection?: string;
+}

@@ -1,0 +1,235 @@
+import { randomBytes } from 'node:crypto';
+import { Logger } from '@nestjs/common';
+import {
+  ChannelClosedError,
+  MessageReturnedError,
+  RequestTimeoutError,
+  type BasicProperties,
+} from '../../protocol/index.js';
+import type { AmqpChannel, AmqpConnectionHost } from '../connection/connection-host.js';
+import { fullProperties } from '../core/full-properties.js';
+import { telemetry } from '../telemetry/telemetry.js';
+import type { RpcTrace } from '../telemetry/telemetry-hooks.js';
+
+/** RabbitMQ's pseudo-queue for direct reply-to: no reply queue to declare, replies come on our channel. */
+export const DIRECT_REPLY_QUEUE = 'amq.rabbitmq.reply-to';
+
+/** One request in flight, as its owner handles it. */
+export interface RpcCall {
+  /** Each reply, in order. Returns (or resolves to) true when the call is complete. */
+  onReply(properties: BasicProperties, body: Buffer): boolean | Promise<boolean>;
+  /** The call failed: timeout, returned as unroutable, publish refused, channel or connection lost. */
+  onError(error: Error): void;
+}
+
+/** Where and how one request goes. */
+export interface RpcRequest {
+  exchange: string;
+  routingKey: string;
+  body: Buffer;
+  /** `replyTo` and `correlationId` are set here. */
+  properties: BasicProperties;
+  /** Time allowed before the first reply, and between streamed replies. */
+  timeoutMs: number;
+  /** Names the call in errors (the pattern or routing key). */
+  label: string;
+  /** Fail at once when no queue is bound for it instead of waiting for the timeout. @default true */
+  mandatory?: boolean;
+}
+
+interface PendingCall {
+  readonly call: RpcCall;
+  readonly timer: NodeJS.Timeout;
+  /** Its span, when telemetry is on. */
+  readonly trace: RpcTrace | undefined;
+}
+
+/**
+ * Request/reply over direct reply-to on one channel: the reply consumer is started (autoAck) before
+ * the first publish, as RabbitMQ requires, and replies are routed to their call by correlation id.
+ * When the channel or connection goes, every pending call fails at once with the cause.
+ */
+export class DirectReplyRpc {
+  /** Opens a channel on the host and starts consuming the reply queue. */
+  static async open(
+    host: AmqpConnectionHost,
+    replyQueue = DIRECT_REPLY_QUEUE,
+    consumer: { prefetchCount?: number; global?: boolean; consumerTag?: string } = {},
+  ): Promise<DirectReplyRpc> {
+    const channel = await host.channel();
+    const rpc = new DirectReplyRpc(channel, replyQueue);
+    try {
+      if (consumer.prefetchCount !== undefined || consumer.global !== undefined) {
+        await channel.basicQos({ prefetchCount: consumer.prefetchCount ?? 0, global: consumer.global === true });
+      }
+      await channel.basicConsume(replyQueue, (_channel, _method, properties, body) => rpc.onDelivery(properties, body), {
+        autoAck: true,
+        ...(consumer.consumerTag === undefined ? {} : { consumerTag: consumer.consumerTag }),
+      });
+    } catch (error) {
+      if (channel.isOpen) await channel.close().catch(() => undefined);
+      throw error;
+    }
+    return rpc;
+  }
+
+  private readonly pending = new Map<string, PendingCall>();
+  private readonly idPrefix = `${randomBytes(9).toString('base64url')}.`;
+  private sequence = 0;
+  private closedWith: Error | undefined;
+
+  private constructor(
+    private readonly channel: AmqpChannel,
+    private readonly replyQueue: string,
+  ) {
+    channel.addOnCloseCallback((closed, error) => {
+      // undefined: we closed it; the calls still waiting get a clean-close error.
+      const cause =
+        error ?? new ChannelClosedError(closed.channelNumber, { replyCode: 200, replyText: 'Normal shutdown', initiator: 'client' });
+      this.failAll(cause, true);
+    });
+    channel.addOnReturnCallback((_channel, method, properties) => {
+      const id = properties.correlationId;
+      if (id === undefined) return;
+      this.fail(id, new MessageReturnedError(method.replyCode, method.replyText, method.exchange, method.routingKey));
+    });
+  }
+
+  /** False while the channel is down (recovering) or closed. */
+  get isOpen(): boolean {
+    return this.closedWith === undefined && this.channel.isOpen;
+  }
+
+  /** True once the channel closed for good: the owner opens a new one. */
+  get isClosed(): boolean {
+    return this.closedWith !== undefined || this.channel.state === 'CLOSED' || this.channel.state === 'CLOSING';
+  }
+
+  /** How many calls wait for a reply. */
+  get pendingCount(): number {
+    return this.pending.size;
+  }
+
+  /** True while a call with this correlation id waits for its reply. */
+  isPending(correlationId: string): boolean {
+    return this.pending.has(correlationId);
+  }
+
+  /** A correlation id unique to this process (also used as Nest's packet id). */
+  nextId(): string {
+    this.sequence += 1;
+    return this.idPrefix + this.sequence.toString(36);
+  }
+
+  /** Sends a request; returns a function that abandons it (no error is reported then). */
+  request(correlationId: string, request: RpcRequest, call: RpcCall): () => void {
+    if (this.closedWith !== undefined) {
+      call.onError(this.closedWith);
+      return noop;
+    }
+    const timer = setTimeout(() => {
+      this.fail(correlationId, new RequestTimeoutError(request.label, correlationId, request.timeoutMs));
+    }, request.timeoutMs);
+    let properties = fullProperties(request.properties);
+    properties.replyTo = this.replyQueue;
+    properties.correlationId = correlationId;
+    let trace: RpcTrace | undefined;
+    if (telemetry !== undefined) {
+      trace = telemetry.request(request.label, request.exchange, request.routingKey, properties, request.body.length);
+      properties = trace.properties;
+    }
+    this.pending.set(correlationId, { call, timer, trace });
+    try {
+      this.channel
+        .basicPublish(request.exchange, request.routingKey, request.body, properties, {
+          mandatory: request.mandatory ?? true,
+        })
+        .catch((error: unknown) => this.fail(correlationId, asError(error)));
+    } catch (error) {
+      this.fail(correlationId, asError(error));
+    }
+    return () => this.forget(correlationId);
+  }
+
+  /** Fails every pending call with `error` (connection lost, client closing). */
+  failAll(error: Error, channelClosed = false): void {
+    if (channelClosed) this.closedWith = error;
+    const calls = [...this.pending.values()];
+    this.pending.clear();
+    for (const { call, timer, trace } of calls) {
+      clearTimeout(timer);
+      trace?.end(error);
+      safely(() => call.onError(error));
+    }
+  }
+
+  /** Fails what is pending with `error` and closes the channel. */
+  async close(error: Error): Promise<void> {
+    this.failAll(error);
+    this.closedWith = error;
+    if (this.channel.isOpen) await this.channel.close().catch(() => undefined);
+  }
+
+  private onDelivery(properties: BasicProperties, body: Buffer): void {
+    const id = properties.correlationId;
+    if (id === undefined) return;
+    const entry = this.pending.get(id);
+    if (entry === undefined) {
+      // A late reply to a call that timed out or was abandoned: nothing waits for it.
+      logger.debug(`dropped a reply nobody waits for (correlationId ${id})`);
+      return;
+    }
+    let done: boolean | Promise<boolean>;
+    entry.trace?.reply(properties, body.length);
+    try {
+      done = entry.call.onReply(properties, body);
+    } catch (error) {
+      this.fail(id, asError(error));
+      return;
+    }
+    if (done === true) this.forget(id);
+    else if (done === false) entry.timer.refresh();
+    else {
+      entry.timer.refresh();
+      done.then(
+        (finished) => {
+          if (finished) this.forget(id);
+        },
+        (error: unknown) => this.fail(id, asError(error)),
+      );
+    }
+  }
+
+  private fail(id: string, error: Error): void {
+    const entry = this.pending.get(id);
+    if (entry === undefined) return;
+    entry.trace?.end(error);
+    this.forget(id);
+    safely(() => entry.call.onError(error));
+  }
+
+  private forget(id: string): void {
+    const entry = this.pending.get(id);
+    if (entry === undefined) return;
+    clearTimeout(entry.timer);
+    entry.trace?.end();
+    this.pending.delete(id);
+  }
+}
+
+function noop(): void {}
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}
+
+const logger = new Logger('DirectReplyRpc');
+
+/** A failing owner callback must not keep the other calls pending, nor escape into the socket path. */
+function safely(run: () => void): void {
+  try {
+    run();
+  } catch (error) {
+    logger.error(`an RPC callback threw: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
