@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { ClientProxy, type ProducerDeserializer, type ReadPacket, type WritePacket } from '@nestjs/microservices';
-import { Observable, Subject, connectable, defer, type Subscription } from 'rxjs';
+import { Observable, Subject, connectable, defer, mergeMap, type Subscription } from 'rxjs';
 import {
   ConnectionClosedError,
   ConnectionLostError,
@@ -11,6 +11,7 @@ import {
 } from '../../protocol/index.js';
 import { nestEventAlias, type AmqpEventsMap } from '../core/amqp.events.js';
 import { readClientOptions } from '../options/rmq-options.reader.js';
+import { logOptionWarnings, type OptionWarnings } from '../options/option-warnings.js';
 import { createPacket } from '../compat/index.js';
 import { AmqpConnectionHost, type AmqpConnection, type AmqpStatus } from '../connection/connection-host.js';
 import { ConfirmPublisher } from '../publish/confirm-publisher.js';
@@ -74,12 +75,17 @@ export class ClientAMQP extends ClientProxy<AmqpEventsMap> {
   protected readonly options: AmqpClientOptions;
   /** ClientRMQ publishes to an exchange, the pattern as routing key, with `wildcards` or a fanout exchange. */
   private readonly publishesToExchange: boolean;
+  /** `maxConnectionAttempts` was given: every connect honours it, lazy ones included. */
+  private readonly attemptsGiven: boolean;
 
   /** @throws InvalidOptionError naming an unknown option (with a "did you mean") or a value of the wrong type */
   constructor(options: AmqpClientOptions = {}) {
     super();
-    this.options = sealOptions(readClientOptions(options));
+    const ignored: OptionWarnings = [];
+    this.attemptsGiven = (options as { maxConnectionAttempts?: unknown } | undefined)?.maxConnectionAttempts !== undefined;
+    this.options = sealOptions(readClientOptions(options, ignored));
     this.logger = new ScopedLogger(options.logger, 'ClientAMQP');
+    logOptionWarnings(this.logger, 'ClientAMQP', ignored);
     this.queue = this.options.queue ?? DEFAULT_CLIENT_QUEUE;
     this.timeoutMs = this.options.timeout ?? DEFAULT_REQUEST_TIMEOUT_MS;
     this.publishesToExchange = this.options.wildcards === true || this.options.exchangeType === 'fanout';
@@ -87,10 +93,20 @@ export class ClientAMQP extends ClientProxy<AmqpEventsMap> {
     this.initializeDeserializer(this.options);
   }
 
-  /** Connects (once; later calls share the same promise) and resolves to the shared connection. */
-  async connect(): Promise<AmqpConnection> {
+  /**
+   * Connects (once; later calls share the same promise) and resolves to the shared connection. A
+   * broker that is not there yet is waited for as ServerAMQP's start-up does (`maxConnectionAttempts`,
+   * `startupTimeout`: no limit on attempts, 60 s). A `send` or `emit` before any `connect()` makes
+   * one pass over the URLs instead and fails at once, as ClientRMQ's does, unless
+   * `maxConnectionAttempts` is given.
+   */
+  connect(): Promise<AmqpConnection> {
+    return this.connectWith(true);
+  }
+
+  private async connectWith(waitForBroker: boolean): Promise<AmqpConnection> {
     if (this.session === undefined) {
-      const opening = this.openSession();
+      const opening = this.openSession(waitForBroker || this.attemptsGiven ? undefined : 1);
       this.session = opening;
       opening.catch(() => {
         if (this.session === opening) this.session = undefined;
@@ -142,7 +158,11 @@ export class ClientAMQP extends ClientProxy<AmqpEventsMap> {
   override send<TResult = unknown, TInput = unknown>(pattern: unknown, data: TInput): Observable<TResult> {
     if (pattern === null || pattern === undefined || data === null || data === undefined) return super.send(pattern, data);
     return new Observable<TResult>((observer) => {
-      if (this.current === undefined) return super.send<TResult, TInput>(pattern, data).subscribe(observer);
+      if (this.current === undefined) {
+        return defer(() => this.connectWith(false))
+          .pipe(mergeMap(() => super.send<TResult, TInput>(pattern, data)))
+          .subscribe(observer);
+      }
       return this.publish(createPacket(this, pattern, data), this.createObserver(observer));
     });
   }
@@ -152,10 +172,11 @@ export class ClientAMQP extends ClientProxy<AmqpEventsMap> {
    * `defer(connect)` + `mergeMap` once connected.
    */
   override emit<TResult = unknown, TInput = unknown>(pattern: unknown, data: TInput): Observable<TResult> {
-    if (pattern === null || pattern === undefined || data === null || data === undefined || this.current === undefined) {
-      return super.emit(pattern, data);
-    }
-    const source = defer(() => this.dispatchEvent<TResult>(createPacket(this, pattern, data)));
+    if (pattern === null || pattern === undefined || data === null || data === undefined) return super.emit(pattern, data);
+    const source =
+      this.current === undefined
+        ? defer(() => this.connectWith(false)).pipe(mergeMap(() => super.emit<TResult, TInput>(pattern, data)))
+        : defer(() => this.dispatchEvent<TResult>(createPacket(this, pattern, data)));
     const hot = connectable(source, { connector: () => new Subject<TResult>(), resetOnDisconnect: false });
     hot.connect();
     return hot;
@@ -326,12 +347,12 @@ export class ClientAMQP extends ClientProxy<AmqpEventsMap> {
     return { exchange, routingKey: options?.routingKey ?? patternToString(pattern) };
   }
 
-  private async openSession(): Promise<ClientSession> {
+  private async openSession(maxAttempts?: number): Promise<ClientSession> {
     this._status$.next('connecting');
     telemetry?.refresh();
     let host: AmqpConnectionHost;
     try {
-      host = await AmqpConnectionHost.acquire(this.options);
+      host = await AmqpConnectionHost.acquire(this.options, undefined, maxAttempts === undefined ? undefined : { maxConnectionAttempts: maxAttempts });
     } catch (error) {
       this._status$.next('disconnected');
       throw error;

@@ -32,10 +32,18 @@ export class AmqpConnectionHost {
     return [...AmqpConnectionHost.live];
   }
 
-  /** Connects on the first acquire for a key; later acquires share the same connection. */
-  static async acquire(given: AmqpConnectionOptions = {}, signal?: AbortSignal): Promise<AmqpConnectionHost> {
+  /**
+   * Connects on the first acquire for a key; later acquires share the same connection. `startup`
+   * overrides the start-up bounds of this acquire (a ClientAMQP's lazy connect makes one pass).
+   */
+  static async acquire(
+    given: AmqpConnectionOptions = {},
+    signal?: AbortSignal,
+    startup?: Pick<AmqpConnectionOptions, 'maxConnectionAttempts' | 'startupTimeout'>,
+  ): Promise<AmqpConnectionHost> {
     // The original options only live in this call (and the connect it starts); what stays is sealed.
-    const options = revealOptions(given);
+    const revealed = revealOptions(given);
+    const options = startup === undefined ? revealed : { ...revealed, ...startup };
     const key = AmqpConnectionHost.keyOf(options);
     for (;;) {
       let slot = AmqpConnectionHost.registry.get(key);

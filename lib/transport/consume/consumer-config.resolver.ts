@@ -2,6 +2,8 @@ import { InvalidArgumentError } from '../../protocol/errors.js';
 import { validateQueueConsumerOptions, type QueueConsumerMetadata } from '../decorators/queue-consumer.metadata.js';
 import type { AmqpConsumersConfig } from '../options/amqp-consumer.config.js';
 import { ConsumerConfigError } from '../core/consumer.errors.js';
+import { readConsumerEntry } from '../options/queue-consumer-options.reader.js';
+import type { OptionWarnings } from '../options/option-warnings.js';
 
 /** `Class.method` of a decorated consumer (the last part of its pattern). */
 export function consumerNameOf(metadata: QueueConsumerMetadata): string {
@@ -28,6 +30,7 @@ export function resolveConsumerConfig(
   metadata: QueueConsumerMetadata,
   catalog: AmqpConsumersConfig | undefined,
   where: string,
+  warnings: OptionWarnings = [],
 ): QueueConsumerMetadata {
   const configName = metadata.config;
   if (configName === undefined) return metadata;
@@ -44,7 +47,16 @@ export function resolveConsumerConfig(
   if (typeof entry !== 'object' || entry === null || typeof entry.queue !== 'string') {
     throw new ConsumerConfigError(configName, consumer, '`queue` must be a string');
   }
-  const { queue, ...options } = entry;
+  // Read by the same checker as the decorator's options (golevelup's names included); the entries of
+  // AmqpModule's `consumers` were read at start-up already, and reading again changes nothing.
+  let read: ReturnType<typeof readConsumerEntry>;
+  try {
+    read = readConsumerEntry('', entry, warnings);
+  } catch (error) {
+    if (error instanceof InvalidArgumentError) throw new ConsumerConfigError(configName, consumer, error.message);
+    throw error;
+  }
+  const { queue, ...options } = read;
   // The entry was looked up in the settings of the connection the consumer names: it cannot move it.
   if (options.connection !== undefined && options.connection !== metadata.options.connection) {
     throw new ConsumerConfigError(configName, consumer, '`connection` belongs on the decorator (it picks whose `consumers` are read), not in the entry');

@@ -1,4 +1,4 @@
-import { applyDecorators, SetMetadata, UseInterceptors } from '@nestjs/common';
+import { applyDecorators, Logger, SetMetadata, UseInterceptors } from '@nestjs/common';
 import { EventPattern } from '@nestjs/microservices';
 import { AMQP_TRANSPORT } from '../core/amqp-transport.js';
 import { HandlerErrorCapture } from './handler-error-capture.js';
@@ -12,6 +12,8 @@ import type { QueueConsumerOptions } from '../options/queue-consumer.options.js'
 import type { QueueConsumerConfigRef } from '../options/amqp-consumer.config.js';
 import { InvalidArgumentError } from '../../protocol/errors.js';
 import { recordDecoratedConsumer } from './decorated-consumers.js';
+import { readQueueConsumerOptions } from '../options/queue-consumer-options.reader.js';
+import { logOptionWarnings, type OptionWarnings } from '../options/option-warnings.js';
 
 /**
  * Consumes `queue` with the decorated method. On a controller ServerAMQP runs it: it opens a channel
@@ -42,13 +44,17 @@ export function QueueConsumer(queue: string, options?: QueueConsumerOptions): Me
  * ```
  */
 export function QueueConsumer(ref: QueueConsumerConfigRef, defaults?: QueueConsumerOptions): MethodDecorator;
-export function QueueConsumer(queueOrRef: string | QueueConsumerConfigRef, options: QueueConsumerOptions = {}): MethodDecorator {
+export function QueueConsumer(queueOrRef: string | QueueConsumerConfigRef, given: QueueConsumerOptions = {}): MethodDecorator {
   const config = typeof queueOrRef === 'object' && queueOrRef !== null ? queueOrRef.config : undefined;
   if (typeof queueOrRef === 'object' && queueOrRef !== null && (typeof config !== 'string' || config === '')) {
     throw new InvalidArgumentError('config', `must be a non-empty string, got ${String(config)}`);
   }
   const queue = config === undefined ? queueOrRef : '';
+  // Checked by the same reader as `consumers` entries: a typo fails when the class loads.
+  const ignored: OptionWarnings = [];
+  const options = readQueueConsumerOptions('', given, ignored);
   validateQueueConsumerOptions(queue, options);
+  logOptionWarnings(new Logger('QueueConsumer'), 'QueueConsumer', ignored);
   return (target: object, key: string | symbol, descriptor: PropertyDescriptor) => {
     const owner = typeof target === 'function' ? target.name : target.constructor.name;
     // One pattern per method: two methods on one queue are two competing consumers, not a chain.

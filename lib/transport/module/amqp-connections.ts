@@ -10,6 +10,8 @@ import { createQueueConsumerRunner } from '../consume/queue-consumer-factory.js'
 import { AmqpConnectionHost } from '../connection/connection-host.js';
 import type { ModuleConnectionDirectory, ModuleConsumer } from '../consume/consumer-directory.js';
 import type { AmqpModuleOptions } from '../options/amqp-module.options.js';
+import type { QueueConsumerOptions } from '../options/queue-consumer.options.js';
+import { isStreamConsumer } from '../options/consumer-pipeline.validate.js';
 import type { AmqpPublisher } from './amqp-publisher.js';
 
 /** One `AmqpModule.forRoot/forRootAsync` of the app: its name, resolved options and publisher. */
@@ -83,7 +85,7 @@ export class AmqpConnections implements BeforeApplicationShutdown, ModuleConnect
     const host = await this.hostOf(entry);
     const runner = createQueueConsumerRunner({
       handler,
-      metadata,
+      metadata: withDefaults(metadata, entry.options),
       host,
       run: invokeHandler,
       logger: this.logger,
@@ -128,13 +130,33 @@ export class AmqpConnections implements BeforeApplicationShutdown, ModuleConnect
       }
       return this.hostOf(entry);
     }
-    const opening = AmqpConnectionHost.acquire(entry.options);
+    // A background start-up keeps trying until the broker comes (or the app shuts down).
+    const startup = entry.options.startup === 'background' ? { startupTimeout: Number.POSITIVE_INFINITY } : undefined;
+    const opening = AmqpConnectionHost.acquire(entry.options, this.shutdown.signal, startup);
     this.hosts.set(entry.name, opening);
     opening.catch(() => {
       if (this.hosts.get(entry.name) === opening) this.hosts.delete(entry.name);
     });
     return opening;
   }
+}
+
+/**
+ * The module's consumer defaults (`consumerDefaults`, or golevelup's `prefetchCount` /
+ * `defaultSubscribeErrorBehavior`) under the consumer's own options, where they apply: not the
+ * error policy of a stream consumer (it cannot nack), not a prefetch smaller than a batch.
+ */
+function withDefaults(metadata: QueueConsumerMetadata, options: AmqpModuleOptions): QueueConsumerMetadata {
+  const defaults = options.consumerDefaults;
+  if (defaults === undefined) return metadata;
+  const own = metadata.options;
+  const extra: Partial<QueueConsumerOptions> = {};
+  const batchSize = own.batch?.size ?? 0;
+  if (own.prefetch === undefined && defaults.prefetch !== undefined && (defaults.prefetch === 0 || defaults.prefetch >= batchSize)) {
+    extra.prefetch = defaults.prefetch;
+  }
+  if (own.onError === undefined && defaults.onError !== undefined && !isStreamConsumer(own)) extra.onError = defaults.onError;
+  return Object.keys(extra).length === 0 ? metadata : { ...metadata, options: { ...extra, ...own } };
 }
 
 async function stopRunners(runners: ConsumerRunner[], logger: Logger): Promise<void> {

@@ -49,12 +49,22 @@ export class AmqpConsumerExplorer implements OnModuleInit, OnApplicationBootstra
     const found = this.found;
     this.found = [];
     if (found.length === 0) return;
+    // A connection started in the background: its consumers start when the broker comes, the app does not wait.
+    const later = found.filter((consumer) => this.connections.get(consumer.metadata.options.connection, consumer.name).options.startup === 'background');
+    const now = found.filter((consumer) => !later.includes(consumer));
+    for (const consumer of later) {
+      this.connections.startConsumer(consumer.name, 'provider', consumer.metadata, consumer.handler).then(
+        () => this.logger.log(`provider consumer started: ${consumer.name}`),
+        (error: unknown) => this.logger.error(`provider consumer ${consumer.name} did not start: ${error instanceof Error ? error.message : String(error)}`),
+      );
+    }
+    if (now.length === 0) return;
     const started = await Promise.allSettled(
-      found.map((consumer) => this.connections.startConsumer(consumer.name, 'provider', consumer.metadata, consumer.handler)),
+      now.map((consumer) => this.connections.startConsumer(consumer.name, 'provider', consumer.metadata, consumer.handler)),
     );
     const failure = started.find((result): result is PromiseRejectedResult => result.status === 'rejected');
     if (failure !== undefined) throw failure.reason;
-    this.logger.log(`${found.length} provider consumer(s) started: ${found.map((consumer) => consumer.name).join(', ')}`);
+    this.logger.log(`${now.length} provider consumer(s) started: ${now.map((consumer) => consumer.name).join(', ')}`);
   }
 
   private discover(): DiscoveredConsumer[] {
@@ -78,6 +88,8 @@ export class AmqpConsumerExplorer implements OnModuleInit, OnApplicationBootstra
           );
         }
         const connection = this.connections.get(metadata.options.connection, `consumer ${name}`);
+        // golevelup's registerHandlers: false: this connection only publishes.
+        if (connection.options.registerHandlers === false) continue;
         const where = `AmqpModule${connection.name === undefined ? '' : ` "${connection.name}"`} \`consumers\``;
         const resolved = resolveConsumerConfig(metadata, connection.options.consumers, where);
         found.push({ name, metadata: resolved, handler: this.handlerOf(instance, method as (...args: unknown[]) => unknown, methodName) });

@@ -8,6 +8,9 @@ import {
   type BasicProperties,
 } from '../../protocol/index.js';
 import { AmqpConnectionHost, type AmqpConnection, type AmqpStatus } from '../connection/connection-host.js';
+import { OutageBudget } from '../../protocol/recovery/outage-budget.js';
+import { resolveRecoveryOptions } from '../../protocol/recovery/recovery-options.js';
+import type { ResolvedModuleOptions } from '../options/module-options.reader.js';
 import { ConfirmPublisher } from '../publish/confirm-publisher.js';
 import { DirectReplyRpc } from '../publish/direct-reply-rpc.js';
 import { sealOptions } from '../connection/sealed-options.js';
@@ -57,6 +60,10 @@ export class AmqpPublisher implements OnModuleInit, OnApplicationShutdown {
   private currentSession: PublisherSession | undefined;
   private shutDown = false;
   private started = false;
+  /** Ends a background start-up's connection attempts at shutdown. */
+  private readonly stopping = new AbortController();
+  /** `startup: 'background'`: what publishes may hold in memory until the first connection. */
+  private readonly budget: OutageBudget | undefined;
 
   /** Sealed (sealed-options.ts): the URLs' passwords and TLS keys never reach inspect, JSON or logs. */
   private readonly options: AmqpModuleOptions;
@@ -68,24 +75,49 @@ export class AmqpPublisher implements OnModuleInit, OnApplicationShutdown {
     if (serializer !== undefined && typeof serializer.serialize !== 'function') {
       throw new InvalidArgumentError('serializer', 'must have a serialize(payload) method');
     }
+    if (options.startup === 'background') {
+      const recovery = options.recovery === false ? {} : options.recovery;
+      this.budget = new OutageBudget(resolveRecoveryOptions(recovery).outage);
+    }
   }
 
   /** The state of its connection, for health checks: 'idle' before start, 'disconnected' once lost for good. */
   getHealth(): { connection: AmqpStatus | 'idle'; connected: boolean } {
     const session = this.currentSession;
-    if (session === undefined) return { connection: this.started ? 'disconnected' : 'idle', connected: false };
+    if (session === undefined) {
+      const connection = this.session !== undefined ? 'connecting' : this.started ? 'disconnected' : 'idle';
+      return { connection, connected: false };
+    }
     return { connection: session.host.status, connected: session.host.connection.isOpen };
   }
 
-  /** Connects and declares the module's topology when the app starts (a failure stops the start). */
+  /**
+   * Connects and declares the module's topology when the app starts, waiting for a late broker as
+   * ServerAMQP does (a failure stops the start). With `startup: 'background'` the app starts at once
+   * and the connection comes when the broker does.
+   */
   async onModuleInit(): Promise<void> {
-    await this.connected();
+    if (this.budget === undefined) {
+      await this.connected();
+      this.started = true;
+      return;
+    }
     this.started = true;
+    const opening = this.connected();
+    opening.then(
+      () => this.logger.log('connected (started in the background)'),
+      (error: unknown) => {
+        if (!this.shutDown) this.logger.error(`background connection failed: ${describe(error)}; the next publish tries again`);
+      },
+    );
+    const waitMs = (this.options as ResolvedModuleOptions).startupWaitMs;
+    if (waitMs !== undefined) await waitAtMost(opening, waitMs);
   }
 
   /** Releases the shared connection on app shutdown (the last holder closes it). */
   async onApplicationShutdown(): Promise<void> {
     this.shutDown = true;
+    this.stopping.abort();
     const opening = this.session;
     this.session = undefined;
     if (opening === undefined) return;
@@ -107,8 +139,8 @@ export class AmqpPublisher implements OnModuleInit, OnApplicationShutdown {
 
   /** Publishes to an exchange; resolves on the broker's confirm. */
   async publish(exchange: string, routingKey: string, payload: unknown, options?: AmqpPublishOptions): Promise<void> {
-    const session = await this.connected();
     const { body, properties } = this.message(payload, options);
+    const session = await this.connectedFor(body.length);
     try {
       await session.confirms.publish(exchange, routingKey, body, properties, options?.mandatory);
     } catch (error) {
@@ -134,8 +166,8 @@ export class AmqpPublisher implements OnModuleInit, OnApplicationShutdown {
    * connection's error when it is lost.
    */
   async request<T = unknown>(exchange: string, routingKey: string, payload: unknown, options?: AmqpRequestOptions): Promise<T> {
-    const session = await this.connected();
     const { body, properties } = this.message(payload, options);
+    const session = await this.connectedFor(body.length);
     const rpc = await this.rpcOf(session, body.length);
     // The caller's correlation id is kept: the reply is matched by it, so it must be unique while in flight.
     const correlationId = properties.correlationId ?? rpc.nextId();
@@ -195,9 +227,40 @@ export class AmqpPublisher implements OnModuleInit, OnApplicationShutdown {
     return this.session;
   }
 
+  /**
+   * The session, for a message of `bytes`: before the first connection of a background start-up the
+   * message waits in the outage budget (OutageBudgetError past a bound or at its deadline).
+   */
+  private connectedFor(bytes: number): Promise<PublisherSession> {
+    const opening = this.connected();
+    const budget = this.budget;
+    if (budget === undefined || this.currentSession !== undefined) return opening;
+    return new Promise<PublisherSession>((resolve, reject) => {
+      let hold: ReturnType<OutageBudget['admit']>;
+      try {
+        hold = budget.admit(bytes, reject);
+      } catch (error) {
+        reject(error);
+        return;
+      }
+      opening.then(
+        (session) => {
+          hold.release();
+          resolve(session);
+        },
+        (error: unknown) => {
+          hold.release();
+          reject(error);
+        },
+      );
+    });
+  }
+
   private async open(): Promise<PublisherSession> {
     telemetry?.refresh();
-    const host = await AmqpConnectionHost.acquire(this.options);
+    // In the background the app is up already: keep trying until the broker comes (or shutdown).
+    const startup = this.budget === undefined ? undefined : { startupTimeout: Number.POSITIVE_INFINITY };
+    const host = await AmqpConnectionHost.acquire(this.options, this.stopping.signal, startup);
     try {
       const channel = await host.channel();
       try {
@@ -258,6 +321,13 @@ export class AmqpPublisher implements OnModuleInit, OnApplicationShutdown {
     await session.confirms.close();
     await session.host.release();
   }
+}
+
+/** Resolves when `promise` settles or after `ms`, whichever is first. */
+async function waitAtMost(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([promise.catch(() => undefined), new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
 }
 
 function identity(properties: BasicProperties): string {

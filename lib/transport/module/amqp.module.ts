@@ -1,9 +1,12 @@
 import { Module, type DynamicModule, type Provider } from '@nestjs/common';
+import { ScopedLogger } from '../logging/scoped-logger.js';
 import { InvalidArgumentError } from '../../protocol/errors.js';
 import { revealOptions, sealOptions } from '../connection/sealed-options.js';
 import { AmqpConnections } from './amqp-connections.js';
 import { AmqpCoreModule } from './amqp-core.module.js';
 import type { AmqpModuleOptions } from '../options/amqp-module.options.js';
+import { readModuleOptions } from '../options/module-options.reader.js';
+import { logOptionWarnings, type OptionWarnings } from '../options/option-warnings.js';
 import { AmqpPublisher } from './amqp-publisher.js';
 import {
   MODULE_OPTIONS_TOKEN,
@@ -36,6 +39,8 @@ export class AmqpModule {
   static forRoot(options: AmqpModuleRootOptions): DynamicModule {
     const { name, isGlobal, ...moduleOptions } = options;
     checkName(name);
+    // Checked here too, so that a typo fails where forRoot is called (warnings wait for the logger).
+    readModuleOptions(moduleOptions);
     return AmqpModule.build(name, isGlobal, [], [{ provide: rawOptionsToken(name), useValue: sealOptions(moduleOptions) }]);
   }
 
@@ -109,12 +114,19 @@ function sealed(raw: AmqpModuleOptions): AmqpModuleOptions {
   return sealOptions(raw);
 }
 
-/** A named module's connection is its own unless told otherwise: `connectionKey` defaults to its name. */
+/**
+ * The options read by the one checker (readModuleOptions: typos refused, golevelup's names mapped,
+ * what means nothing here warned once), sealed again. A named module's connection is its own unless
+ * told otherwise: `connectionKey` defaults to its name.
+ */
 function effectiveOptions(raw: AmqpModuleOptions, name: string | undefined): AmqpModuleOptions {
   if ('name' in raw) {
     throw new InvalidArgumentError('name', 'belongs to forRoot/forRootAsync itself (it names the injection tokens), not to the options a factory returns');
   }
-  if (name === undefined || raw.connectionKey !== undefined) return raw;
-  // A spread of sealed options has lost its original: seal a copy of the original instead.
-  return sealOptions({ ...revealOptions(raw), connectionKey: name });
+  const ignored: OptionWarnings = [];
+  const read = readModuleOptions(revealOptions(raw), ignored);
+  const where = name === undefined ? 'AmqpModule' : `AmqpModule "${name}"`;
+  logOptionWarnings(new ScopedLogger(read.logger, 'AmqpModule'), where, ignored);
+  if (name !== undefined && read.connectionKey === undefined) read.connectionKey = name;
+  return sealOptions(read);
 }

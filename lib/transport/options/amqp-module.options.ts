@@ -2,6 +2,9 @@ import type { FieldTable } from '../../protocol/index.js';
 import type { AmqpConsumersConfig } from './amqp-consumer.config.js';
 import type { AmqpConnectionOptions } from './connection-options.js';
 import type { AmqpExchangeDefinition } from './exchange-definition.js';
+import type { GolevelupModuleOptions } from './golevelup-options.js';
+import type { ConsumerErrorAction } from './consumer-pipeline.options.js';
+import type { AmqpSocketOptions } from './socket-options.js';
 
 export type { AmqpExchangeDefinition } from './exchange-definition.js';
 
@@ -47,8 +50,31 @@ export interface AmqpPublisherSerializer {
   deserialize?(body: Buffer, contentType: string | undefined): unknown;
 }
 
+/** How the module starts when the broker is not there yet. */
+export type AmqpModuleStartup = 'wait' | 'background';
+
+/** Defaults of the module's consumers (a consumer's own option wins). */
+export interface AmqpConsumerDefaults {
+  /** basic.qos prefetch of each consumer that gives none. @default 10 */
+  prefetch?: number;
+  /** What happens to a failed message of a consumer that says nothing. @default 'dead-letter' */
+  onError?: ConsumerErrorAction;
+}
+
 /** Options of `AmqpModule.forRoot()` / `forRootAsync()`. */
-export interface AmqpModuleOptions extends AmqpConnectionOptions, AmqpTopology {
+export interface AmqpModuleOptions extends AmqpConnectionOptions, AmqpTopology, GolevelupModuleOptions {
+  /**
+   * 'wait': the app starts once connected, waiting for a late broker as ServerAMQP does (bounded by
+   * `maxConnectionAttempts` and `startupTimeout`). 'background': the app starts at once and keeps
+   * connecting; until connected, publishes wait within the outage budget (`recovery.outage`) or fail
+   * with OutageBudgetError, consumers start once connected, and the health indicator reports down.
+   * @default 'wait'
+   */
+  startup?: AmqpModuleStartup;
+  /** Nest RMQ's `socketOptions` (amqp-connection-manager's), read as ServerAMQP reads them. */
+  socketOptions?: AmqpSocketOptions;
+  /** Defaults of the consumers run on this connection. */
+  consumerDefaults?: AmqpConsumerDefaults;
   /** Default of AmqpPublisher's `persistent` (delivery mode 2). @default false */
   persistent?: boolean;
   /** Headers added to every message the publisher sends (a message's own headers win). */

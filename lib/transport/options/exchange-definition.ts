@@ -12,4 +12,6 @@ export interface AmqpExchangeDefinition {
   /** @default false */
   internal?: boolean;
   arguments?: FieldTable;
+  /** Only check that it exists (passive declare); golevelup's `createExchangeIfNotExists: false`. @default false */
+  passive?: boolean;
 }

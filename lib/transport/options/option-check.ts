@@ -4,6 +4,7 @@
  * known one it most likely meant.
  */
 import { InvalidOptionError } from '../../protocol/errors.js';
+import type { OptionWarnings } from './option-warnings.js';
 
 /** The kinds of value an option can take. */
 export type OptionKind =
@@ -69,6 +70,34 @@ export function checkObject(path: string, value: unknown, schema: Readonly<Recor
     const name = path === '' ? key : `${path}.${key}`;
     const kind = Object.hasOwn(schema, key) ? schema[key] : undefined;
     if (kind === undefined) throw new InvalidOptionError(name, 'unknown option', closest(key, Object.keys(schema)));
+    if (given !== undefined) checkKind(name, given, kind);
+  }
+  return value;
+}
+
+/**
+ * For an object whose peer type has an index signature (Nest's `socketOptions`, amqplib's
+ * `queueOptions`): a known key is checked as by {@link checkObject}; an unknown key close to a known
+ * one is a typo and throws naming both; any other unknown key is accepted with a warning (`reason`
+ * says why it changes nothing), as the peer accepts and ignores it.
+ */
+export function checkOpenObject(
+  path: string,
+  value: unknown,
+  schema: Readonly<Record<string, OptionKind>>,
+  warnings: OptionWarnings,
+  reason: string,
+): Record<string, unknown> {
+  if (!isPlainObject(value)) throw new InvalidOptionError(path === '' ? 'options' : path, `must be a plain object, got ${kindOf(value)}`);
+  for (const [key, given] of Object.entries(value)) {
+    const name = path === '' ? key : `${path}.${key}`;
+    const kind = Object.hasOwn(schema, key) ? schema[key] : undefined;
+    if (kind === undefined) {
+      const near = closest(key, Object.keys(schema));
+      if (near !== undefined) throw new InvalidOptionError(name, 'unknown option', near);
+      warnings.push({ option: name, reason });
+      continue;
+    }
     if (given !== undefined) checkKind(name, given, kind);
   }
   return value;

@@ -4,7 +4,8 @@
  * either transport is equivalent for the broker.
  */
 import type { FieldTable } from '../../protocol/index.js';
-import { checkObject, type OptionKind } from './option-check.js';
+import { checkOpenObject, type OptionKind } from './option-check.js';
+import type { OptionWarnings } from './option-warnings.js';
 
 /** amqplib's queue shortcuts, each an x-argument. */
 export interface AmqpQueueShortcuts {
@@ -63,10 +64,15 @@ export interface QueueDeclaration {
   arguments?: FieldTable;
 }
 
-/** Checks `queueOptions` and folds its shortcuts into `arguments`, as amqplib does. */
-export function readQueueOptions(path: string, value: unknown): QueueDeclaration | undefined {
+/**
+ * Checks `queueOptions` and folds its shortcuts into `arguments`, as amqplib does. Nest's type takes
+ * any key and amqplib ignores the ones it does not know: such a key is warned (a near miss of a known
+ * one is refused as a typo).
+ */
+export function readQueueOptions(path: string, value: unknown, warnings: OptionWarnings = []): QueueDeclaration | undefined {
   if (value === undefined) return undefined;
-  const given = checkObject(path, value, QUEUE_OPTIONS_SCHEMA) as QueueDeclaration & AmqpQueueShortcuts;
+  const given = checkOpenObject(path, value, QUEUE_OPTIONS_SCHEMA, warnings, "amqplib's assertQueue does not read it (put a queue argument in `arguments`)") as QueueDeclaration &
+    AmqpQueueShortcuts;
   const out: QueueDeclaration = {};
   if (given.durable !== undefined) out.durable = given.durable;
   if (given.exclusive !== undefined) out.exclusive = given.exclusive;

@@ -10,6 +10,7 @@ import type { ServerAMQPOptions } from './server-amqp.options.js';
 import type { AmqpConnectionOptions } from './connection-options.js';
 import { normalizeUrls } from './amqp-url.js';
 import { checkMin, checkObject, type OptionKind } from './option-check.js';
+import type { OptionWarnings } from './option-warnings.js';
 import { readQueueOptions } from './queue-options.js';
 import { readSocketOptions } from './socket-options.js';
 
@@ -18,7 +19,7 @@ export const DEFAULT_STARTUP_TIMEOUT_MS = 60_000;
 /** -1: no limit on start-up attempts (the timeout bounds them), as Transport.RMQ's consumer. */
 export const UNLIMITED_ATTEMPTS = -1;
 
-const CONNECTION_SCHEMA: Readonly<Record<keyof AmqpConnectionOptions, OptionKind>> = {
+export const CONNECTION_SCHEMA: Readonly<Record<keyof AmqpConnectionOptions, OptionKind>> = {
   urls: 'any', // normalizeUrls checks it, with a hint for a lone string
   connectionOptions: 'object',
   connectionName: 'string',
@@ -79,20 +80,26 @@ const CLIENT_SCHEMA: Readonly<Record<keyof AmqpClientOptions, OptionKind>> = {
   deserializer: 'any',
 };
 
-/** ServerAMQP's options, checked and normalized; start-up waits for the broker unless told otherwise. */
-export function readServerOptions(options: unknown): ServerAMQPOptions {
+/**
+ * ServerAMQP's options, checked and normalized; start-up waits for the broker unless told otherwise.
+ * Options accepted but ignored (Nest's index signatures) are added to `warnings`.
+ */
+export function readServerOptions(options: unknown, warnings: OptionWarnings = []): ServerAMQPOptions {
   const given = checkObject('', options ?? {}, SERVER_SCHEMA) as ServerAMQPOptions;
   checkMin('prefetchCount', given.prefetchCount, 0);
-  const out: ServerAMQPOptions = { ...given, ...readConnection(given, UNLIMITED_ATTEMPTS) };
-  const queueOptions = readQueueOptions('queueOptions', given.queueOptions);
+  const out: ServerAMQPOptions = { ...given, ...readConnection(given, UNLIMITED_ATTEMPTS, warnings) };
+  const queueOptions = readQueueOptions('queueOptions', given.queueOptions, warnings);
   if (queueOptions === undefined) delete out.queueOptions;
   else out.queueOptions = queueOptions;
   delete out.socketOptions;
   return out;
 }
 
-/** ClientAMQP's options, checked and normalized; a send fails at once when no broker answers (as ClientRMQ). */
-export function readClientOptions(options: unknown): AmqpClientOptions {
+/**
+ * ClientAMQP's options, checked and normalized; `connect()` waits for a late broker as ServerAMQP's
+ * start-up does (bounded by `startupTimeout`). Options accepted but ignored are added to `warnings`.
+ */
+export function readClientOptions(options: unknown, warnings: OptionWarnings = []): AmqpClientOptions {
   const given = checkObject('', options ?? {}, CLIENT_SCHEMA) as AmqpClientOptions;
   checkMin('prefetchCount', given.prefetchCount, 0);
   if (given.noAck === false) {
@@ -101,23 +108,32 @@ export function readClientOptions(options: unknown): AmqpClientOptions {
       'replies are consumed in no-ack mode (RabbitMQ requires it for direct reply-to, and ClientRMQ never acks them)',
     );
   }
-  const out: AmqpClientOptions = { ...given, ...readConnection(given, 1) };
-  const queueOptions = readQueueOptions('queueOptions', given.queueOptions);
+  const out: AmqpClientOptions = { ...given, ...readConnection(given, UNLIMITED_ATTEMPTS, warnings) };
+  const queueOptions = readQueueOptions('queueOptions', given.queueOptions, warnings);
   if (queueOptions === undefined) delete out.queueOptions;
   else out.queueOptions = queueOptions;
   delete out.socketOptions;
   return out;
 }
 
-type ConnectionPart = Pick<
+export type ConnectionPart = Pick<
   AmqpConnectionOptions,
   'urls' | 'connectionOptions' | 'connectionName' | 'recovery' | 'maxConnectionAttempts' | 'startupTimeout'
 >;
 
-function readConnection(given: AmqpConnectionOptions & { socketOptions?: unknown }, defaultAttempts: number): ConnectionPart {
+/**
+ * The connection options shared by every entry point: URLs, socket options (Nest's `socketOptions`,
+ * or golevelup's `connectionManagerOptions` under `socketPath`), start-up bounds, recovery.
+ */
+export function readConnection(
+  given: AmqpConnectionOptions & { socketOptions?: unknown },
+  defaultAttempts: number,
+  warnings: OptionWarnings,
+  socketPath = 'socketOptions',
+): ConnectionPart {
   const urls = normalizeUrls('urls', given.urls);
   const hasTls = urls?.some((url) => url.toLowerCase().startsWith('amqps:')) ?? false;
-  const socket = readSocketOptions('socketOptions', given.socketOptions, hasTls);
+  const socket = readSocketOptions(socketPath, given.socketOptions, hasTls, warnings);
   const attempts = given.maxConnectionAttempts ?? defaultAttempts;
   if (attempts !== UNLIMITED_ATTEMPTS && attempts < 1) {
     throw new InvalidOptionError('maxConnectionAttempts', `must be -1 (no limit) or an integer >= 1, got ${attempts}`);

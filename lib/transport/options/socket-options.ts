@@ -11,7 +11,8 @@ import {
   type FieldTable,
   type TcpOptions,
 } from '../../protocol/index.js';
-import { checkObject, isPlainObject, kindOf, type OptionKind } from './option-check.js';
+import { checkOpenObject, isPlainObject, kindOf, type OptionKind } from './option-check.js';
+import type { OptionWarnings } from './option-warnings.js';
 
 /** Nest's `socketOptions` (`AmqpConnectionManagerSocketOptions`). */
 export interface AmqpSocketOptions {
@@ -25,6 +26,12 @@ export interface AmqpSocketOptions {
   clientProperties?: { connectionName?: string; [key: string]: unknown };
   /** Not supported (refused at construction): give the nodes in `urls`. */
   findServers?: (...args: never[]) => unknown;
+  /**
+   * amqplib's socket options written beside `connectionOptions` rather than in it (`noDelay`,
+   * `keepAlive`, `timeout`, TLS `ca` / `cert` / `key` ...): honoured as if given in `connectionOptions`
+   * (which wins). Nest's type takes any key here; another key is accepted with one WARN naming it.
+   */
+  [key: string]: unknown;
 }
 
 /** amqplib's `socketOptions`: node:tls options plus these. */
@@ -46,7 +53,7 @@ export interface SocketOptionsReading {
   retryDelayMs?: number;
 }
 
-const SOCKET_OPTIONS_SCHEMA: Readonly<Record<string, OptionKind>> = {
+const SOCKET_OPTIONS_KEYS: Readonly<Record<string, OptionKind>> = {
   heartbeatIntervalInSeconds: 'number',
   reconnectTimeInSeconds: 'number',
   connectionOptions: 'object',
@@ -54,10 +61,12 @@ const SOCKET_OPTIONS_SCHEMA: Readonly<Record<string, OptionKind>> = {
   findServers: 'function',
 };
 
+// node:tls connect and secure-context options: passed on to tls.connect for amqps URLs, as amqplib does.
 const TLS_KEYS = [
   'ca', 'cert', 'key', 'passphrase', 'pfx', 'servername', 'rejectUnauthorized', 'checkServerIdentity', 'ciphers',
   'minVersion', 'maxVersion', 'secureProtocol', 'ecdhCurve', 'crl', 'secureContext', 'ALPNProtocols', 'session',
   'sigalgs', 'honorCipherOrder', 'secureOptions', 'dhparam', 'privateKeyEngine', 'privateKeyIdentifier', 'enableTrace',
+  'minDHSize', 'pskCallback', 'clientCertEngine', 'sessionIdContext', 'ticketKeys', 'sessionTimeout',
 ] as const;
 
 const CONNECTION_OPTIONS_SCHEMA: Readonly<Record<string, OptionKind>> = {
@@ -70,15 +79,22 @@ const CONNECTION_OPTIONS_SCHEMA: Readonly<Record<string, OptionKind>> = {
   credentials: 'object',
 };
 
+/** Top-level keys of `socketOptions` read as amqplib socket options (Nest's index signature lets them through). */
+const SOCKET_OPTIONS_SCHEMA: Readonly<Record<string, OptionKind>> = { ...SOCKET_OPTIONS_KEYS, ...CONNECTION_OPTIONS_SCHEMA };
+
+const IGNORED_SOCKET_KEY =
+  "amqp-connection-manager reads only heartbeatIntervalInSeconds, reconnectTimeInSeconds, findServers and connectionOptions, and amqplib's socket options; nothing here uses it";
+const IGNORED_NET_KEY = 'a net.connect option the engine does not pass on (it owns the socket)';
+
 /** net.connect options amqplib would pass on, that only the URL sets here. */
 const URL_ONLY_KEYS = new Set(['host', 'port', 'path', 'family', 'localAddress', 'localPort', 'hints', 'lookup', 'autoSelectFamily']);
 
 /** Reads `socketOptions`; `hasTls` says whether a URL is amqps (TLS options only apply there, as in amqplib). */
-export function readSocketOptions(path: string, value: unknown, hasTls: boolean): SocketOptionsReading {
+export function readSocketOptions(path: string, value: unknown, hasTls: boolean, warnings: OptionWarnings = []): SocketOptionsReading {
   const out: SocketOptionsReading = { connectionOptions: {} };
   if (value === undefined) return out;
-  // Extra keys are amqp-connection-manager's: checked by name so a typo is not ignored.
-  const given = checkObject(path, value, SOCKET_OPTIONS_SCHEMA) as AmqpSocketOptions & { findServers?: unknown };
+  // Nest's type takes any key: a near miss of a known one is a typo (refused), anything else is warned.
+  const given = checkOpenObject(path, value, SOCKET_OPTIONS_SCHEMA, warnings, IGNORED_SOCKET_KEY) as AmqpSocketOptions & { findServers?: unknown };
   const options = out.connectionOptions;
   if (given.findServers !== undefined) {
     throw new UnsupportedOptionError(`${path}.findServers`, 'list the broker nodes in urls (they are tried in order)');
@@ -99,20 +115,27 @@ export function readSocketOptions(path: string, value: unknown, hasTls: boolean)
       options.connectionName = name;
     }
   }
-  if (given.connectionOptions !== undefined) readConnectionOptions(`${path}.connectionOptions`, given.connectionOptions, options, hasTls);
+  // amqplib's socket options beside connectionOptions: read as if inside it (its own keys win).
+  const beside = Object.fromEntries(
+    Object.entries(given).filter(([key, v]) => v !== undefined && Object.hasOwn(CONNECTION_OPTIONS_SCHEMA, key) && key !== 'clientProperties'),
+  );
+  if (Object.keys(beside).length > 0) readConnectionOptions(path, beside, options, hasTls, warnings);
+  if (given.connectionOptions !== undefined) {
+    readConnectionOptions(`${path}.connectionOptions`, given.connectionOptions, options, hasTls, warnings);
+  }
   return out;
 }
 
-function readConnectionOptions(path: string, value: object, options: ConnectionParametersOptions, hasTls: boolean): void {
+function readConnectionOptions(path: string, value: object, options: ConnectionParametersOptions, hasTls: boolean, warnings: OptionWarnings): void {
   for (const key of Object.keys(value)) {
     if (URL_ONLY_KEYS.has(key)) throw new UnsupportedOptionError(`${path}.${key}`, 'the broker address comes from urls');
   }
-  const given = checkObject(path, value, CONNECTION_OPTIONS_SCHEMA) as AmqpSocketConnectionOptions;
+  const given = checkOpenObject(path, value, CONNECTION_OPTIONS_SCHEMA, warnings, IGNORED_NET_KEY) as AmqpSocketConnectionOptions;
   const tls: Record<string, unknown> = {};
   for (const key of TLS_KEYS) if (given[key] !== undefined) tls[key] = given[key];
   // amqplib uses these only for amqps URLs; on amqp:// they change nothing, here as there.
-  if (Object.keys(tls).length > 0 && hasTls) options.sslOptions = tls as TlsConnectionOptions;
-  const tcp: TcpOptions = {};
+  if (Object.keys(tls).length > 0 && hasTls) options.sslOptions = { ...options.sslOptions, ...tls } as TlsConnectionOptions;
+  const tcp: TcpOptions = { ...options.tcpOptions };
   if (given.noDelay !== undefined) tcp.noDelay = given.noDelay;
   if (given.keepAlive !== undefined) tcp.keepAlive = given.keepAlive;
   if (given.keepAliveDelay !== undefined) tcp.keepAliveInitialDelay = given.keepAliveDelay;

@@ -34,6 +34,7 @@ import { listeningServers, type ListeningServer, type ServerAMQPHealth } from '.
 import { recordOptionsToProperties } from './reply-properties.js';
 import type { ServerAMQPOptions } from '../options/server-amqp.options.js';
 import { readServerOptions } from '../options/rmq-options.reader.js';
+import { logOptionWarnings, type OptionWarnings } from '../options/option-warnings.js';
 import { TopicHandlers } from './topic-handlers.js';
 import { telemetry } from '../telemetry/telemetry.js';
 import { ScopedLogger } from '../logging/scoped-logger.js';
@@ -84,8 +85,10 @@ export class ServerAMQP extends Server<AmqpEventsMap, AmqpStatus> implements Cus
   /** @throws InvalidOptionError naming an unknown option (with a "did you mean") or a value of the wrong type */
   constructor(options: ServerAMQPOptions = {}) {
     super();
-    this.options = sealOptions(readServerOptions(options));
+    const ignored: OptionWarnings = [];
+    this.options = sealOptions(readServerOptions(options, ignored));
     this.logger = new ScopedLogger(options.logger, 'ServerAMQP');
+    logOptionWarnings(this.logger, 'ServerAMQP', ignored);
     this.initializeSerializer(this.options);
     this.initializeDeserializer(this.options);
   }

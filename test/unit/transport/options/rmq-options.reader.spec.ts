@@ -144,9 +144,9 @@ describe('readServerOptions: Transport.RMQ options become this package\'s', () =
     expect(parameters?.ssl).toBe(false);
   });
 
-  it('start-up waits for the broker on the server (-1 attempts, 60 s), fails at once on the client (1), unless told otherwise', () => {
+  it('start-up waits for the broker on the server and the client (-1 attempts, 60 s), unless told otherwise', () => {
     expect(readServerOptions({})).toMatchObject({ maxConnectionAttempts: -1, startupTimeout: 60_000 });
-    expect(readClientOptions({})).toMatchObject({ maxConnectionAttempts: 1, startupTimeout: 60_000 });
+    expect(readClientOptions({})).toMatchObject({ maxConnectionAttempts: -1, startupTimeout: 60_000 });
     expect(readServerOptions({ maxConnectionAttempts: 3, startupTimeout: 5000 })).toMatchObject({ maxConnectionAttempts: 3, startupTimeout: 5000 });
   });
 
