@@ -2,7 +2,7 @@ import type { FieldTable } from '../../protocol/index.js';
 import type { AmqpConsumersConfig } from './amqp-consumer.config.js';
 import type { AmqpConnectionOptions } from './connection-options.js';
 import type { AmqpExchangeDefinition } from './exchange-definition.js';
-import type { GolevelupModuleOptions } from './golevelup-options.js';
+import type { GolevelupModuleOptions, TransportRmqModuleOptions } from './golevelup-options.js';
 import type { ConsumerErrorAction } from './consumer-pipeline.options.js';
 import type { AmqpSocketOptions } from './socket-options.js';
 
@@ -62,7 +62,7 @@ export interface AmqpConsumerDefaults {
 }
 
 /** Options of `AmqpModule.forRoot()` / `forRootAsync()`. */
-export interface AmqpModuleOptions extends AmqpConnectionOptions, AmqpTopology, GolevelupModuleOptions {
+export interface AmqpModuleOptions extends AmqpConnectionOptions, AmqpTopology, GolevelupModuleOptions, TransportRmqModuleOptions {
   /**
    * 'wait': the app starts once connected, waiting for a late broker as ServerAMQP does (bounded by
    * `maxConnectionAttempts` and `startupTimeout`). 'background': the app starts at once and keeps

@@ -35,6 +35,34 @@ export interface GolevelupChannelConfig {
   default?: boolean;
 }
 
+/**
+ * Transport.RMQ's option names, so that one RmqOptions object configures AmqpModule too: the
+ * connection (`urls`, `socketOptions`, `maxConnectionAttempts`) and the publisher defaults
+ * (`persistent`, `headers`) are the module's own options; these declare what ClientRMQ declares on
+ * connect, or are accepted with a WARN (the module has no default-queue consumer).
+ */
+export interface TransportRmqModuleOptions {
+  /** Declared when the module starts (unless `noAssert`), with `queueOptions`, as ClientRMQ asserts its queue. */
+  queue?: string;
+  /** amqplib's assertQueue options of `queue` (shortcuts become x-arguments, as amqplib sets them). */
+  queueOptions?: Record<string, unknown>;
+  /** `true`: `queue` is not declared. @default false */
+  noAssert?: boolean;
+  /** Declared when the module starts, of `exchangeType`, as ClientRMQ declares it. */
+  exchange?: string;
+  /** The type of `exchange` (or of the wildcards exchange). @default 'topic' */
+  exchangeType?: string;
+  exchangeArguments?: Record<string, unknown>;
+  /** `true`: an exchange named `exchange` (or `queue`) of type `exchangeType` (topic) is declared, as ClientRMQ does. */
+  wildcards?: boolean;
+  /** Accepted with a WARN: the consumer options of a Transport.RMQ server (a module consumer takes its own). */
+  noAck?: boolean;
+  isGlobalPrefetchCount?: boolean;
+  consumerTag?: string;
+  routingKey?: string;
+  replyQueue?: string;
+}
+
 /** golevelup's module option names (RabbitMQConfig) that AmqpModule reads. */
 export interface GolevelupModuleOptions {
   /** golevelup's name for `urls`: one URL or several. Give `urls` or `uri`, not both. */

@@ -8,7 +8,8 @@
 import { InvalidOptionError, UnsupportedOptionError } from '../../protocol/errors.js';
 import type { AmqpConsumerDefaults, AmqpModuleOptions } from './amqp-module.options.js';
 import type { AmqpExchangeDefinition } from './exchange-definition.js';
-import type { GolevelupModuleOptions } from './golevelup-options.js';
+import type { GolevelupModuleOptions, TransportRmqModuleOptions } from './golevelup-options.js';
+import { readQueueOptions } from './queue-options.js';
 import { checkMin, checkObject, isPlainObject, kindOf, type OptionKind } from './option-check.js';
 import type { OptionWarnings } from './option-warnings.js';
 import { errorBehaviorAction, readConsumerEntries } from './queue-consumer-options.reader.js';
@@ -20,7 +21,7 @@ export interface ResolvedModuleOptions extends AmqpModuleOptions {
   startupWaitMs?: number;
 }
 
-type OwnModuleOptions = Omit<AmqpModuleOptions, keyof GolevelupModuleOptions>;
+type OwnModuleOptions = Omit<AmqpModuleOptions, keyof GolevelupModuleOptions | keyof TransportRmqModuleOptions>;
 
 // Typed by the interfaces' keys: a new option without an entry here does not compile.
 const OWN_SCHEMA: Readonly<Record<keyof OwnModuleOptions, OptionKind>> = {
@@ -54,13 +55,37 @@ const GOLEVELUP_SCHEMA: Readonly<Record<keyof GolevelupModuleOptions, OptionKind
   handlers: 'object',
 };
 
+const TRANSPORT_RMQ_SCHEMA: Readonly<Record<keyof TransportRmqModuleOptions, OptionKind>> = {
+  queue: 'string',
+  queueOptions: 'object',
+  noAssert: 'boolean',
+  exchange: 'string',
+  exchangeType: 'string',
+  exchangeArguments: 'object',
+  wildcards: 'boolean',
+  noAck: 'boolean',
+  isGlobalPrefetchCount: 'boolean',
+  consumerTag: 'string',
+  routingKey: 'string',
+  replyQueue: 'string',
+};
+
+const SERVER_ONLY = "a Transport.RMQ server's consumer option: AmqpModule has no default-queue consumer (a @QueueConsumer takes its own options)";
+const RMQ_NOTHING_TO_DO: Partial<Record<keyof TransportRmqModuleOptions, string>> = {
+  noAck: SERVER_ONLY,
+  isGlobalPrefetchCount: SERVER_ONLY,
+  consumerTag: SERVER_ONLY,
+  routingKey: "a Transport.RMQ server's binding: bind queues with `bindings`",
+  replyQueue: 'AmqpPublisher.request always uses direct reply-to',
+};
+
 /** golevelup keys that only say something golevelup needed: accepted, warned (why), dropped. */
 const NOTHING_TO_DO: Partial<Record<keyof GolevelupModuleOptions, string>> = {
   enableControllerDiscovery: "controllers' consumers run with ServerAMQP, providers' with AmqpModule: nothing to enable",
   defaultRpcErrorBehavior: "consumers are not split into RPC and subscribe handlers here: set onError per consumer (or consumerDefaults.onError)",
 };
 
-const SCHEMA: Readonly<Record<string, OptionKind>> = { ...OWN_SCHEMA, ...GOLEVELUP_SCHEMA, deserializer: 'any' };
+const SCHEMA: Readonly<Record<string, OptionKind>> = { ...OWN_SCHEMA, ...GOLEVELUP_SCHEMA, ...TRANSPORT_RMQ_SCHEMA, deserializer: 'any' };
 
 const EXCHANGE_SCHEMA: Readonly<Record<string, OptionKind>> = {
   name: 'string',
@@ -97,7 +122,7 @@ const DEFAULTS_SCHEMA: Readonly<Record<keyof AmqpConsumerDefaults, OptionKind>> 
 export function readModuleOptions(options: unknown, warnings: OptionWarnings = []): ResolvedModuleOptions {
   const given = checkObject('', options ?? {}, SCHEMA) as AmqpModuleOptions & { deserializer?: unknown };
   const out: ResolvedModuleOptions = { ...given };
-  for (const key of Object.keys(GOLEVELUP_SCHEMA)) delete (out as Record<string, unknown>)[key];
+  for (const key of [...Object.keys(GOLEVELUP_SCHEMA), ...Object.keys(TRANSPORT_RMQ_SCHEMA)]) delete (out as Record<string, unknown>)[key];
   delete (out as Record<string, unknown>)['deserializer'];
   if (given.deserializer !== undefined) {
     throw new UnsupportedOptionError('deserializer', 'consumers decode by content type here; a request reply is decoded by serializer.deserialize');
@@ -120,6 +145,7 @@ export function readModuleOptions(options: unknown, warnings: OptionWarnings = [
   readSerializer(given, out);
   if (given.exchanges !== undefined) out.exchanges = given.exchanges.map((exchange, index) => readExchange(`exchanges[${index}]`, exchange, given.defaultExchangeType));
   given.queues?.forEach((queue, index) => checkObject(`queues[${index}]`, queue, QUEUE_SCHEMA));
+  readTransportRmq(given, out, warnings);
   given.bindings?.forEach((binding, index) => checkObject(`bindings[${index}]`, binding, BINDING_SCHEMA));
   readConsumerSettings(given, out, warnings);
 
@@ -127,7 +153,7 @@ export function readModuleOptions(options: unknown, warnings: OptionWarnings = [
     warnings.push({ option: 'enableDirectReplyTo', reason: 'AmqpPublisher.request always uses direct reply-to (it costs nothing when unused)' });
   }
   if (given.registerHandlers !== undefined) out.registerHandlers = given.registerHandlers;
-  for (const [key, reason] of Object.entries(NOTHING_TO_DO)) {
+  for (const [key, reason] of Object.entries({ ...NOTHING_TO_DO, ...RMQ_NOTHING_TO_DO })) {
     if ((given as Record<string, unknown>)[key] !== undefined) warnings.push({ option: key, reason });
   }
   return out;
@@ -209,6 +235,26 @@ function readExchange(path: string, value: unknown, defaultType: string | undefi
   }
   if (createExchangeIfNotExists === false) out.passive = true;
   return out;
+}
+
+/** What ClientRMQ declares on connect, from the same RmqOptions object: its queue and its exchange. */
+function readTransportRmq(given: AmqpModuleOptions, out: ResolvedModuleOptions, warnings: OptionWarnings): void {
+  const queueOptions = readQueueOptions('queueOptions', given.queueOptions, warnings);
+  if (given.queue === undefined && queueOptions !== undefined) throw new InvalidOptionError('queueOptions', 'applies to `queue`, which is not given');
+  if (given.queue === '') {
+    warnings.push({ option: 'queue', reason: 'a server-named queue declared by a publisher would have no consumer: nothing is declared' });
+  } else if (given.queue !== undefined && given.noAssert !== true) {
+    const { noAssert: _noAssert, ...declaration } = queueOptions ?? {};
+    out.queues = [...(out.queues ?? []), { name: given.queue, ...declaration }];
+  }
+  const exchange = given.exchange ?? (given.wildcards === true ? given.queue : undefined);
+  if (exchange !== undefined && exchange !== '') {
+    const definition: AmqpExchangeDefinition = { name: exchange, type: given.exchangeType ?? 'topic' };
+    if (given.exchangeArguments !== undefined) definition.arguments = given.exchangeArguments as AmqpExchangeDefinition['arguments'] & object;
+    out.exchanges = [...(out.exchanges ?? []), definition];
+  } else if (given.exchangeType !== undefined || given.exchangeArguments !== undefined) {
+    throw new InvalidOptionError(given.exchangeType === undefined ? 'exchangeArguments' : 'exchangeType', 'applies to `exchange` (or wildcards with a queue), which is not given');
+  }
 }
 
 function readConsumerSettings(given: AmqpModuleOptions, out: ResolvedModuleOptions, warnings: OptionWarnings): void {

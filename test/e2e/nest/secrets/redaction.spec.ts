@@ -167,7 +167,8 @@ describe('secrets in a start that fails', () => {
   it('no broker there, and AmqpModule.forRoot with a wrong password: no log line or error shows it', async () => {
     const nowhere = `amqp://${user}:${PASSWORD}@127.0.0.1:5759/%2F`;
     const lines = await captureLogs(async () => {
-      const client = new ClientAMQP({ urls: [nowhere], queue: 'x' });
+      // connect() waits for a late broker: bounded here, its retry lines are checked too.
+      const client = new ClientAMQP({ urls: [nowhere], queue: 'x', startupTimeout: 2_000 });
       await client.connect().finally(() => client.close());
     });
     lines.push(
