@@ -4,7 +4,7 @@
  * named, with a "did you mean"), amqplib's shortcuts and URL objects and amqp-connection-manager's
  * socket options turned into this package's options, and what cannot be honoured refused by name.
  */
-import { InvalidOptionError, UnsupportedOptionError } from '../../protocol/errors.js';
+import { InvalidOptionError } from '../../protocol/errors.js';
 import type { AmqpClientOptions } from './amqp-client.options.js';
 import type { ServerAMQPOptions } from './server-amqp.options.js';
 import type { AmqpConnectionOptions } from './connection-options.js';
@@ -103,10 +103,12 @@ export function readClientOptions(options: unknown, warnings: OptionWarnings = [
   const given = checkObject('', options ?? {}, CLIENT_SCHEMA) as AmqpClientOptions;
   checkMin('prefetchCount', given.prefetchCount, 0);
   if (given.noAck === false) {
-    throw new UnsupportedOptionError(
-      'noAck',
-      'replies are consumed in no-ack mode (RabbitMQ requires it for direct reply-to, and ClientRMQ never acks them)',
-    );
+    // The server's setting, in an object shared by both sides (as Nest's docs share it): ClientRMQ
+    // would ask direct reply-to for acks, which RabbitMQ refuses; here replies stay no-ack.
+    warnings.push({
+      option: 'noAck',
+      reason: "a consumer setting of the server: the client's replies are consumed in no-ack mode (RabbitMQ requires it for direct reply-to, and ClientRMQ never acks them)",
+    });
   }
   const out: AmqpClientOptions = { ...given, ...readConnection(given, UNLIMITED_ATTEMPTS, warnings) };
   const queueOptions = readQueueOptions('queueOptions', given.queueOptions, warnings);

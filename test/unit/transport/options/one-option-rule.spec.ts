@@ -93,6 +93,12 @@ describe('ServerAMQP / ClientAMQP: socketOptions and queueOptions (index signatu
     expect(failure(() => readServerOptions({ queueOptions: { durabel: false } })).suggestion).toBe('durable');
   });
 
+  it("noAck: false on a client (the server's setting, in an object both sides share) is warned, not refused", () => {
+    const warnings: OptionWarnings = [];
+    readClientOptions({ queue: 'q', noAck: false }, warnings);
+    expect(warnings.map((w) => w.option)).toEqual(['noAck']);
+  });
+
   it('a top-level typo fails naming the nearest key, in plain JavaScript as in TypeScript', () => {
     expect(() => new ServerAMQP({ queu: 'x' } as never)).toThrow('queu: unknown option (did you mean "queue"?)');
     expect(() => new ClientAMQP({ queu: 'x' } as never)).toThrow('queu: unknown option (did you mean "queue"?)');
