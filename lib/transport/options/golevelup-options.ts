@@ -52,14 +52,19 @@ export interface TransportRmqModuleOptions {
   exchange?: string;
   /** The type of `exchange` (or of the wildcards exchange). @default 'topic' */
   exchangeType?: string;
+  /** Arguments of `exchange`. */
   exchangeArguments?: Record<string, unknown>;
   /** `true`: an exchange named `exchange` (or `queue`) of type `exchangeType` (topic) is declared, as ClientRMQ does. */
   wildcards?: boolean;
   /** Accepted with a WARN: the consumer options of a Transport.RMQ server (a module consumer takes its own). */
   noAck?: boolean;
+  /** Accepted with a WARN: a Transport.RMQ server's consumer option. */
   isGlobalPrefetchCount?: boolean;
+  /** Accepted with a WARN: a Transport.RMQ server's consumer option. */
   consumerTag?: string;
+  /** Accepted with a WARN: bind queues with `bindings`. */
   routingKey?: string;
+  /** Accepted with a WARN: AmqpPublisher.request always uses direct reply-to. */
   replyQueue?: string;
 }
 

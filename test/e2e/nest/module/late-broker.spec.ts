@@ -51,7 +51,7 @@ function brokerArrivesAfter(port: number, ms: number): { arrived: Promise<TcpPro
     arrived,
     close: async () => {
       clearTimeout(timer);
-      const proxy = await Promise.race([arrived, new Promise<undefined>((resolve) => setTimeout(resolve, 0))]);
+      const proxy = await Promise.race([arrived, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 0))]);
       await proxy?.close();
     },
   };
