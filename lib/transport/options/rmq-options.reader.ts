@@ -13,6 +13,7 @@ import { checkMin, checkObject, type OptionKind } from './option-check.js';
 import type { OptionWarnings } from './option-warnings.js';
 import { readQueueOptions } from './queue-options.js';
 import { readSocketOptions } from './socket-options.js';
+import { readConsumerEntries } from './queue-consumer-options.reader.js';
 
 /** Start-up waits this long in all for a broker that is not there yet. */
 export const DEFAULT_STARTUP_TIMEOUT_MS = 60_000;
@@ -92,6 +93,9 @@ export function readServerOptions(options: unknown, warnings: OptionWarnings = [
   if (queueOptions === undefined) delete out.queueOptions;
   else out.queueOptions = queueOptions;
   delete out.socketOptions;
+  // Every entry checked now, as AmqpModule's are: a typo in one no consumer uses yet still fails.
+  const consumers = readConsumerEntries('consumers', given.consumers, warnings);
+  if (consumers !== undefined) out.consumers = consumers;
   return out;
 }
 
