@@ -24,9 +24,22 @@ const LAYERS = [
       'index.ts',
     ],
   },
-  // ---- lib/transport: its layers go here, lowest first (e.g. ['core', 'options', 'connection', ...]). ----
-  // No rule yet: an empty list checks nothing.
-  { root: 'lib/transport', layers: [] },
+  // The Nest layer, by the way a message goes (docs/architecture.md): the three entry points on top,
+  // none importing another.
+  {
+    root: 'lib/transport',
+    layers: [
+      { apart: ['compat', 'logging', 'core'] },
+      'options',
+      { apart: ['telemetry', 'decorators'] },
+      'connection',
+      'publish',
+      'consume',
+      'health',
+      { apart: ['server', 'client', 'module'] },
+      'index.ts',
+    ],
+  },
 ];
 
 export default tseslint.config(

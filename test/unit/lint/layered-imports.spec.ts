@@ -118,4 +118,19 @@ describe('layered/imports', () => {
     });
     expect(right?.messages).toEqual([]);
   });
+
+  it("keeps lib/transport one-way in the project's config: the context cannot import the consumer, server cannot import client", async () => {
+    const eslint = new ESLint({ cwd: process.cwd() });
+    const cases: Array<[string, string, boolean]> = [
+      ['lib/transport/core/wrong-way.ts', "import type { Delivery } from '../consume/delivery.js';\nexport type D = Delivery;\n", true],
+      ['lib/transport/server/wrong-way.ts', "import { ClientAMQP } from '../client/client-amqp.js';\nexport const C = ClientAMQP;\n", true],
+      ['lib/transport/health/wrong-way.ts', "import type { AmqpConnections } from '../module/amqp-connections.js';\nexport type A = AmqpConnections;\n", true],
+      ['lib/transport/consume/right-way.ts', "import { ConfirmPublisher } from '../publish/confirm-publisher.js';\nexport const P = ConfirmPublisher;\n", false],
+      ['lib/transport/module/right-way.ts', "import { AmqpHealthIndicator } from '../health/amqp-health.indicator.js';\nexport const H = AmqpHealthIndicator;\n", false],
+    ];
+    for (const [filePath, code, wrong] of cases) {
+      const [result] = await eslint.lintText(code, { filePath });
+      expect([filePath, result?.messages.map((m) => m.ruleId)]).toEqual([filePath, wrong ? ['layered/imports'] : []]);
+    }
+  });
 });
