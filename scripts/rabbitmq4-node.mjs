@@ -226,7 +226,9 @@ export async function stop() {
     }
   }
   rmSync(node.dataDir, { recursive: true, force: true });
-  unmountProc(CHROOT);
+  // Another node of this chroot (other RABBITMQ4_NODE) still running keeps /proc.
+  const others = readdirSync(join(CHROOT, 'var/lib/rabbitmq')).filter((name) => name.startsWith('nestjs-'));
+  if (others.length === 0) unmountProc(CHROOT);
   return problems;
 }
 
