@@ -180,6 +180,7 @@ for (const entry of all) {
   writeFileSync(join(dist, 'entry', `${entry.face}.cjs`), cjsFace(entry, all));
   writeFileSync(join(dist, 'entry', `${entry.face}.mjs`), esmFace(entry, names, contained));
 }
-console.log(
+// On stderr: `npm pack --json` (prepack runs this) prints its JSON on stdout.
+console.error(
   `build: dist/esm, dist/cjs and ${all.length * 2} entry faces in ${((Date.now() - started) / 1000).toFixed(1)} s`,
 );
