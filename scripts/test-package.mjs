@@ -134,18 +134,25 @@ function installConsumerApp(dir, packed) {
 }
 
 /** Runs a consumer app's own test scripts, each with a suffix of its own for the broker names. */
-async function testConsumerApp(name, dir, scripts) {
+async function testConsumerApp(name, dir) {
+  const { scripts, format } = CONSUMER_APPS[name];
   for (const script of scripts) {
     const env = {
       ...process.env,
       NODE_OPTIONS: '',
       PACKAGE_APP_SUFFIX: `${name}.${randomBytes(4).toString('hex')}`,
+      PACKAGE_APP_FORMAT: format,
     };
     await run('npm', ['run', script, '--silent'], { cwd: dir, env, timeout: 180_000 });
   }
 }
 
-const CONSUMER_APPS = { nest11: ['test', 'test:e2e'], 'jest-esm': ['test:e2e'], vitest: ['test:e2e'] };
+/** Each consumer app's test scripts, and the build of the package it must run on. */
+const CONSUMER_APPS = {
+  nest11: { scripts: ['test', 'test:e2e'], format: 'cjs' },
+  'jest-esm': { scripts: ['test:e2e'], format: 'esm' },
+  vitest: { scripts: ['test:e2e'], format: 'esm' },
+};
 
 /** The CommonJS app's sources under the other resolutions a CommonJS TypeScript app may use. */
 async function typeCheckCjsResolutions(dir) {
@@ -214,7 +221,7 @@ try {
   const testLine = async (names) => {
     for (const [name, dir] of consumerApps.filter(([app]) => names.includes(app))) {
       await installs.get(name);
-      await testConsumerApp(name, dir, CONSUMER_APPS[name]);
+      await testConsumerApp(name, dir);
     }
   };
   await settleAll([

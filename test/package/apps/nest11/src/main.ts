@@ -6,7 +6,11 @@ import { AMQP_URL, RPC_QUEUE } from './names';
 async function bootstrap() {
   const app = await NestFactory.create(AppModule);
   app.connectMicroservice({
-    strategy: new ServerAMQP({ urls: [AMQP_URL], queue: RPC_QUEUE, queueOptions: { durable: false, autoDelete: true } }),
+    strategy: new ServerAMQP({
+      urls: [AMQP_URL],
+      queue: RPC_QUEUE,
+      queueOptions: { durable: false, autoDelete: true },
+    }),
   });
   await app.startAllMicroservices();
   await app.listen(process.env.PORT ?? 3000);

@@ -19,7 +19,11 @@ describe('AMQP (e2e)', () => {
 
     app = moduleFixture.createNestApplication({ logger: ['error', 'warn'] });
     app.connectMicroservice({
-      strategy: new ServerAMQP({ urls: [AMQP_URL], queue: RPC_QUEUE, queueOptions: { durable: false, autoDelete: true } }),
+      strategy: new ServerAMQP({
+        urls: [AMQP_URL],
+        queue: RPC_QUEUE,
+        queueOptions: { durable: false, autoDelete: true },
+      }),
     });
     await app.startAllMicroservices();
     await app.init();
@@ -28,6 +32,16 @@ describe('AMQP (e2e)', () => {
   afterAll(async () => {
     await app.close();
   }, 30_000);
+
+  it('runs on the build of its own module format', () => {
+    // The package's entry points record the copy a process loaded under this global symbol;
+    // scripts/test-package.mjs says which format the app is (cjs for this one, esm for the others).
+    const key = Object.getOwnPropertySymbols(globalThis).find((symbol) =>
+      symbol.description?.startsWith('nestjs-amqp-transport@'),
+    );
+    const loaded = key === undefined ? undefined : (globalThis as Record<symbol, { format: string }>)[key];
+    expect(loaded?.format).toBe(process.env.PACKAGE_APP_FORMAT);
+  });
 
   it('answers an RPC sent through ClientAMQP', async () => {
     const math = app.get<ClientProxy>(MATH);
