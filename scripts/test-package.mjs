@@ -149,7 +149,7 @@ async function testConsumerApp(name, dir) {
 
 /** Each consumer app's test scripts, and the build of the package it must run on. */
 const CONSUMER_APPS = {
-  nest11: { scripts: ['test', 'test:e2e'], format: 'cjs' },
+  nest11: { scripts: ['build', 'test', 'test:e2e'], format: 'cjs' },
   'jest-esm': { scripts: ['test:e2e'], format: 'esm' },
   vitest: { scripts: ['test:e2e'], format: 'esm' },
 };
