@@ -68,7 +68,7 @@ async function tarball() {
   // `npm pack` runs prepack (the build) first.
   const out = await run('npm', ['pack', '--json', '--loglevel=error', '--pack-destination', work], {
     cwd: root,
-    timeout: 120_000,
+    timeout: 300_000,
   });
   return join(work, JSON.parse(out)[0].filename);
 }

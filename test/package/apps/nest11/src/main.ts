@@ -10,6 +10,7 @@ async function bootstrap() {
       urls: [AMQP_URL],
       queue: RPC_QUEUE,
       queueOptions: { durable: false, autoDelete: true },
+      deadLetterQueue: false, // a test queue: nothing of it stays on the broker
     }),
   });
   await app.startAllMicroservices();

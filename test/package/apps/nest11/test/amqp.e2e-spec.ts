@@ -23,6 +23,7 @@ describe('AMQP (e2e)', () => {
         urls: [AMQP_URL],
         queue: RPC_QUEUE,
         queueOptions: { durable: false, autoDelete: true },
+        deadLetterQueue: false, // a test queue: nothing of it stays on the broker
       }),
     });
     await app.startAllMicroservices();
