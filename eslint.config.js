@@ -63,6 +63,12 @@ export default tseslint.config(
     rules: { 'layered/imports': ['error', LAYERS] },
   },
   {
+    // CommonJS on purpose (apps and checks that reach the package through require()).
+    files: ['**/*.cjs', '**/*.cts'],
+    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable', __dirname: 'readonly' } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     files: ['test/**', 'bench/**', 'scripts/**'],
     rules: { '@typescript-eslint/no-explicit-any': 'off', '@typescript-eslint/no-non-null-assertion': 'off' },
   },
