@@ -13,3 +13,4 @@ export { ManualClock, timersClock, type BrokerClock, type CancelBrokerTimer } fr
 export { NotModelledError, TestKitTimeoutError, VhostHelperError } from './errors.js';
 export { topicMatches } from './broker/topic-match.js';
 export { headersMatch } from './broker/headers-match.js';
+export { createTestVhost, useTestVhost, type TestVhost, type TestVhostHandle, type TestVhostOptions } from './vhost/test-vhost.js';
