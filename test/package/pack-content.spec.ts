@@ -1,5 +1,5 @@
 /**
- * What `npm pack` would publish: both entry points' JavaScript and declarations, README, LICENSE and
+ * What `npm pack` would publish: the entry points' (., ./protocol, ./testing) JavaScript and declarations, README, LICENSE and
  * CHANGELOG, the sources the shipped source maps point to, every target of `exports` and
  * `typesVersions`, and nothing of the tests, benches, samples or scripts. `npm pack` runs prepack,
  * which builds dist/ afresh.
@@ -40,7 +40,7 @@ describe('the packed package', () => {
     files = new Set(result?.files.map((file) => file.path) ?? []);
   }, 180_000);
 
-  it('ships both entry points, their declarations, README, LICENSE and CHANGELOG', () => {
+  it('ships every entry point, their declarations, README, LICENSE and CHANGELOG', () => {
     for (const file of [
       'package.json',
       'README.md',
@@ -50,6 +50,8 @@ describe('the packed package', () => {
       'dist/index.d.ts',
       'dist/protocol/index.js',
       'dist/protocol/index.d.ts',
+      'dist/testing/index.js',
+      'dist/testing/index.d.ts',
     ]) {
       expect([file, files.has(file)]).toEqual([file, true]);
     }
@@ -100,12 +102,13 @@ describe('the packed package', () => {
   it('loads from require() in a CommonJS process (no top-level await in dist)', () => {
     const script =
       "const m = require('./dist/index.js'); const p = require('./dist/protocol/index.js');" +
-      "process.stdout.write(String(typeof m.ServerAMQP) + ' ' + String(typeof p.Connection));";
+      "const t = require('./dist/testing/index.js');" +
+      "process.stdout.write(String(typeof m.ServerAMQP) + ' ' + String(typeof p.Connection) + ' ' + String(typeof t.InMemoryBroker));";
     const out = execFileSync(process.execPath, ['-e', script], {
       cwd: root,
       encoding: 'utf8',
       env: { ...process.env, NODE_OPTIONS: '' },
     });
-    expect(out).toBe('function function');
+    expect(out).toBe('function function function');
   });
 });
