@@ -78,12 +78,13 @@ type Hook = (fn: () => Promise<void>, timeout?: number) => void;
  */
 export function useTestVhost(hooks: { beforeAll: Hook; afterAll: Hook }, options: TestVhostOptions = {}): TestVhostHandle {
   let current: TestVhost | undefined;
+  // rabbitmqctl starts an Erlang VM per call: seconds each on a loaded machine.
   hooks.beforeAll(async () => {
     current = await createTestVhost(options);
-  }, 60_000);
+  }, 120_000);
   hooks.afterAll(async () => {
     await current?.dispose();
-  }, 60_000);
+  }, 120_000);
   const get = (): TestVhost => {
     if (current === undefined) throw new VhostHelperError('the test vhost is not created yet (read it inside a test or a later hook)');
     return current;
