@@ -80,6 +80,48 @@ describe('orders app on the in-memory broker', () => {
   });
 });
 
+describe('orders app on the in-memory broker, through failures', () => {
+  let broker: InMemoryBroker;
+  beforeAll(async () => {
+    broker = await InMemoryBroker.start({ host: 'in-memory-failures' });
+  });
+  afterAll(async () => {
+    await broker.stop();
+  });
+
+  it('recovers after the broker drops every connection: health says so, consumers come back, orders flow', async () => {
+    const { app, record, server } = await startOrdersApp(broker.url());
+    try {
+      expect(server.getHealth().connected).toBe(true);
+      broker.dropConnections();
+      expect(broker.connectionCount).toBe(0);
+      await until(() => broker.connectionCount > 0 && server.getHealth().connected && broker.queue(SHIPPING)?.consumerCount === 1, 'recovery', 20_000);
+      broker.publish(ORDERS_EXCHANGE, 'order.created.eu', { id: 10 });
+      await broker.waitForHandled(SHIPPING, 1);
+      expect(record.attempts.get(10)).toBe(1);
+      expect(broker.published({ queue: INVOICES }).map((m) => m.json())).toEqual([{ order: 10 }]);
+    } finally {
+      await app.close();
+    }
+  }, 40_000);
+
+  it('a channel closed by the broker under a consumer: the message goes back, health reports the stopped consumer', async () => {
+    const { app, server } = await startOrdersApp(broker.url());
+    try {
+      const expected = server.getHealth().expectedConsumers;
+      expect(server.getHealth().consumers).toBe(expected);
+      broker.failNextDelivery({ kind: 'close-channel', code: 406, text: 'PRECONDITION_FAILED - injected' }, { queue: SHIPPING });
+      broker.publish(ORDERS_EXCHANGE, 'order.created.eu', { id: 11 });
+      await broker.waitForQueueDepth(SHIPPING, 1);
+      expect(broker.queue(SHIPPING)?.messages().map((m) => [m.json(), m.redelivered])).toEqual([[{ id: 11 }, true]]);
+      // A channel error on a live connection is final for that consumer (as on RabbitMQ): health says so.
+      await until(() => server.getHealth().consumers === expected - 1, 'health to see the stopped consumer');
+    } finally {
+      await app.close();
+    }
+  }, 40_000);
+});
+
 describe('orders app on RabbitMQ (a vhost of its own)', () => {
   const vhost = useTestVhost({ beforeAll, afterAll }, { prefix: 'orders-app', url: process.env['AMQP_URL'] ?? 'amqp://guest:guest@127.0.0.1:5672' });
 

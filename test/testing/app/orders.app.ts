@@ -59,7 +59,7 @@ export class OrdersController {
 }
 
 /** Builds and starts the app against `url`; returns it with the record its handlers write. */
-export async function startOrdersApp(url: string): Promise<{ app: INestMicroservice; record: AppRecord; math: ClientAMQP }> {
+export async function startOrdersApp(url: string): Promise<{ app: INestMicroservice; record: AppRecord; math: ClientAMQP; server: ServerAMQP }> {
   @Module({
     imports: [
       AmqpModule.forRoot({ urls: [url], queues: [{ name: INVOICES }] }),
@@ -71,7 +71,8 @@ export async function startOrdersApp(url: string): Promise<{ app: INestMicroserv
   class AppModule {}
 
   const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
-  const app = moduleRef.createNestMicroservice({ strategy: new ServerAMQP({ urls: [url], queue: RPC }), logger: false });
+  const server = new ServerAMQP({ urls: [url], queue: RPC });
+  const app = moduleRef.createNestMicroservice({ strategy: server, logger: false });
   await app.listen();
-  return { app, record: app.get(AppRecord), math: app.get<ClientAMQP>('MATH') };
+  return { app, record: app.get(AppRecord), math: app.get<ClientAMQP>('MATH'), server };
 }
