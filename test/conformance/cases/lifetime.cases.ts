@@ -179,4 +179,14 @@ export const lifetimeCases: ConformanceCase[] = [
       assert.equal((await ch.queueDeclare({ queue: q, passive: true })).messageCount, 0);
     },
   },
+  {
+    name: 'with both a queue TTL and a message expiration the shorter one applies',
+    run: async (t) => {
+      const { q, dead } = await withDeadLetters(t, { 'x-message-ttl': 60_000 });
+      const ch = await t.confirmChannel();
+      await ch.basicPublish('', q, 'short', { expiration: '30' });
+      await t.depth(ch, dead, 1);
+      assert.equal((await ch.queueDeclare({ queue: q, passive: true })).messageCount, 0);
+    },
+  },
 ];

@@ -215,4 +215,43 @@ export const topologyCases: ConformanceCase[] = [
       await expectChannelError(ch.basicPublish(x, '', 'x'), 403);
     },
   },
+  {
+    name: 'x-expires deletes a queue nobody uses',
+    run: async (t) => {
+      const ch = await t.channel();
+      const q = t.name('q');
+      await ch.queueDeclare({ queue: q, arguments: { 'x-expires': 100 } });
+      await t.sleep(600);
+      await expectChannelError(ch.queueDeclare({ queue: q, passive: true }), 404);
+    },
+  },
+  {
+    name: 'a passive declare of an exclusive queue from another connection closes the channel with 405',
+    run: async (t) => {
+      const ch = await t.channel();
+      const q = t.name('q');
+      await ch.queueDeclare({ queue: q, exclusive: true });
+      const other = await (await t.connect()).channel();
+      await expectChannelError(other.queueDeclare({ queue: q, passive: true }), 405);
+    },
+  },
+  {
+    name: 'an auto-delete exchange goes when its last binding is removed',
+    run: async (t) => {
+      const ch = await t.channel();
+      const [x, q] = [t.name('x'), t.name('q')];
+      await ch.exchangeDeclare({ exchange: x, exchangeType: 'fanout', autoDelete: true });
+      await ch.queueDeclare({ queue: q });
+      await ch.queueBind({ queue: q, exchange: x });
+      await ch.queueUnbind({ queue: q, exchange: x });
+      await expectChannelError(ch.exchangeDeclare({ exchange: x, passive: true }), 404);
+    },
+  },
+  {
+    name: "declaring an exchange named 'amq.*' closes the channel with 403",
+    run: async (t) => {
+      const ch = await t.channel();
+      await expectChannelError(ch.exchangeDeclare({ exchange: 'amq.conformance-reserved', exchangeType: 'direct' }), 403);
+    },
+  },
 ];
