@@ -28,6 +28,14 @@ describe('InMemoryBroker', () => {
     await broker.stop();
   });
 
+  it('leaves no hook on globalThis once the last broker stopped (a process without one pays nothing)', async () => {
+    const hook = Symbol.for('nestjs-amqp-transport.in-process-transport');
+    expect(typeof (globalThis as Record<symbol, unknown>)[hook]).toBe('function');
+    await connection.close();
+    await broker.stop();
+    expect((globalThis as Record<symbol, unknown>)[hook]).toBeUndefined();
+  });
+
   it('refuses a second broker on the same host', async () => {
     await expect(InMemoryBroker.start({ host: 'unit' })).rejects.toThrow(/already running/);
   });
