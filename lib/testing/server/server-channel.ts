@@ -131,7 +131,7 @@ export class ServerChannel implements DeliveryWriter, PublishingChannel, ReplyTa
         const deliveryTag = this.deliveries.take(q, entry, method.args.noAck);
         const { exchange, routingKey } = entry.message;
         const args = { deliveryTag, redelivered: entry.redelivered, exchange, routingKey, messageCount: q.messageCount };
-        this.connection.sendContent(this.number, 'basic.get-ok', args, this.#deliveredProperties(q, entry), entry.message.body);
+        this.connection.sendContent(this.number, 'basic.get-ok', args, this.#deliveredProperties(entry), entry.message.body);
         return;
       }
       case 'basic.ack':
@@ -175,7 +175,7 @@ export class ServerChannel implements DeliveryWriter, PublishingChannel, ReplyTa
       return;
     }
     const args = { consumerTag, deliveryTag, redelivered: entry.redelivered, exchange, routingKey };
-    this.connection.sendContent(this.number, 'basic.deliver', args, this.#deliveredProperties(undefined, entry), entry.message.body);
+    this.connection.sendContent(this.number, 'basic.deliver', args, this.#deliveredProperties(entry), entry.message.body);
   }
 
   writeCancel(consumerTag: string): void {
@@ -215,7 +215,7 @@ export class ServerChannel implements DeliveryWriter, PublishingChannel, ReplyTa
   }
 
   /** A queue's properties as delivered: quorum queues add x-delivery-count once it went back. */
-  #deliveredProperties(_q: MemoryQueue | undefined, entry: QueuedMessage): BasicProperties {
+  #deliveredProperties(entry: QueuedMessage): BasicProperties {
     const properties = entry.message.properties;
     if (entry.returns === 0) return properties;
     return { ...properties, headers: { ...(properties.headers ?? {}), 'x-delivery-count': entry.returns } };
