@@ -53,7 +53,7 @@ describe('the packed package', () => {
     files = new Set(result?.files.map((file) => file.path) ?? []);
   }, 180_000);
 
-  it('ships both builds of both entry points, their declarations and faces, README, LICENSE, CHANGELOG and docs', () => {
+  it('ships both builds of every entry point, their declarations and faces, README, LICENSE, CHANGELOG and docs', () => {
     for (const file of [
       'package.json',
       'README.md',
@@ -68,11 +68,15 @@ describe('the packed package', () => {
         `${build}/index.d.ts`,
         `${build}/protocol/index.js`,
         `${build}/protocol/index.d.ts`,
+        `${build}/testing/index.js`,
+        `${build}/testing/index.d.ts`,
       ]),
       'dist/entry/index.mjs',
       'dist/entry/index.cjs',
       'dist/entry/protocol.mjs',
       'dist/entry/protocol.cjs',
+      'dist/entry/testing.mjs',
+      'dist/entry/testing.cjs',
     ]) {
       expect([file, files.has(file)]).toEqual([file, true]);
     }
@@ -139,13 +143,15 @@ describe('the packed package', () => {
   it('loads by require() as CommonJS and by import as ES modules, through its own name', () => {
     const required =
       "const m = require('nestjs-amqp-transport'); const p = require('nestjs-amqp-transport/protocol');" +
+      "const t = require('nestjs-amqp-transport/testing');" +
       "const cjs = require.cache[require.resolve('./dist/cjs/index.js')] !== undefined;" +
-      "process.stdout.write([typeof m.ServerAMQP, typeof p.Connection, cjs].join(' '));";
-    expect(node(['-e', required])).toBe('function function true');
+      "process.stdout.write([typeof m.ServerAMQP, typeof p.Connection, typeof t.InMemoryBroker, cjs].join(' '));";
+    expect(node(['-e', required])).toBe('function function function true');
     const imported =
       "const m = await import('nestjs-amqp-transport'); const p = await import('nestjs-amqp-transport/protocol');" +
-      "process.stdout.write([typeof m.ServerAMQP, typeof p.Connection, typeof require].join(' '));";
-    expect(node(['--input-type=module', '-e', imported])).toBe('function function undefined');
+      "const t = await import('nestjs-amqp-transport/testing');" +
+      "process.stdout.write([typeof m.ServerAMQP, typeof p.Connection, typeof t.InMemoryBroker, typeof require].join(' '));";
+    expect(node(['--input-type=module', '-e', imported])).toBe('function function function undefined');
   });
 
   // test/package/hazard: every export identical through require and import, errors instanceof both
