@@ -36,6 +36,9 @@ const args = [
   jest,
   ...(given.length === 0 ? SUITES : given[0] === '--all' ? [...ALL, ...given.slice(1)] : given),
   ...EXCLUDED.flatMap(([path]) => ['--testPathIgnorePatterns', path]),
+  // A suite that timed out can leave a connection to the node open, and Jest would then wait
+  // forever: the node is stopped right after, so end the run with the results.
+  '--forceExit',
 ];
 const code = await run([process.execPath, ...args], { NODE_OPTIONS: '--experimental-vm-modules' });
 console.log(`test:rabbitmq4: exit ${code} after ${Math.round((Date.now() - started) / 1000)} s`);
