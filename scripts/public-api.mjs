@@ -9,7 +9,7 @@ import ts from 'typescript';
 
 const root = resolve(import.meta.dirname, '..');
 /** The package's entries: export subpath -> source file. */
-export const ENTRIES = { '.': 'lib/index.ts', './protocol': 'lib/protocol/index.ts' };
+export const ENTRIES = { '.': 'lib/index.ts', './protocol': 'lib/protocol/index.ts', './testing': 'lib/testing/index.ts' };
 export const BASELINE = join(root, 'test/unit/public-api/exports.baseline.json');
 
 function kindOf(symbol) {

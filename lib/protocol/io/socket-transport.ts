@@ -206,6 +206,16 @@ class SocketTransport implements Transport {
 }
 
 /**
+ * The one seam for an in-process broker (the test kit's in-memory broker): a function stored on
+ * `globalThis` under this registered symbol is asked first for every connection attempt and may
+ * return a transport of its own (undefined = open a socket as usual). A global symbol rather than a
+ * module variable, so the ESM and CommonJS copies of the package in one process see the same hook.
+ * Unused, it costs one property read per connection attempt.
+ */
+const IN_PROCESS_TRANSPORT = Symbol.for('nestjs-amqp-transport.in-process-transport');
+type InProcessTransport = (parameters: ConnectionParameters, handlers: TransportHandlers) => Transport | undefined;
+
+/**
  * Opens a socket (TLS when `parameters.ssl`) to `parameters.host:port`.
  * @param options.clock timers for socket_timeout (tests pass their own)
  * @param options.highWaterMark outbound bytes above which `write` returns false
@@ -215,6 +225,11 @@ export function connectSocket(
   handlers: TransportHandlers,
   options: { clock?: Clock; highWaterMark?: number } = {},
 ): Transport {
+  const inProcess = (globalThis as { [IN_PROCESS_TRANSPORT]?: InProcessTransport })[IN_PROCESS_TRANSPORT];
+  if (inProcess !== undefined) {
+    const transport = inProcess(parameters, handlers);
+    if (transport !== undefined) return transport;
+  }
   return new SocketTransport(
     parameters,
     handlers,

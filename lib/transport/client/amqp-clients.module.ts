@@ -4,7 +4,13 @@
  * typo compiles; through these helpers they are compile errors (and ClientAMQP's constructor still
  * refuses them at run time, naming the option, for plain JavaScript).
  */
-import type { DynamicModule, InjectionToken, ModuleMetadata, OptionalFactoryDependency, Provider } from '@nestjs/common';
+import type {
+  DynamicModule,
+  InjectionToken,
+  ModuleMetadata,
+  OptionalFactoryDependency,
+  Provider,
+} from '@nestjs/common';
 import { ClientsModule, type ClientProvider, type ClientsProviderAsyncOptions } from '@nestjs/microservices';
 import type { AmqpClientOptions } from '../options/amqp-client.options.js';
 import { ClientAMQP } from './client-amqp.js';
@@ -39,7 +45,9 @@ export function amqpClientAsync(registration: AmqpClientAsyncRegistration): Clie
     ...rest,
     useFactory: async (...args: unknown[]): Promise<ClientProvider> => ({
       customClass: ClientAMQP,
-      options: await (useFactory as (...values: unknown[]) => AmqpClientOptions | Promise<AmqpClientOptions>)(...args),
+      options: await (useFactory as (...values: unknown[]) => AmqpClientOptions | Promise<AmqpClientOptions>)(
+        ...args,
+      ),
     }),
   };
 }
@@ -48,11 +56,18 @@ export function amqpClientAsync(registration: AmqpClientAsyncRegistration): Clie
 export class AmqpClientsModule {
   static register(clients: AmqpClientRegistration[], options: { isGlobal?: boolean } = {}): DynamicModule {
     const entries = clients.map(amqpClient);
-    return ClientsModule.register(options.isGlobal === undefined ? entries : { clients: entries, isGlobal: options.isGlobal });
+    return ClientsModule.register(
+      options.isGlobal === undefined ? entries : { clients: entries, isGlobal: options.isGlobal },
+    );
   }
 
-  static registerAsync(clients: AmqpClientAsyncRegistration[], options: { isGlobal?: boolean } = {}): DynamicModule {
+  static registerAsync(
+    clients: AmqpClientAsyncRegistration[],
+    options: { isGlobal?: boolean } = {},
+  ): DynamicModule {
     const entries = clients.map(amqpClientAsync);
-    return ClientsModule.registerAsync(options.isGlobal === undefined ? entries : { clients: entries, isGlobal: options.isGlobal });
+    return ClientsModule.registerAsync(
+      options.isGlobal === undefined ? entries : { clients: entries, isGlobal: options.isGlobal },
+    );
   }
 }

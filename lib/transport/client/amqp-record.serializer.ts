@@ -15,7 +15,11 @@ export class AmqpRecordSerializer implements Serializer<ReadPacket, SerializedPa
     const data: unknown = packet.data;
     if (data instanceof AmqpRecord) return withData(packet, data.data, data.options);
     if (data instanceof RmqRecord) {
-      return withData(packet, data.data, data.options === undefined ? undefined : fromRmqRecordOptions(data.options));
+      return withData(
+        packet,
+        data.data,
+        data.options === undefined ? undefined : fromRmqRecordOptions(data.options),
+      );
     }
     return { ...packet };
   }
@@ -26,7 +30,11 @@ export class AmqpRecordSerializer implements Serializer<ReadPacket, SerializedPa
  * gives each object a spread followed by a new key makes a hidden class of its own, which every
  * later read of it pays for (~0.8 us per request through serialize, split and JSON).
  */
-function withData(packet: ReadPacket, data: unknown, options: AmqpRecordOptions | undefined): SerializedPacket {
+function withData(
+  packet: ReadPacket,
+  data: unknown,
+  options: AmqpRecordOptions | undefined,
+): SerializedPacket {
   const out = Object.assign<SerializedPacket, ReadPacket>({}, packet);
   out['data'] = data;
   if (options !== undefined) out.options = options;
@@ -37,7 +45,8 @@ function withData(packet: ReadPacket, data: unknown, options: AmqpRecordOptions 
 export function fromRmqRecordOptions(options: RmqRecordOptions): AmqpMessageOptions {
   const mapped: AmqpMessageOptions = {};
   if (options.persistent !== undefined) mapped.persistent = options.persistent;
-  else if (options.deliveryMode !== undefined) mapped.persistent = options.deliveryMode === true || options.deliveryMode === 2;
+  else if (options.deliveryMode !== undefined)
+    mapped.persistent = options.deliveryMode === true || options.deliveryMode === 2;
   if (options.mandatory !== undefined) mapped.mandatory = options.mandatory;
   if (options.expiration !== undefined) mapped.expiration = options.expiration;
   if (options.userId !== undefined) mapped.userId = options.userId;

@@ -1,18 +1,16 @@
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import type { Observable, Subscription } from 'rxjs';
+import type { Observable } from 'rxjs';
 import {
   ConnectionClosedError,
-  ConnectionLostError,
   InvalidArgumentError,
   InvalidStateError,
   type BasicProperties,
 } from '../../protocol/index.js';
-import { AmqpConnectionHost, type AmqpConnection, type AmqpStatus } from '../connection/connection-host.js';
+import type { AmqpConnection, AmqpStatus } from '../connection/connection-host.js';
+import { PublisherSession, closedBy } from '../publish/publisher-session.js';
 import { OutageBudget } from '../../protocol/recovery/outage-budget.js';
 import { resolveRecoveryOptions } from '../../protocol/recovery/recovery-options.js';
 import type { ResolvedModuleOptions } from '../options/module-options.reader.js';
-import { ConfirmPublisher } from '../publish/confirm-publisher.js';
-import { DirectReplyRpc } from '../publish/direct-reply-rpc.js';
 import { sealOptions } from '../connection/sealed-options.js';
 import { ErrorReplyError } from '../core/error-reply.error.js';
 import { toBasicProperties, type AmqpMessageOptions } from '../options/message-options.js';
@@ -35,16 +33,6 @@ export type AmqpPublishOptions = AmqpMessageOptions;
 export interface AmqpRequestOptions extends AmqpMessageOptions {
   /** Milliseconds to wait for the reply. @default the module's `requestTimeout` (30000) */
   timeout?: number;
-}
-
-/** What the publisher holds while connected; replaced as a whole when the connection is lost. */
-interface PublisherSession {
-  readonly host: AmqpConnectionHost;
-  readonly confirms: ConfirmPublisher;
-  readonly onDisconnected: () => void;
-  /** Fails pending requests when the connection drops (set once the session is built). */
-  watch?: Subscription;
-  rpc?: Promise<DirectReplyRpc>;
 }
 
 /**
@@ -122,30 +110,41 @@ export class AmqpPublisher implements OnModuleInit, OnApplicationShutdown {
     this.session = undefined;
     if (opening === undefined) return;
     const session = await opening.catch(() => undefined);
-    if (session !== undefined) await this.dispose(session);
+    if (session === undefined) return;
+    if (this.currentSession === session) this.currentSession = undefined;
+    await session.close();
   }
 
   /** The engine connection. Throws before the module started. */
   get connection(): AmqpConnection {
-    if (this.currentSession === undefined) throw new InvalidStateError('AmqpPublisher is not connected yet', 'CLOSED');
+    if (this.currentSession === undefined)
+      throw new InvalidStateError('AmqpPublisher is not connected yet', 'CLOSED');
     return this.currentSession.host.connection;
   }
 
   /** Status of the shared connection. */
   get status$(): Observable<AmqpStatus> {
-    if (this.currentSession === undefined) throw new InvalidStateError('AmqpPublisher is not connected yet', 'CLOSED');
+    if (this.currentSession === undefined)
+      throw new InvalidStateError('AmqpPublisher is not connected yet', 'CLOSED');
     return this.currentSession.host.status$;
   }
 
   /** Publishes to an exchange; resolves on the broker's confirm. */
-  async publish(exchange: string, routingKey: string, payload: unknown, options?: AmqpPublishOptions): Promise<void> {
+  async publish(
+    exchange: string,
+    routingKey: string,
+    payload: unknown,
+    options?: AmqpPublishOptions,
+  ): Promise<void> {
     const { body, properties } = this.message(payload, options);
     const session = await this.connectedFor(body.length);
     try {
       await session.confirms.publish(exchange, routingKey, body, properties, options?.mandatory);
     } catch (error) {
       // The caller gets the rejection and decides what it means: not an ERROR of ours.
-      this.logger.debug(`publish to exchange ${logValue(exchange)} with routing key ${logValue(routingKey)}${identity(properties)} failed: ${describe(error)}`);
+      this.logger.debug(
+        `publish to exchange ${logValue(exchange)} with routing key ${logValue(routingKey)}${identity(properties)} failed: ${describe(error)}`,
+      );
       throw error;
     }
   }
@@ -165,14 +164,22 @@ export class AmqpPublisher implements OnModuleInit, OnApplicationShutdown {
    * it, InvalidArgumentError for a `correlationId` already waiting for its reply, or the
    * connection's error when it is lost.
    */
-  async request<T = unknown>(exchange: string, routingKey: string, payload: unknown, options?: AmqpRequestOptions): Promise<T> {
+  async request<T = unknown>(
+    exchange: string,
+    routingKey: string,
+    payload: unknown,
+    options?: AmqpRequestOptions,
+  ): Promise<T> {
     const { body, properties } = this.message(payload, options);
     const session = await this.connectedFor(body.length);
-    const rpc = await this.rpcOf(session, body.length);
+    const rpc = await session.rpc(body.length);
     // The caller's correlation id is kept: the reply is matched by it, so it must be unique while in flight.
     const correlationId = properties.correlationId ?? rpc.nextId();
     if (rpc.isPending(correlationId)) {
-      throw new InvalidArgumentError('correlationId', `"${correlationId}" is already used by a request waiting for its reply`);
+      throw new InvalidArgumentError(
+        'correlationId',
+        `"${correlationId}" is already used by a request waiting for its reply`,
+      );
     }
     const label = exchange === '' ? routingKey : `${exchange}/${routingKey}`;
     return new Promise<T>((resolve, reject) => {
@@ -191,9 +198,17 @@ export class AmqpPublisher implements OnModuleInit, OnApplicationShutdown {
           onReply: (replyProperties, replyBody) => {
             const deserializer = this.options.serializer?.deserialize;
             const value =
-              deserializer === undefined ? decodeBody(replyBody, replyProperties.contentType) : deserializer(replyBody, replyProperties.contentType);
+              deserializer === undefined
+                ? decodeBody(replyBody, replyProperties.contentType)
+                : deserializer(replyBody, replyProperties.contentType);
             if (replyProperties.headers?.[REPLY_STATUS_HEADER] === 'error') {
-              reject(new ErrorReplyError(label, correlationId, (value as { error?: unknown } | undefined)?.error ?? value));
+              reject(
+                new ErrorReplyError(
+                  label,
+                  correlationId,
+                  (value as { error?: unknown } | undefined)?.error ?? value,
+                ),
+              );
             } else {
               resolve(value as T);
             }
@@ -205,8 +220,14 @@ export class AmqpPublisher implements OnModuleInit, OnApplicationShutdown {
     });
   }
 
-  private message(payload: unknown, options: AmqpMessageOptions | undefined): { body: Buffer; properties: BasicProperties } {
-    const { body, contentType } = this.options.serializer === undefined ? encodeBody(payload) : this.options.serializer.serialize(payload);
+  private message(
+    payload: unknown,
+    options: AmqpMessageOptions | undefined,
+  ): { body: Buffer; properties: BasicProperties } {
+    const { body, contentType } =
+      this.options.serializer === undefined
+        ? encodeBody(payload)
+        : this.options.serializer.serialize(payload);
     const properties = toBasicProperties(options, {
       contentType,
       persistent: this.options.persistent ?? false,
@@ -216,7 +237,10 @@ export class AmqpPublisher implements OnModuleInit, OnApplicationShutdown {
   }
 
   private connected(): Promise<PublisherSession> {
-    if (this.shutDown) return Promise.reject(new ConnectionClosedError({ replyCode: 200, replyText: 'publisher shut down', initiator: 'client' }));
+    if (this.shutDown)
+      return Promise.reject(
+        new ConnectionClosedError({ replyCode: 200, replyText: 'publisher shut down', initiator: 'client' }),
+      );
     if (this.session === undefined) {
       const opening = this.open();
       this.session = opening;
@@ -258,68 +282,29 @@ export class AmqpPublisher implements OnModuleInit, OnApplicationShutdown {
 
   private async open(): Promise<PublisherSession> {
     telemetry?.refresh();
-    // In the background the app is up already: keep trying until the broker comes (or shutdown).
-    const startup = this.budget === undefined ? undefined : { startupTimeout: Number.POSITIVE_INFINITY };
-    const host = await AmqpConnectionHost.acquire(this.options, this.stopping.signal, startup);
-    try {
-      const channel = await host.channel();
-      try {
-        await declareTopology(channel, this.options);
-      } finally {
-        if (channel.isOpen) await channel.close();
-      }
-    } catch (error) {
-      await host.release();
-      throw error;
-    }
-    const session: PublisherSession = {
-      host,
-      confirms: new ConfirmPublisher(host),
-      onDisconnected: () => {
-        // The next publish acquires a fresh connection instead of failing on the dead one.
-        if (this.currentSession !== session) return;
-        this.session = undefined;
-        void this.dispose(session);
+    const session = await PublisherSession.open(this.options, {
+      // In the background the app is up already: keep trying until the broker comes (or shutdown).
+      signal: this.stopping.signal,
+      startup: this.budget === undefined ? undefined : { startupTimeout: Number.POSITIVE_INFINITY },
+      declare: async (host) => {
+        const channel = await host.channel();
+        try {
+          await declareTopology(channel, this.options);
+        } finally {
+          if (channel.isOpen) await channel.close();
+        }
       },
-    };
-    host.on('disconnected', session.onDisconnected);
-    // A reply to a request sent on the lost connection can never come (direct reply-to is tied to
-    // that channel): fail what is pending at once with the cause instead of at its timeout.
-    session.watch = host.status$.subscribe((status) => {
-      if (status !== 'reconnecting') return;
-      const cause = host.lastError ?? new ConnectionLostError('connection lost');
-      void session.rpc?.then((rpc) => rpc.failAll(cause), () => undefined);
+      eagerRpc: false,
+      onEnded: (ended) => {
+        // The next publish acquires a fresh connection instead of failing on the dead one.
+        if (this.currentSession !== ended) return;
+        this.currentSession = undefined;
+        this.session = undefined;
+      },
+      closedError: closedBy('publisher'),
     });
     this.currentSession = session;
     return session;
-  }
-
-  private async rpcOf(session: PublisherSession, bytes: number): Promise<DirectReplyRpc> {
-    const existing = await session.rpc?.catch(() => undefined);
-    if (existing === undefined || existing.isClosed) return this.reopenRpc(session);
-    // Down for a recovery: the same channel comes back with its reply consumer; the request waits
-    // for it within the outage budget.
-    if (!existing.isOpen) await session.host.waitOutOutage(bytes);
-    return existing;
-  }
-
-  private reopenRpc(session: PublisherSession): Promise<DirectReplyRpc> {
-    const opening = DirectReplyRpc.open(session.host);
-    session.rpc = opening;
-    opening.catch(() => {
-      if (session.rpc === opening) session.rpc = undefined;
-    });
-    return opening;
-  }
-
-  private async dispose(session: PublisherSession): Promise<void> {
-    if (this.currentSession === session) this.currentSession = undefined;
-    session.host.off('disconnected', session.onDisconnected);
-    session.watch?.unsubscribe();
-    const rpc = await session.rpc?.catch(() => undefined);
-    await rpc?.close(new ConnectionClosedError({ replyCode: 200, replyText: 'publisher shut down', initiator: 'client' }));
-    await session.confirms.close();
-    await session.host.release();
   }
 }
 

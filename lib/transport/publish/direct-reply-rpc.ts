@@ -14,6 +14,13 @@ import type { RpcTrace } from '../telemetry/telemetry-hooks.js';
 /** RabbitMQ's pseudo-queue for direct reply-to: no reply queue to declare, replies come on our channel. */
 export const DIRECT_REPLY_QUEUE = 'amq.rabbitmq.reply-to';
 
+/** The reply consumer's basic.qos and consumer tag (ClientRMQ's prefetchCount, isGlobalPrefetchCount, consumerTag). */
+export interface ReplyConsumerOptions {
+  prefetchCount?: number;
+  global?: boolean;
+  consumerTag?: string;
+}
+
 /** One request in flight, as its owner handles it. */
 export interface RpcCall {
   /** Each reply, in order. Returns (or resolves to) true when the call is complete. */
@@ -54,18 +61,25 @@ export class DirectReplyRpc {
   static async open(
     host: AmqpConnectionHost,
     replyQueue = DIRECT_REPLY_QUEUE,
-    consumer: { prefetchCount?: number; global?: boolean; consumerTag?: string } = {},
+    consumer: ReplyConsumerOptions = {},
   ): Promise<DirectReplyRpc> {
     const channel = await host.channel();
     const rpc = new DirectReplyRpc(channel, replyQueue);
     try {
       if (consumer.prefetchCount !== undefined || consumer.global !== undefined) {
-        await channel.basicQos({ prefetchCount: consumer.prefetchCount ?? 0, global: consumer.global === true });
+        await channel.basicQos({
+          prefetchCount: consumer.prefetchCount ?? 0,
+          global: consumer.global === true,
+        });
       }
-      await channel.basicConsume(replyQueue, (_channel, _method, properties, body) => rpc.onDelivery(properties, body), {
-        autoAck: true,
-        ...(consumer.consumerTag === undefined ? {} : { consumerTag: consumer.consumerTag }),
-      });
+      await channel.basicConsume(
+        replyQueue,
+        (_channel, _method, properties, body) => rpc.onDelivery(properties, body),
+        {
+          autoAck: true,
+          ...(consumer.consumerTag === undefined ? {} : { consumerTag: consumer.consumerTag }),
+        },
+      );
     } catch (error) {
       if (channel.isOpen) await channel.close().catch(() => undefined);
       throw error;
@@ -85,13 +99,21 @@ export class DirectReplyRpc {
     channel.addOnCloseCallback((closed, error) => {
       // undefined: we closed it; the calls still waiting get a clean-close error.
       const cause =
-        error ?? new ChannelClosedError(closed.channelNumber, { replyCode: 200, replyText: 'Normal shutdown', initiator: 'client' });
+        error ??
+        new ChannelClosedError(closed.channelNumber, {
+          replyCode: 200,
+          replyText: 'Normal shutdown',
+          initiator: 'client',
+        });
       this.failAll(cause, true);
     });
     channel.addOnReturnCallback((_channel, method, properties) => {
       const id = properties.correlationId;
       if (id === undefined) return;
-      this.fail(id, new MessageReturnedError(method.replyCode, method.replyText, method.exchange, method.routingKey));
+      this.fail(
+        id,
+        new MessageReturnedError(method.replyCode, method.replyText, method.exchange, method.routingKey),
+      );
     });
   }
 
@@ -102,7 +124,9 @@ export class DirectReplyRpc {
 
   /** True once the channel closed for good: the owner opens a new one. */
   get isClosed(): boolean {
-    return this.closedWith !== undefined || this.channel.state === 'CLOSED' || this.channel.state === 'CLOSING';
+    return (
+      this.closedWith !== undefined || this.channel.state === 'CLOSED' || this.channel.state === 'CLOSING'
+    );
   }
 
   /** How many calls wait for a reply. */
@@ -135,7 +159,13 @@ export class DirectReplyRpc {
     properties.correlationId = correlationId;
     let trace: RpcTrace | undefined;
     if (telemetry !== undefined) {
-      trace = telemetry.request(request.label, request.exchange, request.routingKey, properties, request.body.length);
+      trace = telemetry.request(
+        request.label,
+        request.exchange,
+        request.routingKey,
+        properties,
+        request.body.length,
+      );
       properties = trace.properties;
     }
     this.pending.set(correlationId, { call, timer, trace });

@@ -1,4 +1,3 @@
-import { EventEmitter } from 'node:events';
 import {
   Server,
   type CustomTransportStrategy,
@@ -10,7 +9,8 @@ import {
 import type { Observable, Subscription } from 'rxjs';
 import { InvalidStateError } from '../../protocol/errors.js';
 import type { AmqpContext } from '../core/amqp.context.js';
-import { nestEventAlias, type AmqpEventsMap, type AmqpHostEvent, type AmqpStatus } from '../core/amqp.events.js';
+import type { AmqpEventsMap, AmqpStatus } from '../core/amqp.events.js';
+import { AmqpEventRelay } from '../connection/event-relay.js';
 import { AmqpRequestDeserializer, handleRequest, runWithProcessingHooks } from '../compat/index.js';
 import { assertNoConnection, resolveConsumerConfig } from '../consume/consumer-config.resolver.js';
 import { warnAboutUnrunConsumers } from '../decorators/decorated-consumers.js';
@@ -70,7 +70,7 @@ export class ServerAMQP extends Server<AmqpEventsMap, AmqpStatus> implements Cus
   private starting: Promise<void> | undefined;
   private unwatch: (() => void) | undefined;
   private disconnectedEmitted = false;
-  private readonly events = new EventEmitter();
+  private readonly events: AmqpEventRelay;
   private readonly shutdown = new AbortController();
   /** Aborted by close(): a start-up still waiting for the broker stops waiting. */
   private readonly startup = new AbortController();
@@ -89,6 +89,7 @@ export class ServerAMQP extends Server<AmqpEventsMap, AmqpStatus> implements Cus
     this.options = sealOptions(readServerOptions(options, ignored));
     this.logger = new ScopedLogger(options.logger, 'ServerAMQP');
     logOptionWarnings(this.logger, 'ServerAMQP', ignored);
+    this.events = new AmqpEventRelay('ServerAMQP', this.logger);
     this.initializeSerializer(this.options);
     this.initializeDeserializer(this.options);
   }
@@ -217,7 +218,7 @@ export class ServerAMQP extends Server<AmqpEventsMap, AmqpStatus> implements Cus
     const failure = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
     if (failure !== undefined) throw failure.reason;
     listeningServers.add(this);
-    this.emit('connected');
+    this.events.emit('connected');
   }
 
   private createRunners(host: AmqpConnectionHost): ConsumerRunner[] {
@@ -308,50 +309,29 @@ export class ServerAMQP extends Server<AmqpEventsMap, AmqpStatus> implements Cus
     this._status$.next('disconnected');
     if (host !== undefined && !this.disconnectedEmitted) {
       this.disconnectedEmitted = true;
-      this.emit('disconnected', undefined);
+      this.events.emit('disconnected', undefined);
     }
   }
 
   private watch(host: AmqpConnectionHost): void {
     const subscription: Subscription = host.status$.subscribe((status) => this._status$.next(status));
-    const listeners: { [E in AmqpHostEvent]: AmqpEventsMap[E] } = {
-      // 'connected' again after an automatic recovery (the first one is emitted by start()).
-      connected: () => this.emit('connected'),
+    const unfollow = this.events.follow(host, {
       disconnected: (error) => {
         // The connection host has logged the loss (once for all its holders): here it is only a status change.
-        if (this.closing === undefined && error !== undefined)
-          this.logger.debug(`lost its connection: ${error.message}`);
+        if (this.closing === undefined && error !== undefined) this.logger.debug(`lost its connection: ${error.message}`);
         this.disconnectedEmitted = true;
-        this.emit('disconnected', error);
       },
-      blocked: (reason) => this.emit('blocked', reason),
-      unblocked: () => this.emit('unblocked'),
-      error: (error) => this.emit('error', error),
-    };
-    const events = Object.keys(listeners) as AmqpHostEvent[];
-    for (const event of events) host.on(event, listeners[event]);
+    });
     this.unwatch = () => {
       subscription.unsubscribe();
-      for (const event of events) host.off(event, listeners[event]);
+      unfollow();
     };
   }
 
   private consumerLost(runner: ConsumerRunner, error: Error): void {
     if (this.closing !== undefined) return;
     this.logger.error(`${runner.spec.label} stopped consuming: ${describeError(error)}`);
-    this.emit('error', error);
-  }
-
-  private emit<E extends keyof AmqpEventsMap>(event: E, ...args: Parameters<AmqpEventsMap[E]>): void {
-    // An 'error' event with nobody listening must not throw out of a socket callback.
-    if (event === 'error' && this.events.listenerCount('error') === 0) return;
-    try {
-      this.events.emit(event, ...args);
-      const alias = nestEventAlias(event);
-      if (alias !== undefined) this.events.emit(alias, ...args);
-    } catch (listenerError) {
-      this.logger.error(`a ServerAMQP '${event}' listener threw: ${describeError(listenerError)}`);
-    }
+    this.events.emit('error', error);
   }
 
   /** Runs a handler between Nest's processing hooks; never rejects. */

@@ -20,12 +20,13 @@ describe('public API', () => {
   const baseline = JSON.parse(readFileSync(BASELINE as string, 'utf8')) as Listing;
 
   it('lists both entries with their names and kinds', () => {
-    expect(Object.keys(current)).toEqual(['.', './protocol']);
+    expect(Object.keys(current)).toEqual(['.', './protocol', './testing']);
     expect(current['.']!['ServerAMQP']).toBe('class');
     expect(current['.']!['QueueConsumer']).toBe('function');
     expect(current['.']!['AmqpModuleOptions']).toBe('interface');
     expect(current['./protocol']!['Connection']).toBe('class');
     expect(current['./protocol']!['ServerAMQP']).toBeUndefined();
+    expect(current['./testing']!['InMemoryBroker']).toBe('class');
   });
 
   it('differs from the baseline only in names the changelog mentions', () => {
