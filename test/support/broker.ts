@@ -7,10 +7,11 @@
  * Note: a memory alarm blocks every publisher on the broker and a stopped app drops every
  * connection, including those of other suites running at the same time.
  */
-import { execFile } from 'node:child_process';
 import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { withBrokerLock } from './broker-lock.js';
+import { pollPause } from './wait-for.js';
+import { rabbitmqctl } from './rabbitmqctl.js';
 import { brokerAddress } from './broker-url.js';
 
 /** The port of the broker the tests use: AMQP_URL's (test:faults and test:rabbitmq4 point it at a node of their own), else 5672. */
@@ -21,36 +22,7 @@ export const ALARM_WATERMARK = 0.0000001;
 /** RabbitMQ's default relative watermark, used when the current one cannot be read or is a leftover alarm value. */
 export const DEFAULT_WATERMARK = 0.4;
 
-/** rabbitmqctl exited non-zero, timed out or could not be started. */
-export class RabbitmqctlError extends Error {
-  constructor(
-    readonly args: readonly string[],
-    readonly exitCode: number | string | null,
-    readonly stderr: string,
-  ) {
-    super(
-      `rabbitmqctl ${args.join(' ')} failed (${exitCode ?? 'killed'}): ${stderr.trim() || '(no output)'}`,
-    );
-    this.name = 'RabbitmqctlError';
-  }
-}
-
-/** Runs `rabbitmqctl <args>` and resolves with its stdout. */
-export function rabbitmqctl(args: readonly string[], options: { timeoutMs?: number } = {}): Promise<string> {
-  const timeout = options.timeoutMs ?? 30_000;
-  return new Promise((resolve, reject) => {
-    execFile(
-      'rabbitmqctl',
-      [...args],
-      { timeout, killSignal: 'SIGKILL', maxBuffer: 64 * 1024 * 1024 },
-      (error, stdout, stderr) => {
-        if (error === null) return resolve(stdout);
-        const code = error.killed ? `timed out after ${timeout} ms` : (error.code ?? null);
-        reject(new RabbitmqctlError(args, code, `${stderr}${stdout}`));
-      },
-    );
-  });
-}
+export { RabbitmqctlError, rabbitmqctl } from './rabbitmqctl.js';
 
 // ---------------------------------------------------------------------------------------------
 // connections
@@ -135,6 +107,21 @@ export async function listConnections(): Promise<BrokerConnection[]> {
 }
 
 /**
+ * The pids of the connections whose `connection_name` or broker name is `target`, from one listing
+ * (one `rabbitmqctl` call, where listConnections needs two): the tab-separated listing writes the
+ * client properties as `[{"connection_name","..."},...]`.
+ */
+async function pidsNamed(target: string): Promise<string[]> {
+  const out = await rabbitmqctl(['list_connections', 'pid', 'name', 'client_properties', '-q', '--no-table-headers']);
+  const property = `{"connection_name",${JSON.stringify(target)}}`;
+  return out
+    .split('\n')
+    .map((line) => line.split('\t'))
+    .filter(([pid, name, properties]) => /^<.+>$/.test(pid ?? '') && (name === target || (properties ?? '').includes(property)))
+    .map(([pid]) => pid!);
+}
+
+/**
  * Force-closes connections the way an operator does (`rabbitmqctl close_connection`): the client
  * receives connection.close 320 CONNECTION_FORCED with `reason`.
  * @param target a pid (`<rabbit@...>`), else matched against the `connection_name` client property
@@ -142,16 +129,15 @@ export async function listConnections(): Promise<BrokerConnection[]> {
  * @returns how many connections were closed
  */
 export async function closeConnection(target: string, reason = 'closed by a test'): Promise<number> {
-  const pids = /^<.+>$/.test(target)
-    ? [target]
-    : (await listConnections())
-        .filter((c) => c.connectionName === target || c.name === target)
-        .map((c) => c.pid);
+  const pids = /^<.+>$/.test(target) ? [target] : await pidsNamed(target);
   for (const pid of pids) await rabbitmqctl(['close_connection', pid, reason]);
   return pids.length;
 }
 
-/** Polls until a connection with this `connection_name` is listed, and returns it. */
+/**
+ * Polls until a connection with this `connection_name` is listed, and returns it. The first look
+ * is the full listing (usually the connection is there); later polls use the one-call listing.
+ */
 export async function waitForConnection(
   connectionName: string,
   timeoutMs = 15_000,
@@ -160,9 +146,13 @@ export async function waitForConnection(
   for (;;) {
     const found = (await listConnections()).find((c) => c.connectionName === connectionName);
     if (found !== undefined) return found;
-    if (Date.now() > deadline)
-      throw new Error(`no connection named "${connectionName}" after ${timeoutMs} ms`);
-    await sleep(200);
+    for (;;) {
+      if (Date.now() > deadline)
+        throw new Error(`no connection named "${connectionName}" after ${timeoutMs} ms`);
+      const started = Date.now();
+      if ((await pidsNamed(connectionName)).length > 0) break;
+      await pollPause(Date.now() - started);
+    }
   }
 }
 
@@ -312,116 +302,11 @@ export async function withAppStopped<T>(fn: () => Promise<T> | T): Promise<T> {
   });
 }
 
-// ---------------------------------------------------------------------------------------------
-// queues
-
-/** What the broker says about a queue right now. */
-export interface QueueInfo {
-  name: string;
-  messages: number;
-  messagesReady: number;
-  messagesUnacknowledged: number;
-  consumers: number;
-  durable: boolean;
-  type: string;
-}
-
-/** The queue's counters from `rabbitmqctl list_queues`, or undefined when it does not exist. */
-export async function queueInfo(name: string, vhost = '/'): Promise<QueueInfo | undefined> {
-  const out = await rabbitmqctl([
-    'list_queues',
-    '-p',
-    vhost,
-    'name',
-    'messages',
-    'messages_ready',
-    'messages_unacknowledged',
-    'consumers',
-    'durable',
-    'type',
-    '--formatter',
-    'json',
-    '-q',
-  ]);
-  const rows = JSON.parse(out.trim() === '' ? '[]' : out) as Record<string, unknown>[];
-  const row = rows.find((r) => r['name'] === name);
-  if (row === undefined) return undefined;
-  return {
-    name,
-    messages: Number(row['messages'] ?? 0),
-    messagesReady: Number(row['messages_ready'] ?? 0),
-    messagesUnacknowledged: Number(row['messages_unacknowledged'] ?? 0),
-    consumers: Number(row['consumers'] ?? 0),
-    durable: row['durable'] === true,
-    type: String(row['type'] ?? 'classic'),
-  };
-}
-
-/** Deletes a queue; resolves false when there was none (so cleanup can call it unconditionally). */
-export async function deleteQueue(name: string, vhost = '/'): Promise<boolean> {
-  try {
-    await rabbitmqctl(['delete_queue', '-p', vhost, name]);
-    return true;
-  } catch (error) {
-    if (error instanceof RabbitmqctlError && /not found/i.test(error.stderr)) return false;
-    throw error;
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
-// channels
-
-/** A channel's basic.qos as the broker holds it. */
-export interface ChannelPrefetch {
-  /** The broker's name for it: `client-ip:port -> server-ip:port (n)`. */
-  name: string;
-  consumerCount: number;
-  /** basic.qos with global = true (RabbitMQ: shared by the channel's consumers); 0 when unset. */
-  globalPrefetchCount: number;
-}
-
-/**
- * Every channel's global prefetch. RabbitMQ 4.0 still applies a global basic.qos (a deprecated
- * feature, permitted by default) but its CLI no longer lists `global_prefetch_count`, so there the
- * channel processes are asked directly (`rabbitmqctl eval`).
- */
-export async function listChannelPrefetch(): Promise<ChannelPrefetch[]> {
-  try {
-    const out = await rabbitmqctl([
-      'list_channels',
-      'name',
-      'consumer_count',
-      'global_prefetch_count',
-      '-q',
-      '--formatter',
-      'json',
-    ]);
-    const rows = JSON.parse(out.trim() === '' ? '[]' : out) as {
-      name: string;
-      consumer_count: number;
-      global_prefetch_count: number;
-    }[];
-    return rows.map((row) => ({
-      name: row.name,
-      consumerCount: row.consumer_count,
-      globalPrefetchCount: row.global_prefetch_count,
-    }));
-  } catch (error) {
-    if (!(error instanceof RabbitmqctlError && /global_prefetch_count are not supported/.test(error.stderr)))
-      throw error;
-  }
-  const out = await rabbitmqctl([
-    'eval',
-    '-q',
-    'lists:foreach(fun(P) -> case catch rabbit_channel:info(P, [name, consumer_count, global_prefetch_count]) of ' +
-      '[{name, N}, {consumer_count, C}, {global_prefetch_count, G}] -> io:format("~ts\\t~b\\t~b~n", [N, C, G]); ' +
-      '_ -> ok end end, rabbit_channel:list()).',
-  ]);
-  const rows: ChannelPrefetch[] = [];
-  for (const line of out.split('\n')) {
-    const match = /^(.+ \(\d+\))\t(\d+)\t(\d+)$/.exec(line);
-    if (match !== null)
-      rows.push({ name: match[1]!, consumerCount: Number(match[2]), globalPrefetchCount: Number(match[3]) });
-  }
-  return rows;
-}
+// queues and channels: broker-queues.ts
+export {
+  queueInfo,
+  deleteQueue,
+  listChannelPrefetch,
+  type QueueInfo,
+  type ChannelPrefetch,
+} from './broker-queues.js';

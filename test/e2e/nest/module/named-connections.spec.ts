@@ -20,6 +20,7 @@ import {
   type AmqpPublisherSerializer,
 } from '../../../../lib/index.js';
 import { queueInfo, rabbitmqctl } from '../../../support/broker.js';
+import { queueCounts } from '../../../support/queue-probe.js';
 import { AMQP_URL, uniqueName, waitFor } from '../client/support.js';
 
 const VHOST_A = 'module-a';
@@ -127,8 +128,8 @@ describe('named AmqpModule connections', () => {
   });
 
   it('runs a provider consumer on the connection it names, with that connection\'s consumers entry', async () => {
-    expect(await queueInfo(work, VHOST_B)).toMatchObject({ consumers: 1 });
-    expect(await queueInfo(work, VHOST_A)).toBeUndefined();
+    expect(await queueCounts(work, VHOST_B)).toMatchObject({ consumerCount: 1 });
+    expect(await queueCounts(work, VHOST_A)).toBeUndefined();
     await app.get(Messenger).b.sendToQueue(work, 'job');
     await waitFor(() => (worked.length === 1 ? true : undefined));
     expect(worked).toEqual(['text:job']);

@@ -14,7 +14,8 @@ import { AmqpContext } from '../../../../lib/transport/core/amqp.context.js';
 import { QueueConsumer } from '../../../../lib/transport/decorators/queue-consumer.decorator.js';
 import { ServerAMQP } from '../../../../lib/transport/server/server-amqp.js';
 import { closeConnection, waitForConnection } from '../../../support/broker.js';
-import { AMQP_URL, Admin, connectionNames, listQueues, sleep, uniqueName, waitFor } from './support.js';
+import { AMQP_URL, Admin, connectionNames, sleep, uniqueName, waitFor } from './support.js';
+import { queueCounts } from '../../../support/queue-probe.js';
 
 const manualQueue = uniqueName('recover-manual');
 const autoQueue = uniqueName('recover-auto');
@@ -133,7 +134,7 @@ describe('ServerAMQP across a forced disconnect', () => {
     // Longer than any first recovery delay (bound 1 s): had the close been forgotten, it would be back.
     await sleep(2_000);
     expect(await connectionNames()).not.toContain(closingConnection);
-    expect((await listQueues([closingQueue])).get(closingQueue)?.consumers).toBe(1);
+    expect((await queueCounts(closingQueue))?.consumerCount).toBe(1);
     expect(seen[seen.length - 1]).toBe('disconnected');
     expect(uncaught).toEqual([]);
   });
