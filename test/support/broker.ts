@@ -12,6 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { withBrokerLock } from './broker-lock.js';
 import { pollPause } from './wait-for.js';
 import { rabbitmqctl } from './rabbitmqctl.js';
+import { listConnectionsInOneCall, type BrokerConnection } from './connection-listing.js';
 import { brokerAddress } from './broker-url.js';
 
 /** The port of the broker the tests use: AMQP_URL's (test:faults and test:rabbitmq4 point it at a node of their own), else 5672. */
@@ -27,20 +28,7 @@ export { RabbitmqctlError, rabbitmqctl } from './rabbitmqctl.js';
 // ---------------------------------------------------------------------------------------------
 // connections
 
-/** A client connection as the broker lists it. */
-export interface BrokerConnection {
-  /** Erlang pid as `close_connection` takes it, e.g. `<rabbit@host.1.824.0>`. */
-  pid: string;
-  /** The broker's name for it: `client-ip:port -> server-ip:port`. */
-  name: string;
-  user: string;
-  vhost: string;
-  state: string;
-  /** The client properties the client sent, decoded to plain values. */
-  clientProperties: Record<string, unknown>;
-  /** `client_properties.connection_name`, when the client set one. */
-  connectionName: string | undefined;
-}
+export type { BrokerConnection } from './connection-listing.js';
 
 type TableEntry = [string, string, unknown];
 
@@ -59,6 +47,8 @@ function decodeTable(entries: TableEntry[]): Record<string, unknown> {
 
 /** Every client connection on the broker (all vhosts). */
 export async function listConnections(): Promise<BrokerConnection[]> {
+  const listed = await listConnectionsInOneCall();
+  if (listed !== undefined) return listed;
   // JSON gives the client properties but writes pids as #PID<...>, which close_connection refuses;
   // the tab-separated listing gives the usable pid. The broker's connection name joins the two.
   const [json, tsv] = await Promise.all([
@@ -107,21 +97,6 @@ export async function listConnections(): Promise<BrokerConnection[]> {
 }
 
 /**
- * The pids of the connections whose `connection_name` or broker name is `target`, from one listing
- * (one `rabbitmqctl` call, where listConnections needs two): the tab-separated listing writes the
- * client properties as `[{"connection_name","..."},...]`.
- */
-async function pidsNamed(target: string): Promise<string[]> {
-  const out = await rabbitmqctl(['list_connections', 'pid', 'name', 'client_properties', '-q', '--no-table-headers']);
-  const property = `{"connection_name",${JSON.stringify(target)}}`;
-  return out
-    .split('\n')
-    .map((line) => line.split('\t'))
-    .filter(([pid, name, properties]) => /^<.+>$/.test(pid ?? '') && (name === target || (properties ?? '').includes(property)))
-    .map(([pid]) => pid!);
-}
-
-/**
  * Force-closes connections the way an operator does (`rabbitmqctl close_connection`): the client
  * receives connection.close 320 CONNECTION_FORCED with `reason`.
  * @param target a pid (`<rabbit@...>`), else matched against the `connection_name` client property
@@ -129,30 +104,26 @@ async function pidsNamed(target: string): Promise<string[]> {
  * @returns how many connections were closed
  */
 export async function closeConnection(target: string, reason = 'closed by a test'): Promise<number> {
-  const pids = /^<.+>$/.test(target) ? [target] : await pidsNamed(target);
+  const pids = /^<.+>$/.test(target)
+    ? [target]
+    : (await listConnections()).filter((c) => c.connectionName === target || c.name === target).map((c) => c.pid);
   for (const pid of pids) await rabbitmqctl(['close_connection', pid, reason]);
   return pids.length;
 }
 
-/**
- * Polls until a connection with this `connection_name` is listed, and returns it. The first look
- * is the full listing (usually the connection is there); later polls use the one-call listing.
- */
+/** Polls until a connection with this `connection_name` is listed, and returns it. */
 export async function waitForConnection(
   connectionName: string,
   timeoutMs = 15_000,
 ): Promise<BrokerConnection> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
+    const started = Date.now();
     const found = (await listConnections()).find((c) => c.connectionName === connectionName);
     if (found !== undefined) return found;
-    for (;;) {
-      if (Date.now() > deadline)
-        throw new Error(`no connection named "${connectionName}" after ${timeoutMs} ms`);
-      const started = Date.now();
-      if ((await pidsNamed(connectionName)).length > 0) break;
-      await pollPause(Date.now() - started);
-    }
+    if (Date.now() > deadline)
+      throw new Error(`no connection named "${connectionName}" after ${timeoutMs} ms`);
+    await pollPause(Date.now() - started);
   }
 }
 
