@@ -2,8 +2,9 @@
  * A queue's ready-message count and consumer count as the broker reports them to a passive
  * queue.declare (declare-ok), asked on one long-lived amqplib connection per vhost of the test
  * process: the same truth as `rabbitmqctl list_queues messages_ready consumers`, for a few
- * milliseconds instead of an Erlang VM boot. Unacked counts, arguments, durability and type are
- * only in rabbitmqctl's listing (broker-queues.ts).
+ * milliseconds instead of an Erlang VM boot, for classic and quorum queues. Not for streams: their
+ * declare-ok says 0 consumers whatever consumes them. Unacked counts, arguments, durability and
+ * type are only in rabbitmqctl's listing (broker-queues.ts).
  */
 import amqplib from 'amqplib';
 import { brokerUrl } from './broker-url.js';

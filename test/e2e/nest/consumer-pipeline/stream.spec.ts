@@ -11,9 +11,8 @@ import { Ctx, Payload } from '@nestjs/microservices';
 import type { AmqpContext } from '../../../../lib/transport/core/amqp.context.js';
 import { QueueConsumer } from '../../../../lib/transport/decorators/queue-consumer.decorator.js';
 import { closeConnection, listConnections } from '../../../support/broker.js';
-import { Admin, sleep, waitFor } from '../server/support.js';
+import { Admin, listQueues, sleep, waitFor } from '../server/support.js';
 import { consumeName, startApp, type RecordingLogger } from './support.js';
-import { queueCounts } from '../../../support/queue-probe.js';
 
 const stream = consumeName('stream');
 const failing = consumeName('stream-failing');
@@ -36,7 +35,7 @@ const offsets: number[] = [];
 
 /** Consumers of a queue as the broker counts them (list_consumers leaves stream consumers out on 3.10). */
 async function consumersOf(queue: string): Promise<number> {
-  return (await queueCounts(queue))?.consumerCount ?? -1;
+  return (await listQueues([queue])).get(queue)?.consumers ?? -1;
 }
 
 let app: INestMicroservice;
