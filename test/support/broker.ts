@@ -128,6 +128,31 @@ export async function waitForConnection(
 }
 
 /**
+ * Waits until a connection with this `connection_name` is listed, then force-closes every one of
+ * that name: `waitForConnection(name)` then `closeConnection(name)` with one listing instead of
+ * two (each listing boots an Erlang VM).
+ * @returns how many connections were closed (at least 1)
+ */
+export async function closeConnectionWhenListed(
+  connectionName: string,
+  reason = 'closed by a test',
+  timeoutMs = 15_000,
+): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const started = Date.now();
+    const pids = (await listConnections()).filter((c) => c.connectionName === connectionName).map((c) => c.pid);
+    if (pids.length > 0) {
+      for (const pid of pids) await rabbitmqctl(['close_connection', pid, reason]);
+      return pids.length;
+    }
+    if (Date.now() > deadline)
+      throw new Error(`no connection named "${connectionName}" after ${timeoutMs} ms`);
+    await pollPause(Date.now() - started);
+  }
+}
+
+/**
  * Runs `fn`, then `restore` in `finally` whatever happened. A restore failure is thrown when `fn`
  * succeeded; when `fn` failed its error wins and the restore failure is printed beside it.
  */
