@@ -23,9 +23,11 @@ export default {
   // (`npm run test:faults`, against a private node).
   globalSetup: '<rootDir>/test/bystander/global-setup.mjs',
   globalTeardown: '<rootDir>/test/bystander/global-teardown.mjs',
-  // One worker: the e2e suites share one broker and the machine; `npm run test:unit` (no broker)
-  // runs in parallel.
-  maxWorkers: 1,
+  // Two workers: every e2e suite declares names of its own (or a vhost of its own), asserts only on
+  // its own queues and connections, and most of a suite's time is waiting (broker round trips,
+  // rabbitmqctl's VM boots, recovery back-offs), so two suites share the 2 cores well. Broker-wide
+  // changes (alarms, stop_app) are `*.faults.ts` on a private node, outside `npm test`.
+  maxWorkers: 2,
   // it.concurrent (the docs snippets, each a child process): three at a time.
   maxConcurrency: 3,
 };

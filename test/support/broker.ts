@@ -7,10 +7,12 @@
  * Note: a memory alarm blocks every publisher on the broker and a stopped app drops every
  * connection, including those of other suites running at the same time.
  */
-import { execFile } from 'node:child_process';
 import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { withBrokerLock } from './broker-lock.js';
+import { pollPause } from './wait-for.js';
+import { rabbitmqctl } from './rabbitmqctl.js';
+import { listConnectionsInOneCall, type BrokerConnection } from './connection-listing.js';
 import { brokerAddress } from './broker-url.js';
 
 /** The port of the broker the tests use: AMQP_URL's (test:faults and test:rabbitmq4 point it at a node of their own), else 5672. */
@@ -21,54 +23,12 @@ export const ALARM_WATERMARK = 0.0000001;
 /** RabbitMQ's default relative watermark, used when the current one cannot be read or is a leftover alarm value. */
 export const DEFAULT_WATERMARK = 0.4;
 
-/** rabbitmqctl exited non-zero, timed out or could not be started. */
-export class RabbitmqctlError extends Error {
-  constructor(
-    readonly args: readonly string[],
-    readonly exitCode: number | string | null,
-    readonly stderr: string,
-  ) {
-    super(
-      `rabbitmqctl ${args.join(' ')} failed (${exitCode ?? 'killed'}): ${stderr.trim() || '(no output)'}`,
-    );
-    this.name = 'RabbitmqctlError';
-  }
-}
-
-/** Runs `rabbitmqctl <args>` and resolves with its stdout. */
-export function rabbitmqctl(args: readonly string[], options: { timeoutMs?: number } = {}): Promise<string> {
-  const timeout = options.timeoutMs ?? 30_000;
-  return new Promise((resolve, reject) => {
-    execFile(
-      'rabbitmqctl',
-      [...args],
-      { timeout, killSignal: 'SIGKILL', maxBuffer: 64 * 1024 * 1024 },
-      (error, stdout, stderr) => {
-        if (error === null) return resolve(stdout);
-        const code = error.killed ? `timed out after ${timeout} ms` : (error.code ?? null);
-        reject(new RabbitmqctlError(args, code, `${stderr}${stdout}`));
-      },
-    );
-  });
-}
+export { RabbitmqctlError, rabbitmqctl } from './rabbitmqctl.js';
 
 // ---------------------------------------------------------------------------------------------
 // connections
 
-/** A client connection as the broker lists it. */
-export interface BrokerConnection {
-  /** Erlang pid as `close_connection` takes it, e.g. `<rabbit@host.1.824.0>`. */
-  pid: string;
-  /** The broker's name for it: `client-ip:port -> server-ip:port`. */
-  name: string;
-  user: string;
-  vhost: string;
-  state: string;
-  /** The client properties the client sent, decoded to plain values. */
-  clientProperties: Record<string, unknown>;
-  /** `client_properties.connection_name`, when the client set one. */
-  connectionName: string | undefined;
-}
+export type { BrokerConnection } from './connection-listing.js';
 
 type TableEntry = [string, string, unknown];
 
@@ -87,6 +47,8 @@ function decodeTable(entries: TableEntry[]): Record<string, unknown> {
 
 /** Every client connection on the broker (all vhosts). */
 export async function listConnections(): Promise<BrokerConnection[]> {
+  const listed = await listConnectionsInOneCall();
+  if (listed !== undefined) return listed;
   // JSON gives the client properties but writes pids as #PID<...>, which close_connection refuses;
   // the tab-separated listing gives the usable pid. The broker's connection name joins the two.
   const [json, tsv] = await Promise.all([
@@ -144,9 +106,7 @@ export async function listConnections(): Promise<BrokerConnection[]> {
 export async function closeConnection(target: string, reason = 'closed by a test'): Promise<number> {
   const pids = /^<.+>$/.test(target)
     ? [target]
-    : (await listConnections())
-        .filter((c) => c.connectionName === target || c.name === target)
-        .map((c) => c.pid);
+    : (await listConnections()).filter((c) => c.connectionName === target || c.name === target).map((c) => c.pid);
   for (const pid of pids) await rabbitmqctl(['close_connection', pid, reason]);
   return pids.length;
 }
@@ -158,11 +118,37 @@ export async function waitForConnection(
 ): Promise<BrokerConnection> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
+    const started = Date.now();
     const found = (await listConnections()).find((c) => c.connectionName === connectionName);
     if (found !== undefined) return found;
     if (Date.now() > deadline)
       throw new Error(`no connection named "${connectionName}" after ${timeoutMs} ms`);
-    await sleep(200);
+    await pollPause(Date.now() - started);
+  }
+}
+
+/**
+ * Waits until a connection with this `connection_name` is listed, then force-closes every one of
+ * that name: `waitForConnection(name)` then `closeConnection(name)` with one listing instead of
+ * two (each listing boots an Erlang VM).
+ * @returns how many connections were closed (at least 1)
+ */
+export async function closeConnectionWhenListed(
+  connectionName: string,
+  reason = 'closed by a test',
+  timeoutMs = 15_000,
+): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const started = Date.now();
+    const pids = (await listConnections()).filter((c) => c.connectionName === connectionName).map((c) => c.pid);
+    if (pids.length > 0) {
+      for (const pid of pids) await rabbitmqctl(['close_connection', pid, reason]);
+      return pids.length;
+    }
+    if (Date.now() > deadline)
+      throw new Error(`no connection named "${connectionName}" after ${timeoutMs} ms`);
+    await pollPause(Date.now() - started);
   }
 }
 
@@ -312,116 +298,11 @@ export async function withAppStopped<T>(fn: () => Promise<T> | T): Promise<T> {
   });
 }
 
-// ---------------------------------------------------------------------------------------------
-// queues
-
-/** What the broker says about a queue right now. */
-export interface QueueInfo {
-  name: string;
-  messages: number;
-  messagesReady: number;
-  messagesUnacknowledged: number;
-  consumers: number;
-  durable: boolean;
-  type: string;
-}
-
-/** The queue's counters from `rabbitmqctl list_queues`, or undefined when it does not exist. */
-export async function queueInfo(name: string, vhost = '/'): Promise<QueueInfo | undefined> {
-  const out = await rabbitmqctl([
-    'list_queues',
-    '-p',
-    vhost,
-    'name',
-    'messages',
-    'messages_ready',
-    'messages_unacknowledged',
-    'consumers',
-    'durable',
-    'type',
-    '--formatter',
-    'json',
-    '-q',
-  ]);
-  const rows = JSON.parse(out.trim() === '' ? '[]' : out) as Record<string, unknown>[];
-  const row = rows.find((r) => r['name'] === name);
-  if (row === undefined) return undefined;
-  return {
-    name,
-    messages: Number(row['messages'] ?? 0),
-    messagesReady: Number(row['messages_ready'] ?? 0),
-    messagesUnacknowledged: Number(row['messages_unacknowledged'] ?? 0),
-    consumers: Number(row['consumers'] ?? 0),
-    durable: row['durable'] === true,
-    type: String(row['type'] ?? 'classic'),
-  };
-}
-
-/** Deletes a queue; resolves false when there was none (so cleanup can call it unconditionally). */
-export async function deleteQueue(name: string, vhost = '/'): Promise<boolean> {
-  try {
-    await rabbitmqctl(['delete_queue', '-p', vhost, name]);
-    return true;
-  } catch (error) {
-    if (error instanceof RabbitmqctlError && /not found/i.test(error.stderr)) return false;
-    throw error;
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
-// channels
-
-/** A channel's basic.qos as the broker holds it. */
-export interface ChannelPrefetch {
-  /** The broker's name for it: `client-ip:port -> server-ip:port (n)`. */
-  name: string;
-  consumerCount: number;
-  /** basic.qos with global = true (RabbitMQ: shared by the channel's consumers); 0 when unset. */
-  globalPrefetchCount: number;
-}
-
-/**
- * Every channel's global prefetch. RabbitMQ 4.0 still applies a global basic.qos (a deprecated
- * feature, permitted by default) but its CLI no longer lists `global_prefetch_count`, so there the
- * channel processes are asked directly (`rabbitmqctl eval`).
- */
-export async function listChannelPrefetch(): Promise<ChannelPrefetch[]> {
-  try {
-    const out = await rabbitmqctl([
-      'list_channels',
-      'name',
-      'consumer_count',
-      'global_prefetch_count',
-      '-q',
-      '--formatter',
-      'json',
-    ]);
-    const rows = JSON.parse(out.trim() === '' ? '[]' : out) as {
-      name: string;
-      consumer_count: number;
-      global_prefetch_count: number;
-    }[];
-    return rows.map((row) => ({
-      name: row.name,
-      consumerCount: row.consumer_count,
-      globalPrefetchCount: row.global_prefetch_count,
-    }));
-  } catch (error) {
-    if (!(error instanceof RabbitmqctlError && /global_prefetch_count are not supported/.test(error.stderr)))
-      throw error;
-  }
-  const out = await rabbitmqctl([
-    'eval',
-    '-q',
-    'lists:foreach(fun(P) -> case catch rabbit_channel:info(P, [name, consumer_count, global_prefetch_count]) of ' +
-      '[{name, N}, {consumer_count, C}, {global_prefetch_count, G}] -> io:format("~ts\\t~b\\t~b~n", [N, C, G]); ' +
-      '_ -> ok end end, rabbit_channel:list()).',
-  ]);
-  const rows: ChannelPrefetch[] = [];
-  for (const line of out.split('\n')) {
-    const match = /^(.+ \(\d+\))\t(\d+)\t(\d+)$/.exec(line);
-    if (match !== null)
-      rows.push({ name: match[1]!, consumerCount: Number(match[2]), globalPrefetchCount: Number(match[3]) });
-  }
-  return rows;
-}
+// queues and channels: broker-queues.ts
+export {
+  queueInfo,
+  deleteQueue,
+  listChannelPrefetch,
+  type QueueInfo,
+  type ChannelPrefetch,
+} from './broker-queues.js';

@@ -8,7 +8,7 @@ import {
   TimeoutError,
 } from '../../../lib/protocol/errors.js';
 import { ConnectionParameters, PlainCredentials } from '../../../lib/protocol/parameters/index.js';
-import { closeConnection, waitForConnection } from '../../support/broker.js';
+import { waitForConnection, closeConnectionWhenListed } from '../../support/broker.js';
 import { TcpProxy } from '../../support/tcp-proxy.js';
 import { BROKER, BROKER_URL, closedPort, silentServer, uniqueName } from './helpers.js';
 
@@ -148,8 +148,7 @@ describe('Connection e2e: bring-up, close and refusals', () => {
     connection.addOnCloseCallback((_c, error) => closed.push(error));
     // Caught at once: the close may arrive before rabbitmqctl returns.
     const loop = connection.ioloop.start().catch((e: unknown) => e);
-    await waitForConnection(name);
-    await closeConnection(name, 'operator says bye');
+    await closeConnectionWhenListed(name, 'operator says bye');
     const error = (await loop) as ConnectionClosedError;
     expect(error).toBeInstanceOf(ConnectionClosedError);
     expect(error.replyCode).toBe(320);

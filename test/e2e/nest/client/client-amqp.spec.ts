@@ -18,7 +18,7 @@ import {
   RequestTimeoutError,
 } from '../../../../lib/protocol/errors.js';
 import type { AmqpStatus } from '../../../../lib/transport/connection/connection-host.js';
-import { closeConnection } from '../../../support/broker.js';
+import { closeConnection, listConnections } from '../../../support/broker.js';
 import { AMQP_URL, openAdmin, uniqueName, waitFor, type Admin } from './support.js';
 
 let slowStarted = 0;
@@ -107,10 +107,14 @@ describe('ClientAMQP', () => {
     client.on('connected', () => connectedEvents.push(Date.now()));
     try {
       const connection = await client.connect();
+      // Listed before the requests start: under load a listing takes seconds, and the close must
+      // land while the 10 s handlers still run.
+      const listed = (await listConnections()).filter((c) => c.connectionName === name);
+      expect(listed).toHaveLength(1);
       const before = slowStarted;
       const pending = Array.from({ length: 5 }, () => outcome(firstValueFrom(client.send('slow', 10_000))));
       await waitFor(() => (slowStarted - before === 5 ? true : undefined));
-      await expect(closeConnection(name)).resolves.toBe(1);
+      await expect(closeConnection(listed[0]!.pid)).resolves.toBe(1);
       const results = await Promise.all(pending);
       for (const result of results) {
         expect(result.error).toBeInstanceOf(ConnectionClosedError);
@@ -138,10 +142,14 @@ describe('ClientAMQP', () => {
     client.on('disconnected', (error) => disconnects.push(error));
     try {
       const first = await client.connect();
+      // Listed before the requests start: under load a listing takes seconds, and the close must
+      // land while the 10 s handlers still run.
+      const listed = (await listConnections()).filter((c) => c.connectionName === name);
+      expect(listed).toHaveLength(1);
       const before = slowStarted;
       const pending = Array.from({ length: 3 }, () => outcome(firstValueFrom(client.send('slow', 10_000))));
       await waitFor(() => (slowStarted - before === 3 ? true : undefined));
-      await expect(closeConnection(name)).resolves.toBe(1);
+      await expect(closeConnection(listed[0]!.pid)).resolves.toBe(1);
       for (const result of await Promise.all(pending)) {
         expect(result.error).toBeInstanceOf(ConnectionClosedError);
         expect((result.error as ConnectionClosedError).replyCode).toBe(320);

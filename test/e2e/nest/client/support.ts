@@ -4,6 +4,7 @@
  */
 import amqplib from 'amqplib';
 import { brokerUrl } from '../../../support/broker-url.js';
+import { pollPause } from '../../../support/wait-for.js';
 
 export const AMQP_URL = brokerUrl();
 
@@ -57,10 +58,11 @@ export async function openAdmin(): Promise<Admin> {
 export async function waitFor<T>(check: () => T | undefined | Promise<T | undefined>, timeoutMs = 5000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
+    const started = Date.now();
     const value = await check();
     if (value !== undefined) return value;
     if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await pollPause(Date.now() - started);
   }
 }
 

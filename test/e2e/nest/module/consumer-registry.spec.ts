@@ -15,7 +15,8 @@ import {
   UnknownConsumerError,
   type AmqpContext,
 } from '../../../../lib/index.js';
-import { closeConnection, queueInfo, waitForConnection } from '../../../support/broker.js';
+import { closeConnection, waitForConnection } from '../../../support/broker.js';
+import { queueCounts } from '../../../support/queue-probe.js';
 import { AMQP_URL, openAdmin, uniqueName, waitFor, type Admin } from '../client/support.js';
 
 const jobs = uniqueName('module-registry-jobs');
@@ -86,13 +87,13 @@ describe('AmqpConsumerRegistry', () => {
     await sendJobs(2, 3, 4);
     await sleep(500);
     expect(received).toEqual([1]);
-    expect(await queueInfo(jobs)).toMatchObject({ messagesReady: 3, consumers: 0 });
+    expect(await queueCounts(jobs)).toMatchObject({ messageCount: 3, consumerCount: 0 });
 
     await registry.resume('JobsWorker.onJob');
     await waitFor(() => (received.length === 4 ? true : undefined));
     expect(received).toEqual([1, 2, 3, 4]);
     expect(registry.get('JobsWorker.onJob').state).toBe('consuming');
-    expect(await queueInfo(jobs)).toMatchObject({ messagesReady: 0, consumers: 1 });
+    expect(await queueCounts(jobs)).toMatchObject({ messageCount: 0, consumerCount: 1 });
   });
 
   it('a paused consumer stays paused across a forced reconnect, and resumes on the recovered channel', async () => {
@@ -110,12 +111,12 @@ describe('AmqpConsumerRegistry', () => {
     await sleep(500);
     expect(received).toEqual([1, 2, 3, 4]);
     expect(registry.get('JobsWorker.onJob').state).toBe('paused');
-    expect(await queueInfo(jobs)).toMatchObject({ messagesReady: 2, consumers: 0 });
+    expect(await queueCounts(jobs)).toMatchObject({ messageCount: 2, consumerCount: 0 });
 
     await registry.resume('JobsWorker.onJob');
     await waitFor(() => (received.length === 6 ? true : undefined), 10_000);
     expect(received).toEqual([1, 2, 3, 4, 5, 6]);
-    expect(await queueInfo(jobs)).toMatchObject({ messagesReady: 0, consumers: 1 });
+    expect(await queueCounts(jobs)).toMatchObject({ messageCount: 0, consumerCount: 1 });
   });
 
   it('adds a consumer at run time with the decorator options, then cancels it', async () => {
@@ -137,6 +138,6 @@ describe('AmqpConsumerRegistry', () => {
 
     await registry.cancel('extra');
     expect(registry.list().map((consumer) => consumer.name)).toEqual(['JobsWorker.onJob']);
-    expect(await queueInfo(extra)).toMatchObject({ consumers: 0 });
+    expect(await queueCounts(extra)).toMatchObject({ consumerCount: 0 });
   });
 });

@@ -18,6 +18,7 @@ import {
   type AmqpModuleOptions,
 } from '../../../../lib/index.js';
 import { queueInfo } from '../../../support/broker.js';
+import { queueCounts } from '../../../support/queue-probe.js';
 import { AMQP_URL, openAdmin, uniqueName, waitFor, type Admin } from '../client/support.js';
 
 interface Seen {
@@ -106,7 +107,7 @@ describe('consumers from configuration (forRootAsync + ConfigService)', () => {
     } finally {
       await Promise.all([staging.close(), production.close()]);
     }
-    expect(await queueInfo(stagingQueue)).toMatchObject({ consumers: 0 });
+    expect(await queueCounts(stagingQueue)).toMatchObject({ consumerCount: 0 });
   });
 
   it('fails start-up naming the missing entry and the consumer, before declaring anything', async () => {
@@ -124,7 +125,7 @@ describe('consumers from configuration (forRootAsync + ConfigService)', () => {
     expect((error as Error).message).toContain('consumers.orders');
     expect((error as Error).message).toContain('entries: payments');
     // Nothing was declared: the check ran before the publisher connected and declared the module's queue.
-    expect(await queueInfo(moduleQueue)).toBeUndefined();
+    expect(await queueCounts(moduleQueue)).toBeUndefined();
   });
 
   it('fails start-up naming the entry when its options are invalid', async () => {

@@ -8,7 +8,7 @@ import { Controller, Module, type INestApplication } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
 import { Test } from '@nestjs/testing';
 import { AmqpConsumerRegistry, AmqpHealthIndicator, AmqpHealthModule, QueueConsumer, ServerAMQP } from '../../../../lib/index.js';
-import { queueInfo } from '../../../support/broker.js';
+import { queueCounts } from '../../../support/queue-probe.js';
 import { AMQP_URL, openAdmin, uniqueName, waitFor, type Admin } from '../client/support.js';
 
 const queue = uniqueName('module-ctl');
@@ -58,7 +58,7 @@ describe('AmqpConsumerRegistry over a ServerAMQP consumer', () => {
     await waitFor(async () => ((await admin.channel.checkQueue(queue)).messageCount === 1 ? true : undefined), 10_000);
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(got).toEqual([]);
-    expect(await queueInfo(queue)).toMatchObject({ messagesReady: 1, consumers: 0 });
+    expect(await queueCounts(queue)).toMatchObject({ messageCount: 1, consumerCount: 0 });
     const health = await app.get(AmqpHealthIndicator).isHealthy('amqp');
     expect(health.amqp).toMatchObject({ status: 'up', consumers: 0, expectedConsumers: 0 });
 

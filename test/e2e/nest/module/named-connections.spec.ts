@@ -20,10 +20,12 @@ import {
   type AmqpPublisherSerializer,
 } from '../../../../lib/index.js';
 import { queueInfo, rabbitmqctl } from '../../../support/broker.js';
+import { queueCounts } from '../../../support/queue-probe.js';
 import { AMQP_URL, uniqueName, waitFor } from '../client/support.js';
 
-const VHOST_A = 'module-a';
-const VHOST_B = 'module-b';
+// vhosts of this run's own: another run of the suite on the same broker must not reset them under it
+const VHOST_A = uniqueName('module-a');
+const VHOST_B = uniqueName('module-b');
 const inbox = 'module.inbox';
 const work = 'module.work';
 const defaultQueue = uniqueName('module-named-default');
@@ -51,8 +53,7 @@ class WorkOnB {
   }
 }
 
-async function resetVhost(vhost: string): Promise<void> {
-  await rabbitmqctl(['delete_vhost', vhost]).catch(() => undefined);
+async function addVhost(vhost: string): Promise<void> {
   await rabbitmqctl(['add_vhost', vhost]);
   await rabbitmqctl(['set_permissions', '-p', vhost, 'guest', '.*', '.*', '.*']);
 }
@@ -73,7 +74,7 @@ describe('named AmqpModule connections', () => {
   let app: INestApplication;
 
   beforeAll(async () => {
-    await Promise.all([resetVhost(VHOST_A), resetVhost(VHOST_B)]);
+    await Promise.all([addVhost(VHOST_A), addVhost(VHOST_B)]);
     const moduleRef = await Test.createTestingModule({
       imports: [
         AmqpModule.forRoot({ urls: [AMQP_URL], connectionKey: uniqueName('module-named'), queues: [{ name: defaultQueue, durable: false }] }),
@@ -127,8 +128,8 @@ describe('named AmqpModule connections', () => {
   });
 
   it('runs a provider consumer on the connection it names, with that connection\'s consumers entry', async () => {
-    expect(await queueInfo(work, VHOST_B)).toMatchObject({ consumers: 1 });
-    expect(await queueInfo(work, VHOST_A)).toBeUndefined();
+    expect(await queueCounts(work, VHOST_B)).toMatchObject({ consumerCount: 1 });
+    expect(await queueCounts(work, VHOST_A)).toBeUndefined();
     await app.get(Messenger).b.sendToQueue(work, 'job');
     await waitFor(() => (worked.length === 1 ? true : undefined));
     expect(worked).toEqual(['text:job']);

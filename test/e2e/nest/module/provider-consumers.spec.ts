@@ -26,7 +26,7 @@ import { Test } from '@nestjs/testing';
 import type { Observable } from 'rxjs';
 import { tap } from 'rxjs/operators';
 import { AmqpContext, AmqpModule, QueueConsumer, UnknownConnectionError } from '../../../../lib/index.js';
-import { queueInfo } from '../../../support/broker.js';
+import { queueCounts } from '../../../support/queue-probe.js';
 import { AMQP_URL, openAdmin, uniqueName, waitFor, type Admin } from '../client/support.js';
 
 const queue = uniqueName('module-provider');
@@ -104,7 +104,7 @@ describe('@QueueConsumer on a provider', () => {
   };
 
   it('is consumed when the app starts, through the pipe, guard and interceptor', async () => {
-    expect(await queueInfo(queue)).toMatchObject({ consumers: 1 });
+    expect(await queueCounts(queue)).toMatchObject({ consumerCount: 1 });
     send({ text: 'hello' });
     await waitFor(() => (handled.length === 1 ? true : undefined), 10_000);
     expect(handled).toEqual([{ payload: { text: 'HELLO' }, redelivered: false }]);

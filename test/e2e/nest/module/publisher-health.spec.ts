@@ -9,7 +9,7 @@ import { Controller, Get, Inject, Module, type INestApplication } from '@nestjs/
 import { HealthCheck, HealthCheckService, TerminusModule } from '@nestjs/terminus';
 import { Test } from '@nestjs/testing';
 import { AmqpHealthIndicator, AmqpModule, AmqpPublisher } from '../../../../lib/index.js';
-import { closeConnection, waitForConnection } from '../../../support/broker.js';
+import { closeConnectionWhenListed } from '../../../support/broker.js';
 import { AMQP_URL, uniqueName, waitFor } from '../client/support.js';
 
 @Controller('health')
@@ -65,8 +65,7 @@ describe('AmqpHealthIndicator in a publisher-only app', () => {
   });
 
   it('is down (503) once the broker closes the connection', async () => {
-    await waitForConnection(connectionName);
-    expect(await closeConnection(connectionName, 'module health test')).toBe(1);
+    expect(await closeConnectionWhenListed(connectionName, 'module health test')).toBe(1);
     await waitFor(() => (app.get(AmqpPublisher).getHealth().connected ? undefined : true), 10_000);
     const response = await fetch(url);
     const body = (await response.json()) as { status: string; error: Record<string, { status: string; message: string }> };

@@ -9,7 +9,8 @@ import { Test } from '@nestjs/testing';
 import { QueueConsumer } from '../../../../lib/transport/decorators/queue-consumer.decorator.js';
 import { ServerAMQP } from '../../../../lib/transport/server/server-amqp.js';
 import { AmqpConnectionHost } from '../../../../lib/transport/connection/connection-host.js';
-import { AMQP_URL, Admin, connectionNames, listQueues, sleep, uniqueName } from './support.js';
+import { AMQP_URL, Admin, connectionNames, sleep, uniqueName } from './support.js';
+import { queueCounts } from '../../../support/queue-probe.js';
 
 const queue = uniqueName('close-during-listen');
 const missing = uniqueName('close-during-listen-missing');
@@ -53,7 +54,7 @@ describe('ServerAMQP closed during listen()', () => {
     // Either outcome of listen is acceptable; what matters is what is left on the broker.
     await listened;
     await sleep(500);
-    expect((await listQueues([queue])).get(queue)?.consumers).toBe(0);
+    expect((await queueCounts(queue))?.consumerCount).toBe(0);
     expect(await connectionNames()).not.toContain(connectionName);
     expect(server.getHealth()).toMatchObject({ connected: false, consumers: 0 });
     await server.close();

@@ -13,8 +13,9 @@ import type { AmqpStatus } from '../../../../lib/transport/core/amqp.events.js';
 import { AmqpContext } from '../../../../lib/transport/core/amqp.context.js';
 import { QueueConsumer } from '../../../../lib/transport/decorators/queue-consumer.decorator.js';
 import { ServerAMQP } from '../../../../lib/transport/server/server-amqp.js';
-import { closeConnection, waitForConnection } from '../../../support/broker.js';
-import { AMQP_URL, Admin, connectionNames, listQueues, sleep, uniqueName, waitFor } from './support.js';
+import { closeConnectionWhenListed } from '../../../support/broker.js';
+import { AMQP_URL, Admin, connectionNames, sleep, uniqueName, waitFor } from './support.js';
+import { queueCounts } from '../../../support/queue-probe.js';
 
 const manualQueue = uniqueName('recover-manual');
 const autoQueue = uniqueName('recover-auto');
@@ -87,9 +88,7 @@ describe('ServerAMQP across a forced disconnect', () => {
     await admin.publish('', manualQueue, { n: 1 });
     await admin.publish('', autoQueue, { n: 1 });
     await waitFor(() => held.length === 1 && autoSeen.length === 1, 'the first deliveries');
-    await waitForConnection(connectionName);
-
-    expect(await closeConnection(connectionName, 'forced by the recovery test')).toBe(1);
+    expect(await closeConnectionWhenListed(connectionName, 'forced by the recovery test')).toBe(1);
     await waitFor(() => statuses.includes('reconnecting'), 'status reconnecting');
     await waitFor(() => events.filter((event) => event === 'connected').length === 2, 'the connection to recover', 30_000);
     expect(statuses[statuses.length - 1]).toBe('connected');
@@ -126,14 +125,13 @@ describe('ServerAMQP across a forced disconnect', () => {
     const other = moduleRef.createNestMicroservice({ strategy: closing });
     other.useLogger(false);
     await other.listen();
-    await waitForConnection(closingConnection);
-    await closeConnection(closingConnection, 'forced before close');
+    await closeConnectionWhenListed(closingConnection, 'forced before close');
     await waitFor(() => seen.includes('reconnecting'), 'status reconnecting');
     await other.close();
     // Longer than any first recovery delay (bound 1 s): had the close been forgotten, it would be back.
     await sleep(2_000);
     expect(await connectionNames()).not.toContain(closingConnection);
-    expect((await listQueues([closingQueue])).get(closingQueue)?.consumers).toBe(1);
+    expect((await queueCounts(closingQueue))?.consumerCount).toBe(1);
     expect(seen[seen.length - 1]).toBe('disconnected');
     expect(uncaught).toEqual([]);
   });

@@ -11,7 +11,7 @@ import { QueueConsumer } from '../../../../lib/transport/decorators/queue-consum
 import { AmqpHealthIndicator } from '../../../../lib/transport/health/amqp-health.indicator.js';
 import { ServerAMQP } from '../../../../lib/transport/server/server-amqp.js';
 import type { AmqpStatus } from '../../../../lib/transport/core/amqp.events.js';
-import { closeConnection, waitForConnection } from '../../../support/broker.js';
+import { closeConnectionWhenListed } from '../../../support/broker.js';
 import { AMQP_URL, Admin, uniqueName, waitFor } from './support.js';
 
 const connectionName = uniqueName('named-conn');
@@ -52,8 +52,7 @@ describe('a server-named queue across a recovery', () => {
     await admin.publish('', before!, { n: 1 });
     await waitFor(() => seen.length === 1, 'the first delivery');
 
-    await waitForConnection(connectionName);
-    expect(await closeConnection(connectionName, 'forced by the server-named queue test')).toBe(1);
+    expect(await closeConnectionWhenListed(connectionName, 'forced by the server-named queue test')).toBe(1);
     await waitFor(() => statuses.includes('reconnecting'), 'status reconnecting');
     await waitFor(() => statuses.filter((status) => status === 'connected').length === 2, 'the recovery', 30_000);
     await waitFor(() => server.getHealth().consumers === 1, 'the consumer to come back');
