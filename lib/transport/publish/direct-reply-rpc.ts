@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import {
   ChannelClosedError,
@@ -9,6 +8,8 @@ import {
 import type { AmqpChannel, AmqpConnectionHost } from '../connection/connection-host.js';
 import { fullProperties } from '../core/full-properties.js';
 import { telemetry } from '../telemetry/telemetry.js';
+import { newCorrelationId } from './correlation-id.js';
+import { logValue } from '../logging/log-text.js';
 import type { RpcTrace } from '../telemetry/telemetry-hooks.js';
 
 /** RabbitMQ's pseudo-queue for direct reply-to: no reply queue to declare, replies come on our channel. */
@@ -88,8 +89,6 @@ export class DirectReplyRpc {
   }
 
   private readonly pending = new Map<string, PendingCall>();
-  private readonly idPrefix = `${randomBytes(9).toString('base64url')}.`;
-  private sequence = 0;
   private closedWith: Error | undefined;
 
   private constructor(
@@ -139,10 +138,9 @@ export class DirectReplyRpc {
     return this.pending.has(correlationId);
   }
 
-  /** A correlation id unique to this process (also used as Nest's packet id). */
+  /** A correlation id no one can guess (also used as Nest's packet id): see correlation-id.ts. */
   nextId(): string {
-    this.sequence += 1;
-    return this.idPrefix + this.sequence.toString(36);
+    return newCorrelationId();
   }
 
   /** Sends a request; returns a function that abandons it (no error is reported then). */
@@ -206,7 +204,7 @@ export class DirectReplyRpc {
     const entry = this.pending.get(id);
     if (entry === undefined) {
       // A late reply to a call that timed out or was abandoned: nothing waits for it.
-      logger.debug(`dropped a reply nobody waits for (correlationId ${id})`);
+      logger.debug(`dropped a reply nobody waits for (correlationId ${logValue(id)})`);
       return;
     }
     let done: boolean | Promise<boolean>;

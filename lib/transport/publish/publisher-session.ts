@@ -7,11 +7,12 @@
  * Requests sent on a lost connection can never be answered (direct reply-to is tied to its channel),
  * so pending requests fail at once with the cause when the connection drops, not at their timeouts.
  */
-import { ConnectionClosedError, ConnectionLostError, InvalidStateError } from '../../protocol/index.js';
+import { ConnectionClosedError, ConnectionLostError } from '../../protocol/index.js';
 import type { Subscription } from 'rxjs';
 import { AmqpConnectionHost, type AmqpStatus } from '../connection/connection-host.js';
 import type { AmqpConnectionOptions } from '../options/connection-options.js';
 import { ConfirmPublisher } from './confirm-publisher.js';
+import { newCorrelationId } from './correlation-id.js';
 import { DIRECT_REPLY_QUEUE, DirectReplyRpc, type ReplyConsumerOptions } from './direct-reply-rpc.js';
 
 /** How a session is set up and what its owner hears of it. */
@@ -81,11 +82,9 @@ export class PublisherSession {
     return rpc !== undefined && rpc.isOpen ? rpc : undefined;
   }
 
-  /** A correlation id for the next request, from the RPC channel (a session opened with `eagerRpc` always has one). */
+  /** A correlation id for the next request: 128 bits from the CSPRNG, whether or not the RPC channel exists yet. */
   nextId(): string {
-    if (this.rpcChannel === undefined)
-      throw new InvalidStateError('the publisher session has no RPC channel yet', 'CLOSED');
-    return this.rpcChannel.nextId();
+    return newCorrelationId();
   }
 
   /**
