@@ -10,6 +10,7 @@ import { fullProperties } from '../core/full-properties.js';
 import { telemetry } from '../telemetry/telemetry.js';
 import { newCorrelationId } from './correlation-id.js';
 import { logValue } from '../logging/log-text.js';
+import { RepeatedLines } from '../logging/repeated-lines.js';
 import type { RpcTrace } from '../telemetry/telemetry-hooks.js';
 
 /** RabbitMQ's pseudo-queue for direct reply-to: no reply queue to declare, replies come on our channel. */
@@ -204,7 +205,8 @@ export class DirectReplyRpc {
     const entry = this.pending.get(id);
     if (entry === undefined) {
       // A late reply to a call that timed out or was abandoned: nothing waits for it.
-      logger.debug(`dropped a reply nobody waits for (correlationId ${logValue(id)})`);
+      // Anyone on the reply path can send such replies: rate-limited, the id escaped.
+      droppedReplies.say('dropped-reply', `dropped a reply nobody waits for (correlationId ${logValue(id)})`, debug);
       return;
     }
     let done: boolean | Promise<boolean>;
@@ -252,6 +254,8 @@ function asError(error: unknown): Error {
 }
 
 const logger = new Logger('DirectReplyRpc');
+const droppedReplies = new RepeatedLines();
+const debug = (line: string): void => logger.debug(line);
 
 /** A failing owner callback must not keep the other calls pending, nor escape into the socket path. */
 function safely(run: () => void): void {
