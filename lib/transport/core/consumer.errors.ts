@@ -1,5 +1,4 @@
 import { InvalidArgumentError } from '../../protocol/errors.js';
-import { redactCredentials } from '../logging/secret-text.js';
 
 /**
  * A consumer names a configuration entry that is missing or wrong (`@QueueConsumer({ config })`):
@@ -11,8 +10,7 @@ export class ConsumerConfigError extends InvalidArgumentError {
   /** The consumer that names it (`Class.method`, or the name given at run time). */
   readonly consumer: string;
   constructor(configName: string, consumer: string, message: string) {
-    // The message may quote the entry's values: a URL with a password among them is masked.
-    super(`consumers.${configName}`, redactCredentials(`${message} (named by ${consumer})`));
+    super(`consumers.${configName}`, `${message} (named by ${consumer})`);
     (this as { code: string }).code = 'ERR_AMQP_CONSUMER_CONFIG';
     this.configName = configName;
     this.consumer = consumer;
