@@ -164,8 +164,8 @@ export class AmqpConnectionHost {
    * Like whenReady, for a caller that keeps a message of `bytes` in memory while it waits: counted by
    * the outage budget, rejected with OutageBudgetError past a bound or at the deadline.
    */
-  waitOutOutage(bytes: number): Promise<void> {
-    return this.connection.waitOutOutage(bytes);
+  waitOutOutage(bytes: number, signal?: AbortSignal): Promise<void> {
+    return this.connection.waitOutOutage(bytes, signal);
   }
 
   /** The error the connection died with, when it was not closed by us. */
