@@ -5,7 +5,8 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { inspect } from 'node:util';
 import { Connection } from '../../lib/protocol/connection/connection.js';
-import { ParameterError } from '../../lib/protocol/errors.js';
+import { InvalidArgumentError, ParameterError } from '../../lib/protocol/errors.js';
+import { AmqpModule, ClientAMQP, ServerAMQP } from '../../lib/transport/index.js';
 import { sleep, startFakeBroker, type FakeBroker } from '../support/fake-broker.js';
 
 let broker: FakeBroker | undefined;
@@ -39,5 +40,32 @@ describe('hostile input: URLs refused before any connection', () => {
       for (const piece of ['Zq9', 'Wm4', 'Kv7']) expect(text).not.toContain(piece);
     }
     console.log(`ambiguous URL: ${error.name} [${error.code}] ${error.message}`);
+  });
+});
+
+describe('hostile input: Nest-layer URLs refused before anything stores them', () => {
+  it.each(['?', '#', '/'])('an unencoded "%s" in the password: refused at construction, nothing connects, nothing shows it', async (reserved) => {
+    broker = await startFakeBroker(async () => undefined);
+    const url = `amqp://guest:Zq9${reserved}Wm4Kv7@127.0.0.1:${broker.port}/`;
+    for (const make of [
+      () => new ServerAMQP({ urls: [url], queue: 'q' }),
+      () => new ClientAMQP({ urls: [url], queue: 'q' }),
+      () => AmqpModule.forRoot({ urls: [url] }),
+    ]) {
+      let error: unknown;
+      try {
+        make();
+      } catch (thrown) {
+        error = thrown;
+      }
+      expect(error).toBeInstanceOf(InvalidArgumentError);
+      const e = error as InvalidArgumentError;
+      expect(e.message).toMatch(/^urls\[0\]: .*ambiguous/);
+      for (const text of [e.message, e.stack ?? '', inspect(e, { showHidden: true, depth: 5 }), JSON.stringify(e)]) {
+        for (const piece of ['Zq9', 'Wm4', 'Kv7']) expect(text).not.toContain(piece);
+      }
+    }
+    await sleep(50);
+    expect(broker.peers).toHaveLength(0);
   });
 });

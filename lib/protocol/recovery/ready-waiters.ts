@@ -40,15 +40,28 @@ export class OutageWaiters {
 
   constructor(private readonly budget: OutageBudget) {}
 
-  wait(bytes: number): Promise<void> {
+  wait(bytes: number, signal?: AbortSignal): Promise<void> {
+    if (signal?.aborted === true) return Promise.reject(signal.reason);
     return new Promise((resolve, reject) => {
-      const waiter: OutageWaiter = { resolve, reject, hold: undefined };
+      const onAbort = (): void => {
+        if (!this.waiters.delete(waiter)) return;
+        // Given up by its caller: the bytes leave the budget now, not at the end of the outage.
+        waiter.hold?.release();
+        reject(signal?.reason);
+      };
+      const settled = (): void => signal?.removeEventListener('abort', onAbort);
+      const waiter: OutageWaiter = {
+        resolve: () => (settled(), resolve()),
+        reject: (error) => (settled(), reject(error)),
+        hold: undefined,
+      };
       // Throws OutageBudgetError over a bound: the executor turns that into the rejection.
       waiter.hold = this.budget.admit(bytes, (error) => {
         this.waiters.delete(waiter);
-        reject(error);
+        waiter.reject(error);
       });
       this.waiters.add(waiter);
+      signal?.addEventListener('abort', onAbort, { once: true });
     });
   }
 

@@ -272,14 +272,16 @@ export class RecoveringConnection extends EventEmitter<RecoveringConnectionEvent
   /**
    * Resolves once the connection is OPEN, like whenReady, for a caller that keeps a message of `bytes`
    * in memory meanwhile: the wait is counted by the outage budget and rejects with OutageBudgetError
-   * when the budget is full (at once) or its deadline passes. Resolved at once when OPEN.
+   * when the budget is full (at once) or its deadline passes. Resolved at once when OPEN. `signal`
+   * lets the caller give up earlier (its own timeout): the hold is returned to the budget at once and
+   * the wait rejects with the signal's reason.
    */
-  waitOutOutage(bytes: number): Promise<void> {
+  waitOutOutage(bytes: number, signal?: AbortSignal): Promise<void> {
     if (this.stateValue === 'OPEN') return Promise.resolve();
     if (this.stateValue === 'CLOSED' || this.stateValue === 'CLOSING') {
       return Promise.reject(new InvalidStateError('the connection is closed', this.stateValue));
     }
-    return this.outageWaiters.wait(bytes);
+    return this.outageWaiters.wait(bytes, signal);
   }
 
   // ---- bring-up ----

@@ -1,6 +1,6 @@
 import { ClientProxy, type ReadPacket, type WritePacket } from '@nestjs/microservices';
 import { Observable, Subject, connectable, defer, mergeMap } from 'rxjs';
-import { InvalidStateError, RequestTimeoutError, type BasicProperties } from '../../protocol/index.js';
+import { InvalidStateError, type BasicProperties } from '../../protocol/index.js';
 import type { AmqpEventsMap } from '../core/amqp.events.js';
 import { AmqpEventRelay } from '../connection/event-relay.js';
 import { readClientOptions } from '../options/rmq-options.reader.js';
@@ -179,42 +179,6 @@ export class ClientAMQP extends ClientProxy<AmqpEventsMap> {
     return this.startRequest(session, packet, callback);
   }
 
-  /**
-   * The connection is recovering, or the RPC channel was closed by the broker (the connection lives
-   * on): send once it is back, within the request timeout and, for a recovery, the outage budget.
-   */
-  private requestWhenBack(
-    publisher: PublisherSession,
-    correlationId: string,
-    request: RpcRequest,
-    call: ReplyCall,
-  ): () => void {
-    const ready = publisher.rpc(request.body.length);
-    let cancel: (() => void) | undefined;
-    let abandoned = false;
-    const timer = setTimeout(() => {
-      abandoned = true;
-      call.onError(
-        new RequestTimeoutError(request.label, '(not sent: connection recovering)', request.timeoutMs),
-      );
-    }, request.timeoutMs);
-    ready.then(
-      (rpc) => {
-        clearTimeout(timer);
-        if (!abandoned) cancel = rpc.request(correlationId, request, call);
-      },
-      (error: unknown) => {
-        clearTimeout(timer);
-        if (!abandoned) call.onError(error instanceof Error ? error : new Error(String(error)));
-      },
-    );
-    return () => {
-      abandoned = true;
-      clearTimeout(timer);
-      cancel?.();
-    };
-  }
-
   protected async dispatchEvent<T = unknown>(packet: ReadPacket): Promise<T> {
     const session = this.current;
     if (session === undefined) throw this.notConnectedError();
@@ -289,10 +253,8 @@ export class ClientAMQP extends ClientProxy<AmqpEventsMap> {
       label: patternToString(packet.pattern),
       mandatory: options?.mandatory ?? true,
     };
-    const call = new ReplyCall(this.deserializer, callback);
-    const rpc = session.publisher.openRpc;
-    if (rpc !== undefined) return rpc.request(correlationId, request, call);
-    return this.requestWhenBack(session.publisher, correlationId, request, call);
+    // Sent at once on an open RPC channel; otherwise held inside the outage budget and its own timeout.
+    return session.publisher.request(correlationId, request, new ReplyCall(this.deserializer, callback));
   }
 
   private serializePacket(packet: ReadPacket): SerializedPacket | Promise<SerializedPacket> {

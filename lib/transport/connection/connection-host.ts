@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { BehaviorSubject, type Observable } from 'rxjs';
 import { distinctUntilChanged } from 'rxjs/operators';
@@ -11,6 +11,9 @@ import { DEFAULT_AMQP_URL, resolveParameters, urlStrings } from './connection-pa
 import { revealOptions, sealOptions } from './sealed-options.js';
 import { connectAtStartup, startupPlan } from './startup-connect.js';
 import { ScopedLogger } from '../logging/scoped-logger.js';
+
+/** The per-process HMAC key of registry keys (never leaves this module). */
+const KEY_SALT = randomBytes(32);
 
 export type { AmqpChannel, AmqpConnection, AmqpStatus } from '../core/connection-types.js';
 
@@ -63,11 +66,15 @@ export class AmqpConnectionHost {
     }
   }
 
-  /** The registry key: same key and same URLs share one connection (the URLs hashed: they may hold a password). */
+  /**
+   * The registry key: same key and same URLs share one connection. The URLs may hold a password, so
+   * they are keyed through an HMAC under a random key of this process: a key seen in a heap dump or
+   * util.inspect cannot be checked against guessed passwords (an unsalted digest could).
+   */
   static keyOf(given: AmqpConnectionOptions): string {
     const options = revealOptions(given);
     const urls = options.urls !== undefined && options.urls.length > 0 ? urlStrings(options.urls) : [DEFAULT_AMQP_URL];
-    const digest = createHash('sha256').update(urls.join('\n')).digest('base64url');
+    const digest = createHmac('sha256', KEY_SALT).update(urls.join('\n')).digest('base64url');
     return `${options.connectionKey ?? 'default'}|${digest}`;
   }
 
@@ -165,8 +172,8 @@ export class AmqpConnectionHost {
    * Like whenReady, for a caller that keeps a message of `bytes` in memory while it waits: counted by
    * the outage budget, rejected with OutageBudgetError past a bound or at the deadline.
    */
-  waitOutOutage(bytes: number): Promise<void> {
-    return this.connection.waitOutOutage(bytes);
+  waitOutOutage(bytes: number, signal?: AbortSignal): Promise<void> {
+    return this.connection.waitOutOutage(bytes, signal);
   }
 
   /** The error the connection died with, when it was not closed by us. */

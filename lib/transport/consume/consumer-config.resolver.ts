@@ -4,6 +4,12 @@ import type { AmqpConsumersConfig } from '../options/amqp-consumer.config.js';
 import { ConsumerConfigError } from '../core/consumer.errors.js';
 import { readConsumerEntry } from '../options/queue-consumer-options.reader.js';
 import type { OptionWarnings } from '../options/option-warnings.js';
+import { redactCredentials } from '../logging/secret-text.js';
+
+/** A ConsumerConfigError whose message (which may quote the entry's values) has URL credentials masked. */
+function configError(configName: string, consumer: string, message: string): ConsumerConfigError {
+  return new ConsumerConfigError(configName, consumer, redactCredentials(message));
+}
 
 /** `Class.method` of a decorated consumer (the last part of its pattern). */
 export function consumerNameOf(metadata: QueueConsumerMetadata): string {
@@ -38,14 +44,14 @@ export function resolveConsumerConfig(
   const entry = catalog !== undefined && Object.hasOwn(catalog, configName) ? catalog[configName] : undefined;
   if (entry === undefined) {
     const known = Object.keys(catalog ?? {});
-    throw new ConsumerConfigError(
+    throw configError(
       configName,
       consumer,
       `no such entry in ${where} (entries: ${known.length === 0 ? 'none' : known.join(', ')})`,
     );
   }
   if (typeof entry !== 'object' || entry === null || typeof entry.queue !== 'string') {
-    throw new ConsumerConfigError(configName, consumer, '`queue` must be a string');
+    throw configError(configName, consumer, '`queue` must be a string');
   }
   // Read by the same checker as the decorator's options (golevelup's names included); the entries of
   // AmqpModule's `consumers` were read at start-up already, and reading again changes nothing.
@@ -53,19 +59,19 @@ export function resolveConsumerConfig(
   try {
     read = readConsumerEntry('', entry, warnings);
   } catch (error) {
-    if (error instanceof InvalidArgumentError) throw new ConsumerConfigError(configName, consumer, error.message);
+    if (error instanceof InvalidArgumentError) throw configError(configName, consumer, error.message);
     throw error;
   }
   const { queue, ...options } = read;
   // The entry was looked up in the settings of the connection the consumer names: it cannot move it.
   if (options.connection !== undefined && options.connection !== metadata.options.connection) {
-    throw new ConsumerConfigError(configName, consumer, '`connection` belongs on the decorator (it picks whose `consumers` are read), not in the entry');
+    throw configError(configName, consumer, '`connection` belongs on the decorator (it picks whose `consumers` are read), not in the entry');
   }
   const merged = { ...metadata.options, ...options };
   try {
     validateQueueConsumerOptions(queue, merged);
   } catch (error) {
-    if (error instanceof InvalidArgumentError) throw new ConsumerConfigError(configName, consumer, error.message);
+    if (error instanceof InvalidArgumentError) throw configError(configName, consumer, error.message);
     throw error;
   }
   return { queue, options: merged, pattern: metadata.pattern, config: configName };

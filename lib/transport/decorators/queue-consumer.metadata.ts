@@ -2,6 +2,7 @@ import { InvalidArgumentError } from '../../protocol/errors.js';
 import type { FieldTable } from '../../protocol/index.js';
 import { streamQueueArguments, validatePipelineOptions } from '../options/consumer-pipeline.validate.js';
 import type { AckMode, QueueConsumerOptions } from '../options/queue-consumer.options.js';
+import { shownValue } from '../logging/secret-text.js';
 
 /** Metadata key of `@QueueConsumer` on the decorated method. */
 export const QUEUE_CONSUMER_METADATA = 'nestjs-amqp-transport:queue-consumer';
@@ -28,19 +29,19 @@ export function validateQueueConsumerOptions(queue: unknown, options: QueueConsu
   if (typeof queue !== 'string') throw new InvalidArgumentError('queue', `must be a string, got ${typeof queue}`);
   if (Buffer.byteLength(queue) > 255) throw new InvalidArgumentError('queue', 'a queue name is at most 255 bytes');
   if (options.prefetch !== undefined && !isUint(options.prefetch, 0xffff)) {
-    throw new InvalidArgumentError('prefetch', `must be an integer from 0 to 65535, got ${String(options.prefetch)}`);
+    throw new InvalidArgumentError('prefetch', `must be an integer from 0 to 65535, got ${shownValue(options.prefetch)}`);
   }
   if (options.ack !== undefined && !ACK_MODES.includes(options.ack)) {
-    throw new InvalidArgumentError('ack', `must be one of ${ACK_MODES.join(', ')}, got ${String(options.ack)}`);
+    throw new InvalidArgumentError('ack', `must be one of ${ACK_MODES.join(', ')}, got ${shownValue(options.ack)}`);
   }
   if (options.retry !== undefined) {
     const { attempts, delay, backoff } = options.retry;
-    if (!isUint(attempts, 1_000)) throw new InvalidArgumentError('retry.attempts', `must be an integer from 0 to 1000, got ${String(attempts)}`);
+    if (!isUint(attempts, 1_000)) throw new InvalidArgumentError('retry.attempts', `must be an integer from 0 to 1000, got ${shownValue(attempts)}`);
     if (delay !== undefined && !(Number.isFinite(delay) && delay >= 0)) {
-      throw new InvalidArgumentError('retry.delay', `must be a number of milliseconds >= 0, got ${String(delay)}`);
+      throw new InvalidArgumentError('retry.delay', `must be a number of milliseconds >= 0, got ${shownValue(delay)}`);
     }
     if (backoff !== undefined && !(Number.isFinite(backoff) && backoff >= 1)) {
-      throw new InvalidArgumentError('retry.backoff', `must be a number >= 1, got ${String(backoff)}`);
+      throw new InvalidArgumentError('retry.backoff', `must be a number >= 1, got ${shownValue(backoff)}`);
     }
     if (options.ack !== undefined && options.ack !== 'auto' && attempts > 0) {
       throw new InvalidArgumentError('retry', `only applies to ack: 'auto', not '${options.ack}'`);

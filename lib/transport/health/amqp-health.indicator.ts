@@ -72,7 +72,9 @@ export class AmqpHealthIndicator {
     for (const module of this.connections?.list() ?? []) {
       const name = module.name ?? 'default';
       const health = module.publisher.getHealth();
-      if (health.connected) claimed.add(module.publisher.connection);
+      // Claimed whether or not it is open: during an outage it is the same connection, listed once.
+      const connection = connectionOf(module.publisher);
+      if (connection !== undefined) claimed.add(connection);
       connections.push({ name, kind: 'module', ...health });
       if (!health.connected) problems.push(`AmqpModule connection "${name}" is ${health.connection}`);
     }
@@ -135,4 +137,13 @@ function result<Key extends string>(key: Key, value: AmqpHealthDetails): AmqpHea
 function reason(report: ServerAMQPHealth): string {
   if (!report.connected) return `connection is ${report.connection}`;
   return `${report.expectedConsumers - report.consumers} of ${report.expectedConsumers} consumers stopped`;
+}
+
+/** The publisher's connection, open or recovering; undefined before it started or once it ended. */
+function connectionOf(publisher: { readonly connection: AmqpConnection }): AmqpConnection | undefined {
+  try {
+    return publisher.connection;
+  } catch {
+    return undefined;
+  }
 }

@@ -172,18 +172,18 @@ export class AmqpPublisher implements OnModuleInit, OnApplicationShutdown {
   ): Promise<T> {
     const { body, properties } = this.message(payload, options);
     const session = await this.connectedFor(body.length);
-    const rpc = await session.rpc(body.length);
     // The caller's correlation id is kept: the reply is matched by it, so it must be unique while in flight.
-    const correlationId = properties.correlationId ?? rpc.nextId();
-    if (rpc.isPending(correlationId)) {
+    const correlationId = properties.correlationId ?? session.nextId();
+    if (session.isPending(correlationId)) {
       throw new InvalidArgumentError(
         'correlationId',
         `"${correlationId}" is already used by a request waiting for its reply`,
       );
     }
     const label = exchange === '' ? routingKey : `${exchange}/${routingKey}`;
+    // Its timeout and the outage budget count from now, whether or not the RPC channel exists yet.
     return new Promise<T>((resolve, reject) => {
-      rpc.request(
+      session.request(
         correlationId,
         {
           exchange,

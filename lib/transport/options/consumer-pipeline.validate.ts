@@ -2,6 +2,7 @@ import { InvalidArgumentError } from '../../protocol/errors.js';
 import type { FieldTable } from '../../protocol/index.js';
 import type { ConsumerErrorAction, QueueMismatchPolicy, StreamOffset } from './consumer-pipeline.options.js';
 import type { QueueConsumerOptions } from './queue-consumer.options.js';
+import { shownValue } from '../logging/secret-text.js';
 
 const ERROR_ACTIONS: readonly ConsumerErrorAction[] = ['dead-letter', 'requeue', 'ack'];
 const MISMATCH_POLICIES: readonly QueueMismatchPolicy[] = ['fail', 'use-existing', 'passive'];
@@ -31,17 +32,17 @@ export function validatePipelineOptions(options: QueueConsumerOptions): void {
   if (options.reply !== undefined && typeof options.reply !== 'boolean') throw new InvalidArgumentError('reply', 'must be a boolean');
   const onError = options.onError;
   if (onError !== undefined && typeof onError !== 'function' && !ERROR_ACTIONS.includes(onError)) {
-    throw new InvalidArgumentError('onError', `must be one of ${ERROR_ACTIONS.join(', ')} or a function, got ${String(onError)}`);
+    throw new InvalidArgumentError('onError', `must be one of ${ERROR_ACTIONS.join(', ')} or a function, got ${shownValue(onError)}`);
   }
   if (options.maxRedeliveries !== undefined && !isUint(options.maxRedeliveries, 1_000_000)) {
-    throw new InvalidArgumentError('maxRedeliveries', `must be an integer from 0 to 1000000, got ${String(options.maxRedeliveries)}`);
+    throw new InvalidArgumentError('maxRedeliveries', `must be an integer from 0 to 1000000, got ${shownValue(options.maxRedeliveries)}`);
   }
   const dlq = options.deadLetterQueue;
   if (dlq !== undefined && dlq !== false && (typeof dlq !== 'string' || dlq === '' || Buffer.byteLength(dlq) > 255)) {
     throw new InvalidArgumentError('deadLetterQueue', 'must be a queue name of 1 to 255 bytes, or false');
   }
   if (options.onQueueMismatch !== undefined && !MISMATCH_POLICIES.includes(options.onQueueMismatch)) {
-    throw new InvalidArgumentError('onQueueMismatch', `must be one of ${MISMATCH_POLICIES.join(', ')}, got ${String(options.onQueueMismatch)}`);
+    throw new InvalidArgumentError('onQueueMismatch', `must be one of ${MISMATCH_POLICIES.join(', ')}, got ${shownValue(options.onQueueMismatch)}`);
   }
   validateDeliveryLimit(options);
   validateBatch(options);
@@ -70,12 +71,12 @@ function validateDeliveryLimit(options: QueueConsumerOptions): void {
 function validateBatch(options: QueueConsumerOptions): void {
   const batch = options.batch;
   if (batch === undefined) return;
-  if (!isUint(batch.size, 0xffff) || batch.size < 1) throw new InvalidArgumentError('batch.size', `must be an integer from 1 to 65535, got ${String(batch.size)}`);
+  if (!isUint(batch.size, 0xffff) || batch.size < 1) throw new InvalidArgumentError('batch.size', `must be an integer from 1 to 65535, got ${shownValue(batch.size)}`);
   if (batch.timeout !== undefined && !(Number.isFinite(batch.timeout) && batch.timeout >= 0)) {
-    throw new InvalidArgumentError('batch.timeout', `must be a number of milliseconds >= 0, got ${String(batch.timeout)}`);
+    throw new InvalidArgumentError('batch.timeout', `must be a number of milliseconds >= 0, got ${shownValue(batch.timeout)}`);
   }
   if (batch.onError !== undefined && batch.onError !== 'each' && batch.onError !== 'split') {
-    throw new InvalidArgumentError('batch.onError', `must be 'each' or 'split', got ${String(batch.onError)}`);
+    throw new InvalidArgumentError('batch.onError', `must be 'each' or 'split', got ${shownValue(batch.onError)}`);
   }
   if (options.ack !== undefined && options.ack !== 'auto') throw new InvalidArgumentError('batch', `only applies to ack: 'auto', not '${options.ack}'`);
   if (options.prefetch !== undefined && options.prefetch !== 0 && options.prefetch < batch.size) {
@@ -96,20 +97,20 @@ function validateStream(options: QueueConsumerOptions): void {
   if ((options.retry?.attempts ?? 0) > 0) throw new InvalidArgumentError('retry', 'does not apply to a stream queue (messages stay in it; see stream.onError)');
   if (options.onError !== undefined) throw new InvalidArgumentError('onError', 'does not apply to a stream queue (a stream cannot nack): use stream.onError');
   if (stream.offset !== undefined && !isStreamOffset(stream.offset)) {
-    throw new InvalidArgumentError('stream.offset', `must be 'first', 'last', 'next', an offset >= 0 or a valid Date, got ${String(stream.offset)}`);
+    throw new InvalidArgumentError('stream.offset', `must be 'first', 'last', 'next', an offset >= 0 or a valid Date, got ${shownValue(stream.offset)}`);
   }
   if (stream.tracking !== undefined && stream.tracking !== 'auto' && stream.tracking !== 'manual') {
-    throw new InvalidArgumentError('stream.tracking', `must be 'auto' or 'manual', got ${String(stream.tracking)}`);
+    throw new InvalidArgumentError('stream.tracking', `must be 'auto' or 'manual', got ${shownValue(stream.tracking)}`);
   }
   if (stream.onError !== undefined && stream.onError !== 'continue' && stream.onError !== 'stop') {
-    throw new InvalidArgumentError('stream.onError', `must be 'continue' or 'stop', got ${String(stream.onError)}`);
+    throw new InvalidArgumentError('stream.onError', `must be 'continue' or 'stop', got ${shownValue(stream.onError)}`);
   }
   if (stream.maxAge !== undefined && !(typeof stream.maxAge === 'string' && MAX_AGE.test(stream.maxAge))) {
-    throw new InvalidArgumentError('stream.maxAge', `must be a duration such as '7D', '12h', '30m' (units Y M D h m s), got ${String(stream.maxAge)}`);
+    throw new InvalidArgumentError('stream.maxAge', `must be a duration such as '7D', '12h', '30m' (units Y M D h m s), got ${shownValue(stream.maxAge)}`);
   }
   for (const key of ['maxLengthBytes', 'maxSegmentSizeBytes'] as const) {
     const value = stream[key];
-    if (value !== undefined && !(Number.isSafeInteger(value) && value > 0)) throw new InvalidArgumentError(`stream.${key}`, `must be a positive integer, got ${String(value)}`);
+    if (value !== undefined && !(Number.isSafeInteger(value) && value > 0)) throw new InvalidArgumentError(`stream.${key}`, `must be a positive integer, got ${shownValue(value)}`);
   }
 }
 

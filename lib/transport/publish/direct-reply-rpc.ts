@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import {
   ChannelClosedError,
@@ -9,6 +8,9 @@ import {
 import type { AmqpChannel, AmqpConnectionHost } from '../connection/connection-host.js';
 import { fullProperties } from '../core/full-properties.js';
 import { telemetry } from '../telemetry/telemetry.js';
+import { newCorrelationId } from './correlation-id.js';
+import { logValue } from '../logging/log-text.js';
+import { RepeatedLines } from '../logging/repeated-lines.js';
 import type { RpcTrace } from '../telemetry/telemetry-hooks.js';
 
 /** RabbitMQ's pseudo-queue for direct reply-to: no reply queue to declare, replies come on our channel. */
@@ -88,8 +90,6 @@ export class DirectReplyRpc {
   }
 
   private readonly pending = new Map<string, PendingCall>();
-  private readonly idPrefix = `${randomBytes(9).toString('base64url')}.`;
-  private sequence = 0;
   private closedWith: Error | undefined;
 
   private constructor(
@@ -139,10 +139,9 @@ export class DirectReplyRpc {
     return this.pending.has(correlationId);
   }
 
-  /** A correlation id unique to this process (also used as Nest's packet id). */
+  /** A correlation id no one can guess (also used as Nest's packet id): see correlation-id.ts. */
   nextId(): string {
-    this.sequence += 1;
-    return this.idPrefix + this.sequence.toString(36);
+    return newCorrelationId();
   }
 
   /** Sends a request; returns a function that abandons it (no error is reported then). */
@@ -206,7 +205,8 @@ export class DirectReplyRpc {
     const entry = this.pending.get(id);
     if (entry === undefined) {
       // A late reply to a call that timed out or was abandoned: nothing waits for it.
-      logger.debug(`dropped a reply nobody waits for (correlationId ${id})`);
+      // Anyone on the reply path can send such replies: rate-limited, the id escaped.
+      droppedReplies.say('dropped-reply', `dropped a reply nobody waits for (correlationId ${logValue(id)})`, debug);
       return;
     }
     let done: boolean | Promise<boolean>;
@@ -254,6 +254,8 @@ function asError(error: unknown): Error {
 }
 
 const logger = new Logger('DirectReplyRpc');
+const droppedReplies = new RepeatedLines();
+const debug = (line: string): void => logger.debug(line);
 
 /** A failing owner callback must not keep the other calls pending, nor escape into the socket path. */
 function safely(run: () => void): void {

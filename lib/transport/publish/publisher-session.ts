@@ -7,12 +7,13 @@
  * Requests sent on a lost connection can never be answered (direct reply-to is tied to its channel),
  * so pending requests fail at once with the cause when the connection drops, not at their timeouts.
  */
-import { ConnectionClosedError, ConnectionLostError, InvalidStateError } from '../../protocol/index.js';
+import { ConnectionClosedError, ConnectionLostError, RequestTimeoutError } from '../../protocol/index.js';
 import type { Subscription } from 'rxjs';
 import { AmqpConnectionHost, type AmqpStatus } from '../connection/connection-host.js';
 import type { AmqpConnectionOptions } from '../options/connection-options.js';
 import { ConfirmPublisher } from './confirm-publisher.js';
-import { DIRECT_REPLY_QUEUE, DirectReplyRpc, type ReplyConsumerOptions } from './direct-reply-rpc.js';
+import { newCorrelationId } from './correlation-id.js';
+import { DIRECT_REPLY_QUEUE, DirectReplyRpc, type ReplyConsumerOptions, type RpcCall, type RpcRequest } from './direct-reply-rpc.js';
 
 /** How a session is set up and what its owner hears of it. */
 export interface PublisherSessionOptions {
@@ -85,22 +86,84 @@ export class PublisherSession {
     return rpc !== undefined && rpc.isOpen ? rpc : undefined;
   }
 
-  /** A correlation id for the next request, from the RPC channel (a session opened with `eagerRpc` always has one). */
+  /** A correlation id for the next request: 128 bits from the CSPRNG, whether or not the RPC channel exists yet. */
   nextId(): string {
-    if (this.rpcChannel === undefined)
-      throw new InvalidStateError('the publisher session has no RPC channel yet', 'CLOSED');
-    return this.rpcChannel.nextId();
+    return newCorrelationId();
+  }
+
+  /**
+   * Sends a request and returns a function that abandons it. On an open RPC channel it goes out at
+   * once (the hot path). Otherwise (connection recovering, RPC channel not opened yet or closed by
+   * the broker) the request waits inside the outage budget and inside its own timeout, both counted
+   * from now: past the budget it fails at once, at its timeout it fails and leaves the budget, and
+   * once sent it gets what is left of its timeout.
+   */
+  request(correlationId: string, request: RpcRequest, call: RpcCall): () => void {
+    const rpc = this.openRpc;
+    if (rpc !== undefined) return rpc.request(correlationId, request, call);
+    const started = performance.now();
+    const abort = new AbortController();
+    let cancel: (() => void) | undefined;
+    let done = false;
+    const timer = setTimeout(() => {
+      done = true;
+      abort.abort(new RequestTimeoutError(request.label, `${correlationId} (not sent: connection not ready)`, request.timeoutMs));
+      call.onError(abort.signal.reason as Error);
+    }, request.timeoutMs);
+    this.rpcWithin(request.body.length, abort.signal).then(
+      (ready) => {
+        clearTimeout(timer);
+        if (done) return;
+        done = true;
+        const left = Math.max(1, Math.round(request.timeoutMs - (performance.now() - started)));
+        cancel = ready.request(correlationId, left === request.timeoutMs ? request : { ...request, timeoutMs: left }, call);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        if (done) return;
+        done = true;
+        call.onError(error instanceof Error ? error : new Error(String(error)));
+      },
+    );
+    return () => {
+      clearTimeout(timer);
+      if (!done) abort.abort(new RequestTimeoutError(request.label, correlationId, 0));
+      done = true;
+      cancel?.();
+    };
   }
 
   /**
    * The RPC channel once it can take a request: opened or reopened when there is none or the broker
    * closed it; through a connection recovery, waited for within the outage budget (`bytes` to hold).
+   * `signal` ends the wait (the request's timeout) and returns its bytes to the budget.
    */
-  async rpc(bytes: number): Promise<DirectReplyRpc> {
-    const current = this.rpcChannel;
-    if (current === undefined || current.isClosed) return this.reopen();
-    if (!current.isOpen) await this.host.waitOutOutage(bytes);
-    return current;
+  rpc(bytes: number, signal?: AbortSignal): Promise<DirectReplyRpc> {
+    return this.rpcWithin(bytes, signal);
+  }
+
+  /** True while a request with this correlation id waits for its reply on the RPC channel. */
+  isPending(correlationId: string): boolean {
+    return this.rpcChannel?.isPending(correlationId) ?? false;
+  }
+
+  private async rpcWithin(bytes: number, signal?: AbortSignal): Promise<DirectReplyRpc> {
+    for (;;) {
+      signal?.throwIfAborted();
+      // Down: held inside the budget (refused past a bound, failed at its deadline or the signal).
+      if (this.host.status !== 'connected' && this.host.status !== 'blocked') await this.host.waitOutOutage(bytes, signal);
+      const current = this.rpcChannel;
+      if (current !== undefined && current.isOpen) return current;
+      if (current === undefined || current.isClosed) {
+        const opened = await untilAborted(this.reopen(), signal);
+        if (opened.isOpen) return opened;
+      } else {
+        await this.host.waitOutOutage(bytes, signal);
+        if (current.isOpen) return current;
+      }
+      // Lost again between the recovery and now: wait once more, still inside the same timeout.
+      await untilAborted(new Promise((resolve) => setTimeout(resolve, 10)), signal);
+    }
   }
 
   /** Closes the RPC channel (failing what is pending with `cause`) and the confirm channel, and lets go of the connection. */
@@ -155,4 +218,24 @@ export class PublisherSession {
 export function closedBy(owner: string): () => Error {
   return () =>
     new ConnectionClosedError({ replyCode: 200, replyText: `${owner} closed`, initiator: 'client' });
+}
+
+/** `promise`, or the signal's reason once it aborts (the promise itself runs on). */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (signal === undefined) return promise;
+  signal.throwIfAborted();
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
 }

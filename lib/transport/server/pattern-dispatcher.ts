@@ -13,6 +13,7 @@ import type { Delivery } from '../consume/delivery.js';
 import type { HandlerRunner } from '../consume/handler-invoker.js';
 import { describeError, describeMessage, loggedByNest } from '../consume/message-identity.js';
 import { logValue } from '../logging/log-text.js';
+import { reasonKind, RepeatedLines } from '../logging/repeated-lines.js';
 import { telemetry } from '../telemetry/telemetry.js';
 
 /** An incoming packet as a Nest deserializer returns it: an event, or a request when it has an id. */
@@ -73,6 +74,8 @@ export interface PatternDispatcherOptions {
  * event, or a message nobody handles, is nacked without requeue and logged.
  */
 export class PatternDispatcher {
+  private readonly repeated = new RepeatedLines();
+
   constructor(
     private readonly host: PatternDispatcherHost,
     private readonly options: PatternDispatcherOptions = {},
@@ -290,8 +293,9 @@ export class PatternDispatcher {
     if (failures !== undefined) return failures.failures.apply('dead-letter', failures.target, message, delivery, queue, reason, errorLogged);
     const fate = delivery.autoAcked ? 'dropped (noAck)' : 'nacked without requeue';
     const line = `${describeMessage(message, queue)} ${fate}: ${reason}`;
-    if (errorLogged) this.host.logger.warn?.(line);
-    else this.host.logger.error(line);
+    // A producer can send any number of such messages: one kind's lines are rate-limited with a count.
+    const write = errorLogged ? (text: string) => this.host.logger.warn?.(text) : (text: string) => this.host.logger.error(text);
+    this.repeated.say(`${queue}|${String(errorLogged)}|${reasonKind(reason)}`, line, write);
     if (!delivery.autoAcked && !delivery.settled) this.settle(delivery, message, queue, () => delivery.nack(false));
     return DONE;
   }

@@ -8,7 +8,8 @@ import {
   type ReturnDiagnostic,
 } from '../../protocol/diagnostics.js';
 import type { OtelApiModule } from './otel-api.js';
-import { ATTR, METRIC, RABBITMQ, publishDestination } from './semantic-names.js';
+import { ATTR, METRIC, RABBITMQ } from './semantic-names.js';
+import { BoundedDestinations } from './bounded-destinations.js';
 import type { SettleOutcome } from './telemetry-hooks.js';
 
 const METER_NAME = 'nestjs-amqp-transport';
@@ -51,6 +52,8 @@ export class AmqpMetrics {
   /** Open engine connections (for the outbound-bytes gauge) and since when each is blocked. */
   private readonly open = new Set<{ outboundBytes?: number }>();
   private readonly blockedSince = new Map<object, number>();
+  /** Destination names a producer can choose (reply_to) kept to a bounded set. */
+  private readonly destinations = new BoundedDestinations();
 
   constructor(private readonly api: OtelApiModule) {
     this.refresh();
@@ -151,8 +154,10 @@ export class AmqpMetrics {
   }
 
   private readonly onPublish = (message: unknown): void => {
-    const { exchange, routingKey } = message as PublishDiagnostic;
-    this.instruments?.published.add(1, { [ATTR.system]: RABBITMQ, [ATTR.destination]: publishDestination(exchange, routingKey) });
+    const instruments = this.instruments;
+    if (instruments === undefined) return;
+    const { exchange, routingKey, properties } = message as PublishDiagnostic;
+    instruments.published.add(1, { [ATTR.system]: RABBITMQ, [ATTR.destination]: this.destinations.ofPublish(exchange, routingKey, properties) });
   };
 
   private readonly onConfirm = (message: unknown): void => {
@@ -161,8 +166,10 @@ export class AmqpMetrics {
   };
 
   private readonly onReturn = (message: unknown): void => {
+    const instruments = this.instruments;
+    if (instruments === undefined) return;
     const { exchange, routingKey } = message as ReturnDiagnostic;
-    this.instruments?.returned.add(1, { [ATTR.system]: RABBITMQ, [ATTR.destination]: publishDestination(exchange, routingKey) });
+    instruments.returned.add(1, { [ATTR.system]: RABBITMQ, [ATTR.destination]: this.destinations.ofPublish(exchange, routingKey, undefined) });
   };
 
   private readonly onOpen = (message: unknown): void => {

@@ -4,32 +4,8 @@
  * off from a URL.
  */
 import { describe, expect, it } from '@jest/globals';
-import { inspect } from 'node:util';
-import { ParameterError } from '../../../lib/protocol/errors.js';
 import { URLParameters } from '../../../lib/protocol/parameters/index.js';
-
-const SECRET = 'Pa55-w0rd-sekrit';
-
-function errorOf(make: () => unknown): ParameterError {
-  try {
-    make();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ParameterError);
-    return error as ParameterError;
-  }
-  throw new Error('expected a ParameterError');
-}
-
-function renderings(error: Error): string[] {
-  return [
-    String(error),
-    error.message,
-    error.stack ?? '',
-    inspect(error, { depth: Infinity, showHidden: true }),
-    JSON.stringify(error),
-    JSON.stringify({ ...error }),
-  ];
-}
+import { errorOf, renderings, SECRET } from './url-secrets.js';
 
 describe('an ambiguous user:password is refused naming userinfo', () => {
   // the review's case: "#" then "@" in the password made "ss" the host

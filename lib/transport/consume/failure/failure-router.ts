@@ -8,6 +8,7 @@ import { fullProperties } from '../../core/full-properties.js';
 import type { Delivery } from '../delivery.js';
 import { describeError, describeMessage } from '../message-identity.js';
 import type { FailureTarget } from './failure-target.js';
+import { reasonKind, RepeatedLines } from '../../logging/repeated-lines.js';
 import { redeliveryCountOf } from './redelivery-count.js';
 import { FAILED_QUEUE_HEADER, FAILURE_REASON_HEADER, ORIGINAL_EXCHANGE_HEADER, ORIGINAL_ROUTING_KEY_HEADER, REDELIVERY_COUNT_HEADER } from '../../core/message-headers.js';
 
@@ -29,6 +30,8 @@ export class FailureRouter {
     private readonly logger: LoggerService,
   ) {}
 
+  /** A producer can fail every message the same way: lines of one kind are rate-limited with a count. */
+  private readonly repeated = new RepeatedLines();
   private readonly error = (line: string): void => this.logger.error(line);
   private readonly warn = (line: string): void =>
     this.logger.warn === undefined ? this.logger.error(line) : this.logger.warn(line);
@@ -48,7 +51,9 @@ export class FailureRouter {
     errorLogged = false,
   ): Promise<void> {
     const identity = describeMessage(message, queue);
-    const say = errorLogged ? this.warn : this.error;
+    const write = errorLogged ? this.warn : this.error;
+    const kind = `${queue}|${action}|${String(errorLogged)}|${reasonKind(reason)}`;
+    const say = (line: string): void => this.repeated.say(kind, line, write);
     if (delivery.autoAcked) {
       say(`${identity}: ${reason}; the broker already forgot it (ack: 'none' / noAck)`);
       return;

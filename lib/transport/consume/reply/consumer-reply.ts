@@ -3,7 +3,7 @@ import type { AmqpMessage } from '../../core/amqp.context.js';
 import type { AmqpChannel } from '../../connection/connection-host.js';
 import { JSON_CONTENT_TYPE, encodeBody } from '../../publish/serialization.js';
 import { REPLY_STATUS_HEADER } from '../../core/message-headers.js';
-
+import { telemetry } from '../../telemetry/telemetry.js';
 
 /** The body of an error reply. */
 export interface ConsumerErrorReply {
@@ -17,13 +17,31 @@ export interface ConsumerErrorReply {
  */
 export function sendReply(channel: AmqpChannel, request: AmqpMessage, value: unknown): Promise<void> {
   const { body, contentType } = encodeBody(value);
-  return channel.basicPublish('', request.properties.replyTo ?? '', body, replyProperties(request, contentType, 'ok'));
+  return publishReply(channel, request, body, replyProperties(request, contentType, 'ok'));
 }
 
 /** Answers a request whose handler failed: `{"error": {name, message, ...}}` as JSON with `x-reply-status: error`. */
 export function sendErrorReply(channel: AmqpChannel, request: AmqpMessage, error: unknown): Promise<void> {
   const body = Buffer.from(JSON.stringify(errorReplyOf(error)));
-  return channel.basicPublish('', request.properties.replyTo ?? '', body, replyProperties(request, JSON_CONTENT_TYPE, 'error'));
+  return publishReply(channel, request, body, replyProperties(request, JSON_CONTENT_TYPE, 'error'));
+}
+
+/**
+ * Publishes a reply with its own producer span (a child of the message's process span) and the trace
+ * context (`traceparent`) in its headers, as @MessagePattern replies have: the caller's reply span
+ * links to it.
+ */
+function publishReply(channel: AmqpChannel, request: AmqpMessage, body: Buffer, properties: BasicProperties): Promise<void> {
+  const replyTo = request.properties.replyTo ?? '';
+  if (telemetry === undefined) return channel.basicPublish('', replyTo, body, properties);
+  const trace = telemetry.publish('reply', '', replyTo, properties, body.length);
+  return channel.basicPublish('', replyTo, body, trace.properties).then(
+    () => trace.end(),
+    (error: unknown) => {
+      trace.end(error);
+      throw error;
+    },
+  );
 }
 
 /** A failure as an error reply: an Error's name, message and code; an object (an RpcException's payload) as is. */

@@ -5,11 +5,12 @@
  * password stands out; nor any log line or error of a start that fails (wrong password, no broker).
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import { Controller, Logger, type LoggerService } from '@nestjs/common';
+import { Controller, Injectable, Logger, type LoggerService } from '@nestjs/common';
 import { MessagePattern } from '@nestjs/microservices';
 import { Test } from '@nestjs/testing';
+import { createHash } from 'node:crypto';
 import { inspect } from 'node:util';
-import { AMQP_MODULE_OPTIONS, AmqpModule, AmqpPublisher, ClientAMQP, ServerAMQP } from '../../../../lib/transport/index.js';
+import { AMQP_MODULE_OPTIONS, AmqpModule, AmqpPublisher, ClientAMQP, QueueConsumer, ServerAMQP } from '../../../../lib/transport/index.js';
 import { AmqpConnectionHost } from '../../../../lib/transport/connection/connection-host.js';
 import { brokerUrlAs } from '../../../support/broker-url.js';
 import { uniqueName, withUser } from '../../recovery/broker-control.js';
@@ -183,5 +184,69 @@ describe('secrets in a start that fails', () => {
     );
     expect(lines.join('\n')).toMatch(/ECONNREFUSED|refused/i);
     lines.forEach((line, i) => expectNoSecret(`log line ${i}`, line));
+  });
+});
+
+@Injectable()
+class ConfiguredConsumer {
+  @QueueConsumer({ config: 'orders' })
+  onOrder(): void {}
+}
+
+describe('secrets in URLs a user can write, and in configured values', () => {
+  /** Inspect, JSON, message and stack of whatever `make` throws, plus every log line on the way. */
+  async function failedStart(label: string, run: () => Promise<unknown>): Promise<string> {
+    const lines = await captureLogs(run);
+    expect(lines.length).toBeGreaterThan(0);
+    lines.forEach((line, i) => expectNoSecret(`${label}: log line ${i}`, line));
+    return lines.join('\n');
+  }
+
+  it.each(['?', '#'])('a password with an unencoded "%s" is refused at construction, naming the problem and not the password', async (reserved) => {
+    const bad = `amqp://${user}:pa${reserved}${PASSWORD}@127.0.0.1:5672/%2F`;
+    const text = await failedStart('ServerAMQP', async () => {
+      const moduleRef = await Test.createTestingModule({ controllers: [PingController] }).compile();
+      const app = moduleRef.createNestMicroservice({ strategy: new ServerAMQP({ urls: [bad], queue: 'x' }) });
+      await app.listen().finally(() => app.close().catch(() => undefined));
+    });
+    expect(text).toMatch(/urls\[0\]: the URL has an "@" after the first/);
+    for (const make of [() => new ClientAMQP({ urls: [bad], queue: 'x' }), () => AmqpModule.forRoot({ urls: [bad] })]) {
+      const text2 = await failedStart('ClientAMQP / forRoot', async () => make());
+      expect(text2).toMatch(/ambiguous/);
+    }
+  });
+
+  it('ssl_options secrets in a URL query are sealed, and a start that fails never shows them', async () => {
+    const dict = encodeURIComponent(`{'password': '${PASSWORD}', 'keyfile': '/nonexistent/client.pem'}`);
+    const tlsUrl = `amqp://${user}:${PASSWORD}@127.0.0.1:5759/%2F?ssl_options=${dict}`;
+    const server = new ServerAMQP({ urls: [tlsUrl], queue: 'x' });
+    const client = new ClientAMQP({ urls: [tlsUrl], queue: 'x' });
+    for (const [label, value] of [['ServerAMQP', server], ['ClientAMQP', client]] as const) {
+      expectNoSecret(`util.inspect of ${label}`, inspect(value, { showHidden: true, depth: null, getters: true }));
+      expectNoSecret(`JSON of ${label}`, json(value));
+      expect(inspect(value, { depth: null })).toContain('ssl_options=***');
+    }
+    await failedStart('TLS client', async () => {
+      await client.connect().finally(() => client.close());
+    });
+  });
+
+  it('ConsumerConfigError never echoes a configured value that carries a credential', async () => {
+    const text = await failedStart('consumers config', async () => {
+      const moduleRef = await Test.createTestingModule({
+        imports: [AmqpModule.forRoot({ urls: [url], consumers: { orders: { queue: uniqueName('outage.secrets.cfg'), ack: url as never } } })],
+        providers: [ConfiguredConsumer],
+      }).compile();
+      const app = moduleRef.createNestApplication();
+      await app.init().finally(() => app.close().catch(() => undefined));
+    });
+    expect(text).toMatch(/consumers\.orders: ack: must be one of .*got amqp:\/\/.*:\*\*\*@127\.0\.0\.1/);
+  });
+
+  it('the connection registry key is no unsalted digest of the password-bearing URL', () => {
+    const key = AmqpConnectionHost.keyOf({ urls: [url] });
+    const plain = createHash('sha256').update(url).digest('base64url');
+    expect(key).not.toContain(plain);
+    expect(key).toBe(AmqpConnectionHost.keyOf({ urls: [url] }));
   });
 });

@@ -225,3 +225,63 @@ describe('DirectReplyRpc', () => {
     expect(rpc.pendingCount).toBe(0);
   });
 });
+
+describe('correlation ids no one can guess', () => {
+  /** What a producer would try after seeing one id: its neighbours under a prefix+counter scheme, and near copies. */
+  function guessesFrom(seen: string): string[] {
+    const guesses: string[] = [];
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    for (let i = 0; i < seen.length; i++) {
+      for (const c of alphabet) if (c !== seen[i]) guesses.push(seen.slice(0, i) + c + seen.slice(i + 1));
+    }
+    const dot = seen.lastIndexOf('.');
+    if (dot >= 0) for (let n = 1; n < 100; n++) guesses.push(seen.slice(0, dot + 1) + n.toString(36));
+    return guesses;
+  }
+
+  it('a forged reply with a guessed correlation id is ignored; the real reply still arrives', async () => {
+    const { rpc, channel } = await open();
+    const observed = rpc.nextId();
+    rpc.request(observed, request, recorder());
+    channel.reply(observed, 'last');
+    const call = recorder();
+    const real = rpc.nextId();
+    rpc.request(real, request, call);
+    const guesses = guessesFrom(observed);
+    for (const guess of guesses) channel.reply(guess, 'forged');
+    expect(call.replies).toEqual([]);
+    expect(rpc.pendingCount).toBe(1);
+    channel.reply(real, 'last');
+    expect(call.replies).toEqual(['last']);
+    console.log(`forged replies: ${guesses.length} guesses from one observed id, 0 accepted`);
+  });
+
+  it('ids of consecutive calls share no predictable structure (128 random bits each)', async () => {
+    const { rpc } = await open();
+    const ids = Array.from({ length: 20_000 }, () => rpc.nextId());
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids.filter((id) => !/^[A-Za-z0-9_-]{22}$/.test(id))).toEqual([]);
+    let sharedPrefix = 0;
+    let sameAtPosition = 0;
+    for (let i = 1; i < ids.length; i++) {
+      const [a, b] = [ids[i - 1] as string, ids[i] as string];
+      let k = 0;
+      while (k < a.length && a[k] === b[k]) k++;
+      if (k >= 3) sharedPrefix += 1;
+      for (let j = 0; j < 21; j++) if (a[j] === b[j]) sameAtPosition += 1;
+    }
+    // By chance: a 3-character shared prefix once in 262,144 pairs; a given character equal once in 64.
+    expect(sharedPrefix).toBeLessThanOrEqual(2);
+    const expected = (ids.length - 1) * 21 / 64;
+    expect(Math.abs(sameAtPosition - expected)).toBeLessThan(expected * 0.1);
+    // Each of the 128 bits is set in about half of the ids (no counter, no fixed prefix).
+    const ones = new Array<number>(128).fill(0);
+    for (const id of ids) {
+      const bytes = Buffer.from(id, 'base64url');
+      for (let bit = 0; bit < 128; bit++) if ((bytes[bit >> 3] as number) & (0x80 >> (bit & 7))) ones[bit] = (ones[bit] as number) + 1;
+    }
+    const worst = Math.max(...ones.map((n) => Math.abs(n / ids.length - 0.5)));
+    expect(worst).toBeLessThan(0.03);
+    console.log(`correlation ids: 20,000 distinct; pairs sharing a 3-char prefix ${sharedPrefix}; worst bit bias ${worst.toFixed(4)}`);
+  });
+});

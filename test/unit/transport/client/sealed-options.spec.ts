@@ -8,7 +8,11 @@ describe('sealed options', () => {
     ['amqp://guest:Sup3rS3cret@localhost:5672/%2F', 'amqp://guest:***@localhost:5672/%2F'],
     ['amqp://u:pa/ss@h:1/v?heartbeat=5', 'amqp://u:***@h:1/v?heartbeat=5'],
     ['amqp://u:p@ss@h/v', 'amqp://u:***@h/v'],
-    ['amqp://u:p@h?x=a:b@c', 'amqp://u:***@h?x=a:b@c'],
+    ['amqp://u:p@h?x=a:b@c', 'amqp://u:***@c'],
+    ['amqp://guest:pa?Sup3rS3cretPW@host', 'amqp://guest:***@host'],
+    ['amqp://guest:pa#Sup3rS3cretPW@host/v', 'amqp://guest:***@host/v'],
+    ['amqp://guest:pa?x#Sup3rS3cretPW@host/v?heartbeat=1', 'amqp://guest:***@host/v?heartbeat=1'],
+    ["amqps://u:p@h/?heartbeat=5&ssl_options=%7B'password'%3A'Sup3rS3cretPW'%7D", 'amqps://u:***@h/?heartbeat=5&ssl_options=***'],
     ['amqps://user@h/v', 'amqps://user@h/v'],
     ['amqp://localhost', 'amqp://localhost'],
     ['not a url u:p@h', '[***]'],
@@ -32,6 +36,25 @@ describe('sealed options', () => {
     expect(revealOptions(original)).toBe(original);
     expect(original.urls[0]).toBe('amqp://u:Sup3rS3cret@h/v');
   });
+
+  it.each(['amqp://guest:pa?Sup3rS3cretPW@host', 'amqp://guest:pa#Sup3rS3cretPW@host', 'amqp://guest:pa/Sup3rS3cretPW@host'])(
+    'refuses %s before storing it, naming the problem and not the password',
+    (url) => {
+      const error = (() => {
+        try {
+          sealOptions({ urls: ['amqp://localhost', url] });
+        } catch (e) {
+          return e as InvalidArgumentError;
+        }
+        throw new Error('not refused');
+      })();
+      expect(error).toBeInstanceOf(InvalidArgumentError);
+      expect(error.message).toMatch(/^urls\[1\]: .*ambiguous.*percent-encode/);
+      for (const text of [error.message, error.stack ?? '', inspect(error, { showHidden: true, depth: null }), JSON.stringify(error)]) {
+        expect(text).not.toContain('Sup3rS3cretPW');
+      }
+    },
+  );
 
   it('refuses a copy of sealed options, which has lost its password', () => {
     const copy = { ...sealOptions({ urls: ['amqp://u:Sup3rS3cret@h/v'] }) };
