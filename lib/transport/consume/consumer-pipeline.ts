@@ -14,6 +14,8 @@ import { StreamOffsetTracker } from './stream/stream-offset-tracker.js';
 export interface ConsumerPipeline {
   readonly failures: FailureRouter;
   readonly target: FailureTarget;
+  /** The consumer's label, named in its dead letters' headers. */
+  readonly consumer?: string | undefined;
   readonly streamTracker?: StreamOffsetTracker | undefined;
 }
 
@@ -46,14 +48,14 @@ export function queueConsumerPipeline(metadata: QueueConsumerMetadata, spec: Con
   }
   const target = consumerFailureTarget(metadata);
   announce(spec, metadata.queue, target, describePolicy(options.onError));
-  return { failures, target };
+  return { failures, target, consumer: spec.label };
 }
 
 /** The same for the server's default queue: failed and unroutable messages are dead-lettered, never dropped quietly. */
 export function defaultQueuePipeline(options: ServerAMQPOptions, spec: ConsumerSpec, failures: FailureRouter): ConsumerPipeline {
   const target = defaultQueueFailureTarget(options);
   if (!spec.autoAck) announce(spec, options.queue ?? '', target, "'dead-letter'");
-  return { failures, target };
+  return { failures, target, consumer: spec.label };
 }
 
 function announce(spec: ConsumerSpec, queue: string, target: FailureTarget, policy: string): void {

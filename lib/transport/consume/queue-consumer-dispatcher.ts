@@ -16,8 +16,7 @@ import { originalErrorOf } from '../decorators/handler-error-capture.js';
 import { redeliveryCountOf } from './failure/redelivery-count.js';
 import type { HandlerRunner } from './handler-invoker.js';
 import { describeError, describeMessage, loggedByNest } from './message-identity.js';
-import { republishForRetry, retryDelay } from './retry-republisher.js';
-import { telemetry } from '../telemetry/telemetry.js';
+import { retryDelay } from './retry-republisher.js';
 import { sendErrorReply, sendReply } from './reply/consumer-reply.js';
 import { RETRY_COUNT_HEADER, retryCountOf, streamOffsetOf } from '../core/message-headers.js';
 
@@ -94,12 +93,8 @@ export class QueueConsumerDispatcher {
     reason: string,
     errorLogged = false,
   ): Promise<void> {
-    const action = await resolveErrorAction(
-      this.metadata.options.onError,
-      originalErrorOf(context, error),
-      context,
-      this.logger,
-    );
+    const original = originalErrorOf(context, error);
+    const action = await resolveErrorAction(this.metadata.options.onError, original, context, this.logger);
     const retried =
       action === 'requeue' &&
       redeliveryCountOf(message.properties.headers) < this.pipeline.target.maxRedeliveries;
@@ -110,15 +105,8 @@ export class QueueConsumerDispatcher {
         ),
       );
     }
-    await this.pipeline.failures.apply(
-      action,
-      this.pipeline.target,
-      message,
-      delivery,
-      queue,
-      reason,
-      errorLogged,
-    );
+    const details = { reason, error: original, consumer: this.pipeline.consumer };
+    await this.pipeline.failures.apply(action, this.pipeline.target, message, delivery, queue, details, errorLogged);
   }
 
   private wantsReply(message: AmqpMessage): boolean {
@@ -172,11 +160,11 @@ export class QueueConsumerDispatcher {
         return;
       case 'dead-letter': {
         const error = result.ok ? undefined : result.error;
-        const reason = `handler failed${retryCount > 0 ? ` after ${retryCount} retries` : ''}: ${describeError(error)}`;
+        const reason = `handler failed${retryCount > 0 ? ` after ${retryCount} retries` : ''}: ${describeError(originalErrorOf(context, error))}`;
         await this.fail(error, context, message, delivery, channel, queue, reason, logged);
         return;
       }
-      case 'retry':
+      case 'retry': {
         this.logger.warn?.(
           `handler of ${identity()} failed; retry ${action.attempt} of ${this.metadata.options.retry?.attempts ?? 0} ` +
             `in ${action.delayMs} ms: ${cause}`,
@@ -189,29 +177,27 @@ export class QueueConsumerDispatcher {
           );
           return;
         }
-        try {
-          await republishForRetry(channel, queue, message, action.attempt);
-        } catch (error) {
-          if (!channel.isOpen) {
-            this.logger.warn?.(
-              `retry of ${identity()} not republished (channel closed): the broker redelivers it`,
-            );
-            return;
-          }
-          await this.fail(
-            error,
-            context,
-            message,
-            delivery,
-            channel,
-            queue,
-            `retry could not be republished: ${describeError(error)}`,
-          );
+        const copy = await this.pipeline.failures.copyForRetry('', queue, message, { [RETRY_COUNT_HEADER]: action.attempt });
+        if (copy.kind === 'copied') {
+          this.trySettle(delivery, identity, () => delivery.ack('retried'));
           return;
         }
-        telemetry?.retried(queue);
-        this.trySettle(delivery, identity, () => delivery.ack());
+        // Lost with its channel during the publish: the broker redelivers the original.
+        if (copy.kind === 'failed' && delivery.settled) {
+          this.logger.warn?.(`retry of ${identity()} not republished (channel closed): the broker redelivers it`);
+          return;
+        }
+        await this.fail(
+          failure,
+          context,
+          message,
+          delivery,
+          channel,
+          queue,
+          `retry could not be republished (${describeError(copy.error)}); handler failed: ${describeError(originalErrorOf(context, failure))}`,
+        );
         return;
+      }
     }
   }
 
