@@ -108,6 +108,7 @@ export {
   type AmqpConsumerSource,
 } from './module/amqp-consumer.registry.js';
 export type { ConsumerState as AmqpConsumerState } from './consume/consumer-runner.js';
+export type { ConsumerHealingOptions } from './options/consumer-healing.options.js';
 export { ConsumerConfigError, UnknownConnectionError, UnknownConsumerError } from './core/consumer.errors.js';
 
 // shared

@@ -4,6 +4,7 @@ import { isStreamConsumer } from '../options/consumer-pipeline.validate.js';
 import type { QueueMismatchPolicy } from '../options/consumer-pipeline.options.js';
 import type { ConsumerTopology } from './consumer-topology.js';
 import type { ServerAMQPOptions } from '../options/server-amqp.options.js';
+import { readHealing, type ConsumerHealingOptions } from '../options/consumer-healing.options.js';
 
 /** Everything one consumer needs to start: its topology, qos, ack mode and consume flags. */
 export interface ConsumerSpec {
@@ -29,6 +30,8 @@ export interface ConsumerSpec {
   stream?: boolean | undefined;
   /** Said once (WARN) when the consumer has started, e.g. a queue without a dead-letter exchange. */
   notices?: string[] | undefined;
+  /** How it comes back when the broker ends its channel or consumer; false or undefined: it stays down. */
+  healing?: Required<ConsumerHealingOptions> | false | undefined;
 }
 
 /** A @QueueConsumer's prefetch when none is given: bounded, so a slow handler cannot pull a whole queue into memory, and work spreads across instances. */
@@ -92,6 +95,7 @@ export function queueConsumerSpec(metadata: QueueConsumerMetadata): ConsumerSpec
     arguments: consumeArguments(metadata),
     onQueueMismatch: options.onQueueMismatch ?? 'fail',
     stream: isStreamConsumer(options),
+    healing: readHealing('healing', options.healing),
   };
 }
 
@@ -148,5 +152,6 @@ export function defaultQueueSpec(options: ServerAMQPOptions, patterns: readonly 
     autoAck: options.noAck ?? false,
     confirm: false,
     consumerTag: options.consumerTag,
+    healing: readHealing('healing', options.healing),
   };
 }

@@ -2,6 +2,7 @@ import { InvalidArgumentError } from '../../protocol/errors.js';
 import type { FieldTable } from '../../protocol/index.js';
 import type { ConsumerErrorAction, QueueMismatchPolicy, StreamOffset } from './consumer-pipeline.options.js';
 import type { QueueConsumerOptions } from './queue-consumer.options.js';
+import { readHealing } from './consumer-healing.options.js';
 
 const ERROR_ACTIONS: readonly ConsumerErrorAction[] = ['dead-letter', 'requeue', 'ack'];
 const MISMATCH_POLICIES: readonly QueueMismatchPolicy[] = ['fail', 'use-existing', 'passive'];
@@ -41,6 +42,7 @@ export function validatePipelineOptions(options: QueueConsumerOptions): void {
   if (options.onQueueMismatch !== undefined && !MISMATCH_POLICIES.includes(options.onQueueMismatch)) {
     throw new InvalidArgumentError('onQueueMismatch', `must be one of ${MISMATCH_POLICIES.join(', ')}, got ${String(options.onQueueMismatch)}`);
   }
+  readHealing('healing', options.healing);
   validateBatch(options);
   validateStream(options);
 }

@@ -1,5 +1,6 @@
 import type { FieldTable } from '../../protocol/index.js';
 import type { AmqpExchangeDefinition } from './exchange-definition.js';
+import type { ConsumerHealingOptions } from './consumer-healing.options.js';
 import type { BatchOptions, ConsumerErrorPolicy, QueueMismatchPolicy, StreamOptions } from './consumer-pipeline.options.js';
 
 /** How deliveries of a consumer are acknowledged. */
@@ -111,6 +112,12 @@ export interface QueueConsumerOptions {
   batch?: BatchOptions;
   /** A stream queue consumer (implies `queueType: 'stream'`): offset, offset tracking, failure policy, retention. */
   stream?: StreamOptions;
+  /**
+   * How the consumer comes back when the broker ends its channel or consumer (406, queue deleted,
+   * 404 on re-declare): restarted with backoff, its topology declared again. `false`: stays down.
+   * @default { attempts: 10, initialDelay: 1000, maxDelay: 30000 }
+   */
+  healing?: ConsumerHealingOptions | false;
   // ---- where it runs (consumers run by AmqpModule: on providers, or added at run time) ----
   /**
    * The AmqpModule connection (`forRoot({ name })`) a provider's consumer runs on, and whose

@@ -4,6 +4,7 @@
  * named, with a "did you mean"), amqplib's shortcuts and URL objects and amqp-connection-manager's
  * socket options turned into this package's options, and what cannot be honoured refused by name.
  */
+import { readHealing } from './consumer-healing.options.js';
 import { InvalidOptionError, UnsupportedOptionError } from '../../protocol/errors.js';
 import type { AmqpClientOptions } from './amqp-client.options.js';
 import type { ServerAMQPOptions } from './server-amqp.options.js';
@@ -48,6 +49,7 @@ const SERVER_SCHEMA: Readonly<Record<keyof ServerAMQPOptions, OptionKind>> = {
   socketOptions: 'object',
   patternHeader: 'string',
   consumerTag: 'string',
+  healing: 'any', // an object, or false (checked by readHealing)
   shutdownTimeout: 'number',
   serializer: 'any',
   deserializer: 'any',
@@ -83,6 +85,7 @@ const CLIENT_SCHEMA: Readonly<Record<keyof AmqpClientOptions, OptionKind>> = {
 export function readServerOptions(options: unknown): ServerAMQPOptions {
   const given = checkObject('', options ?? {}, SERVER_SCHEMA) as ServerAMQPOptions;
   checkMin('prefetchCount', given.prefetchCount, 0);
+  readHealing('healing', given.healing);
   const out: ServerAMQPOptions = { ...given, ...readConnection(given, UNLIMITED_ATTEMPTS) };
   const queueOptions = readQueueOptions('queueOptions', given.queueOptions);
   if (queueOptions === undefined) delete out.queueOptions;
