@@ -8,6 +8,7 @@ import { describePolicy } from './failure/error-policy.js';
 import { FailureRouter } from './failure/failure-router.js';
 import { consumerFailureTarget, defaultQueueFailureTarget, noDeadLetterWarning, type FailureTarget } from './failure/failure-target.js';
 import type { ServerAMQPOptions } from '../options/server-amqp.options.js';
+import { retryDelays, retryQueueName } from '../options/retry-options.js';
 import { StreamOffsetTracker } from './stream/stream-offset-tracker.js';
 
 /** What a consumer's dispatcher needs beyond its handler: where failures go, and a stream's offset tracker. */
@@ -48,6 +49,11 @@ export function queueConsumerPipeline(metadata: QueueConsumerMetadata, spec: Con
   }
   const target = consumerFailureTarget(metadata);
   announce(spec, metadata.queue, target, describePolicy(options.onError));
+  const retry = options.retry;
+  if (retry?.via === 'broker' && retry.attempts > 0) {
+    const ladder = [...new Set(retryDelays(retry))];
+    spec.topology.retryQueues = ladder.map((ttl) => ({ name: retryQueueName(metadata.queue, ttl), ttl, durable: target.durable }));
+  }
   return { failures, target, consumer: spec.label };
 }
 

@@ -17,6 +17,7 @@ import { redeliveryCountOf } from './failure/redelivery-count.js';
 import type { HandlerRunner } from './handler-invoker.js';
 import { describeError, describeMessage, loggedByNest } from './message-identity.js';
 import { retryDelay } from './retry-republisher.js';
+import { retryQueueName } from '../options/retry-options.js';
 import { sendErrorReply, sendReply } from './reply/consumer-reply.js';
 import { RETRY_COUNT_HEADER, retryCountOf, streamOffsetOf } from '../core/message-headers.js';
 
@@ -165,10 +166,15 @@ export class QueueConsumerDispatcher {
         return;
       }
       case 'retry': {
+        const broker = this.metadata.options.retry?.via === 'broker';
         this.logger.warn?.(
           `handler of ${identity()} failed; retry ${action.attempt} of ${this.metadata.options.retry?.attempts ?? 0} ` +
-            `in ${action.delayMs} ms: ${cause}`,
+            `in ${action.delayMs} ms${broker ? ` (waiting in retry queue "${retryQueueName(queue, action.ladderMs)}")` : ''}: ${cause}`,
         );
+        if (broker) {
+          await this.retryOnBroker(result.ok ? undefined : result.error, action.attempt, action.delayMs, action.ladderMs, context, message, delivery, channel, queue);
+          return;
+        }
         await retryDelay(action.delayMs, this.shutdown);
         if (delivery.state === 'lost') {
           // The broker redelivers the original; a copy as well would run the message twice.
@@ -199,6 +205,29 @@ export class QueueConsumerDispatcher {
         return;
       }
     }
+  }
+
+  /** The copy waits in the consumer's retry queue for its delay (no prefetch slot held), then comes back to `queue`. */
+  private async retryOnBroker(
+    failure: unknown,
+    attempt: number,
+    delayMs: number,
+    ladderMs: number,
+    context: AmqpContext,
+    message: AmqpMessage,
+    delivery: Delivery,
+    channel: AmqpChannel,
+    queue: string,
+  ): Promise<void> {
+    const retryQueue = retryQueueName(queue, ladderMs);
+    const copy = await this.pipeline.failures.copyForRetry('', retryQueue, message, { [RETRY_COUNT_HEADER]: attempt }, String(delayMs));
+    if (copy.kind === 'copied') {
+      this.trySettle(delivery, () => describeMessage(message, queue), () => delivery.ack('retried'));
+      return;
+    }
+    if (copy.kind === 'failed' && delivery.settled) return;
+    const reason = `retry could not be put in "${retryQueue}" (${describeError(copy.error)}); handler failed: ${describeError(originalErrorOf(context, failure))}`;
+    await this.fail(failure, context, message, delivery, channel, queue, reason);
   }
 
   private async reply(

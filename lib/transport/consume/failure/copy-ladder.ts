@@ -29,10 +29,13 @@ export async function publishCopy(
   routingKey: string,
   message: AmqpMessage,
   added: FieldTable,
+  /** A per-message TTL of the copy's own (a retry queue's jittered wait); a copy never keeps the original's. */
+  expiration?: string,
 ): Promise<CopyOutcome> {
   let refusal: unknown;
   for (const shape of SHAPES) {
     const properties = copyProperties(message, added, shape);
+    if (expiration !== undefined) properties.expiration = expiration;
     try {
       await publisher().publish(exchange, routingKey, message.content, properties, true);
       const dropped = properties.headers?.[DROPPED_PROPERTIES_HEADER];

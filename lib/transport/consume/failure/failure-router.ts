@@ -83,8 +83,8 @@ export class FailureRouter {
    * A retry copy of `message` with `headers` added (the retry count), confirmed before the caller
    * acks the original; reduced when refused as it is. Never rejects.
    */
-  copyForRetry(exchange: string, routingKey: string, message: AmqpMessage, headers: FieldTable): Promise<CopyOutcome> {
-    return publishCopy(this.publisher, exchange, routingKey, message, headers);
+  copyForRetry(exchange: string, routingKey: string, message: AmqpMessage, headers: FieldTable, expiration?: string): Promise<CopyOutcome> {
+    return publishCopy(this.publisher, exchange, routingKey, message, headers, expiration);
   }
 
   /** False when the requeue copy was refused: the caller dead-letters the message instead. */
