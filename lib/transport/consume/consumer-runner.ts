@@ -11,12 +11,9 @@ import { ChannelLease, Delivery } from './delivery.js';
 import { describeError } from './message-identity.js';
 import { telemetry } from '../telemetry/telemetry.js';
 import { healingDelay } from '../options/consumer-healing.options.js';
+import { InFlightBytes } from './in-flight-bytes.js';
 
-/**
- * Where a consumer stands, as the consumer registry reports it. 'healing': the broker ended its
- * channel or consumer and it is being restarted (see `healing`); 'stopped': stopped by the app, or
- * down for good after its restarts failed.
- */
+/** Where a consumer stands (registry): 'healing' while restarted after the broker ended it; 'stopped' by the app or down for good. */
 export type ConsumerState = 'idle' | 'consuming' | 'paused' | 'recovering' | 'healing' | 'stopped';
 
 /** What the server does with one delivery; it must settle `delivery` (or leave it to the handler) and never reject. */
@@ -44,6 +41,8 @@ export class ConsumerRunner {
   private healingNow: { attempt: number; cause: Error } | undefined;
   /** Why it is down for good (its restarts failed, or healing is off); cleared by resume(). */
   private downCause: Error | undefined;
+  /** The byte bound (`maxInFlightBytes`), if any. */
+  private readonly bytes: InFlightBytes | undefined;
   /** Wakes a healing wait early (stop). */
   private wakeHealing: (() => void) | undefined;
 
@@ -56,6 +55,8 @@ export class ConsumerRunner {
     private readonly onLost: (runner: ConsumerRunner, error: Error) => void,
   ) {
     this.queueName = spec.topology.queue;
+    const max = spec.maxInFlightBytes;
+    this.bytes = max === undefined ? undefined : new InFlightBytes(max, () => this.stopFlow(), () => this.startFlow());
   }
 
   /** The queue consumed (the broker's name for a server-named queue, once started). */
@@ -65,7 +66,12 @@ export class ConsumerRunner {
 
   /** True while basic.consume is active on an open channel. */
   get isConsuming(): boolean {
-    return this.consumerTag !== undefined && this.lease?.alive === true;
+    return (this.consumerTag !== undefined || this.bytes?.isHeld === true) && this.lease?.alive === true;
+  }
+
+  /** Body bytes held by deliveries whose handling has not finished (bodies from 64 KiB up are counted). */
+  get inFlightBytes(): number {
+    return this.bytes?.value ?? 0;
   }
 
   /** True while paused on purpose (see {@link pause}). */
@@ -99,7 +105,7 @@ export class ConsumerRunner {
     if (this.stopping || this.channel.state === 'CLOSED' || this.channel.state === 'CLOSING') return 'stopped';
     if (this.paused) return 'paused';
     if (this.channel.state === 'SUSPENDED') return 'recovering';
-    return this.consumerTag === undefined ? 'stopped' : 'consuming';
+    return this.consumerTag === undefined && this.bytes?.isHeld !== true ? 'stopped' : 'consuming';
   }
 
   /** Deliveries whose handling has not finished. */
@@ -347,6 +353,27 @@ export class ConsumerRunner {
       return;
     }
     task.then(this.finished, this.failedAndFinished);
+    const release = this.bytes?.add(body.length);
+    if (release !== undefined) task.then(release, release);
+  }
+
+  /** Over the byte bound: basic.cancel (in-flight deliveries still ack) until the handlers catch up. */
+  private stopFlow(): void {
+    this.logger.debug?.(`${this.spec.label}: over maxInFlightBytes ${this.spec.maxInFlightBytes}: consumption paused until handlers catch up`);
+    void this.serialize(async () => {
+      const tag = this.consumerTag;
+      if (tag === undefined || this.channel?.isOpen !== true || this.paused) return;
+      await this.channel.basicCancel(tag);
+      if (this.consumerTag === tag) this.consumerTag = undefined;
+    }).catch(() => undefined);
+  }
+
+  private startFlow(): void {
+    void this.serialize(async () => {
+      const { channel, onMessage } = this;
+      if (this.paused || this.stopping || this.consumerTag !== undefined || channel?.isOpen !== true || onMessage === undefined) return;
+      await this.consume(channel, onMessage);
+    }).catch((error: unknown) => this.logger.warn?.(`${this.spec.label}: consuming again after a byte pause failed: ${describeError(error)}`));
   }
 
   /** One delivery's handling ended; wakes `drain` when none is left. */

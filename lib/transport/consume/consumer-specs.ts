@@ -30,6 +30,8 @@ export interface ConsumerSpec {
   stream?: boolean | undefined;
   /** Said once (WARN) when the consumer has started, e.g. a queue without a dead-letter exchange. */
   notices?: string[] | undefined;
+  /** Body bytes its in-flight deliveries may hold before consumption pauses; undefined: no bound. */
+  maxInFlightBytes?: number | undefined;
   /** How it comes back when the broker ends its channel or consumer; false or undefined: it stays down. */
   healing?: Required<ConsumerHealingOptions> | false | undefined;
 }
@@ -42,6 +44,9 @@ export const DEFAULT_PREFETCH = 10;
  * left the server idle waiting on round trips (measured: roughly half the calls/s of 100).
  */
 export const DEFAULT_QUEUE_PREFETCH = 100;
+
+/** The bytes a consumer's in-flight deliveries may hold when no `maxInFlightBytes` is given. */
+export const DEFAULT_MAX_IN_FLIGHT_BYTES = 256 * 1024 * 1024;
 
 /** The registry name of a server's default queue consumer. */
 export const DEFAULT_QUEUE_CONSUMER_NAME = 'ServerAMQP.defaultQueue';
@@ -96,6 +101,7 @@ export function queueConsumerSpec(metadata: QueueConsumerMetadata): ConsumerSpec
     onQueueMismatch: options.onQueueMismatch ?? 'fail',
     stream: isStreamConsumer(options),
     healing: readHealing('healing', options.healing),
+    maxInFlightBytes: options.maxInFlightBytes ?? DEFAULT_MAX_IN_FLIGHT_BYTES,
   };
 }
 
@@ -153,5 +159,6 @@ export function defaultQueueSpec(options: ServerAMQPOptions, patterns: readonly 
     confirm: false,
     consumerTag: options.consumerTag,
     healing: readHealing('healing', options.healing),
+    maxInFlightBytes: options.maxInFlightBytes ?? DEFAULT_MAX_IN_FLIGHT_BYTES,
   };
 }

@@ -43,6 +43,10 @@ export function validatePipelineOptions(options: QueueConsumerOptions): void {
     throw new InvalidArgumentError('onQueueMismatch', `must be one of ${MISMATCH_POLICIES.join(', ')}, got ${String(options.onQueueMismatch)}`);
   }
   readHealing('healing', options.healing);
+  const bytes = options.maxInFlightBytes;
+  if (bytes !== undefined && !(Number.isSafeInteger(bytes) && bytes >= 1)) {
+    throw new InvalidArgumentError('maxInFlightBytes', `must be an integer >= 1, got ${String(bytes)}`);
+  }
   validateBatch(options);
   validateStream(options);
 }

@@ -129,6 +129,13 @@ export interface QueueConsumerOptions {
    * @default { attempts: 10, initialDelay: 1000, maxDelay: 30000 }
    */
   healing?: ConsumerHealingOptions | false;
+  /**
+   * Body bytes this consumer's in-flight deliveries may hold (bodies from 64 KiB up are counted). Past
+   * it, consumption pauses (basic.cancel; in-flight deliveries still ack) until the handlers bring it
+   * under half, so memory is bounded in bytes, not only by prefetch x body size.
+   * @default 268435456 (256 MiB)
+   */
+  maxInFlightBytes?: number;
   // ---- where it runs (consumers run by AmqpModule: on providers, or added at run time) ----
   /**
    * The AmqpModule connection (`forRoot({ name })`) a provider's consumer runs on, and whose

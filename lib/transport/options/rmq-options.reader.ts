@@ -50,6 +50,7 @@ const SERVER_SCHEMA: Readonly<Record<keyof ServerAMQPOptions, OptionKind>> = {
   patternHeader: 'string',
   consumerTag: 'string',
   healing: 'any', // an object, or false (checked by readHealing)
+  maxInFlightBytes: 'integer',
   shutdownTimeout: 'number',
   serializer: 'any',
   deserializer: 'any',
@@ -86,6 +87,7 @@ export function readServerOptions(options: unknown): ServerAMQPOptions {
   const given = checkObject('', options ?? {}, SERVER_SCHEMA) as ServerAMQPOptions;
   checkMin('prefetchCount', given.prefetchCount, 0);
   readHealing('healing', given.healing);
+  checkMin('maxInFlightBytes', given.maxInFlightBytes, 1);
   const out: ServerAMQPOptions = { ...given, ...readConnection(given, UNLIMITED_ATTEMPTS) };
   const queueOptions = readQueueOptions('queueOptions', given.queueOptions);
   if (queueOptions === undefined) delete out.queueOptions;

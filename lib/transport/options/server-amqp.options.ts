@@ -87,6 +87,12 @@ export interface ServerAMQPOptions extends AmqpConnectionOptions {
    * @default { attempts: 10, initialDelay: 1000, maxDelay: 30000 }
    */
   healing?: ConsumerHealingOptions | false;
+  /**
+   * Body bytes the default queue's in-flight deliveries may hold (bodies from 64 KiB up are counted);
+   * past it consumption pauses until handlers bring it under half.
+   * @default 268435456 (256 MiB)
+   */
+  maxInFlightBytes?: number;
   /** How long `close()` waits for in-flight handlers before closing channels (their messages are then redelivered). @default 10000 */
   shutdownTimeout?: number;
   /** Nest serializer for replies. @default AmqpReplySerializer (RmqRecordSerializer's contract, for replies) */
