@@ -109,6 +109,9 @@ export {
 } from './module/amqp-consumer.registry.js';
 export type { ConsumerState as AmqpConsumerState } from './consume/consumer-runner.js';
 export type { ConsumerHealingOptions } from './options/consumer-healing.options.js';
+export { AmqpDeadLetters } from './module/amqp-dead-letters.js';
+export type { DeadLetter, ReplayOptions, ReplayResult } from './module/amqp-dead-letters.js';
+export { REPLAY_COUNT_HEADER, REPLAYED_AT_HEADER } from './core/message-headers.js';
 export { ConsumerConfigError, UnknownConnectionError, UnknownConsumerError } from './core/consumer.errors.js';
 
 // shared
