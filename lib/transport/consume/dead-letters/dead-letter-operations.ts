@@ -1,7 +1,23 @@
 import type { BasicProperties, FieldTable } from '../../../protocol/index.js';
-import type { AmqpConnection } from '../../connection/connection-host.js';
 import { FAILED_QUEUE_HEADER, REPLAY_COUNT_HEADER, REPLAYED_AT_HEADER, retryCountOf } from '../../core/message-headers.js';
 import { fullProperties } from '../../core/full-properties.js';
+
+/** The little of a channel the operations use (the engine's Channel, recovering or not). */
+interface OperationsChannel {
+  readonly isOpen: boolean;
+  queueDeclare(o: { queue: string; passive: boolean }): Promise<{ messageCount: number }>;
+  basicGet(queue: string): Promise<{ body: Buffer; properties: BasicProperties; method: { deliveryTag: number } } | null>;
+  confirmDelivery(): Promise<unknown>;
+  basicPublish(exchange: string, routingKey: string, body: Buffer, properties: BasicProperties, o: { mandatory: boolean }): Promise<void>;
+  basicAck(deliveryTag: number): void;
+  queuePurge(o: { queue: string }): Promise<{ messageCount: number }>;
+  close(): Promise<unknown>;
+}
+
+/** A connection as the operations see it: a source of channels. */
+export interface OperationsConnection {
+  channel(): Promise<OperationsChannel>;
+}
 
 /** One dead letter as read from its queue (left in it). */
 export interface DeadLetter {
@@ -42,7 +58,7 @@ export interface ReplayResult {
  * Each opens a channel of its own and closes it; what a peek or a skipped replay held goes back.
  */
 export class DeadLetterOperations {
-  constructor(private readonly connection: () => AmqpConnection) {}
+  constructor(private readonly connection: () => OperationsConnection) {}
 
   /** Ready messages in each queue (a queue that does not exist is left out). */
   async list(queues: readonly string[]): Promise<Array<{ queue: string; messages: number }>> {

@@ -10,8 +10,9 @@ import { Ctx, Payload } from '@nestjs/microservices';
 import type { AmqpContext } from '../../../../lib/transport/core/amqp.context.js';
 import { QueueConsumer } from '../../../../lib/transport/decorators/queue-consumer.decorator.js';
 import { AmqpDeadLetters } from '../../../../lib/transport/module/amqp-dead-letters.js';
+import { runDlqCli, type CliIo } from '../../../../lib/bin/dlq-cli.js';
 import { Admin, waitFor } from '../server/support.js';
-import { consumeName, startApp } from './support.js';
+import { AMQP_URL, consumeName, startApp } from './support.js';
 
 const queue = consumeName('replay');
 const dlq = `${queue}.dlq`;
@@ -69,4 +70,37 @@ describe('AmqpDeadLetters', () => {
     expect(await deadLetters.purge(dlq)).toBe(500);
     console.log(`replay: 500 of 1000 dead letters (filtered by x-exception-class) replayed and handled once each in ${elapsed} ms; 500 left, then purged`);
   }, 90_000);
+
+  it('the CLI: refuses without confirmation, then replays 1,000 of 1,200 filtered by header, each handled once', async () => {
+    handled.clear();
+    for (let n = 0; n < 1200; n += 1) {
+      admin.channel.sendToQueue(dlq, Buffer.from(JSON.stringify({ n: 10_000 + n })), {
+        contentType: 'application/json',
+        headers: { 'x-failed-queue': queue, tenant: n < 1000 ? 'acme' : 'other' },
+      });
+    }
+    await admin.channel.waitForConfirms();
+    const lines: string[] = [];
+    const io = (answer: boolean): CliIo => ({
+      out: (text) => lines.push(text),
+      err: (text) => lines.push(text),
+      confirm: () => Promise.resolve(answer),
+      env: {},
+    });
+    const args = ['dlq', 'replay', dlq, '--filter', 'tenant=acme', '--url', AMQP_URL];
+    expect(await runDlqCli(args, io(false))).toBe(1);
+    expect(await admin.messageCount(dlq)).toBe(1200);
+    expect(await runDlqCli([...args, '--dry-run'], io(false))).toBe(0);
+    expect(lines).toContain(`dry run: 1000 replayed, 200 left in "${dlq}" (1200 considered)`);
+    const started = Date.now();
+    expect(await runDlqCli(args, io(true))).toBe(0);
+    await waitFor(() => handled.size === 1000, '1,000 replayed messages handled', 60_000);
+    const elapsed = Date.now() - started;
+    expect([...handled.values()].every((times) => times === 1)).toBe(true);
+    expect(lines.some((line) => line.startsWith('[####################] 1200/1200 considered, 1000 replayed'))).toBe(true);
+    expect(await admin.messageCount(dlq)).toBe(200);
+    expect(await runDlqCli(['dlq', 'purge', dlq, '--yes', '--url', AMQP_URL], io(false))).toBe(0);
+    expect(await admin.messageCount(dlq)).toBe(0);
+    console.log(`CLI replay: 1000 of 1200 (--filter tenant=acme) replayed and handled once each in ${elapsed} ms`);
+  }, 120_000);
 });
