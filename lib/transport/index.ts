@@ -36,8 +36,20 @@ export type {
 export type { ConsumerErrorReply } from './consume/reply/consumer-reply.js';
 export {
   DELIVERY_COUNT_HEADER,
+  DROPPED_PROPERTIES_HEADER,
+  EXCEPTION_CLASS_HEADER,
+  EXCEPTION_MESSAGE_HEADER,
+  EXCEPTION_STACK_HEADER,
+  FAILED_CONSUMER_HEADER,
   FAILED_QUEUE_HEADER,
+  FAILURE_ATTEMPTS_HEADER,
   FAILURE_REASON_HEADER,
+  FIRST_FAILURE_QUEUE_HEADER,
+  FIRST_FAILURE_TIME_HEADER,
+  ORIGINAL_BCC_HEADER,
+  ORIGINAL_CC_HEADER,
+  ORIGINAL_EXPIRATION_HEADER,
+  ORIGINAL_USER_ID_HEADER,
   REDELIVERY_COUNT_HEADER,
   REPLY_STATUS_HEADER,
   RETRY_COUNT_HEADER,
@@ -96,6 +108,10 @@ export {
   type AmqpConsumerSource,
 } from './module/amqp-consumer.registry.js';
 export type { ConsumerState as AmqpConsumerState } from './consume/consumer-runner.js';
+export type { ConsumerHealingOptions } from './options/consumer-healing.options.js';
+export { AmqpDeadLetters } from './module/amqp-dead-letters.js';
+export type { DeadLetter, ReplayOptions, ReplayResult } from './module/amqp-dead-letters.js';
+export { REPLAY_COUNT_HEADER, REPLAYED_AT_HEADER } from './core/message-headers.js';
 export { ConsumerConfigError, UnknownConnectionError, UnknownConsumerError } from './core/consumer.errors.js';
 
 // shared

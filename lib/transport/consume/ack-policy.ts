@@ -1,4 +1,5 @@
 import type { AckMode, RetryOptions } from '../options/queue-consumer.options.js';
+import { jittered, retryDelays } from '../options/retry-options.js';
 
 /** How a handler ended: its value (or promise, or observable: its last value) succeeded, or it failed with `error`. */
 export type HandlerResult = { ok: true; value?: unknown } | { ok: false; error: unknown };
@@ -7,8 +8,11 @@ export type HandlerResult = { ok: true; value?: unknown } | { ok: false; error: 
 export type AckAction =
   /** basic.ack. */
   | { kind: 'ack' }
-  /** Republish a copy carrying `x-retry-count: attempt` after `delayMs`, then ack the original. */
-  | { kind: 'retry'; attempt: number; delayMs: number }
+  /**
+   * Republish a copy carrying `x-retry-count: attempt` that waits `delayMs` (jitter applied), then
+   * ack the original; `ladderMs` is the attempt's delay before jitter (it names its retry queue).
+   */
+  | { kind: 'retry'; attempt: number; delayMs: number; ladderMs: number }
   /** The handler failed for good: the consumer's `onError` decides (dead-letter by default). Never a silent loop. */
   | { kind: 'dead-letter' }
   /** Nothing: the handler settled it, the broker auto-acked it, or (manual mode) the handler still owns it. */
@@ -23,6 +27,8 @@ export interface AckInput {
   retry?: RetryOptions | undefined;
   /** The message's current `x-retry-count` (0 on a first delivery). */
   retryCount: number;
+  /** For the jitter (tests pass their own). @default Math.random */
+  random?: () => number;
 }
 
 /**
@@ -38,9 +44,8 @@ export function decideAck(input: AckInput): AckAction {
   if (input.mode === 'manual') return { kind: 'dead-letter' };
   const retry = input.retry;
   if (retry !== undefined && input.retryCount < retry.attempts) {
-    const base = retry.delay ?? 0;
-    const factor = Math.pow(retry.backoff ?? 1, input.retryCount);
-    return { kind: 'retry', attempt: input.retryCount + 1, delayMs: Math.round(base * factor) };
+    const ladderMs = retryDelays(retry)[input.retryCount] ?? 0;
+    return { kind: 'retry', attempt: input.retryCount + 1, delayMs: jittered(ladderMs, retry.jitter, input.random), ladderMs };
   }
   return { kind: 'dead-letter' };
 }

@@ -8,12 +8,15 @@ import { describePolicy } from './failure/error-policy.js';
 import { FailureRouter } from './failure/failure-router.js';
 import { consumerFailureTarget, defaultQueueFailureTarget, noDeadLetterWarning, type FailureTarget } from './failure/failure-target.js';
 import type { ServerAMQPOptions } from '../options/server-amqp.options.js';
+import { retryDelays, retryQueueName } from '../options/retry-options.js';
 import { StreamOffsetTracker } from './stream/stream-offset-tracker.js';
 
 /** What a consumer's dispatcher needs beyond its handler: where failures go, and a stream's offset tracker. */
 export interface ConsumerPipeline {
   readonly failures: FailureRouter;
   readonly target: FailureTarget;
+  /** The consumer's label, named in its dead letters' headers. */
+  readonly consumer?: string | undefined;
   readonly streamTracker?: StreamOffsetTracker | undefined;
 }
 
@@ -46,14 +49,19 @@ export function queueConsumerPipeline(metadata: QueueConsumerMetadata, spec: Con
   }
   const target = consumerFailureTarget(metadata);
   announce(spec, metadata.queue, target, describePolicy(options.onError));
-  return { failures, target };
+  const retry = options.retry;
+  if (retry?.via === 'broker' && retry.attempts > 0) {
+    const ladder = [...new Set(retryDelays(retry))];
+    spec.topology.retryQueues = ladder.map((ttl) => ({ name: retryQueueName(metadata.queue, ttl), ttl, durable: target.durable }));
+  }
+  return { failures, target, consumer: spec.label };
 }
 
 /** The same for the server's default queue: failed and unroutable messages are dead-lettered, never dropped quietly. */
 export function defaultQueuePipeline(options: ServerAMQPOptions, spec: ConsumerSpec, failures: FailureRouter): ConsumerPipeline {
   const target = defaultQueueFailureTarget(options);
   if (!spec.autoAck) announce(spec, options.queue ?? '', target, "'dead-letter'");
-  return { failures, target };
+  return { failures, target, consumer: spec.label };
 }
 
 function announce(spec: ConsumerSpec, queue: string, target: FailureTarget, policy: string): void {

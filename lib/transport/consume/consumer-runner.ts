@@ -10,9 +10,11 @@ import { toleratingMismatch } from './queue-mismatch.js';
 import { ChannelLease, Delivery } from './delivery.js';
 import { describeError } from './message-identity.js';
 import { telemetry } from '../telemetry/telemetry.js';
+import { healingDelay } from '../options/consumer-healing.options.js';
+import { InFlightBytes } from './in-flight-bytes.js';
 
-/** Where a consumer stands, as the consumer registry reports it. */
-export type ConsumerState = 'idle' | 'consuming' | 'paused' | 'recovering' | 'stopped';
+/** Where a consumer stands (registry): 'healing' while restarted after the broker ended it; 'stopped' by the app or down for good. */
+export type ConsumerState = 'idle' | 'consuming' | 'paused' | 'recovering' | 'healing' | 'stopped';
 
 /** What the server does with one delivery; it must settle `delivery` (or leave it to the handler) and never reject. */
 export type DeliveryHandler = (message: AmqpMessage, delivery: Delivery, channel: AmqpChannel, queue: string) => Promise<void>;
@@ -35,6 +37,14 @@ export class ConsumerRunner {
   // A counter and idle waiters, not a set of promises: no per-delivery allocation beyond the handling itself.
   private inFlightValue = 0;
   private idleWaiters: Array<() => void> = [];
+  /** Set while restarting after the broker ended the consumer. */
+  private healingNow: { attempt: number; cause: Error } | undefined;
+  /** Why it is down for good (its restarts failed, or healing is off); cleared by resume(). */
+  private downCause: Error | undefined;
+  /** The byte bound (`maxInFlightBytes`), if any. */
+  private readonly bytes: InFlightBytes | undefined;
+  /** Wakes a healing wait early (stop). */
+  private wakeHealing: (() => void) | undefined;
 
   constructor(
     readonly spec: ConsumerSpec,
@@ -45,6 +55,8 @@ export class ConsumerRunner {
     private readonly onLost: (runner: ConsumerRunner, error: Error) => void,
   ) {
     this.queueName = spec.topology.queue;
+    const max = spec.maxInFlightBytes;
+    this.bytes = max === undefined ? undefined : new InFlightBytes(max, () => this.stopFlow(), () => this.startFlow());
   }
 
   /** The queue consumed (the broker's name for a server-named queue, once started). */
@@ -54,7 +66,12 @@ export class ConsumerRunner {
 
   /** True while basic.consume is active on an open channel. */
   get isConsuming(): boolean {
-    return this.consumerTag !== undefined && this.lease?.alive === true;
+    return (this.consumerTag !== undefined || this.bytes?.isHeld === true) && this.lease?.alive === true;
+  }
+
+  /** Body bytes held by deliveries whose handling has not finished (bodies from 64 KiB up are counted). */
+  get inFlightBytes(): number {
+    return this.bytes?.value ?? 0;
   }
 
   /** True while paused on purpose (see {@link pause}). */
@@ -67,17 +84,28 @@ export class ConsumerRunner {
     return !this.paused && !this.stopping;
   }
 
+  /** The restart under way after the broker ended the consumer, if any: its attempt and the cause. */
+  get healing(): { readonly attempt: number; readonly cause: Error } | undefined {
+    return this.healingNow;
+  }
+
+  /** Why the consumer is down for good (its restarts failed), until resume() starts it again. */
+  get downReason(): Error | undefined {
+    return this.downCause;
+  }
+
   /** The consumer tag while consuming. */
   get tag(): string | undefined {
     return this.consumerTag;
   }
 
   get state(): ConsumerState {
+    if (this.healingNow !== undefined && !this.stopping) return 'healing';
     if (this.channel === undefined) return 'idle';
     if (this.stopping || this.channel.state === 'CLOSED' || this.channel.state === 'CLOSING') return 'stopped';
     if (this.paused) return 'paused';
     if (this.channel.state === 'SUSPENDED') return 'recovering';
-    return this.consumerTag === undefined ? 'stopped' : 'consuming';
+    return this.consumerTag === undefined && this.bytes?.isHeld !== true ? 'stopped' : 'consuming';
   }
 
   /** Deliveries whose handling has not finished. */
@@ -87,6 +115,18 @@ export class ConsumerRunner {
 
   /** Opens the channel and starts consuming; rejects (after closing the channel) if any step fails. */
   async start(): Promise<void> {
+    try {
+      await this.open();
+    } catch (error) {
+      this.stopping = true;
+      await this.closeChannel();
+      throw error;
+    }
+    for (const notice of this.spec.notices ?? []) this.logger.warn?.(notice);
+  }
+
+  /** One channel's life: open it, declare the topology, qos, consume. Losses of this channel (not an older one) start healing. */
+  private async open(): Promise<void> {
     const channel = await this.host.channel();
     this.channel = channel;
     const lease = new ChannelLease(channel);
@@ -94,30 +134,89 @@ export class ConsumerRunner {
     this.lease = lease;
     // Called when the channel is closed for good (a recoverable connection loss only suspends it).
     channel.addOnCloseCallback((_channel, error: AMQPError | undefined) => {
+      if (this.channel !== channel) return;
       this.consumerTag = undefined;
-      if (!this.stopping) this.onLost(this, error ?? new Error(`the channel of ${this.spec.label} closed`));
+      if (!this.stopping) this.lost(error ?? new Error(`the channel of ${this.spec.label} closed`));
     });
     channel.addOnCancelCallback((tag) => {
-      if (tag !== this.consumerTag) return;
+      if (this.channel !== channel || tag !== this.consumerTag) return;
       this.consumerTag = undefined;
-      if (!this.stopping) this.onLost(this, new Error(`the broker cancelled the consumer of ${this.spec.label} (queue deleted?)`));
+      if (!this.stopping) this.lost(new Error(`the broker cancelled the consumer of ${this.spec.label} (queue deleted?)`));
     });
+    if (this.spec.confirm) await channel.confirmDelivery();
+    const topology =
+      this.spec.onQueueMismatch === 'use-existing' ? await toleratingMismatch(this.host, this.spec, this.logger) : this.spec.topology;
+    this.queueName = await declareTopology(channel, topology);
+    lease.queue = this.queueName;
+    await channel.basicQos({ prefetchCount: this.spec.prefetch, global: this.spec.prefetchGlobal === true });
+    const queue = this.queueName;
+    this.onMessage = (ch, method, properties, body) => this.receive(ch, lease, queue, method, properties, body);
+    // Paused by the app: the new channel waits for resume().
+    if (!this.paused) await this.consume(channel, this.onMessage);
+  }
+
+  /**
+   * The broker ended the channel or the consumer. With healing on, the consumer is restarted with
+   * backoff (a new channel, its topology declared again) until it consumes or its attempts run out;
+   * then, or with healing off, the server is told once (one ERROR naming the cause).
+   */
+  private lost(cause: Error): void {
+    if (this.healingNow !== undefined) return;
+    const healing = this.spec.healing;
+    if (healing === undefined || healing === false) {
+      this.downCause = cause;
+      this.onLost(this, cause);
+      return;
+    }
+    this.healingNow = { attempt: 0, cause };
+    void this.heal(healing, cause);
+  }
+
+  private async heal(healing: Exclude<ConsumerSpec['healing'], false | undefined>, cause: Error): Promise<void> {
+    let last = cause;
+    for (let attempt = 1; attempt <= healing.attempts; attempt += 1) {
+      const delay = healingDelay(healing, attempt);
+      this.healingNow = { attempt, cause: last };
+      this.logger.warn?.(
+        `${this.spec.label} lost its consumer (${describeError(last)}); restarting in ${delay} ms (attempt ${attempt} of ${healing.attempts})`,
+      );
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, delay);
+        this.wakeHealing = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.wakeHealing = undefined;
+      if (this.stopping) break;
+      try {
+        await this.control.then(() => this.restart());
+        this.healingNow = undefined;
+        this.downCause = undefined;
+        this.logger.log?.(`${this.spec.label} consuming again after ${attempt} restart attempt(s)`);
+        return;
+      } catch (error) {
+        last = error instanceof Error ? error : new Error(describeError(error));
+      }
+    }
+    this.healingNow = undefined;
+    if (this.stopping) return;
+    this.downCause = last;
+    this.onLost(this, new Error(`${this.spec.label} stays down after ${healing.attempts} restart attempt(s): ${describeError(last)}`));
+  }
+
+  /** Drops the old channel (its unacked messages go back to the queue) and opens a new one. */
+  private async restart(): Promise<void> {
+    const old = this.channel;
+    this.lease?.end();
+    if (old !== undefined && (old.state === 'OPEN' || old.state === 'SUSPENDED')) await old.close().catch(() => undefined);
     try {
-      if (this.spec.confirm) await channel.confirmDelivery();
-      const topology =
-        this.spec.onQueueMismatch === 'use-existing' ? await toleratingMismatch(this.host, this.spec, this.logger) : this.spec.topology;
-      this.queueName = await declareTopology(channel, topology);
-      lease.queue = this.queueName;
-      await channel.basicQos({ prefetchCount: this.spec.prefetch, global: this.spec.prefetchGlobal === true });
-      const queue = this.queueName;
-      this.onMessage = (ch, method, properties, body) => this.receive(ch, lease, queue, method, properties, body);
-      await this.consume(channel, this.onMessage);
+      await this.open();
     } catch (error) {
-      this.stopping = true;
-      await this.closeChannel();
+      const channel = this.channel;
+      if (channel !== undefined && channel !== old && channel.state === 'OPEN') await channel.close().catch(() => undefined);
       throw error;
     }
-    for (const notice of this.spec.notices ?? []) this.logger.warn?.(notice);
   }
 
   /**
@@ -136,7 +235,8 @@ export class ConsumerRunner {
       if (this.paused) return;
       this.paused = true;
       const tag = this.consumerTag;
-      if (tag === undefined || this.channel === undefined) return;
+      // A suspended channel (connection recovering) takes the cancel: its recovery record forgets the consumer.
+      if (tag === undefined || this.channel === undefined || this.channel.state === 'CLOSED' || this.channel.state === 'CLOSING') return;
       await this.channel.basicCancel(tag);
       this.consumerTag = undefined;
     });
@@ -146,6 +246,13 @@ export class ConsumerRunner {
   resume(): Promise<void> {
     return this.serialize(async () => {
       if (this.stopping) throw new InvalidStateError(`${this.spec.label} cannot be resumed: it is stopped`, 'stopped');
+      if (this.downCause !== undefined && this.healingNow === undefined) {
+        // Down after the broker ended it: start it again (a new channel, its topology declared again).
+        this.paused = false;
+        await this.restart();
+        this.downCause = undefined;
+        return;
+      }
       if (!this.paused) return;
       const channel = this.channel;
       const onMessage = this.onMessage;
@@ -158,6 +265,7 @@ export class ConsumerRunner {
   /** Stops new deliveries (basic.cancel). In-flight ones go on; acks still work. */
   async cancel(): Promise<void> {
     this.stopping = true;
+    this.wakeHealing?.();
     const tag = this.consumerTag;
     const channel = this.channel;
     // While suspended (connection recovering) the cancel only drops the consumer from the recovery record.
@@ -188,6 +296,7 @@ export class ConsumerRunner {
   /** Closes the channel: queued acks go out first; unacked messages return to the queue. */
   async close(): Promise<void> {
     this.stopping = true;
+    this.wakeHealing?.();
     await this.closeChannel();
   }
 
@@ -244,6 +353,27 @@ export class ConsumerRunner {
       return;
     }
     task.then(this.finished, this.failedAndFinished);
+    const release = this.bytes?.add(body.length);
+    if (release !== undefined) task.then(release, release);
+  }
+
+  /** Over the byte bound: basic.cancel (in-flight deliveries still ack) until the handlers catch up. */
+  private stopFlow(): void {
+    this.logger.debug?.(`${this.spec.label}: over maxInFlightBytes ${this.spec.maxInFlightBytes}: consumption paused until handlers catch up`);
+    void this.serialize(async () => {
+      const tag = this.consumerTag;
+      if (tag === undefined || this.channel?.isOpen !== true || this.paused) return;
+      await this.channel.basicCancel(tag);
+      if (this.consumerTag === tag) this.consumerTag = undefined;
+    }).catch(() => undefined);
+  }
+
+  private startFlow(): void {
+    void this.serialize(async () => {
+      const { channel, onMessage } = this;
+      if (this.paused || this.stopping || this.consumerTag !== undefined || channel?.isOpen !== true || onMessage === undefined) return;
+      await this.consume(channel, onMessage);
+    }).catch((error: unknown) => this.logger.warn?.(`${this.spec.label}: consuming again after a byte pause failed: ${describeError(error)}`));
   }
 
   /** One delivery's handling ended; wakes `drain` when none is left. */

@@ -4,6 +4,7 @@ import { isStreamConsumer } from '../options/consumer-pipeline.validate.js';
 import type { QueueMismatchPolicy } from '../options/consumer-pipeline.options.js';
 import type { ConsumerTopology } from './consumer-topology.js';
 import type { ServerAMQPOptions } from '../options/server-amqp.options.js';
+import { readHealing, type ConsumerHealingOptions } from '../options/consumer-healing.options.js';
 
 /** Everything one consumer needs to start: its topology, qos, ack mode and consume flags. */
 export interface ConsumerSpec {
@@ -29,6 +30,10 @@ export interface ConsumerSpec {
   stream?: boolean | undefined;
   /** Said once (WARN) when the consumer has started, e.g. a queue without a dead-letter exchange. */
   notices?: string[] | undefined;
+  /** Body bytes its in-flight deliveries may hold before consumption pauses; undefined: no bound. */
+  maxInFlightBytes?: number | undefined;
+  /** How it comes back when the broker ends its channel or consumer; false or undefined: it stays down. */
+  healing?: Required<ConsumerHealingOptions> | false | undefined;
 }
 
 /** A @QueueConsumer's prefetch when none is given: bounded, so a slow handler cannot pull a whole queue into memory, and work spreads across instances. */
@@ -39,6 +44,9 @@ export const DEFAULT_PREFETCH = 10;
  * left the server idle waiting on round trips (measured: roughly half the calls/s of 100).
  */
 export const DEFAULT_QUEUE_PREFETCH = 100;
+
+/** The bytes a consumer's in-flight deliveries may hold when no `maxInFlightBytes` is given. */
+export const DEFAULT_MAX_IN_FLIGHT_BYTES = 256 * 1024 * 1024;
 
 /** The registry name of a server's default queue consumer. */
 export const DEFAULT_QUEUE_CONSUMER_NAME = 'ServerAMQP.defaultQueue';
@@ -92,6 +100,8 @@ export function queueConsumerSpec(metadata: QueueConsumerMetadata): ConsumerSpec
     arguments: consumeArguments(metadata),
     onQueueMismatch: options.onQueueMismatch ?? 'fail',
     stream: isStreamConsumer(options),
+    healing: readHealing('healing', options.healing),
+    maxInFlightBytes: options.maxInFlightBytes ?? DEFAULT_MAX_IN_FLIGHT_BYTES,
   };
 }
 
@@ -148,5 +158,7 @@ export function defaultQueueSpec(options: ServerAMQPOptions, patterns: readonly 
     autoAck: options.noAck ?? false,
     confirm: false,
     consumerTag: options.consumerTag,
+    healing: readHealing('healing', options.healing),
+    maxInFlightBytes: options.maxInFlightBytes ?? DEFAULT_MAX_IN_FLIGHT_BYTES,
   };
 }

@@ -23,6 +23,8 @@ export interface ConsumerTopology {
   bindings: Array<{ exchange: string; routingKey: string; arguments?: FieldTable }>;
   /** Our dead-letter queue for a queue without a DLX (declared first, plain classic queue). */
   deadLetterQueue?: { name: string; durable: boolean } | undefined;
+  /** Broker-side retry queues (`retry.via: 'broker'`): each holds copies for its TTL, then dead-letters them back to the queue. */
+  retryQueues?: Array<{ name: string; ttl: number; durable: boolean }> | undefined;
 }
 
 /**
@@ -53,6 +55,18 @@ export async function declareTopology(channel: AmqpChannel, topology: ConsumerTo
   if (dlq !== undefined) {
     await step(label, `declaring its dead-letter queue "${dlq.name}"`, () =>
       channel.queueDeclare({ queue: dlq.name, durable: dlq.durable, exclusive: false, autoDelete: false, passive: false }),
+    );
+  }
+  for (const retry of topology.retryQueues ?? []) {
+    await step(label, `declaring its retry queue "${retry.name}"`, () =>
+      channel.queueDeclare({
+        queue: retry.name,
+        durable: retry.durable,
+        exclusive: false,
+        autoDelete: false,
+        passive: false,
+        arguments: { 'x-message-ttl': retry.ttl, 'x-dead-letter-exchange': '', 'x-dead-letter-routing-key': queue },
+      }),
     );
   }
   const declaration = topology.declare;

@@ -1,6 +1,7 @@
 import { InvalidStateError, StaleDeliveryError } from '../../protocol/errors.js';
 import type { AmqpChannel } from '../connection/connection-host.js';
 import { telemetry } from '../telemetry/telemetry.js';
+import type { SettleOutcome } from '../telemetry/telemetry-hooks.js';
 
 /** How a delivery ended. 'lost': its channel closed first, so the broker will redeliver it. */
 export type DeliveryOutcome = 'acked' | 'nacked' | 'rejected' | 'auto' | 'lost';
@@ -135,13 +136,18 @@ export class Delivery {
     return this.lease.alive && !this.lease.channel.isStale(this.deliveryTag) ? 'pending' : 'lost';
   }
 
-  ack(): void {
-    this.settle('acked', 'basic.ack', false, (_channel, lease, tag) => lease.ack(tag));
+  /**
+   * Acks the delivery. `fate` is what the ack means for the metrics: a plain ack, or the original of
+   * a confirmed dead-letter, requeue or retry copy, or a failed message discarded on purpose.
+   */
+  ack(fate: SettleOutcome = 'acked'): void {
+    this.settle('acked', 'basic.ack', fate, (_channel, lease, tag) => lease.ack(tag));
   }
 
-  nack(requeue = false): void {
+  /** Nacks it; `fate` as for {@link ack} (a nack without requeue to a queue without DLX is 'dropped'). */
+  nack(requeue = false, fate?: SettleOutcome): void {
     if (this.lease.refusesNack) throw streamRefusal('basic.nack');
-    this.settle('nacked', 'basic.nack', requeue, (channel, lease, tag) => {
+    this.settle('nacked', 'basic.nack', fate ?? (requeue ? 'requeued' : 'dead-lettered'), (channel, lease, tag) => {
       channel.basicNack(tag, { requeue });
       lease.settledOtherwise(tag);
     });
@@ -149,7 +155,7 @@ export class Delivery {
 
   reject(requeue = false): void {
     if (this.lease.refusesNack) throw streamRefusal('basic.reject');
-    this.settle('rejected', 'basic.reject', requeue, (channel, lease, tag) => {
+    this.settle('rejected', 'basic.reject', requeue ? 'requeued' : 'dead-lettered', (channel, lease, tag) => {
       channel.basicReject(tag, requeue);
       lease.settledOtherwise(tag);
     });
@@ -158,7 +164,7 @@ export class Delivery {
   private settle(
     outcome: DeliveryOutcome,
     method: string,
-    requeued: boolean,
+    fate: SettleOutcome,
     send: (channel: AmqpChannel, lease: ChannelLease, deliveryTag: number) => void,
   ): void {
     const channel = this.lease.channel;
@@ -176,7 +182,7 @@ export class Delivery {
     }
     send(channel, this.lease, this.deliveryTag);
     this.outcome = outcome;
-    telemetry?.settled(this.lease.queue, outcome === 'acked' ? 'acked' : requeued ? 'requeued' : 'dead-lettered');
+    telemetry?.settled(this.lease.queue, fate);
   }
 }
 

@@ -16,8 +16,8 @@ import { originalErrorOf } from '../decorators/handler-error-capture.js';
 import { redeliveryCountOf } from './failure/redelivery-count.js';
 import type { HandlerRunner } from './handler-invoker.js';
 import { describeError, describeMessage, loggedByNest } from './message-identity.js';
-import { republishForRetry, retryDelay } from './retry-republisher.js';
-import { telemetry } from '../telemetry/telemetry.js';
+import { retryDelay } from './retry-republisher.js';
+import { retryQueueName } from '../options/retry-options.js';
 import { sendErrorReply, sendReply } from './reply/consumer-reply.js';
 import { RETRY_COUNT_HEADER, retryCountOf, streamOffsetOf } from '../core/message-headers.js';
 
@@ -94,12 +94,8 @@ export class QueueConsumerDispatcher {
     reason: string,
     errorLogged = false,
   ): Promise<void> {
-    const action = await resolveErrorAction(
-      this.metadata.options.onError,
-      originalErrorOf(context, error),
-      context,
-      this.logger,
-    );
+    const original = originalErrorOf(context, error);
+    const action = await resolveErrorAction(this.metadata.options.onError, original, context, this.logger);
     const retried =
       action === 'requeue' &&
       redeliveryCountOf(message.properties.headers) < this.pipeline.target.maxRedeliveries;
@@ -110,15 +106,8 @@ export class QueueConsumerDispatcher {
         ),
       );
     }
-    await this.pipeline.failures.apply(
-      action,
-      this.pipeline.target,
-      message,
-      delivery,
-      queue,
-      reason,
-      errorLogged,
-    );
+    const details = { reason, error: original, consumer: this.pipeline.consumer };
+    await this.pipeline.failures.apply(action, this.pipeline.target, message, delivery, queue, details, errorLogged);
   }
 
   private wantsReply(message: AmqpMessage): boolean {
@@ -172,15 +161,20 @@ export class QueueConsumerDispatcher {
         return;
       case 'dead-letter': {
         const error = result.ok ? undefined : result.error;
-        const reason = `handler failed${retryCount > 0 ? ` after ${retryCount} retries` : ''}: ${describeError(error)}`;
+        const reason = `handler failed${retryCount > 0 ? ` after ${retryCount} retries` : ''}: ${describeError(originalErrorOf(context, error))}`;
         await this.fail(error, context, message, delivery, channel, queue, reason, logged);
         return;
       }
-      case 'retry':
+      case 'retry': {
+        const broker = this.metadata.options.retry?.via === 'broker';
         this.logger.warn?.(
           `handler of ${identity()} failed; retry ${action.attempt} of ${this.metadata.options.retry?.attempts ?? 0} ` +
-            `in ${action.delayMs} ms: ${cause}`,
+            `in ${action.delayMs} ms${broker ? ` (waiting in retry queue "${retryQueueName(queue, action.ladderMs)}")` : ''}: ${cause}`,
         );
+        if (broker) {
+          await this.retryOnBroker(result.ok ? undefined : result.error, action.attempt, action.delayMs, action.ladderMs, context, message, delivery, channel, queue);
+          return;
+        }
         await retryDelay(action.delayMs, this.shutdown);
         if (delivery.state === 'lost') {
           // The broker redelivers the original; a copy as well would run the message twice.
@@ -189,30 +183,51 @@ export class QueueConsumerDispatcher {
           );
           return;
         }
-        try {
-          await republishForRetry(channel, queue, message, action.attempt);
-        } catch (error) {
-          if (!channel.isOpen) {
-            this.logger.warn?.(
-              `retry of ${identity()} not republished (channel closed): the broker redelivers it`,
-            );
-            return;
-          }
-          await this.fail(
-            error,
-            context,
-            message,
-            delivery,
-            channel,
-            queue,
-            `retry could not be republished: ${describeError(error)}`,
-          );
+        const copy = await this.pipeline.failures.copyForRetry('', queue, message, { [RETRY_COUNT_HEADER]: action.attempt });
+        if (copy.kind === 'copied') {
+          this.trySettle(delivery, identity, () => delivery.ack('retried'));
           return;
         }
-        telemetry?.retried(queue);
-        this.trySettle(delivery, identity, () => delivery.ack());
+        // Lost with its channel during the publish: the broker redelivers the original.
+        if (copy.kind === 'failed' && delivery.settled) {
+          this.logger.warn?.(`retry of ${identity()} not republished (channel closed): the broker redelivers it`);
+          return;
+        }
+        await this.fail(
+          failure,
+          context,
+          message,
+          delivery,
+          channel,
+          queue,
+          `retry could not be republished (${describeError(copy.error)}); handler failed: ${describeError(originalErrorOf(context, failure))}`,
+        );
         return;
+      }
     }
+  }
+
+  /** The copy waits in the consumer's retry queue for its delay (no prefetch slot held), then comes back to `queue`. */
+  private async retryOnBroker(
+    failure: unknown,
+    attempt: number,
+    delayMs: number,
+    ladderMs: number,
+    context: AmqpContext,
+    message: AmqpMessage,
+    delivery: Delivery,
+    channel: AmqpChannel,
+    queue: string,
+  ): Promise<void> {
+    const retryQueue = retryQueueName(queue, ladderMs);
+    const copy = await this.pipeline.failures.copyForRetry('', retryQueue, message, { [RETRY_COUNT_HEADER]: attempt }, String(delayMs));
+    if (copy.kind === 'copied') {
+      this.trySettle(delivery, () => describeMessage(message, queue), () => delivery.ack('retried'));
+      return;
+    }
+    if (copy.kind === 'failed' && delivery.settled) return;
+    const reason = `retry could not be put in "${retryQueue}" (${describeError(copy.error)}); handler failed: ${describeError(originalErrorOf(context, failure))}`;
+    await this.fail(failure, context, message, delivery, channel, queue, reason);
   }
 
   private async reply(

@@ -22,6 +22,29 @@ export const STREAM_OFFSET_HEADER = 'x-stream-offset';
 /** Where a retried message was first published: exchange and routing key. */
 export const ORIGINAL_EXCHANGE_HEADER = 'x-original-exchange';
 export const ORIGINAL_ROUTING_KEY_HEADER = 'x-original-routing-key';
+/** A copy's original `expiration`, `user_id`, `CC` and `BCC`: a copy never carries them as such (see failure/failure-copy). */
+export const ORIGINAL_EXPIRATION_HEADER = 'x-original-expiration';
+export const ORIGINAL_USER_ID_HEADER = 'x-original-user-id';
+export const ORIGINAL_CC_HEADER = 'x-original-cc';
+export const ORIGINAL_BCC_HEADER = 'x-original-bcc';
+/** The properties or headers left out of a copy that could not be made as it was (comma-separated names). */
+export const DROPPED_PROPERTIES_HEADER = 'x-dropped-properties';
+/** What the handler threw: its class name, message and the top of its stack (bounded). */
+export const EXCEPTION_CLASS_HEADER = 'x-exception-class';
+export const EXCEPTION_MESSAGE_HEADER = 'x-exception-message';
+export const EXCEPTION_STACK_HEADER = 'x-exception-stack';
+/** The consumer (its label) that gave up on the message. */
+export const FAILED_CONSUMER_HEADER = 'x-failed-consumer';
+/** How many times the message was handled and failed, this time included. */
+export const FAILURE_ATTEMPTS_HEADER = 'x-failure-attempts';
+/** The queue and time (ms since the epoch) of the message's first failure; kept by later copies. */
+export const FIRST_FAILURE_QUEUE_HEADER = 'x-first-failure-queue';
+export const FIRST_FAILURE_TIME_HEADER = 'x-first-failure-time';
+/** Set on a dead letter replayed by AmqpDeadLetters: how many times, and when last (ms since the epoch). */
+export const REPLAY_COUNT_HEADER = 'x-replay-count';
+export const REPLAYED_AT_HEADER = 'x-replayed-at';
+/** The broker's own dead-lettering record (classic and quorum queues). */
+export const BROKER_DEATH_HEADER = 'x-death';
 
 /** The retry count a header holds (0 for none, or for anything that is not a positive safe integer). */
 export function retryCountOf(value: unknown): number {

@@ -9,10 +9,12 @@ const captured = new WeakMap<object, unknown>();
  * turn it into what a caller may see (`{status: 'error', message: 'Internal server error'}` for any
  * error that is not an RpcException). An `onError` function decides on the real error. The error
  * goes on to the filters unchanged, and every other interceptor and filter runs as before.
- * Added by `@QueueConsumer` only when `onError` is a function: nothing to pay otherwise.
+ * Added by `@QueueConsumer` to its handler, and by AmqpModule as a global interceptor so the
+ * default queue's `@EventPattern` handlers' dead letters name the real error too.
  */
 export class HandlerErrorCapture implements NestInterceptor {
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    if (context.getType() !== 'rpc') return next.handle();
     const rpcContext: unknown = context.switchToRpc().getContext();
     return next.handle().pipe(
       catchError((error: unknown) => {

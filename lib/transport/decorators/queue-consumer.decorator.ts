@@ -15,6 +15,9 @@ import { recordDecoratedConsumer } from './decorated-consumers.js';
 import { readQueueConsumerOptions } from '../options/queue-consumer-options.reader.js';
 import { logOptionWarnings, type OptionWarnings } from '../options/option-warnings.js';
 
+/** One interceptor instance for every consumer (it holds no state of its own). */
+const CAPTURE = new HandlerErrorCapture();
+
 /**
  * Consumes `queue` with the decorated method. On a controller ServerAMQP runs it: it opens a channel
  * for it, declares the queue (and exchange/bindings), sets the prefetch and consumes, in that order,
@@ -69,8 +72,9 @@ export function QueueConsumer(queueOrRef: string | QueueConsumerConfigRef, given
       SetMetadata(QUEUE_CONSUMER_METADATA, metadata),
       EventPattern<string>(metadata.pattern, AMQP_TRANSPORT, { [QUEUE_CONSUMER_EXTRAS_KEY]: metadata }),
     ];
-    // An onError function decides on the error the handler threw, not on what the filters made of it.
-    if (typeof options.onError === 'function') decorators.push(UseInterceptors(new HandlerErrorCapture()));
+    // An onError function decides on the error the handler threw, and a dead letter names it, not what
+    // the filters made of it ('Internal server error').
+    decorators.push(UseInterceptors(CAPTURE));
     return applyDecorators(...decorators)(target, key, descriptor);
   };
 }

@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from '../../protocol/errors.js';
+import { validateRetry } from '../options/retry-options.js';
 import type { FieldTable } from '../../protocol/index.js';
 import { streamQueueArguments, validatePipelineOptions } from '../options/consumer-pipeline.validate.js';
 import type { AckMode, QueueConsumerOptions } from '../options/queue-consumer.options.js';
@@ -36,6 +37,7 @@ export function validateQueueConsumerOptions(queue: unknown, options: QueueConsu
   }
   if (options.retry !== undefined) {
     const { attempts, delay, backoff } = options.retry;
+    validateRetry(options.retry);
     if (!isUint(attempts, 1_000)) throw new InvalidArgumentError('retry.attempts', `must be an integer from 0 to 1000, got ${shownValue(attempts)}`);
     if (delay !== undefined && !(Number.isFinite(delay) && delay >= 0)) {
       throw new InvalidArgumentError('retry.delay', `must be a number of milliseconds >= 0, got ${shownValue(delay)}`);

@@ -82,7 +82,7 @@ export class AmqpHealthIndicator {
       if (!consumer.runner.isExpected) continue;
       expectedConsumers += 1;
       if (consumer.runner.isConsuming) consumers += 1;
-      else problems.push(`consumer ${consumer.name} stopped`);
+      else problems.push(consumerProblem(consumer.name, consumer.runner));
     }
     for (const host of AmqpConnectionHost.liveHosts()) {
       if (claimed.has(host.connection)) continue;
@@ -146,4 +146,11 @@ function connectionOf(publisher: { readonly connection: AmqpConnection }): AmqpC
   } catch {
     return undefined;
   }
+}
+
+/** Why a consumer that should consume does not: healing (with its attempt and cause), or stopped. */
+function consumerProblem(name: string, runner: { readonly healing?: { attempt: number; cause: Error } | undefined; readonly downReason?: Error | undefined }): string {
+  const healing = runner.healing;
+  if (healing !== undefined) return `consumer ${name} healing (restart attempt ${healing.attempt}): ${healing.cause.message}`;
+  return runner.downReason === undefined ? `consumer ${name} stopped` : `consumer ${name} down: ${runner.downReason.message}`;
 }

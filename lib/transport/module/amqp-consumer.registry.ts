@@ -27,6 +27,10 @@ export interface AmqpConsumerInfo {
   inFlight: number;
   /** The AmqpModule connection name ('default' for the unnamed one), or 'ServerAMQP'. */
   connection: string;
+  /** While 'healing': the restart attempt under way; 0 otherwise. */
+  healingAttempt: number;
+  /** While 'healing', or down after its restarts failed: why the broker ended it (or the last restart failed). */
+  cause: string | undefined;
 }
 
 /** A handler added at run time: called with the decoded body and the message's AmqpContext. */
@@ -186,5 +190,7 @@ function toInfo(entry: Entry): AmqpConsumerInfo {
     state: runner.state,
     inFlight: runner.inFlightCount,
     connection: entry.connection,
+    healingAttempt: runner.healing?.attempt ?? 0,
+    cause: (runner.healing?.cause ?? runner.downReason)?.message,
   };
 }

@@ -1,5 +1,6 @@
 import { Global, Module } from '@nestjs/common';
-import { DiscoveryModule } from '@nestjs/core';
+import { APP_INTERCEPTOR, DiscoveryModule } from '@nestjs/core';
+import { HandlerErrorCapture } from '../decorators/handler-error-capture.js';
 import { AmqpConsumerExplorer } from './amqp-consumer.explorer.js';
 import { AmqpConsumerRegistry } from './amqp-consumer.registry.js';
 import { AmqpHealthIndicator } from '../health/amqp-health.indicator.js';
@@ -20,6 +21,8 @@ import { AMQP_MODULE_CONNECTIONS } from '../consume/consumer-directory.js';
     AmqpConsumerExplorer,
     AmqpConsumerRegistry,
     AmqpHealthIndicator,
+    // The error a handler threw, kept for its dead letter's headers before the filters hide it.
+    { provide: APP_INTERCEPTOR, useClass: HandlerErrorCapture },
   ],
   exports: [AmqpConnections, AmqpConsumerRegistry, AmqpHealthIndicator],
 })

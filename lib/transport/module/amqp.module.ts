@@ -1,5 +1,6 @@
 import { Module, type DynamicModule, type Provider } from '@nestjs/common';
 import { ScopedLogger } from '../logging/scoped-logger.js';
+import { AmqpDeadLetters } from './amqp-dead-letters.js';
 import { InvalidArgumentError } from '../../protocol/errors.js';
 import { revealOptions, sealOptions } from '../connection/sealed-options.js';
 import { AmqpConnections } from './amqp-connections.js';
@@ -86,13 +87,15 @@ export class AmqpModule {
           connections.register({ name, options: resolved, publisher }),
         inject: [AmqpConnections, optionsToken, publisherToken],
       },
+      // The dead-letter operations of the unnamed connection (a named one builds its own over its publisher).
+      ...(name === undefined ? [AmqpDeadLetters] : []),
     ];
     return {
       module: AmqpModule,
       global: isGlobal ?? false,
       imports: [...imports, AmqpCoreModule],
       providers,
-      exports: [publisherToken, optionsToken],
+      exports: name === undefined ? [publisherToken, optionsToken, AmqpDeadLetters] : [publisherToken, optionsToken],
     };
   }
 }

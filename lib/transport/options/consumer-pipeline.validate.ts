@@ -3,6 +3,7 @@ import type { FieldTable } from '../../protocol/index.js';
 import type { ConsumerErrorAction, QueueMismatchPolicy, StreamOffset } from './consumer-pipeline.options.js';
 import type { QueueConsumerOptions } from './queue-consumer.options.js';
 import { shownValue } from '../logging/secret-text.js';
+import { readHealing } from './consumer-healing.options.js';
 
 const ERROR_ACTIONS: readonly ConsumerErrorAction[] = ['dead-letter', 'requeue', 'ack'];
 const MISMATCH_POLICIES: readonly QueueMismatchPolicy[] = ['fail', 'use-existing', 'passive'];
@@ -45,6 +46,11 @@ export function validatePipelineOptions(options: QueueConsumerOptions): void {
     throw new InvalidArgumentError('onQueueMismatch', `must be one of ${MISMATCH_POLICIES.join(', ')}, got ${shownValue(options.onQueueMismatch)}`);
   }
   validateDeliveryLimit(options);
+  readHealing('healing', options.healing);
+  const bytes = options.maxInFlightBytes;
+  if (bytes !== undefined && !(Number.isSafeInteger(bytes) && bytes >= 1)) {
+    throw new InvalidArgumentError('maxInFlightBytes', `must be an integer >= 1, got ${shownValue(bytes)}`);
+  }
   validateBatch(options);
   validateStream(options);
 }

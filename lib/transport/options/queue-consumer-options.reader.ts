@@ -45,6 +45,8 @@ const OWN_SCHEMA: Readonly<Record<keyof QueueConsumerOptions, OptionKind>> = {
   batch: 'object',
   stream: 'object',
   connection: 'string',
+  healing: 'any', // false, or the healing bounds (checked by readHealing)
+  maxInFlightBytes: 'integer',
 };
 
 /** golevelup's handler option names (MessageHandlerOptions). */

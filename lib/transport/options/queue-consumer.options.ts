@@ -1,5 +1,6 @@
 import type { FieldTable } from '../../protocol/index.js';
 import type { AmqpExchangeDefinition } from './exchange-definition.js';
+import type { ConsumerHealingOptions } from './consumer-healing.options.js';
 import type { BatchOptions, ConsumerErrorPolicy, QueueMismatchPolicy, StreamOptions } from './consumer-pipeline.options.js';
 
 /** How deliveries of a consumer are acknowledged. */
@@ -18,17 +19,28 @@ export interface QueueConsumerBinding {
 }
 
 /**
- * Bounded redelivery of a failed message before it is dead-lettered. The copy is republished to the
- * same queue (default exchange) with an `x-retry-count` header, after `delay` ms; the original is
- * acked only once the broker has confirmed the copy, so a crash in between redelivers, never loses.
+ * Bounded retry of a failed message ('auto' ack mode), before `onError` decides. The copy carries
+ * `x-retry-count` and the original is acked once the broker confirmed the copy.
+ * - `via: 'process'` (the default): the copy goes to the tail of the queue after an in-process wait.
+ *   For short delays: the original holds a prefetch slot during the wait, and a restart loses the
+ *   wait (the broker redelivers the original at once).
+ * - `via: 'broker'`: the copy waits in a retry queue of the consumer (`<queue>.retry.<delay>`, one
+ *   per delay of the ladder, TTL = that delay, dead-lettering back to the queue through the default
+ *   exchange). The wait holds no prefetch slot and survives restarts.
  */
 export interface RetryOptions {
   /** Extra attempts after the first failure (0 = none). */
   attempts: number;
-  /** Milliseconds to wait before republishing. @default 0 */
+  /** Milliseconds to wait before the first retry. @default 0 */
   delay?: number;
   /** Multiplier applied to `delay` per attempt (1 = fixed delay). @default 1 */
   backoff?: number;
+  /** Longest wait of any attempt, in milliseconds. @default no cap */
+  maxDelay?: number;
+  /** Up to this fraction of each wait taken off at random (0 to 1), so retries of a burst spread out. @default 0 */
+  jitter?: number;
+  /** Where the wait happens. @default 'process' */
+  via?: 'process' | 'broker';
 }
 
 /** Options of `@QueueConsumer(queue, options)`. */
@@ -111,6 +123,19 @@ export interface QueueConsumerOptions {
   batch?: BatchOptions;
   /** A stream queue consumer (implies `queueType: 'stream'`): offset, offset tracking, failure policy, retention. */
   stream?: StreamOptions;
+  /**
+   * How the consumer comes back when the broker ends its channel or consumer (406, queue deleted,
+   * 404 on re-declare): restarted with backoff, its topology declared again. `false`: stays down.
+   * @default { attempts: 10, initialDelay: 1000, maxDelay: 30000 }
+   */
+  healing?: ConsumerHealingOptions | false;
+  /**
+   * Body bytes this consumer's in-flight deliveries may hold (bodies from 64 KiB up are counted). Past
+   * it, consumption pauses (basic.cancel; in-flight deliveries still ack) until the handlers bring it
+   * under half, so memory is bounded in bytes, not only by prefetch x body size.
+   * @default 268435456 (256 MiB)
+   */
+  maxInFlightBytes?: number;
   // ---- where it runs (consumers run by AmqpModule: on providers, or added at run time) ----
   /**
    * The AmqpModule connection (`forRoot({ name })`) a provider's consumer runs on, and whose

@@ -4,6 +4,7 @@
  * named, with a "did you mean"), amqplib's shortcuts and URL objects and amqp-connection-manager's
  * socket options turned into this package's options, and what cannot be honoured refused by name.
  */
+import { readHealing } from './consumer-healing.options.js';
 import { InvalidOptionError } from '../../protocol/errors.js';
 import type { AmqpClientOptions } from './amqp-client.options.js';
 import type { ServerAMQPOptions } from './server-amqp.options.js';
@@ -50,6 +51,8 @@ const SERVER_SCHEMA: Readonly<Record<keyof ServerAMQPOptions, OptionKind>> = {
   socketOptions: 'object',
   patternHeader: 'string',
   consumerTag: 'string',
+  healing: 'any', // an object, or false (checked by readHealing)
+  maxInFlightBytes: 'integer',
   shutdownTimeout: 'number',
   serializer: 'any',
   deserializer: 'any',
@@ -88,6 +91,8 @@ const CLIENT_SCHEMA: Readonly<Record<keyof AmqpClientOptions, OptionKind>> = {
 export function readServerOptions(options: unknown, warnings: OptionWarnings = []): ServerAMQPOptions {
   const given = checkObject('', options ?? {}, SERVER_SCHEMA) as ServerAMQPOptions;
   checkMin('prefetchCount', given.prefetchCount, 0);
+  readHealing('healing', given.healing);
+  checkMin('maxInFlightBytes', given.maxInFlightBytes, 1);
   const out: ServerAMQPOptions = { ...given, ...readConnection(given, UNLIMITED_ATTEMPTS, warnings) };
   const queueOptions = readQueueOptions('queueOptions', given.queueOptions, warnings);
   if (queueOptions === undefined) delete out.queueOptions;

@@ -1,4 +1,5 @@
 import type { Deserializer, Serializer } from '@nestjs/microservices';
+import type { ConsumerHealingOptions } from './consumer-healing.options.js';
 import type { FieldTable } from '../../protocol/index.js';
 import type { AmqpConsumersConfig } from './amqp-consumer.config.js';
 import type { AmqpConnectionOptions } from './connection-options.js';
@@ -79,6 +80,19 @@ export interface ServerAMQPOptions extends AmqpConnectionOptions {
   deadLetterQueue?: string | false;
   /** A fixed consumer tag for the default queue. */
   consumerTag?: string;
+  /**
+   * How the default queue's consumer comes back when the broker ends its channel or consumer (406,
+   * queue deleted, 404 on re-declare): restarted with backoff, its topology declared again. `false`:
+   * stays down. The server's `@QueueConsumer`s have their own `healing`.
+   * @default { attempts: 10, initialDelay: 1000, maxDelay: 30000 }
+   */
+  healing?: ConsumerHealingOptions | false;
+  /**
+   * Body bytes the default queue's in-flight deliveries may hold (bodies from 64 KiB up are counted);
+   * past it consumption pauses until handlers bring it under half.
+   * @default 268435456 (256 MiB)
+   */
+  maxInFlightBytes?: number;
   /** How long `close()` waits for in-flight handlers before closing channels (their messages are then redelivered). @default 10000 */
   shutdownTimeout?: number;
   /** Nest serializer for replies. @default AmqpReplySerializer (RmqRecordSerializer's contract, for replies) */

@@ -14,6 +14,7 @@ import type { HandlerRunner } from '../consume/handler-invoker.js';
 import { describeError, describeMessage, loggedByNest } from '../consume/message-identity.js';
 import { logValue } from '../logging/log-text.js';
 import { reasonKind, RepeatedLines } from '../logging/repeated-lines.js';
+import { originalErrorOf } from '../decorators/handler-error-capture.js';
 import { telemetry } from '../telemetry/telemetry.js';
 
 /** An incoming packet as a Nest deserializer returns it: an event, or a request when it has an id. */
@@ -148,8 +149,9 @@ export class PatternDispatcher {
       return;
     }
     // Nest's exception filter has logged an unknown error with its stack: say the message's fate only.
-    const cause = loggedByNest(result.error) ? 'see the error logged above' : describeError(result.error);
-    await this.drop(message, delivery, queue, `event handler of ${logValue(pattern)} failed: ${cause}`, loggedByNest(result.error));
+    // The error the handler threw (kept by AmqpModule's capture), not what Nest's filter made of it.
+    const error = originalErrorOf(context, result.error);
+    await this.drop(message, delivery, queue, `event handler of ${logValue(pattern)} failed: ${describeError(error)}`, loggedByNest(result.error), error);
   }
 
   private request(
@@ -288,9 +290,12 @@ export class PatternDispatcher {
    * Dead-letters a message nobody could handle: to the queue's DLX, else its dead-letter queue (see
    * FailureRouter), logging its identity and where it went. Without a pipeline: nacked without requeue.
    */
-  private drop(message: AmqpMessage, delivery: Delivery, queue: string, reason: string, errorLogged = false): Promise<void> {
+  private drop(message: AmqpMessage, delivery: Delivery, queue: string, reason: string, errorLogged = false, error?: unknown): Promise<void> {
     const failures = this.options.failures;
-    if (failures !== undefined) return failures.failures.apply('dead-letter', failures.target, message, delivery, queue, reason, errorLogged);
+    if (failures !== undefined) {
+      const details = { reason, error, consumer: failures.consumer };
+      return failures.failures.apply('dead-letter', failures.target, message, delivery, queue, details, errorLogged);
+    }
     const fate = delivery.autoAcked ? 'dropped (noAck)' : 'nacked without requeue';
     const line = `${describeMessage(message, queue)} ${fate}: ${reason}`;
     // A producer can send any number of such messages: one kind's lines are rate-limited with a count.

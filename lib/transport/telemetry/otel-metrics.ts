@@ -28,6 +28,7 @@ interface Instruments {
   deadLettered: Counter;
   requeued: Counter;
   retried: Counter;
+  dropped: Counter;
   processDuration: Histogram;
   rpcDuration: Histogram;
   recoveries: Counter;
@@ -84,12 +85,17 @@ export class AmqpMetrics {
   settled(queue: string, outcome: SettleOutcome): void {
     const instruments = this.instruments;
     if (instruments === undefined) return;
-    const counter = outcome === 'acked' ? instruments.acked : outcome === 'dead-lettered' ? instruments.deadLettered : instruments.requeued;
+    const counter =
+      outcome === 'acked'
+        ? instruments.acked
+        : outcome === 'dead-lettered'
+          ? instruments.deadLettered
+          : outcome === 'requeued'
+            ? instruments.requeued
+            : outcome === 'retried'
+              ? instruments.retried
+              : instruments.dropped;
     counter.add(1, queueAttributes(queue));
-  }
-
-  retried(queue: string): void {
-    this.instruments?.retried.add(1, queueAttributes(queue));
   }
 
   processed(queue: string, seconds: number, error: string | undefined): void {
@@ -128,10 +134,11 @@ export class AmqpMetrics {
       nacked: counter(METRIC.nacked, 'Publishes the broker refused (basic.nack)'),
       returned: counter(METRIC.returned, 'Mandatory publishes the broker returned as unroutable'),
       consumed: counter(METRIC.consumed, 'Deliveries handed to a consumer of the server'),
-      acked: counter(METRIC.acked, 'Deliveries acknowledged'),
-      deadLettered: counter(METRIC.deadLettered, 'Deliveries nacked or rejected without requeue (dead-lettered when the queue has a DLX)'),
-      requeued: counter(METRIC.requeued, 'Deliveries nacked or rejected with requeue'),
-      retried: counter(METRIC.retried, 'Failed deliveries republished for a retry'),
+      acked: counter(METRIC.acked, 'Deliveries handled and acknowledged'),
+      deadLettered: counter(METRIC.deadLettered, 'Failed deliveries put in a dead-letter target (a confirmed copy in the dead-letter queue, or a nack to the DLX)'),
+      requeued: counter(METRIC.requeued, 'Failed deliveries put back in their queue (nack with requeue, or a counted copy)'),
+      retried: counter(METRIC.retried, 'Failed deliveries republished for a retry (in-process or through a retry queue)'),
+      dropped: counter(METRIC.dropped, 'Failed deliveries discarded (onError ack, or a nack to a queue without dead-letter target)'),
       processDuration: histogram(METRIC.processDuration, 'Time from delivery to settled, per message'),
       rpcDuration: histogram(METRIC.rpcDuration, 'Time from request to last reply (or failure), per call'),
       recoveries: counter(METRIC.recoveries, 'Automatic connection recoveries completed', '{recovery}'),

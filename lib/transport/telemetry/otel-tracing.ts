@@ -145,10 +145,6 @@ export class OtelTelemetry implements TelemetryHooks {
     this.metrics.settled(queue, outcome);
   }
 
-  retried(queue: string): void {
-    this.metrics.retried(queue);
-  }
-
   /** @internal A reply of a call: a short receive span under the client span, linked to the replier's context. */
   replySpan(parent: Context, label: string, properties: BasicProperties, bodySize: number): void {
     const api = this.api;

@@ -34,6 +34,7 @@ export const METRIC = {
   deadLettered: 'messaging.rabbitmq.dead_lettered.messages',
   requeued: 'messaging.rabbitmq.requeued.messages',
   retried: 'messaging.rabbitmq.retried.messages',
+  dropped: 'messaging.rabbitmq.dropped.messages',
   processDuration: 'messaging.process.duration',
   rpcDuration: 'rpc.client.call.duration',
   recoveries: 'messaging.rabbitmq.connection.recoveries',

@@ -4,8 +4,13 @@ import type { AmqpMessage } from '../core/amqp.context.js';
 /** What the Nest layer publishes, for the span's name and kind. @internal */
 export type PublishKind = 'publish' | 'reply';
 
-/** How a delivery left the server (metrics). @internal */
-export type SettleOutcome = 'acked' | 'dead-lettered' | 'requeued';
+/**
+ * How a delivery left the server (metrics), one count each: handled and acked; republished for a
+ * retry; back to its queue (nack with requeue, or a counted requeue copy); into a dead-letter target
+ * (a confirmed copy in a dead-letter queue, or a nack to the queue's DLX); dropped (acked or nacked
+ * with nowhere to go). @internal
+ */
+export type SettleOutcome = 'acked' | 'retried' | 'requeued' | 'dead-lettered' | 'dropped';
 
 /** One traced publish: the properties to send (trace headers added when a propagator wrote any), then its end. @internal */
 export interface PublishTrace {
@@ -44,6 +49,4 @@ export interface TelemetryHooks {
   routed(pattern: string): void;
   /** A delivery was settled. */
   settled(queue: string, outcome: SettleOutcome): void;
-  /** A failed delivery was republished for a retry. */
-  retried(queue: string): void;
 }

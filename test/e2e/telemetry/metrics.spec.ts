@@ -30,7 +30,8 @@ describe('metrics', () => {
     // The retries are republished to the work queue through the default exchange.
     expect(counter('messaging.client.sent.messages', work)).toBe(K);
     expect(counter('messaging.client.consumed.messages', work)).toBe(N + K);
-    expect(counter('messaging.rabbitmq.acked.messages', work)).toBe(N - M + K);
+    // Each ack counts once, by what it meant: handled, or the original of a retry copy.
+    expect(counter('messaging.rabbitmq.acked.messages', work)).toBe(N - M);
     expect(counter('messaging.rabbitmq.publish.confirmed', '')).toBe(N + K);
     expect(counter('messaging.process.duration', work)).toBe(N + K);
   }, 90_000);

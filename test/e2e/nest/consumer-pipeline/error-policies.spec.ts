@@ -168,7 +168,9 @@ describe('error policies', () => {
     expect(parked?.properties.messageId).toBe('m-b');
     expect(parked?.properties.headers).toMatchObject({
       'x-failed-queue': q.noDlx,
-      'x-failure-reason': 'handler failed: Internal server error',
+      'x-failure-reason': 'handler failed: no-dlx failure',
+      'x-exception-class': 'Error',
+      'x-exception-message': 'no-dlx failure',
     });
     expect(logger.fates(`messageId "m-b"`)).toEqual([
       expect.stringContaining(`moved to dead-letter queue "${q.noDlx}.dlq"`),

@@ -76,6 +76,8 @@ describe('AmqpConsumerRegistry', () => {
         state: 'consuming',
         inFlight: 0,
         connection: 'default',
+        healingAttempt: 0,
+        cause: undefined,
       },
     ]);
     expect(() => registry.get('Nope.nothing')).toThrow(UnknownConsumerError);

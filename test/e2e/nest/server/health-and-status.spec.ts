@@ -20,7 +20,8 @@ const doomedQueue = uniqueName('health-doomed');
 
 @Controller()
 class WorkController {
-  @QueueConsumer(doomedQueue, { durable: false })
+  // Healing off: this consumer stays down when the broker cancels it (the healing suite covers the rest).
+  @QueueConsumer(doomedQueue, { durable: false, healing: false })
   onDoomed(): void {}
 
   @MessagePattern('ping')

@@ -27,9 +27,9 @@ describe('decideAck', () => {
     const retry = { attempts: 3, delay: 100 };
     const actions = [0, 1, 2, 3, 4].map((retryCount) => decideAck(input({ result: failed, retry, retryCount })));
     expect(actions).toEqual([
-      { kind: 'retry', attempt: 1, delayMs: 100 },
-      { kind: 'retry', attempt: 2, delayMs: 100 },
-      { kind: 'retry', attempt: 3, delayMs: 100 },
+      { kind: 'retry', attempt: 1, delayMs: 100, ladderMs: 100 },
+      { kind: 'retry', attempt: 2, delayMs: 100, ladderMs: 100 },
+      { kind: 'retry', attempt: 3, delayMs: 100, ladderMs: 100 },
       { kind: 'dead-letter' },
       { kind: 'dead-letter' },
     ]);

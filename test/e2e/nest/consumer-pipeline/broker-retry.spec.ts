@@ -1,0 +1,60 @@
+/**
+ * Retries on the broker (`retry.via: 'broker'`): a prefetch-1 consumer whose one message fails is
+ * retried through its retry queue with a 2 s TTL. Meanwhile the consumer handles 50 other messages
+ * (the waiting copy holds no prefetch slot); the app is closed and started again in between, and the
+ * retried message still arrives, after its delay, with its count.
+ */
+import { describe, it, expect, afterAll } from '@jest/globals';
+import { Controller, type INestMicroservice } from '@nestjs/common';
+import { Ctx, Payload } from '@nestjs/microservices';
+import type { AmqpContext } from '../../../../lib/transport/core/amqp.context.js';
+import { QueueConsumer } from '../../../../lib/transport/decorators/queue-consumer.decorator.js';
+import { Admin, waitFor } from '../server/support.js';
+import { consumeName, startApp } from './support.js';
+
+const queue = consumeName('broker-retry');
+const retryQueue = `${queue}.retry.2000`;
+const seen: Array<{ id: string; count: unknown; at: number }> = [];
+
+@Controller()
+class RetryController {
+  @QueueConsumer(queue, { durable: true, prefetch: 1, retry: { attempts: 2, delay: 2000, via: 'broker', jitter: 0 } })
+  onMessage(@Payload() data: { id: string }, @Ctx() ctx: AmqpContext): void {
+    seen.push({ id: data.id, count: ctx.headers['x-retry-count'], at: Date.now() });
+    if (data.id === 'retry-me' && ctx.headers['x-retry-count'] === undefined) throw new Error('fails on its first delivery');
+  }
+}
+
+describe("retry.via: 'broker'", () => {
+  let app: INestMicroservice | undefined;
+  let admin: Admin | undefined;
+
+  afterAll(async () => {
+    await app?.close();
+    await admin?.cleanup([queue, retryQueue]);
+    await admin?.close();
+  });
+
+  it('a prefetch-1 consumer handles 50 messages while one waits 2 s on the broker, across a restart', async () => {
+    admin = await Admin.open();
+    ({ app } = await startApp([RetryController]));
+    await admin.publish('', queue, { id: 'retry-me' });
+    const failedAt = Date.now();
+    for (let i = 0; i < 50; i += 1) await admin.publish('', queue, { id: `other-${i}` });
+    await waitFor(() => seen.filter((entry) => entry.id.startsWith('other-')).length === 50, '50 other messages', 20_000);
+    const othersDoneIn = Date.now() - failedAt;
+    expect(seen.filter((entry) => entry.id === 'retry-me')).toHaveLength(1);
+    expect(await admin.messageCount(retryQueue)).toBe(1);
+
+    await app.close();
+    ({ app } = await startApp([RetryController]));
+    await waitFor(() => seen.filter((entry) => entry.id === 'retry-me').length === 2, 'the retried message after the restart', 20_000);
+    const retried = seen.filter((entry) => entry.id === 'retry-me')[1];
+    expect(retried?.count).toBe(1);
+    const waited = (retried?.at ?? 0) - failedAt;
+    expect(waited).toBeGreaterThanOrEqual(1900);
+    expect(await admin.messageCount(queue)).toBe(0);
+    expect(await admin.messageCount(`${queue}.dlq`)).toBe(0);
+    console.log(`broker retry: 50 others handled in ${othersDoneIn} ms while the failed one waited; it came back after ${waited} ms, across a restart`);
+  }, 60_000);
+});
