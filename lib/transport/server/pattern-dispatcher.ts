@@ -297,7 +297,7 @@ export class PatternDispatcher {
       : { contentType: JSON_CONTENT_TYPE };
     if (correlationId !== undefined) replyProperties.correlationId = correlationId;
     const body = encodeEnvelope(packet);
-    if (telemetry === undefined) return channel.basicPublish('', replyTo, body, replyProperties);
+    if (telemetry === undefined || !telemetry.active) return channel.basicPublish('', replyTo, body, replyProperties);
     const trace = telemetry.publish('reply', '', replyTo, replyProperties, body.length);
     return channel.basicPublish('', replyTo, body, trace.properties).then(
       () => trace.end(),
