@@ -8,7 +8,8 @@
  *
  * Reads nest.json (required), and when present nest-before.json (the same bench on the code before
  * a change), nest-otel.json and engine.json from the data folder; writes perf-*.svg to the output
- * folder. No dependency: the SVG is written by hand.
+ * folder, and prints the tables docs/performance.md shows (markdown). No dependency: the SVG is
+ * written by hand.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -158,3 +159,38 @@ for (const [name, svg] of Object.entries(charts)) {
   writeFileSync(join(outDir, name), svg);
   console.log(`wrote ${join(outDir, name)}`);
 }
+
+/** The tables of docs/performance.md, from the same data. */
+function printTables() {
+  const f = (value, digits) => (Number.isFinite(value) ? value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : 'n/a');
+  const rows = [
+    ['RPC, 100 in flight (calls/s)', 'parallelRate', 0, (o, c) => `${f((100 * o) / c, 0)}% of the ceiling`],
+    ['RPC sequential p50 (ms)', 'seqP50', 3, (o, c) => `${f(o / c, 2)}x the ceiling`],
+    ["this process's CPU per call (µs)", 'parallelProcessUs', 1, (o, c) => `${f(o / c, 2)}x the ceiling`],
+    ["the broker's CPU per call (µs)", 'parallelBrokerUs', 1, (o, c) => `${f(o / c, 2)}x the ceiling`],
+  ];
+  const header = before === undefined ? '| metric | ours (acked) | zero-cost, acked | ratio | Nest RMQ |' : '| metric | before (acked) | after (acked) | zero-cost, acked | after vs ceiling | Nest RMQ |';
+  console.log(`\n${header}\n|${header.split('|').slice(2).map(() => '---:|').join('')}`.replace('|---:|', '|---|'));
+  for (const [name, key, digits, ratio] of rows) {
+    const cells = [name];
+    if (before !== undefined) cells.push(f(before.peers.ours[key], digits));
+    cells.push(f(ours[key], digits), f(ceilingAcked[key], digits), ratio(ours[key], ceilingAcked[key]), f(rmq[key], digits));
+    console.log(`| ${cells.join(' | ')} |`);
+  }
+  console.log(`\nnoAck: ${f(noack.parallelRate, 0)} calls/s against the noAck ceiling's ${f(ceilingNoAck.parallelRate, 0)}; ours vs Nest RMQ at 100 in flight: ${f(ours.parallelRate / rmq.parallelRate, 2)}x (noAck ${f(noack.parallelRate / rmq.parallelRate, 2)}x). ${load(nest)}, ${nest.load.end.map((v) => v.toFixed(1)).join(' ')} at the end.`);
+  if (before !== undefined) console.log(`before: ${load(before)}, ${before.load.end.map((v) => v.toFixed(1)).join(' ')} at the end.`);
+  if (otel !== undefined) {
+    console.log(`\ntracing (SDK on, all sampled): ${f(otel.peers.ours.parallelProcessUs, 1)} µs/call against ${f(ours.parallelProcessUs, 1)} off: ${f(otel.peers.ours.parallelProcessUs / ours.parallelProcessUs, 2)}x; ${load(otel)}`);
+  }
+  if (engine !== undefined) {
+    console.log('\n| row | client | msgs/s | CPU ms / 10k msgs | vs leanest peer |\n|---|---|---:|---:|---:|');
+    for (const row of engine.rows) {
+      for (const p of row.peers) {
+        const others = row.peers.filter((q) => q.peer !== p.peer).map((q) => q.cpuMsPer10k);
+        console.log(`| ${row.label} | ${p.peer} | ${f(p.rate, 0)} | ${f(p.cpuMsPer10k, 1)} | ${f(p.cpuMsPer10k / Math.min(...others), 2)}x |`);
+      }
+    }
+    console.log(`${load(engine)}, ${engine.load.end.map((v) => v.toFixed(1)).join(' ')} at the end.`);
+  }
+}
+printTables();
