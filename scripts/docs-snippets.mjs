@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 const rootArg = process.argv.indexOf('--root');
 const root = rootArg > 0 ? process.argv[rootArg + 1] : join(dirname(fileURLToPath(import.meta.url)), '..');
 const MARKER = /^<!-- snippet: (\S+) -->$/;
-const FENCE_LANG = { '.ts': 'ts', '.js': 'js', '.mjs': 'js', '.json': 'json', '.sh': 'bash', '.yml': 'yaml', '.yaml': 'yaml' };
+const FENCE_LANG = { '.ts': 'ts', '.cts': 'ts', '.mts': 'ts', '.js': 'js', '.cjs': 'js', '.mjs': 'js', '.json': 'json', '.sh': 'bash', '.yml': 'yaml', '.yaml': 'yaml' };
 
 function walk(dir, keep) {
   if (!existsSync(dir)) return [];

@@ -1,12 +1,21 @@
 #!/usr/bin/env node
 // The packed package as applications use it. Packs this checkout (or takes `--tarball <file>`), then,
-// in a temporary directory, installs the tarball with the Nest this checkout has installed (the same
-// versions, from the npm cache when it has them), and for a CommonJS app (test/package/cjs: tsc,
-// module commonjs) and an ESM app (test/package/esm: module nodenext, "type": "module"), both built
-// from test/package/app: compiles it with tsc and runs it against the broker (RPC, an event, a
-// @QueueConsumer; it exits 0 when all came through). The CommonJS app's sources are also
-// type-checked under moduleResolution node16, nodenext and node10, and a plain CommonJS script
-// require()s both entry points. `--cjs-only` leaves the ESM app out. The temporary directory is
+// in a temporary directory:
+//
+// - plain/: installs the tarball with the Nest this checkout has installed (the same versions, from
+//   the npm cache when it has them); a CommonJS app (test/package/cjs: tsc, module commonjs) and an
+//   ESM app (test/package/esm: module nodenext, "type": "module"), both built from test/package/app,
+//   are compiled with tsc and run against the broker (RPC, an event, a @QueueConsumer; each exits 0
+//   when all came through). The CommonJS app's sources are also type-checked under moduleResolution
+//   node16, nodenext and node10, a plain CommonJS script require()s both entry points, and
+//   test/package/hazard checks one copy per process (require then import, import then require).
+// - three consumer apps, each installing the tarball and its own dependencies from the registry and
+//   running its own test scripts against the broker (test/package/apps): nest11, shaped as `nest new`
+//   makes it (CommonJS, Jest with ts-jest: `npm test` and `npm run test:e2e`); jest-esm, an ES module
+//   Nest 12 app with Jest in native ESM mode; vitest, the same app with Vitest. The two ES module apps
+//   take the Nest 11 app's src/ and test/ with `.js` added to relative imports.
+//
+// `--cjs-only` runs the plain CommonJS app and its type checks only. The temporary directory is
 // removed afterwards.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -59,14 +68,16 @@ async function tarball() {
   // `npm pack` runs prepack (the build) first.
   const out = await run('npm', ['pack', '--json', '--loglevel=error', '--pack-destination', work], {
     cwd: root,
-    timeout: 120_000,
+    timeout: 300_000,
   });
   return join(work, JSON.parse(out)[0].filename);
 }
 
+const plain = join(work, 'plain');
+
 /** Copies an app's package.json and tsconfig.json, and the shared app sources into its src/. */
 function prepareApp(kind) {
-  const dir = join(work, kind);
+  const dir = join(plain, kind);
   mkdirSync(join(dir, 'src'), { recursive: true });
   cpSync(join(fixtures, kind), dir, { recursive: true });
   for (const file of readdirSync(join(fixtures, 'app')))
@@ -87,6 +98,61 @@ async function runApp(kind, dir) {
   const out = await run(process.execPath, ['dist/main.js'], { cwd: dir, env, timeout: 30_000 });
   if (!out.includes('package app ok')) throw new Error(`the ${kind} app exited without its success line`);
 }
+
+/** test/package/hazard: the package reached by require() and by import in one process, both orders. */
+async function runHazardChecks() {
+  const dir = join(plain, 'hazard');
+  cpSync(join(fixtures, 'hazard'), dir, { recursive: true });
+  for (const script of ['cjs-first.cjs', 'esm-first.mjs'])
+    await run(process.execPath, [script], { cwd: dir, timeout: 60_000 });
+}
+
+const apps = join(fixtures, 'apps');
+/** Relative imports with `.js` added: the Nest 11 app's sources as an ES module app writes them. */
+const withJsExtensions = (source) => source.replace(/(from '\.{1,2}\/[^']+?)(?<!\.js)'/g, "$1.js'");
+
+/** Copies a consumer app: nest11 as it is; an ES module app's own files and the Nest 11 app's sources. */
+function prepareConsumerApp(name) {
+  const dir = join(work, name);
+  cpSync(join(apps, name), dir, { recursive: true });
+  if (name === 'nest11') return dir;
+  for (const folder of ['src', 'test']) {
+    mkdirSync(join(dir, folder));
+    for (const file of readdirSync(join(apps, 'nest11', folder))) {
+      if (!file.endsWith('.ts') || file.endsWith('.spec.ts') || file === 'main.ts') continue;
+      const source = readFileSync(join(apps, 'nest11', folder, file), 'utf8');
+      writeFileSync(join(dir, folder, file), withJsExtensions(source));
+    }
+  }
+  return dir;
+}
+
+/** Installs a consumer app's dependencies and the tarball, from the registry (the npm cache first). */
+function installConsumerApp(dir, packed) {
+  const args = ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error', packed];
+  return run('npm', args, { cwd: dir, timeout: 300_000 });
+}
+
+/** Runs a consumer app's own test scripts, each with a suffix of its own for the broker names. */
+async function testConsumerApp(name, dir) {
+  const { scripts, format } = CONSUMER_APPS[name];
+  for (const script of scripts) {
+    const env = {
+      ...process.env,
+      NODE_OPTIONS: '',
+      PACKAGE_APP_SUFFIX: `${name}.${randomBytes(4).toString('hex')}`,
+      PACKAGE_APP_FORMAT: format,
+    };
+    await run('npm', ['run', script, '--silent'], { cwd: dir, env, timeout: 180_000 });
+  }
+}
+
+/** Each consumer app's test scripts, and the build of the package it must run on. */
+const CONSUMER_APPS = {
+  nest11: { scripts: ['build', 'test', 'test:e2e'], format: 'cjs' },
+  'jest-esm': { scripts: ['test:e2e'], format: 'esm' },
+  vitest: { scripts: ['test:e2e'], format: 'esm' },
+};
 
 /** The CommonJS app's sources under the other resolutions a CommonJS TypeScript app may use. */
 async function typeCheckCjsResolutions(dir) {
@@ -113,9 +179,12 @@ let failed = false;
 try {
   const packed = await tarball();
   const kinds = args['cjs-only'] ? ['cjs'] : ['cjs', 'esm'];
-  const apps = kinds.map((kind) => [kind, prepareApp(kind)]);
-  // One install for both apps (they sit below it); the package's peers at this checkout's versions.
-  writeFileSync(join(work, 'package.json'), JSON.stringify({ name: 'package-apps', private: true }));
+  const plainApps = kinds.map((kind) => [kind, prepareApp(kind)]);
+  const consumerApps = args['cjs-only']
+    ? []
+    : Object.keys(CONSUMER_APPS).map((name) => [name, prepareConsumerApp(name)]);
+  // One install for both plain apps (they sit below it); the package's peers at this checkout's versions.
+  writeFileSync(join(plain, 'package.json'), JSON.stringify({ name: 'package-apps', private: true }));
   const peers = [
     '@nestjs/common',
     '@nestjs/core',
@@ -125,30 +194,45 @@ try {
     '@types/node',
   ];
   const specs = peers.map((name) => `${name}@${installed(name)}`);
-  await run(
-    'npm',
-    ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error', packed, ...specs],
-    { timeout: 120_000 },
-  );
-  await run(
-    process.execPath,
-    [
-      '-e',
-      "const m = require('nestjs-amqp-transport'); const p = require('nestjs-amqp-transport/protocol');" +
-        "if (typeof m.ServerAMQP !== 'function' || typeof p.Connection !== 'function') process.exit(1);" +
-        "console.log('require() ok:', Object.keys(m).length, 'exports,', Object.keys(p).length, 'from /protocol')",
-    ],
-    { cwd: join(work, 'cjs') },
-  );
-  // Two lines side by side (the machine may have two cores): the apps one after the other, and the
-  // type checks one after the other.
+  const plainLine = async () => {
+    await run(
+      'npm',
+      ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error', packed, ...specs],
+      { cwd: plain, timeout: 300_000 },
+    );
+    await run(
+      process.execPath,
+      [
+        '-e',
+        "const m = require('nestjs-amqp-transport'); const p = require('nestjs-amqp-transport/protocol');" +
+          "if (typeof m.ServerAMQP !== 'function' || typeof p.Connection !== 'function') process.exit(1);" +
+          "console.log('require() ok:', Object.keys(m).length, 'exports,', Object.keys(p).length, 'from /protocol')",
+      ],
+      { cwd: join(plain, 'cjs') },
+    );
+    for (const [kind, dir] of plainApps) await runApp(kind, dir);
+    if (!args['cjs-only']) await runHazardChecks();
+    await typeCheckCjsResolutions(join(plain, 'cjs'));
+  };
+  // Each consumer app installs as soon as the run starts (mostly waiting on the network) and tests
+  // once installed. Side by side (the machine may have two cores): the plain apps, the one-copy
+  // checks and the type checks; the Nest 11 app; the two ES module apps one after the other.
+  const installs = new Map(consumerApps.map(([name, dir]) => [name, installConsumerApp(dir, packed)]));
+  const testLine = async (names) => {
+    for (const [name, dir] of consumerApps.filter(([app]) => names.includes(app))) {
+      await installs.get(name);
+      await testConsumerApp(name, dir);
+    }
+  };
   await settleAll([
-    (async () => {
-      for (const [kind, dir] of apps) await runApp(kind, dir);
-    })(),
-    typeCheckCjsResolutions(join(work, 'cjs')),
+    plainLine(),
+    ...installs.values(),
+    testLine(['nest11']),
+    testLine(['jest-esm', 'vitest']),
   ]);
   console.log(`[package] Nest ${installed('@nestjs/microservices')}: ${kinds.join(' and ')} app(s) passed`);
+  if (consumerApps.length > 0)
+    console.log(`[package] consumer apps passed: ${consumerApps.map(([name]) => name).join(', ')}`);
 } catch (error) {
   failed = true;
   console.error(`[package] ${error instanceof Error ? error.message : String(error)}`);

@@ -1,6 +1,8 @@
 /**
  * Every docs/snippets/<topic>/main.ts runs as a user would run it (tsx, in a child process, against
- * AMQP_URL) and exits 0 by itself within 30 s. What a snippet declares on the broker is named
+ * AMQP_URL) and exits 0 by itself within 30 s; a topic whose program is CommonJS has a main.cts
+ * instead, run through tsx's CommonJS hook alone (`--require tsx/cjs`: Node 20 cannot require()
+ * Nest 12's ES modules under tsx's ES module hooks, and a CommonJS app has none). What a snippet declares on the broker is named
  * `docs.<topic>.<name>` and must be gone when it exits: leftovers are deleted here, then reported.
  * The pages must show the files as they are (`npm run docs:check`); the files are type-checked by
  * `npm run typecheck`.
@@ -17,9 +19,14 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const AMQP_URL = process.env['AMQP_URL'] ?? 'amqp://guest:guest@127.0.0.1:5672';
 const TIMEOUT_MS = 30_000;
 const snippetsDir = join(root, 'docs', 'snippets');
+
+/** A topic's program: main.ts (ES module) or main.cts (CommonJS). */
+function mainOf(topic: string): string | undefined {
+  return ['main.ts', 'main.cts'].find((file) => existsSync(join(snippetsDir, topic, file)));
+}
 const topics = existsSync(snippetsDir)
   ? readdirSync(snippetsDir)
-      .filter((topic) => existsSync(join(snippetsDir, topic, 'main.ts')))
+      .filter((topic) => mainOf(topic) !== undefined)
       .sort()
   : [];
 
@@ -40,9 +47,13 @@ function snippetEnv(): NodeJS.ProcessEnv {
 function runSnippet(topic: string): Promise<Run> {
   const started = Date.now();
   return new Promise((resolve) => {
+    const main = join('docs', 'snippets', topic, mainOf(topic) ?? 'main.ts');
+    const args = main.endsWith('.cts')
+      ? ['--require', 'tsx/cjs', '-e', `require(${JSON.stringify(`./${main}`)})`]
+      : ['--import', 'tsx', main];
     execFile(
       process.execPath,
-      ['--import', 'tsx', join('docs', 'snippets', topic, 'main.ts')],
+      args,
       { cwd: root, env: snippetEnv(), timeout: TIMEOUT_MS, killSignal: 'SIGKILL', maxBuffer: 16 << 20 },
       (error, stdout, stderr) => {
         const code = error === null ? 0 : typeof error.code === 'number' ? error.code : null;
@@ -97,11 +108,11 @@ describe('docs snippets run', () => {
   });
 
   // Three at a time (jest's maxConcurrency): each snippet uses names of its own topic only.
-  it.concurrent.each(topics)('docs/snippets/%s/main.ts exits 0 within 30 s and leaves nothing on the broker', async (topic) => {
+  it.concurrent.each(topics)('docs/snippets/%s/main exits 0 within 30 s and leaves nothing on the broker', async (topic) => {
     const run = await runSnippet(topic);
     const left = await leftovers(`docs.${topic}.`);
     await deleteAll(left);
-    if (run.code !== 0) console.error(`docs/snippets/${topic}/main.ts output:\n${run.output}`);
+    if (run.code !== 0) console.error(`docs/snippets/${topic}/${mainOf(topic)} output:\n${run.output}`);
     expect({ topic, code: run.code, signal: run.signal }).toEqual({ topic, code: 0, signal: null });
     expect(left).toEqual({ queues: [], exchanges: [] });
   }, TIMEOUT_MS + 15_000);

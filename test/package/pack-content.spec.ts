@@ -1,8 +1,9 @@
 /**
- * What `npm pack` would publish: both entry points' JavaScript and declarations, README, LICENSE and
- * CHANGELOG, the sources the shipped source maps point to, every target of `exports` and
- * `typesVersions`, and nothing of the tests, benches, samples or scripts. `npm pack` runs prepack,
- * which builds dist/ afresh.
+ * What `npm pack` would publish: both builds (dist/esm, dist/cjs) with their declarations, the entry
+ * faces `exports` points to (dist/entry), README, LICENSE, CHANGELOG and the docs, the sources the
+ * shipped source maps point to, every target of `exports` and `typesVersions`, and nothing of the
+ * tests, benches, samples or scripts. `npm pack` runs prepack, which builds dist/ afresh. The built
+ * package then loads by require() and by import, and a process that does both gets one copy.
  */
 import { describe, it, expect, beforeAll } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
@@ -15,15 +16,27 @@ interface PackResult {
   files: Array<{ path: string }>;
 }
 
+type Conditions = string | { [condition: string]: Conditions };
+
 interface PackageJson {
-  exports: Record<string, string | Record<string, string>>;
+  exports: Record<string, Conditions>;
   typesVersions: Record<string, Record<string, string[]>>;
   main: string;
   types: string;
 }
 
-function targets(value: string | Record<string, string>): string[] {
-  return typeof value === 'string' ? [value] : Object.values(value);
+function targets(value: Conditions): string[] {
+  return typeof value === 'string' ? [value] : Object.values(value).flatMap(targets);
+}
+
+/** Runs a script with plain Node (no jest vm-modules flag) in the checkout; its stdout. */
+function node(args: string[]): string {
+  return execFileSync(process.execPath, args, {
+    cwd: root,
+    encoding: 'utf8',
+    env: { ...process.env, NODE_OPTIONS: '' },
+    timeout: 60_000,
+  });
 }
 
 describe('the packed package', () => {
@@ -40,16 +53,26 @@ describe('the packed package', () => {
     files = new Set(result?.files.map((file) => file.path) ?? []);
   }, 180_000);
 
-  it('ships both entry points, their declarations, README, LICENSE and CHANGELOG', () => {
+  it('ships both builds of both entry points, their declarations and faces, README, LICENSE, CHANGELOG and docs', () => {
     for (const file of [
       'package.json',
       'README.md',
       'LICENSE',
       'CHANGELOG.md',
-      'dist/index.js',
-      'dist/index.d.ts',
-      'dist/protocol/index.js',
-      'dist/protocol/index.d.ts',
+      'docs/README.md',
+      'docs/getting-started.md',
+      'docs/compatibility.md',
+      'dist/cjs/package.json',
+      ...['dist/esm', 'dist/cjs'].flatMap((build) => [
+        `${build}/index.js`,
+        `${build}/index.d.ts`,
+        `${build}/protocol/index.js`,
+        `${build}/protocol/index.d.ts`,
+      ]),
+      'dist/entry/index.mjs',
+      'dist/entry/index.cjs',
+      'dist/entry/protocol.mjs',
+      'dist/entry/protocol.cjs',
     ]) {
       expect([file, files.has(file)]).toEqual([file, true]);
     }
@@ -66,15 +89,31 @@ describe('the packed package', () => {
     for (const target of named) expect([target, files.has(posix.normalize(target))]).toEqual([target, true]);
   });
 
-  it('ships no tests, benches, samples, scripts or docs', () => {
+  it('ships no tests, benches, samples or scripts', () => {
     const stray = [...files].filter(
-      (file) => /^(test|bench|sample|scripts|docs|\.ci)\//.test(file) || /\.spec\.|\.test\./.test(file),
+      (file) => /^(test|bench|sample|scripts|\.ci)\//.test(file) || /\.spec\.|\.test\./.test(file),
     );
     expect(stray).toEqual([]);
   });
 
+  it('has a CommonJS build that CommonJS can parse: "type": "commonjs", no import.meta, no import/export', () => {
+    expect(JSON.parse(readFileSync(join(root, 'dist/cjs/package.json'), 'utf8'))).toEqual({
+      type: 'commonjs',
+    });
+    const esmSyntax = [...files]
+      .filter((file) => file.startsWith('dist/cjs/') && file.endsWith('.js'))
+      .filter((file) => {
+        const code = readFileSync(join(root, file), 'utf8')
+          .replace(/\/\*[\s\S]*?\*\//g, '')
+          .replace(/^\s*\/\/.*$/gm, '');
+        return /\bimport\.meta\b|^\s*(import|export)\s/m.test(code);
+      });
+    expect(esmSyntax).toEqual([]);
+  });
+
   it('has a source map for every script and declaration file, and every map resolves to shipped sources', () => {
-    // Declaration maps too: "go to definition" in an editor lands in the shipped lib/ sources.
+    // Declaration maps too: "go to definition" in an editor lands in the shipped lib/ sources. The
+    // generated faces (dist/entry/*.mjs, *.cjs) are not compiled from a source and have no map.
     const scripts = [...files].filter((file) => file.endsWith('.js') || file.endsWith('.d.ts'));
     expect(scripts.length).toBeGreaterThan(100);
     const unresolved: string[] = [];
@@ -97,15 +136,23 @@ describe('the packed package', () => {
     expect(unresolved).toEqual([]);
   });
 
-  it('loads from require() in a CommonJS process (no top-level await in dist)', () => {
-    const script =
-      "const m = require('./dist/index.js'); const p = require('./dist/protocol/index.js');" +
-      "process.stdout.write(String(typeof m.ServerAMQP) + ' ' + String(typeof p.Connection));";
-    const out = execFileSync(process.execPath, ['-e', script], {
-      cwd: root,
-      encoding: 'utf8',
-      env: { ...process.env, NODE_OPTIONS: '' },
-    });
-    expect(out).toBe('function function');
+  it('loads by require() as CommonJS and by import as ES modules, through its own name', () => {
+    const required =
+      "const m = require('nestjs-amqp-transport'); const p = require('nestjs-amqp-transport/protocol');" +
+      "const cjs = require.cache[require.resolve('./dist/cjs/index.js')] !== undefined;" +
+      "process.stdout.write([typeof m.ServerAMQP, typeof p.Connection, cjs].join(' '));";
+    expect(node(['-e', required])).toBe('function function true');
+    const imported =
+      "const m = await import('nestjs-amqp-transport'); const p = await import('nestjs-amqp-transport/protocol');" +
+      "process.stdout.write([typeof m.ServerAMQP, typeof p.Connection, typeof require].join(' '));";
+    expect(node(['--input-type=module', '-e', imported])).toBe('function function undefined');
+  });
+
+  // test/package/hazard: every export identical through require and import, errors instanceof both
+  // ways, a provider registered through one copy found by the other's token (needs the broker).
+  it.each(['cjs-first.cjs', 'esm-first.mjs'])('gives one copy per process: %s', (script) => {
+    expect(node([join('test', 'package', 'hazard', script)])).toMatch(
+      /^one copy \(.+\): \d+ exports identical/m,
+    );
   });
 });

@@ -11,9 +11,10 @@ import { execFile } from 'node:child_process';
 import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { withBrokerLock } from './broker-lock.js';
+import { brokerAddress } from './broker-url.js';
 
-/** The port of the broker the tests use: AMQP_URL's (test:faults points it at a private node), else 5672. */
-export const BROKER_PORT = Number(new URL(process.env['AMQP_URL'] ?? 'amqp://127.0.0.1:5672').port || 5672);
+/** The port of the broker the tests use: AMQP_URL's (test:faults and test:rabbitmq4 point it at a node of their own), else 5672. */
+export const BROKER_PORT = brokerAddress().port;
 
 /** The tiny relative watermark that puts the broker in memory alarm at once. */
 export const ALARM_WATERMARK = 0.0000001;
@@ -365,4 +366,62 @@ export async function deleteQueue(name: string, vhost = '/'): Promise<boolean> {
     if (error instanceof RabbitmqctlError && /not found/i.test(error.stderr)) return false;
     throw error;
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// channels
+
+/** A channel's basic.qos as the broker holds it. */
+export interface ChannelPrefetch {
+  /** The broker's name for it: `client-ip:port -> server-ip:port (n)`. */
+  name: string;
+  consumerCount: number;
+  /** basic.qos with global = true (RabbitMQ: shared by the channel's consumers); 0 when unset. */
+  globalPrefetchCount: number;
+}
+
+/**
+ * Every channel's global prefetch. RabbitMQ 4.0 still applies a global basic.qos (a deprecated
+ * feature, permitted by default) but its CLI no longer lists `global_prefetch_count`, so there the
+ * channel processes are asked directly (`rabbitmqctl eval`).
+ */
+export async function listChannelPrefetch(): Promise<ChannelPrefetch[]> {
+  try {
+    const out = await rabbitmqctl([
+      'list_channels',
+      'name',
+      'consumer_count',
+      'global_prefetch_count',
+      '-q',
+      '--formatter',
+      'json',
+    ]);
+    const rows = JSON.parse(out.trim() === '' ? '[]' : out) as {
+      name: string;
+      consumer_count: number;
+      global_prefetch_count: number;
+    }[];
+    return rows.map((row) => ({
+      name: row.name,
+      consumerCount: row.consumer_count,
+      globalPrefetchCount: row.global_prefetch_count,
+    }));
+  } catch (error) {
+    if (!(error instanceof RabbitmqctlError && /global_prefetch_count are not supported/.test(error.stderr)))
+      throw error;
+  }
+  const out = await rabbitmqctl([
+    'eval',
+    '-q',
+    'lists:foreach(fun(P) -> case catch rabbit_channel:info(P, [name, consumer_count, global_prefetch_count]) of ' +
+      '[{name, N}, {consumer_count, C}, {global_prefetch_count, G}] -> io:format("~ts\\t~b\\t~b~n", [N, C, G]); ' +
+      '_ -> ok end end, rabbit_channel:list()).',
+  ]);
+  const rows: ChannelPrefetch[] = [];
+  for (const line of out.split('\n')) {
+    const match = /^(.+ \(\d+\))\t(\d+)\t(\d+)$/.exec(line);
+    if (match !== null)
+      rows.push({ name: match[1]!, consumerCount: Number(match[2]), globalPrefetchCount: Number(match[3]) });
+  }
+  return rows;
 }

@@ -1,8 +1,9 @@
 /**
- * The seam between a Channel and its Connection. The connection implements it; the channel only
- * ever talks to the socket through it, so the channel stays testable with a scripted fake link.
+ * The seam between a Channel and its Connection: everything a channel needs from below it (the
+ * socket, its number's release, a timer, the blocked flag, and where users' exceptions go). The
+ * connection implements it (connection/connection-link.ts); the channel never sees the Connection
+ * itself, so channel/ sits below connection/ and a channel is testable with a scripted fake link.
  */
-import type { Connection } from '../connection/connection.js';
 import type { CancelTimer } from '../io/clock.js';
 
 export interface ChannelLink {
@@ -13,8 +14,12 @@ export interface ChannelLink {
   drained(): Promise<void>;
   /** Called by the channel when it reaches CLOSED, to free its number. */
   release(channelNumber: number): void;
-  /** The owning connection (for users' callbacks). */
-  readonly connection: Connection;
+  /**
+   * Takes an exception thrown by a user's callback (consumer, return, cancel, close) or an error to
+   * report (an oversize delivery). It must not throw: the channel calls it from the frame parser's
+   * path, and an exception there would kill the socket for every channel.
+   */
+  reportError(error: unknown, where: string): void;
   /** Milliseconds a synchronous method may wait for its reply; 0 or absent = for ever. */
   readonly rpcTimeoutMs?: number;
   /** A one-shot timer on the connection's clock that does not keep the process alive. */

@@ -1,29 +1,19 @@
-/** The option objects and callback types of the Channel's public methods. */
+/**
+ * The option objects and callback shapes of the Channel's public methods. The callbacks that receive
+ * their channel are written for any channel type `C` here; channel.ts names them with Channel
+ * (DeliveryCallback, ReturnCallback, ChannelCloseCallback), so this file needs nothing above it.
+ */
 import type { BasicDeliver, BasicGetOk, BasicProperties, BasicReturn, FieldTable } from '../codec/index.js';
 import type { ChannelClosedError, ConnectionClosedError } from '../errors.js';
-import type { Channel } from './channel.js';
 
-/** A consumer: called for every basic.deliver of its consumer tag. */
-export type DeliveryCallback = (
-  channel: Channel,
-  method: BasicDeliver,
-  properties: BasicProperties,
-  body: Buffer,
-) => void;
-/** A mandatory publish the broker could not route. */
-export type ReturnCallback = (
-  channel: Channel,
-  method: BasicReturn,
-  properties: BasicProperties,
-  body: Buffer,
-) => void;
+/** A consumer of channel type `C`: called for every basic.deliver of its consumer tag. */
+export type DeliveryCallbackOf<C> = (channel: C, method: BasicDeliver, properties: BasicProperties, body: Buffer) => void;
+/** A mandatory publish the broker could not route, on channel type `C`. */
+export type ReturnCallbackOf<C> = (channel: C, method: BasicReturn, properties: BasicProperties, body: Buffer) => void;
+/** Channel type `C` reached CLOSED; `error` says who closed it and why (a clean close is a 200 from 'client'). */
+export type ChannelCloseCallbackOf<C> = (channel: C, error: ChannelClosedError | ConnectionClosedError) => void;
 /** The broker cancelled a consumer (its queue was deleted, a node went down ...). */
 export type CancelCallback = (consumerTag: string) => void;
-/** The channel reached CLOSED; `error` says who closed it and why (a clean close is a 200 from 'client'). */
-export type ChannelCloseCallback = (
-  channel: Channel,
-  error: ChannelClosedError | ConnectionClosedError,
-) => void;
 
 /** The answer of basicGet when a message was waiting. */
 export interface GetMessage {

@@ -1,7 +1,8 @@
 /**
  * The public Channel: every method of exchange, queue, basic, confirm and tx. Each checks its
  * arguments and the channel's state at the call (a typed error before any byte), then either queues a
- * synchronous method (one in flight at a time, see rpc-queue.ts) or writes a frame.
+ * synchronous method (one in flight at a time, see rpc-queue.ts) or writes a frame. The arguments
+ * of the exchange and queue methods are built in declare-args.ts.
  */
 import {
   encodeBasicPublish,
@@ -28,7 +29,8 @@ import type {
   BasicNackOptions,
   BasicPublishOptions,
   BasicQosOptions,
-  DeliveryCallback,
+  ChannelCloseCallbackOf,
+  DeliveryCallbackOf,
   ExchangeBindOptions,
   ExchangeDeclareOptions,
   ExchangeDeleteOptions,
@@ -37,91 +39,71 @@ import type {
   QueueDeclareOptions,
   QueueDeleteOptions,
   QueuePurgeOptions,
+  ReturnCallbackOf,
 } from './channel-options.js';
 import { ConfirmTracker } from './confirm-tracker.js';
 import { HeldPublish } from './outbound-entries.js';
-import { checkDeliveryTag, checkName, checkNonEmptyName, checkQos } from './validate.js';
+import { checkDeliveryTag, checkName } from './validate.js';
+import {
+  basicQosArgs,
+  exchangeBindArgs,
+  exchangeDeclareArgs,
+  exchangeDeleteArgs,
+  queueBindArgs,
+  queueDeclareArgs,
+  queueDeleteArgs,
+} from './declare-args.js';
 import { diagnostics, type SettleDiagnostic } from '../diagnostics.js';
 
 /** Shared by every publish that was written without backpressure: no allocation on the hot path. */
 const WRITTEN: Promise<void> = Promise.resolve();
 const noop = (): void => undefined;
 
+/** A consumer: called for every basic.deliver of its consumer tag. */
+export type DeliveryCallback = DeliveryCallbackOf<Channel>;
+/** A mandatory publish the broker could not route. */
+export type ReturnCallback = ReturnCallbackOf<Channel>;
+/** The channel reached CLOSED; `error` says who closed it and why (a clean close is a 200 from 'client'). */
+export type ChannelCloseCallback = ChannelCloseCallbackOf<Channel>;
+
 /** An AMQP channel. Obtained from `connection.channel()`; never constructed by users. */
 export class Channel extends ChannelCore {
   /** Declares an exchange (`passive`: only check that it exists). */
-  exchangeDeclare(
-    o: ExchangeDeclareOptions,
-    cb?: Continuation<ExchangeDeclareOk>,
-  ): Promise<ExchangeDeclareOk> {
+  exchangeDeclare(o: ExchangeDeclareOptions, cb?: Continuation<ExchangeDeclareOk>): Promise<ExchangeDeclareOk> {
     this.assertOpen('exchange.declare');
-    const exchange = checkNonEmptyName('exchange', o.exchange);
-    const type = checkNonEmptyName('exchangeType', o.exchangeType ?? 'direct');
-    return this.call(
-      'exchange.declare',
-      {
-        exchange,
-        type,
-        passive: o.passive === true,
-        durable: o.durable === true,
-        autoDelete: o.autoDelete === true,
-        internal: o.internal === true,
-        arguments: o.arguments ?? {},
-      },
-      (m) => m.args as ExchangeDeclareOk,
-      cb,
-    );
+    return this.call('exchange.declare', exchangeDeclareArgs(o), (m) => m.args as ExchangeDeclareOk, cb);
   }
 
   exchangeDelete(o: ExchangeDeleteOptions, cb?: Continuation<ExchangeDeleteOk>): Promise<ExchangeDeleteOk> {
     this.assertOpen('exchange.delete');
-    const exchange = checkNonEmptyName('exchange', o.exchange);
-    return this.call(
-      'exchange.delete',
-      { exchange, ifUnused: o.ifUnused === true },
-      (m) => m.args as ExchangeDeleteOk,
-      cb,
-    );
+    return this.call('exchange.delete', exchangeDeleteArgs(o), (m) => m.args as ExchangeDeleteOk, cb);
   }
 
   /** Binds exchange `destination` to exchange `source` (RabbitMQ's exchange-to-exchange bindings). */
   exchangeBind(o: ExchangeBindOptions, cb?: Continuation<ExchangeBindOk>): Promise<ExchangeBindOk> {
     this.assertOpen('exchange.bind');
-    return this.call('exchange.bind', this.exchangeBindArgs(o), (m) => m.args as ExchangeBindOk, cb);
+    return this.call('exchange.bind', exchangeBindArgs(o), (m) => m.args as ExchangeBindOk, cb);
   }
 
   exchangeUnbind(o: ExchangeBindOptions, cb?: Continuation<ExchangeUnbindOk>): Promise<ExchangeUnbindOk> {
     this.assertOpen('exchange.unbind');
-    return this.call('exchange.unbind', this.exchangeBindArgs(o), (m) => m.args as ExchangeUnbindOk, cb);
+    return this.call('exchange.unbind', exchangeBindArgs(o), (m) => m.args as ExchangeUnbindOk, cb);
   }
 
   /** Declares a queue; `queue: ''` (default) lets the broker name it. */
   queueDeclare(o: QueueDeclareOptions = {}, cb?: Continuation<QueueDeclareOk>): Promise<QueueDeclareOk> {
     this.assertOpen('queue.declare');
-    const queue = checkName('queue', o.queue ?? '');
-    return this.call(
-      'queue.declare',
-      {
-        queue,
-        passive: o.passive === true,
-        durable: o.durable === true,
-        exclusive: o.exclusive === true,
-        autoDelete: o.autoDelete === true,
-        arguments: o.arguments ?? {},
-      },
-      (m) => m.args as QueueDeclareOk,
-      cb,
-    );
+    return this.call('queue.declare', queueDeclareArgs(o), (m) => m.args as QueueDeclareOk, cb);
   }
 
   queueBind(o: QueueBindOptions, cb?: Continuation<QueueBindOk>): Promise<QueueBindOk> {
     this.assertOpen('queue.bind');
-    return this.call('queue.bind', this.queueBindArgs(o), (m) => m.args as QueueBindOk, cb);
+    return this.call('queue.bind', queueBindArgs(o), (m) => m.args as QueueBindOk, cb);
   }
 
   queueUnbind(o: QueueBindOptions, cb?: Continuation<QueueUnbindOk>): Promise<QueueUnbindOk> {
     this.assertOpen('queue.unbind');
-    return this.call('queue.unbind', this.queueBindArgs(o), (m) => m.args as QueueUnbindOk, cb);
+    return this.call('queue.unbind', queueBindArgs(o), (m) => m.args as QueueUnbindOk, cb);
   }
 
   queuePurge(o: QueuePurgeOptions, cb?: Continuation<QueuePurgeOk>): Promise<QueuePurgeOk> {
@@ -132,22 +114,13 @@ export class Channel extends ChannelCore {
 
   queueDelete(o: QueueDeleteOptions, cb?: Continuation<QueueDeleteOk>): Promise<QueueDeleteOk> {
     this.assertOpen('queue.delete');
-    const queue = checkName('queue', o.queue);
-    return this.call(
-      'queue.delete',
-      { queue, ifUnused: o.ifUnused === true, ifEmpty: o.ifEmpty === true },
-      (m) => m.args as QueueDeleteOk,
-      cb,
-    );
+    return this.call('queue.delete', queueDeleteArgs(o), (m) => m.args as QueueDeleteOk, cb);
   }
 
   /** Limits unacknowledged deliveries (prefetchCount 0..65535; prefetchSize must be 0 on RabbitMQ). */
   basicQos(o: BasicQosOptions, cb?: Continuation<void>): Promise<void> {
     this.assertOpen('basic.qos');
-    const prefetchSize = o.prefetchSize ?? 0;
-    const prefetchCount = o.prefetchCount ?? 0;
-    checkQos(prefetchSize, prefetchCount);
-    return this.call('basic.qos', { prefetchSize, prefetchCount, global: o.global === true }, noop, cb);
+    return this.call('basic.qos', basicQosArgs(o), noop, cb);
   }
 
   /**
@@ -382,23 +355,5 @@ export class Channel extends ChannelCore {
         `channel ${this.channelNumber}: ${operation} before tx.select`,
         this.currentState,
       );
-  }
-
-  private exchangeBindArgs(o: ExchangeBindOptions) {
-    return {
-      destination: checkNonEmptyName('destination', o.destination),
-      source: checkNonEmptyName('source', o.source),
-      routingKey: checkName('routingKey', o.routingKey ?? ''),
-      arguments: o.arguments ?? {},
-    };
-  }
-
-  private queueBindArgs(o: QueueBindOptions) {
-    return {
-      queue: checkName('queue', o.queue),
-      exchange: checkName('exchange', o.exchange),
-      routingKey: checkName('routingKey', o.routingKey ?? ''),
-      arguments: o.arguments ?? {},
-    };
   }
 }

@@ -1,5 +1,5 @@
 /** The channel: state machine, synchronous-method queue, consumers, confirms, returns, tx. */
-export { Channel } from './channel.js';
+export { Channel, type ChannelCloseCallback, type DeliveryCallback, type ReturnCallback } from './channel.js';
 export type { ChannelLink } from './channel-link.js';
 export type { ChannelState } from './channel-state.js';
 export type {
@@ -9,8 +9,6 @@ export type {
   BasicPublishOptions,
   BasicQosOptions,
   CancelCallback,
-  ChannelCloseCallback,
-  DeliveryCallback,
   ExchangeBindOptions,
   ExchangeDeclareOptions,
   ExchangeDeleteOptions,
@@ -19,5 +17,4 @@ export type {
   QueueDeclareOptions,
   QueueDeleteOptions,
   QueuePurgeOptions,
-  ReturnCallback,
 } from './channel-options.js';

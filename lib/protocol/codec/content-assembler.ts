@@ -20,7 +20,7 @@
  * Not part of the public API (a file-level `@internal` would make stripInternal drop the first import).
  */
 import { BodyTooLargeError, FrameError } from '../errors.js';
-import type { FrameHandler } from './frame-parser.js';
+import type { FrameHandler } from './frame-handler.js';
 import { cursor, readU16, readU32 } from './primitives.js';
 import { decodeProperties } from './properties.js';
 import type { BasicProperties } from './properties.js';

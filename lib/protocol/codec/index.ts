@@ -13,4 +13,4 @@ export {
   VECTORED_COPY_THRESHOLD,
 } from './frame-encoder.js';
 export { FrameParser } from './frame-parser.js';
-export type { FrameHandler, FrameParserOptions } from './frame-parser.js';
+export type { FrameHandler, FrameParserOptions } from './frame-handler.js';

@@ -3,25 +3,26 @@
  * own try/catch, so an exception goes to {@link reportUserError} and never back into the socket path.
  * Each `run*` calls the callbacks first, then emits the matching event.
  */
+import type { EventEmitter } from 'node:events';
 import type { AMQPError } from '../errors.js';
-import type { Connection } from './connection.js';
-import type { ConnectionCallbacks, ConnectionEvents } from './connection-types.js';
+import type { ConnectionCallbacksOf, ConnectionEventsOf } from './connection-types.js';
 import { reportUserError } from './report-error.js';
 
 /** A close callback: `error` undefined = closed cleanly at our request. */
-export type CloseCallback = (connection: Connection, error: AMQPError | undefined) => void;
+export type CloseCallbackOf<C> = (connection: C, error: AMQPError | undefined) => void;
 
-export class ConnectionCallbackSet {
-  readonly #connection: Connection;
-  readonly #onOpen: ConnectionCallbacks['onOpen'];
-  readonly #onOpenError: ConnectionCallbacks['onOpenError'];
+/** `C` is the Connection (generic so that this file sits below connection.ts). */
+export class ConnectionCallbackSet<C extends EventEmitter> {
+  readonly #connection: C;
+  readonly #onOpen: ConnectionCallbacksOf<C>['onOpen'];
+  readonly #onOpenError: ConnectionCallbacksOf<C>['onOpenError'];
   /** Added to by the Connection's add*Callback methods. */
-  readonly close: CloseCallback[] = [];
-  readonly blocked: ((connection: Connection, reason: string) => void)[] = [];
-  readonly unblocked: ((connection: Connection) => void)[] = [];
-  readonly backpressure: ((connection: Connection) => void)[] = [];
+  readonly close: CloseCallbackOf<C>[] = [];
+  readonly blocked: ((connection: C, reason: string) => void)[] = [];
+  readonly unblocked: ((connection: C) => void)[] = [];
+  readonly backpressure: ((connection: C) => void)[] = [];
 
-  constructor(connection: Connection, callbacks: ConnectionCallbacks) {
+  constructor(connection: C, callbacks: ConnectionCallbacksOf<C>) {
     this.#connection = connection;
     this.#onOpen = callbacks.onOpen;
     this.#onOpenError = callbacks.onOpenError;
@@ -63,9 +64,9 @@ export class ConnectionCallbackSet {
   }
 
   /** Emits on the connection; a listener that throws is reported, not thrown. */
-  emit<K extends keyof ConnectionEvents>(event: K, ...args: ConnectionEvents[K]): void {
+  emit<K extends keyof ConnectionEventsOf<C>>(event: K, ...args: ConnectionEventsOf<C>[K]): void {
     try {
-      (this.#connection.emit as (e: K, ...a: ConnectionEvents[K]) => boolean)(event, ...args);
+      (this.#connection.emit as (e: K, ...a: ConnectionEventsOf<C>[K]) => boolean)(event, ...args);
     } catch (error) {
       reportUserError(this.#connection, error, `a '${String(event)}' listener`);
     }

@@ -3,8 +3,8 @@
  * blocked/unblocked callbacks, the update-secret waiters, and the routing of channel frames to their
  * channels, which is the inbound hot path (a plain try/catch, no closure per frame).
  */
+import type { EventEmitter } from 'node:events';
 import type { ChannelTable } from './channel-table.js';
-import type { Connection } from './connection.js';
 import type { ConnectionCallbackSet } from './connection-callbacks.js';
 import type { ConnectionMachineHooks } from './connection-machine-hooks.js';
 import type { ConnectionWaiters } from './connection-waiters.js';
@@ -13,10 +13,11 @@ import { diagnostics } from '../diagnostics.js';
 
 /** The parts of a Connection the hooks reach. */
 export interface HookedParts {
-  connection: Connection;
+  /** The public Connection: named in diagnostics, and where users' exceptions are emitted. */
+  connection: EventEmitter;
   channels: ChannelTable;
   waiters: ConnectionWaiters;
-  callbacks: ConnectionCallbackSet;
+  callbacks: Pick<ConnectionCallbackSet<EventEmitter>, 'runBlocked' | 'runUnblocked'>;
 }
 
 export function machineHooks(

@@ -3,6 +3,7 @@
  * run while that machine lives. Unref'd: the socket keeps the process alive while there is one; a
  * timer alone must not.
  */
+import type { EventEmitter } from 'node:events';
 import type { CancelTimer, Clock } from '../io/clock.js';
 import type { ConnectionCallbackSet } from './connection-callbacks.js';
 import type { ConnectionMachine } from './connection-machine.js';
@@ -10,13 +11,13 @@ import type { ConnectionMachine } from './connection-machine.js';
 export class ConnectionTimer {
   readonly #clock: Clock;
   readonly #current: () => ConnectionMachine | undefined;
-  readonly #callbacks: Pick<ConnectionCallbackSet, 'safely'>;
+  readonly #callbacks: Pick<ConnectionCallbackSet<EventEmitter>, 'safely'>;
   #cancel: CancelTimer | undefined;
 
   constructor(
     clock: Clock,
     current: () => ConnectionMachine | undefined,
-    callbacks: Pick<ConnectionCallbackSet, 'safely'>,
+    callbacks: Pick<ConnectionCallbackSet<EventEmitter>, 'safely'>,
   ) {
     this.#clock = clock;
     this.#current = current;

@@ -1,21 +1,24 @@
-/** The public Connection's callback, event and loop types. */
+/**
+ * The Connection's callback, event and loop types. Those that name the connection are written for
+ * any connection type `C`; connection.ts names them with Connection (ConnectionCallbacks,
+ * ConnectionEvents), so the files below it need not import it.
+ */
 import type { AMQPError } from '../errors.js';
 import type { Clock } from '../io/clock.js';
 import type { TransportFactory } from '../io/socket-transport.js';
-import type { Connection } from './connection.js';
 
-/** Callbacks given at construction (pika's on_open / on_open_error / on_close). */
-export interface ConnectionCallbacks {
-  onOpen?: (connection: Connection) => void;
+/** Callbacks given at construction (pika's on_open / on_open_error / on_close), for connection type `C`. */
+export interface ConnectionCallbacksOf<C> {
+  onOpen?: (connection: C) => void;
   /** Every attempt to open failed (or the bring-up was abandoned by close()/ioloop.stop()). */
-  onOpenError?: (connection: Connection, error: AMQPError) => void;
+  onOpenError?: (connection: C, error: AMQPError) => void;
   /** Called once an open connection reached CLOSED; `error` undefined = closed cleanly at our request. */
-  onClose?: (connection: Connection, error: AMQPError | undefined) => void;
+  onClose?: (connection: C, error: AMQPError | undefined) => void;
 }
 
-/** The events a Connection emits, with their arguments. */
-export interface ConnectionEvents {
-  open: [connection: Connection];
+/** The events a connection of type `C` emits, with their arguments. */
+export interface ConnectionEventsOf<C> {
+  open: [connection: C];
   /** The connection reached CLOSED (after being open, or when every attempt to open failed). */
   close: [error: AMQPError | undefined];
   blocked: [reason: string];

@@ -25,7 +25,7 @@ import { parametersList, type ConnectionParameters, type ParametersInput } from 
 import { AttemptPlan, isRetryable } from './attempt-plan.js';
 import { BackpressureMonitor } from './backpressure-monitor.js';
 import { ChannelTable } from './channel-table.js';
-import { ConnectionCallbackSet, type CloseCallback } from './connection-callbacks.js';
+import { ConnectionCallbackSet, type CloseCallbackOf } from './connection-callbacks.js';
 import { abandonedBeforeOpen, channelsClosedError } from './connection-failures.js';
 import { machineHooks } from './connection-hooks.js';
 import { ConnectionLink } from './connection-link.js';
@@ -33,13 +33,19 @@ import { ConnectionMachine } from './connection-machine.js';
 import type { ConnectionMachineHooks } from './connection-machine-hooks.js';
 import type { ConnectionState } from './connection-state.js';
 import { ConnectionTimer } from './connection-timer.js';
-import type { ConnectionCallbacks, ConnectionEvents, ConnectionInternals, IOLoop } from './connection-types.js';
+import type { ConnectionCallbacksOf, ConnectionEventsOf, ConnectionInternals, IOLoop } from './connection-types.js';
 import { ConnectionWaiters } from './connection-waiters.js';
+import { reportUserError } from './report-error.js';
 import { tlsVerificationOff, warnTlsVerificationOff } from './tls-warning.js';
 import { diagnostics } from '../diagnostics.js';
 
 export type { ConnectionState } from './connection-state.js';
-export type { ConnectionCallbacks, ConnectionEvents, ConnectionInternals, IOLoop } from './connection-types.js';
+export type { ConnectionInternals, IOLoop } from './connection-types.js';
+
+/** Callbacks given at construction (pika's on_open / on_open_error / on_close). */
+export interface ConnectionCallbacks extends ConnectionCallbacksOf<Connection> {}
+/** The events a Connection emits, with their arguments. */
+export interface ConnectionEvents extends ConnectionEventsOf<Connection> {}
 
 /** An AMQP 0-9-1 connection to one broker of a list of hosts, opened as soon as it is constructed. */
 export class Connection extends EventEmitter<ConnectionEvents> {
@@ -53,7 +59,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   readonly #channels = new ChannelTable();
   readonly #waiters = new ConnectionWaiters();
   readonly #backpressure = new BackpressureMonitor();
-  readonly #callbacks: ConnectionCallbackSet;
+  readonly #callbacks: ConnectionCallbackSet<Connection>;
   readonly #timer: ConnectionTimer;
   readonly #hooks: ConnectionMachineHooks;
   #machine: ConnectionMachine | undefined;
@@ -78,7 +84,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     this.#plan = new AttemptPlan(parametersList(parameters));
     this.#clock = internals.clock ?? systemClock;
     this.#connectTransport = internals.transport ?? ((p, handlers) => connectSocket(p, handlers, { clock: this.#clock }));
-    this.#callbacks = new ConnectionCallbackSet(this, callbacks);
+    this.#callbacks = new ConnectionCallbackSet<Connection>(this, callbacks);
     this.#timer = new ConnectionTimer(this.#clock, () => this.#machine, this.#callbacks);
     this.#hooks = machineHooks(
       { connection: this, channels: this.#channels, waiters: this.#waiters, callbacks: this.#callbacks },
@@ -89,10 +95,12 @@ export class Connection extends EventEmitter<ConnectionEvents> {
         deadlinesChanged: () => this.#timer.rearm(),
       },
     );
-    this.#link = new ConnectionLink(this, this.#clock, {
+    this.#link = new ConnectionLink(this.#clock, {
       write: (frames) => this.#send(frames),
       drained: () => this.#drained(),
       release: (n) => this.#channels.release(n),
+      isBlocked: () => this.isBlocked,
+      reportError: (error, where) => reportUserError(this, error, where),
     });
     this.ioloop = { start: () => this.#waiters.loop(), stop: () => void this.close() };
     process.nextTick(() => this.#callbacks.safely(() => this.#nextAttempt(undefined), 'the first connection attempt'));
@@ -217,7 +225,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   }
 
   /** Calls `cb(connection, error)` once the open connection reached CLOSED. */
-  addOnCloseCallback(cb: CloseCallback): void {
+  addOnCloseCallback(cb: CloseCallbackOf<Connection>): void {
     this.#callbacks.close.push(cb);
   }
 

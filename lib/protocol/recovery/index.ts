@@ -1,10 +1,7 @@
 /** Automatic recovery on top of the engine: reconnect, restore topology, buffer publishes. */
 export { RecoveringConnection } from './recovering-connection.js';
-export type {
-  RecoveringConnectionEvents,
-  RecoveringConnectionOptions,
-  RecoveringConnectionState,
-} from './recovering-connection-types.js';
+export type { RecoveringConnectionOptions } from './recovering-connection.js';
+export type { RecoveringConnectionEvents, RecoveringConnectionState } from './recovering-connection-types.js';
 export { RecoveringChannel } from './recovering-channel.js';
 export type {
   PublishRetryOptions,

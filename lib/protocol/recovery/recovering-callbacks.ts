@@ -3,21 +3,45 @@
  * own try/catch, so what it throws goes to the 'error' listeners or a process warning
  * ({@link reportUserError}) and never breaks a recovery or a close half way.
  */
+import type { EventEmitter } from 'node:events';
 import { reportUserError } from '../connection/report-error.js';
 import type { AMQPError } from '../errors.js';
-import type { RecoveringConnection } from './recovering-connection.js';
 import type { RecoveringConnectionEvents } from './recovering-connection-types.js';
 
-/** Called once, when the connection closes for good (not on a loss that is recovered). */
-export type RecoveringCloseCallback = (connection: RecoveringConnection, error: AMQPError | undefined) => void;
+/** Called once, when the connection `C` closes for good (not on a loss that is recovered). */
+export type RecoveringCloseCallbackOf<C> = (connection: C, error: AMQPError | undefined) => void;
 
-export class RecoveringCallbacks {
+/** The callbacks given at construction, for connection type `C`. */
+export interface RecoveringOpenCallbacksOf<C> {
+  onOpen?: (connection: C) => void;
+  onOpenError?: (connection: C, error: AMQPError) => void;
+  onClose?: RecoveringCloseCallbackOf<C>;
+}
+
+/** `C` is the RecoveringConnection (generic so that this file sits below recovering-connection.ts). */
+export class RecoveringCallbacks<C extends EventEmitter<RecoveringConnectionEvents>> {
   /** Added to by the connection's add*Callback methods. */
-  readonly close: RecoveringCloseCallback[] = [];
-  readonly blocked: Array<(connection: RecoveringConnection, reason: string) => void> = [];
-  readonly unblocked: Array<(connection: RecoveringConnection) => void> = [];
+  readonly close: RecoveringCloseCallbackOf<C>[] = [];
+  readonly blocked: Array<(connection: C, reason: string) => void> = [];
+  readonly unblocked: Array<(connection: C) => void> = [];
 
-  constructor(private readonly connection: RecoveringConnection) {}
+  constructor(
+    private readonly connection: C,
+    private readonly given: RecoveringOpenCallbacksOf<C>,
+  ) {
+    if (given.onClose !== undefined) this.close.push(given.onClose);
+  }
+
+  /** The first connection opened: onOpen, then 'open'. */
+  runOpen(): void {
+    this.safely(() => this.given.onOpen?.(this.connection), 'onOpen');
+    this.connection.emit('open');
+  }
+
+  /** The first connection failed: onOpenError (no event: `connect()` rejects). */
+  runOpenError(error: AMQPError): void {
+    this.safely(() => this.given.onOpenError?.(this.connection, error), 'onOpenError');
+  }
 
   /** connection.blocked from the engine of the moment: the callbacks, then 'blocked'. */
   runBlocked(reason: string): void {

@@ -23,33 +23,36 @@ import type {
 } from './engine-port.js';
 import type { OutageBudget, OutageHold } from './outage-budget.js';
 import type { BufferedPublish } from './publish-retry.js';
-import type { RecoveringChannel } from './recovering-channel.js';
 import type { RecordedConsumer, TopologyRecord } from './topology-record.js';
 
-/** A consumer of a recovering channel: the same function keeps receiving after every recovery. */
-export type RecoveringDeliveryCallback = (
-  channel: RecoveringChannel,
+/** A consumer of a recovering channel `C`: the same function keeps receiving after every recovery. */
+export type RecoveringDeliveryCallbackOf<C> = (
+  channel: C,
   method: BasicDeliver,
   properties: BasicProperties,
   body: Buffer,
 ) => void;
-export type RecoveringReturnCallback = (
-  channel: RecoveringChannel,
+/** A mandatory publish the broker could not route, on recovering channel `C`. */
+export type RecoveringReturnCallbackOf<C> = (
+  channel: C,
   method: BasicReturn,
   properties: BasicProperties,
   body: Buffer,
 ) => void;
-/** The channel closed for good (by us, by the broker, or because recovery gave up); undefined = by us. */
-export type RecoveringChannelCloseCallback = (
-  channel: RecoveringChannel,
+/** Channel `C` closed for good (by us, by the broker, or because recovery gave up); undefined = by us. */
+export type RecoveringChannelCloseCallbackOf<C> = (
+  channel: C,
   error: AMQPError | undefined,
 ) => void;
 
 export type RecoveringChannelState = 'OPEN' | 'SUSPENDED' | 'CLOSING' | 'CLOSED';
 
-/** What a channel needs from its RecoveringConnection (recovery's own wiring, not for applications). */
-export interface RecoveringChannelHost {
-  readonly record: TopologyRecord<RecoveringChannel, RecoveringDeliveryCallback, FieldTable>;
+/**
+ * What a channel `C` needs from its RecoveringConnection (recovery's own wiring, not for
+ * applications).
+ */
+export interface RecoveringChannelHostOf<C> {
+  readonly record: TopologyRecord<C, RecoveringDeliveryCallbackOf<C>, FieldTable>;
   /** true while the connection is down, recovering, or flushing its buffer. */
   holdsPublishes(): boolean;
   /** Is the engine connection under the channel usable? */
@@ -61,7 +64,7 @@ export interface RecoveringChannelHost {
   /** The connection's outage budget: what a wait for the recovered channel may hold. */
   budget(): OutageBudget;
   /** The channel closed for good. */
-  forget(channel: RecoveringChannel): void;
+  forget(channel: C): void;
   reportCallbackError(error: unknown, where: string): void;
 }
 
@@ -73,7 +76,11 @@ interface Waiter {
   hold: OutageHold | undefined;
 }
 
-export abstract class RecoveringChannelCore {
+/**
+ * `Self` is the concrete channel (RecoveringChannel) that users' callbacks and the record receive:
+ * generic so that this file sits below recovering-channel.ts.
+ */
+export abstract class RecoveringChannelCore<Self> {
   protected engine: EngineChannel;
   protected stateValue: RecoveringChannelState = 'OPEN';
   protected readonly tags = new DeliveryTags();
@@ -81,15 +88,15 @@ export abstract class RecoveringChannelCore {
   private readonly qos = new Map<boolean, BasicQosOptions>();
   private confirmMode = false;
   private txMode = false;
-  private readonly returnCallbacks: RecoveringReturnCallback[] = [];
+  private readonly returnCallbacks: RecoveringReturnCallbackOf<Self>[] = [];
   private readonly cancelCallbacks: Array<(consumerTag: string) => void> = [];
-  private readonly closeCallbacks: RecoveringChannelCloseCallback[] = [];
+  private readonly closeCallbacks: RecoveringChannelCloseCallbackOf<Self>[] = [];
   private readonly waiters = new Set<Waiter>();
   private finalError: AMQPError | undefined;
   private restoreErrorValue: ChannelClosedError | undefined;
 
   protected constructor(
-    protected readonly host: RecoveringChannelHost,
+    protected readonly host: RecoveringChannelHostOf<Self>,
     engine: EngineChannel,
   ) {
     this.engine = engine;
@@ -129,7 +136,7 @@ export abstract class RecoveringChannelCore {
     return this.tags.isStale(deliveryTag, !this.engine.isOpen);
   }
 
-  addOnReturnCallback(cb: RecoveringReturnCallback): void {
+  addOnReturnCallback(cb: RecoveringReturnCallbackOf<Self>): void {
     this.returnCallbacks.push(cb);
   }
 
@@ -139,7 +146,7 @@ export abstract class RecoveringChannelCore {
   }
 
   /** Called once, when the channel closes for good (not when it is suspended for a recovery). */
-  addOnCloseCallback(cb: RecoveringChannelCloseCallback): void {
+  addOnCloseCallback(cb: RecoveringChannelCloseCallbackOf<Self>): void {
     this.closeCallbacks.push(cb);
   }
 
@@ -166,7 +173,7 @@ export abstract class RecoveringChannelCore {
 
   /** @internal Starts a recorded consumer again on the new engine channel, with its old tag. */
   async restoreConsumer(
-    consumer: RecordedConsumer<RecoveringChannel, RecoveringDeliveryCallback, FieldTable>,
+    consumer: RecordedConsumer<Self, RecoveringDeliveryCallbackOf<Self>, FieldTable>,
   ): Promise<void> {
     await this.engine.basicConsume(consumer.queue, this.deliveryHandler(consumer.onMessage), {
       consumerTag: consumer.consumerTag,
@@ -211,9 +218,8 @@ export abstract class RecoveringChannelCore {
 
   // ---- for the API ----
 
-  protected get self(): RecoveringChannel {
-    return this as unknown as RecoveringChannel;
-  }
+  /** The concrete channel (the subclass returns itself). */
+  protected abstract get self(): Self;
 
   protected rememberQos(options: BasicQosOptions): void {
     this.qos.set(options.global === true, { ...options });
@@ -265,7 +271,7 @@ export abstract class RecoveringChannelCore {
   }
 
   protected deliveryHandler(
-    onMessage: RecoveringDeliveryCallback,
+    onMessage: RecoveringDeliveryCallbackOf<Self>,
   ): (channel: unknown, method: BasicDeliver, properties: BasicProperties, body: Buffer) => void {
     const owner = this.engine;
     return (_channel, method, properties, body) => {

@@ -36,25 +36,33 @@ import type {
 import { isLossError, type PublishRetryOptions } from './publish-retry.js';
 import {
   RecoveringChannelCore,
-  type RecoveringChannelHost,
-  type RecoveringDeliveryCallback,
+  type RecoveringChannelCloseCallbackOf,
+  type RecoveringChannelHostOf,
+  type RecoveringDeliveryCallbackOf,
+  type RecoveringReturnCallbackOf,
 } from './recovering-channel-core.js';
 import type { RecordedBinding } from './topology-record.js';
 
-export type {
-  RecoveringChannelCloseCallback,
-  RecoveringChannelHost,
-  RecoveringChannelState,
-  RecoveringDeliveryCallback,
-  RecoveringReturnCallback,
-} from './recovering-channel-core.js';
+export type { RecoveringChannelState } from './recovering-channel-core.js';
+/** A consumer of a recovering channel: the same function keeps receiving after every recovery. */
+export type RecoveringDeliveryCallback = RecoveringDeliveryCallbackOf<RecoveringChannel>;
+/** A mandatory publish the broker could not route. */
+export type RecoveringReturnCallback = RecoveringReturnCallbackOf<RecoveringChannel>;
+/** The channel closed for good (by us, by the broker, or because recovery gave up); undefined = by us. */
+export type RecoveringChannelCloseCallback = RecoveringChannelCloseCallbackOf<RecoveringChannel>;
+/** What a channel needs from its RecoveringConnection (recovery's own wiring, not for applications). */
+export type RecoveringChannelHost = RecoveringChannelHostOf<RecoveringChannel>;
 export type { PublishRetryOptions } from './publish-retry.js';
 
 /** The engine's Channel API on a channel that survives connection losses; from `RecoveringConnection.channel()`. */
-export class RecoveringChannel extends RecoveringChannelCore {
+export class RecoveringChannel extends RecoveringChannelCore<RecoveringChannel> {
   /** @internal Created by RecoveringConnection.channel(). */
   constructor(host: RecoveringChannelHost, engine: EngineChannel) {
     super(host, engine);
+  }
+
+  protected get self(): RecoveringChannel {
+    return this;
   }
 
   // ---- exchanges and queues: recorded once the broker confirmed them ----

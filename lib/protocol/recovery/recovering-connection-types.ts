@@ -1,8 +1,8 @@
-/** The public types of a RecoveringConnection: its states, events and options. */
+/**
+ * The states and events of a RecoveringConnection. Its options, which name the connection itself, are
+ * in recovering-connection.ts, so this file needs nothing above it.
+ */
 import type { AMQPError, RecoveryFailedError } from '../errors.js';
-import type { RecoveryConnector } from './reconnector.js';
-import type { RecoveringConnection } from './recovering-connection.js';
-import type { RecoveryOptions } from './recovery-options.js';
 
 export type RecoveringConnectionState = 'CONNECTING' | 'OPEN' | 'RECOVERING' | 'CLOSING' | 'CLOSED';
 
@@ -22,16 +22,4 @@ export interface RecoveringConnectionEvents {
   topologyRecoveryError: [error: AMQPError, what: string];
   /** A server-named queue got a new name; calls made with the old name are mapped to it. */
   queueNameChanged: [oldName: string, newName: string];
-}
-
-export interface RecoveringConnectionOptions {
-  onOpen?: (connection: RecoveringConnection) => void;
-  onOpenError?: (connection: RecoveringConnection, error: AMQPError) => void;
-  /** Called once, when the connection closes for good (undefined = closed by us). */
-  onClose?: (connection: RecoveringConnection, error: AMQPError | undefined) => void;
-  recovery?: RecoveryOptions;
-  /** @internal Replaces the engine (unit tests). */
-  connector?: RecoveryConnector;
-  /** @internal Replaces Math.random in the backoff (unit tests). */
-  random?: () => number;
 }

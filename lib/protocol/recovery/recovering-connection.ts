@@ -22,22 +22,31 @@ import { PublishBuffer } from './publish-buffer.js';
 import { Reconnector } from './reconnector.js';
 import type { BufferedPublish } from './publish-retry.js';
 import { OutageWaiters, ReadyWaiters } from './ready-waiters.js';
-import { RecoveringCallbacks, type RecoveringCloseCallback } from './recovering-callbacks.js';
+import { RecoveringCallbacks, type RecoveringCloseCallbackOf } from './recovering-callbacks.js';
+import type { RecoveryConnector } from './reconnector.js';
 import {
   RecoveringChannel,
   type RecoveringChannelHost,
   type RecoveringDeliveryCallback,
 } from './recovering-channel.js';
 import { RecoveryLoop } from './recovery-loop.js';
-import { resolveRecoveryOptions, type ResolvedRecoveryOptions } from './recovery-options.js';
-import type {
-  RecoveringConnectionEvents,
-  RecoveringConnectionOptions,
-  RecoveringConnectionState,
-} from './recovering-connection-types.js';
+import { resolveRecoveryOptions, type RecoveryOptions, type ResolvedRecoveryOptions } from './recovery-options.js';
+import type { RecoveringConnectionEvents, RecoveringConnectionState } from './recovering-connection-types.js';
 import { TopologyRecord } from './topology-record.js';
 import { asAMQPError } from './topology-restorer.js';
 import { diagnostics } from '../diagnostics.js';
+
+export interface RecoveringConnectionOptions {
+  onOpen?: (connection: RecoveringConnection) => void;
+  onOpenError?: (connection: RecoveringConnection, error: AMQPError) => void;
+  /** Called once, when the connection closes for good (undefined = closed by us). */
+  onClose?: (connection: RecoveringConnection, error: AMQPError | undefined) => void;
+  recovery?: RecoveryOptions;
+  /** @internal Replaces the engine (unit tests). */
+  connector?: RecoveryConnector;
+  /** @internal Replaces Math.random in the backoff (unit tests). */
+  random?: () => number;
+}
 
 /**
  * The engine's Connection, made to recover by itself.
@@ -80,7 +89,7 @@ export class RecoveringConnection extends EventEmitter<RecoveringConnectionEvent
   private readonly budget: OutageBudget;
   private readonly buffer: PublishBuffer<BufferedPublish>;
   private readonly outageWaiters: OutageWaiters;
-  private readonly callbacks = new RecoveringCallbacks(this);
+  private readonly callbacks: RecoveringCallbacks<RecoveringConnection>;
   private readonly readyWaiters = new ReadyWaiters();
   private readonly opened: Promise<void>;
   private readonly closed = deferred<void>();
@@ -126,9 +135,9 @@ export class RecoveringConnection extends EventEmitter<RecoveringConnectionEvent
     this.budget = new OutageBudget(this.options.outage);
     this.buffer = new PublishBuffer<BufferedPublish>(this.options.publishBuffer, this.budget);
     this.outageWaiters = new OutageWaiters(this.budget);
-    if (options.onClose !== undefined) this.callbacks.close.push(options.onClose);
+    this.callbacks = new RecoveringCallbacks<RecoveringConnection>(this, options);
     this.ioloop = { start: () => this.closed.promise, stop: () => void this.close().catch(() => undefined) };
-    this.opened = this.connectFirst(options);
+    this.opened = this.connectFirst();
     this.opened.catch(() => undefined);
   }
 
@@ -239,7 +248,7 @@ export class RecoveringConnection extends EventEmitter<RecoveringConnectionEvent
   }
 
   /** Called once, when the connection closes for good (not on a loss that is recovered). */
-  addOnCloseCallback(cb: RecoveringCloseCallback): void {
+  addOnCloseCallback(cb: RecoveringCloseCallbackOf<RecoveringConnection>): void {
     this.callbacks.close.push(cb);
   }
 
@@ -275,7 +284,7 @@ export class RecoveringConnection extends EventEmitter<RecoveringConnectionEvent
 
   // ---- bring-up ----
 
-  private async connectFirst(options: RecoveringConnectionOptions): Promise<void> {
+  private async connectFirst(): Promise<void> {
     let engine: EngineConnection;
     try {
       engine = await this.reconnector.connectFirst();
@@ -286,7 +295,7 @@ export class RecoveringConnection extends EventEmitter<RecoveringConnectionEvent
       this.readyWaiters.rejectAll(typed);
       this.outageWaiters.rejectAll(typed);
       this.closed.resolve();
-      this.callbacks.safely(() => options.onOpenError?.(this, typed), 'onOpenError');
+      this.callbacks.runOpenError(typed);
       throw typed;
     }
     if (this.stateValue !== 'CONNECTING') {
@@ -299,8 +308,7 @@ export class RecoveringConnection extends EventEmitter<RecoveringConnectionEvent
     this.stateValue = 'OPEN';
     this.readyWaiters.resolveAll();
     this.outageWaiters.resolveAll();
-    this.callbacks.safely(() => options.onOpen?.(this), 'onOpen');
-    this.emit('open');
+    this.callbacks.runOpen();
   }
 
   private attach(engine: EngineConnection): void {

@@ -11,6 +11,8 @@ const MAX_AGE = /^\d+[YMDhms]$/;
 
 /** @QueueConsumer's default redelivery bound for `onError: 'requeue'`. */
 export const DEFAULT_MAX_REDELIVERIES = 5;
+/** A quorum queue's delivery limit when its declaration sets none: RabbitMQ 4.0's default (3.x has none). */
+export const QUORUM_DEFAULT_DELIVERY_LIMIT = 20;
 /** A batch's default wait for more messages, in milliseconds. */
 export const DEFAULT_BATCH_TIMEOUT_MS = 200;
 
@@ -41,8 +43,28 @@ export function validatePipelineOptions(options: QueueConsumerOptions): void {
   if (options.onQueueMismatch !== undefined && !MISMATCH_POLICIES.includes(options.onQueueMismatch)) {
     throw new InvalidArgumentError('onQueueMismatch', `must be one of ${MISMATCH_POLICIES.join(', ')}, got ${String(options.onQueueMismatch)}`);
   }
+  validateDeliveryLimit(options);
   validateBatch(options);
   validateStream(options);
+}
+
+/**
+ * A quorum queue drops a message (or dead-letters it through its own DLX, bypassing our dead-letter
+ * queue) once it was returned more often than its delivery limit, 20 by default on RabbitMQ 4: a
+ * larger `maxRedeliveries` would lose messages there, so it needs `x-delivery-limit` declared to match.
+ */
+function validateDeliveryLimit(options: QueueConsumerOptions): void {
+  const requeues = options.onError === 'requeue' || typeof options.onError === 'function';
+  if (!requeues || !isQuorumConsumer(options)) return;
+  const max = options.maxRedeliveries ?? DEFAULT_MAX_REDELIVERIES;
+  const declared = options.arguments?.['x-delivery-limit'];
+  const limit = typeof declared === 'number' ? declared : QUORUM_DEFAULT_DELIVERY_LIMIT;
+  if (max <= limit && limit >= 0) return;
+  const given = typeof declared === 'number' ? `its x-delivery-limit ${declared}` : `RabbitMQ 4's default delivery limit (${QUORUM_DEFAULT_DELIVERY_LIMIT})`;
+  throw new InvalidArgumentError(
+    'maxRedeliveries',
+    `${max} exceeds the quorum queue's delivery limit (${given}): the broker would drop the message (or dead-letter it through the queue's DLX) before the dead-letter queue gets it; declare arguments['x-delivery-limit'] of at least ${max}`,
+  );
 }
 
 function validateBatch(options: QueueConsumerOptions): void {

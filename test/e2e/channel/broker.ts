@@ -1,8 +1,9 @@
 /** Shared helpers for the channel's end-to-end tests against the real broker. */
 import { Connection } from '../../../lib/protocol/connection/connection.js';
 import type { Channel } from '../../../lib/protocol/channel/channel.js';
+import { brokerUrl } from '../../support/broker-url.js';
 
-export const BROKER_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672/%2F';
+export const BROKER_URL = brokerUrl();
 
 let counter = 0;
 /** A name no other test (or run) uses. */

@@ -1,9 +1,10 @@
 /** Shared helpers for the connection's end-to-end tests against the real broker. */
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { BROKER_PORT } from '../../support/broker.js';
+import { brokerUrl } from '../../support/broker-url.js';
 
 export const BROKER = { host: '127.0.0.1', port: BROKER_PORT };
-export const BROKER_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672/%2F';
+export const BROKER_URL = brokerUrl();
 
 let counter = 0;
 /** A name no other test (or run) uses. */

@@ -9,10 +9,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { withBrokerLock } from '../../support/broker-lock.js';
 import { BROKER_PORT } from '../../support/broker.js';
+import { brokerUrl } from '../../support/broker-url.js';
 
 const run = promisify(execFile);
 
-export const BROKER_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
+export const BROKER_URL = brokerUrl();
 
 /** Runs `rabbitmqctl args...` (optionally against another node) and returns stdout. */
 export async function rabbitmqctl(args: string[], node?: string): Promise<string> {

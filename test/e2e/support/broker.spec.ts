@@ -17,8 +17,9 @@ import {
   waitForBroker,
   waitForConnection,
 } from '../../support/broker.js';
+import { brokerAddress, brokerUrl } from '../../support/broker-url.js';
 
-const URL = process.env['AMQP_URL'] ?? 'amqp://guest:guest@127.0.0.1:5672';
+const URL = brokerUrl();
 
 function connectNamed(name: string): Promise<amqp.ChannelModel> {
   return amqp.connect(URL, { clientProperties: { connection_name: name } });
@@ -66,7 +67,7 @@ describe('broker helpers (real broker)', () => {
         expect(listed.user).toBe('guest');
         expect(listed.vhost).toBe('/');
         expect(listed.pid).toMatch(/^<.+>$/);
-        expect(listed.name).toContain('-> 127.0.0.1:5672');
+        expect(listed.name).toContain(`-> 127.0.0.1:${brokerAddress().port}`);
         expect(listed.clientProperties['product']).toBe('amqplib');
         expect(
           (listed.clientProperties['capabilities'] as Record<string, unknown>)['connection.blocked'],

@@ -18,7 +18,12 @@ export class AppController {
     this.received.add(`event ${order.id}`);
   }
 
-  @QueueConsumer(CONSUMER_QUEUE, { durable: false, autoDelete: true, unwrapNestEnvelope: true })
+  @QueueConsumer(CONSUMER_QUEUE, {
+    durable: false,
+    autoDelete: true,
+    unwrapNestEnvelope: true,
+    deadLetterQueue: false, // a test queue: nothing of it stays on the broker
+  })
   onConsumed(@Payload() job: { id: string }, @Ctx() context: AmqpContext): void {
     this.received.add(`consumer ${job.id} from ${context.getMessage().fields.routingKey}`);
   }

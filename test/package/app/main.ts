@@ -19,6 +19,7 @@ async function main(): Promise<void> {
       urls: [AMQP_URL],
       queue: RPC_QUEUE,
       queueOptions: { durable: false, autoDelete: true },
+      deadLetterQueue: false, // a test queue: nothing of it stays on the broker
     }),
     logger: ['error', 'warn'],
   });

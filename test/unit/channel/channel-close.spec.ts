@@ -1,6 +1,5 @@
 import { describe, it, expect } from '@jest/globals';
 import { EventEmitter } from 'node:events';
-import type { Connection } from '../../../lib/protocol/connection/connection.js';
 import { Channel } from '../../../lib/protocol/channel/channel.js';
 import {
   ChannelClosedError,
@@ -246,7 +245,7 @@ describe('Channel: a throwing error listener', () => {
     connection.on('error', () => {
       throw new Error('error listener bug');
     });
-    link.connection = connection as unknown as Connection;
+    link.connection = connection;
     const channel = await openChannel(link, 2);
     const called: string[] = [];
     channel.addOnCloseCallback(() => {

@@ -119,7 +119,7 @@ describe('Channel: consumers', () => {
     const sink = new EventEmitter();
     const reported: Error[] = [];
     sink.on('error', (error: Error) => reported.push(error));
-    (link as { connection: unknown }).connection = sink;
+    link.connection = sink;
     const channel = await openChannel(link);
     let calls = 0;
     void channel.basicConsume(

@@ -17,7 +17,7 @@ async function setup(): Promise<{ link: FakeLink; channel: Channel; errors: Erro
   const sink = new EventEmitter();
   const errors: Error[] = [];
   sink.on('error', (error: Error) => errors.push(error));
-  (link as { connection: unknown }).connection = sink;
+  link.connection = sink;
   const channel = await openChannel(link);
   return { link, channel, errors };
 }

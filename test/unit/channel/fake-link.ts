@@ -11,7 +11,8 @@ import {
   type MethodName,
 } from '../../../lib/protocol/codec/index.js';
 import type { ChannelLink } from '../../../lib/protocol/channel/channel-link.js';
-import type { Connection } from '../../../lib/protocol/connection/connection.js';
+import { EventEmitter } from 'node:events';
+import { reportUserError } from '../../../lib/protocol/connection/report-error.js';
 import { Channel } from '../../../lib/protocol/channel/channel.js';
 import { deferred, type Deferred } from '../../../lib/protocol/continuation.js';
 
@@ -27,7 +28,8 @@ export class FakeLink implements ChannelLink {
   /** What write() returns: false simulates an outbound buffer over its high-water mark. */
   writeResult = true;
   readonly released: number[] = [];
-  connection = {} as Connection;
+  /** Where reportError sends what it is given, as the Connection does with itself. */
+  connection: EventEmitter = new EventEmitter();
   private drain: Deferred<void> | undefined;
   private readonly out: Written[] = [];
   private readonly parser = new FrameParser({
@@ -61,6 +63,10 @@ export class FakeLink implements ChannelLink {
   failDrain(error: Error): void {
     this.drain?.reject(error);
     this.drain = undefined;
+  }
+
+  reportError(error: unknown, where: string): void {
+    reportUserError(this.connection, error, where);
   }
 
   release(channelNumber: number): void {

@@ -3,8 +3,9 @@
  * admin connection (amqplib) for declaring, inspecting and cleaning up, and waiting.
  */
 import amqplib from 'amqplib';
+import { brokerUrl } from '../../../support/broker-url.js';
 
-export const AMQP_URL = process.env['AMQP_URL'] ?? 'amqp://guest:guest@127.0.0.1:5672';
+export const AMQP_URL = brokerUrl();
 
 let counter = 0;
 /** A queue/exchange name no other test (or run) uses. */

@@ -19,6 +19,7 @@ const q = {
   noDlx: consumeName('nodlx'),
   requeue: consumeName('requeue'),
   quorum: consumeName('quorum'),
+  quorumLimit: consumeName('quorum-limit'),
   ack: consumeName('ack'),
   fn: consumeName('fn'),
   optOut: consumeName('optout'),
@@ -55,6 +56,13 @@ class PolicyController {
     seen(`quorum:${data.id}`);
     seen(`quorum-count:${String(ctx.headers['x-delivery-count'] ?? 0)}`);
     throw new Error('always fails (quorum)');
+  }
+
+  // Above RabbitMQ 4's default delivery limit (20), which would drop the message first: declared to match.
+  @QueueConsumer(q.quorumLimit, { queueType: 'quorum', onError: 'requeue', maxRedeliveries: 22, arguments: { 'x-delivery-limit': 22 } })
+  onQuorumLimit(@Payload() data: { id: string }): void {
+    seen(`quorum-limit:${data.id}`);
+    throw new Error('always fails (quorum, 22 redeliveries)');
   }
 
   @QueueConsumer(q.ack, { durable: false, onError: 'ack' })
@@ -196,6 +204,17 @@ describe('error policies', () => {
     expect(await depth(q.quorum, `${q.quorum}.dlq`)).toEqual([0, 1]);
     expect(logger.fates('counted by the broker in x-delivery-count')).toHaveLength(2);
   });
+
+  it("'requeue' on a quorum queue past RabbitMQ 4's default delivery limit: 22 redeliveries with x-delivery-limit 22, then our dead-letter queue", async () => {
+    await admin.publish('', q.quorumLimit, { id: 'l' });
+    await waitFor(
+      async () => (await depth(`${q.quorumLimit}.dlq`))[0] === 1,
+      'the quorum message dead-lettered after 22 redeliveries',
+      60_000,
+    );
+    expect(count('quorum-limit:l')).toBe(23);
+    expect(await depth(q.quorumLimit, `${q.quorumLimit}.dlq`)).toEqual([0, 1]);
+  }, 90_000);
 
   it("'ack': acked and logged, nothing left anywhere", async () => {
     await admin.publish('', q.ack, { id: 'e' });

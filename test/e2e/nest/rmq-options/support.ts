@@ -4,9 +4,10 @@
  * object given to Nest's RMQ transport and to this package can be compared field by field.
  */
 import amqplib from 'amqplib';
-import { rabbitmqctl } from '../../../support/broker.js';
+import { listChannelPrefetch, rabbitmqctl } from '../../../support/broker.js';
+import { brokerUrl } from '../../../support/broker-url.js';
 
-export const AMQP_URL = process.env['AMQP_URL'] ?? 'amqp://guest:guest@127.0.0.1:5672';
+export const AMQP_URL = brokerUrl();
 
 let counter = 0;
 /** A name carrying this area's prefix that no other run uses. */
@@ -26,6 +27,16 @@ function table(value: unknown): Record<string, unknown> {
 async function json<T>(args: string[]): Promise<T[]> {
   const out = await rabbitmqctl([...args, '-q', '--formatter', 'json']);
   return out.trim() === '' ? [] : (JSON.parse(out) as T[]);
+}
+
+/**
+ * A queue's arguments as the clients declared them. RabbitMQ 4 records the type it gave a queue
+ * declared without one (`x-queue-type: classic`); 3.x lists only what was sent. Neither client sends
+ * a classic type unless told to, so that entry is left out and both brokers compare alike.
+ */
+function declaredQueueArguments(value: unknown): Record<string, unknown> {
+  const { 'x-queue-type': type, ...rest } = table(value);
+  return type === undefined || type === 'classic' ? rest : { ...rest, 'x-queue-type': type };
 }
 
 /** What the broker holds for some queue and exchange names, and for one connection's channels. */
@@ -58,16 +69,14 @@ export async function snapshot(
     json<{ queue_name: string; consumer_tag: string; prefetch_count: number; ack_required: boolean }>([
       'list_consumers', 'queue_name', 'consumer_tag', 'prefetch_count', 'ack_required',
     ]),
-    json<{ name: string; global_prefetch_count: number; consumer_count: number }>([
-      'list_channels', 'name', 'global_prefetch_count', 'consumer_count',
-    ]),
+    listChannelPrefetch(),
     json<{ name: string; client_properties: unknown }>(['list_connections', 'name', 'client_properties']),
   ]);
   const connection = connectionRows.find((row) => table(row.client_properties)['connection_name'] === connectionName);
   const sortBy = <T>(rows: T[], key: (row: T) => string): T[] => rows.sort((a, b) => key(a).localeCompare(key(b)));
   return {
     queues: sortBy(
-      queueRows.filter((row) => queues.includes(row.name)).map((row) => ({ ...row, arguments: table(row.arguments) })),
+      queueRows.filter((row) => queues.includes(row.name)).map((row) => ({ ...row, arguments: declaredQueueArguments(row.arguments) })),
       (row) => row.name,
     ),
     exchanges: sortBy(
@@ -85,8 +94,8 @@ export async function snapshot(
       connection === undefined
         ? []
         : channelRows
-            .filter((row) => row.name.startsWith(`${connection.name} (`) && row.consumer_count > 0)
-            .map((row) => row.global_prefetch_count),
+            .filter((row) => row.name.startsWith(`${connection.name} (`) && row.consumerCount > 0)
+            .map((row) => row.globalPrefetchCount),
   };
 }
 

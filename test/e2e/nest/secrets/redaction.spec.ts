@@ -11,6 +11,7 @@ import { Test } from '@nestjs/testing';
 import { inspect } from 'node:util';
 import { AMQP_MODULE_OPTIONS, AmqpModule, AmqpPublisher, ClientAMQP, ServerAMQP } from '../../../../lib/transport/index.js';
 import { AmqpConnectionHost } from '../../../../lib/transport/connection/connection-host.js';
+import { brokerUrlAs } from '../../../support/broker-url.js';
 import { uniqueName, withUser } from '../../recovery/broker-control.js';
 
 const PASSWORD = 'Sup3rS3cret';
@@ -23,7 +24,7 @@ const LEAKS = [
 ];
 
 const user = uniqueName('outage-secrets');
-const url = `amqp://${user}:${PASSWORD}@127.0.0.1:5672/%2F`;
+const url = brokerUrlAs(user, PASSWORD);
 let dropUser: (() => Promise<void>) | undefined;
 
 /** JSON of an object graph, cycles cut (JSON.stringify alone throws on the first one). */
@@ -150,7 +151,7 @@ describe('secrets of Nest-layer objects, connected', () => {
 
 describe('secrets in a start that fails', () => {
   it('a wrong password: no log line, error, stack or inspected error shows it', async () => {
-    const wrong = `amqp://${user}:${PASSWORD}-wrong@127.0.0.1:5672/%2F`;
+    const wrong = brokerUrlAs(user, `${PASSWORD}-wrong`);
     const lines = await captureLogs(async () => {
       const moduleRef = await Test.createTestingModule({ controllers: [PingController] }).compile();
       const app = moduleRef.createNestMicroservice({ strategy: new ServerAMQP({ urls: [wrong], queue: 'x' }) });
@@ -173,7 +174,7 @@ describe('secrets in a start that fails', () => {
     lines.push(
       ...(await captureLogs(async () => {
         const moduleRef = await Test.createTestingModule({
-          imports: [AmqpModule.forRoot({ urls: [`amqp://${user}:${PASSWORD}x@127.0.0.1:5672/%2F`] })],
+          imports: [AmqpModule.forRoot({ urls: [brokerUrlAs(user, `${PASSWORD}x`)] })],
         }).compile();
         const app = moduleRef.createNestApplication();
         await app.init().finally(() => app.close().catch(() => undefined));

@@ -10,10 +10,11 @@ import type { INestMicroservice, Provider, Type } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import type { ServerAMQP } from '../../../../lib/transport/server/server-amqp.js';
 import { waitFor } from '../../../support/wait-for.js';
+import { brokerUrl } from '../../../support/broker-url.js';
 
 export { waitFor };
 
-export const AMQP_URL = process.env['AMQP_URL'] ?? 'amqp://guest:guest@127.0.0.1:5672';
+export const AMQP_URL = brokerUrl();
 
 let counter = 0;
 /** A queue/exchange name that no other test or run uses. */

@@ -35,6 +35,20 @@ describe('consumer pipeline options', () => {
     expect(refusal({ batch: { size: 50 }, prefetch: 50, onError: 'requeue', stream: undefined })).toBeUndefined();
   });
 
+  it("maxRedeliveries on a quorum queue stays within its delivery limit (RabbitMQ 4's 20 when undeclared)", () => {
+    const quorum = { queueType: 'quorum', onError: 'requeue' } as const;
+    expect(refusal({ ...quorum, maxRedeliveries: 20 })).toBeUndefined();
+    expect(refusal({ ...quorum, maxRedeliveries: 21 })).toMatch(/^.*maxRedeliveries.*21 exceeds.*default delivery limit \(20\).*x-delivery-limit'\] of at least 21/);
+    expect(refusal({ ...quorum, maxRedeliveries: 50, arguments: { 'x-delivery-limit': 50 } })).toBeUndefined();
+    expect(refusal({ ...quorum, maxRedeliveries: 6, arguments: { 'x-delivery-limit': 5 } })).toContain('x-delivery-limit 5');
+    // -1 means "no limit" on RabbitMQ 4 but drops at the first return on 3.x
+    expect(refusal({ ...quorum, maxRedeliveries: 3, arguments: { 'x-delivery-limit': -1 } })).toContain('x-delivery-limit -1');
+    expect(refusal({ queueType: 'quorum', onError: () => 'requeue', maxRedeliveries: 30 })).toContain('maxRedeliveries');
+    // not requeued, or not a quorum queue: the limit does not apply
+    expect(refusal({ queueType: 'quorum', onError: 'dead-letter', maxRedeliveries: 30 })).toBeUndefined();
+    expect(refusal({ onError: 'requeue', maxRedeliveries: 30 })).toBeUndefined();
+  });
+
   it('a batch raises the default prefetch to its size; a stream gets x-stream-offset and its retention arguments', () => {
     expect(queueConsumerSpec({ queue: 'q', pattern: 'p', options: { batch: { size: 200 } } }).prefetch).toBe(200);
     const when = new Date('2026-01-01T00:00:00Z');

@@ -1,0 +1,42 @@
+#!/usr/bin/env node
+// `npm run test:rabbitmq4`: the suites that exercise the broker's behaviour (queues and their
+// arguments, DLX and dead-letter queues, quorum and stream queues, RPC, recovery, the Nest layer end to
+// end) against RabbitMQ 4.0 (Debian 13's 4.0.5 in a chroot, on 127.0.0.1:5790; see
+// scripts/rabbitmq4-node.mjs), with the same Jest config as `npm test` (bystander connection
+// included) and AMQP_URL / rabbitmqctl pointed at that node. The node is started before and stopped
+// and deleted after, pass or fail. `-- --all` runs every e2e suite and the docs snippets as well
+// (about twice as long); other arguments go to Jest instead of the default suites (e.g. one path).
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { run } from './rabbitmq4-node.mjs';
+
+const root = join(fileURLToPath(import.meta.url), '..', '..');
+
+/**
+ * The default set. Left out (they pass on 4.0.5 with `--all`, but add ~8 min to CI for no broker
+ * behaviour of their own): the docs snippets (test/docs), telemetry, logging, outage, and the
+ * self-tests of the test helpers (test/e2e/support).
+ */
+const SUITES = ['test/e2e/channel', 'test/e2e/connection', 'test/e2e/recovery', 'test/e2e/nest'];
+const ALL = ['test/e2e', 'test/docs'];
+
+/**
+ * Suites that do not run here, each with the reason (a path and why; keep it narrow). None today:
+ * every suite of the default set and of `--all` runs on 4.0.5.
+ */
+const EXCLUDED = [];
+
+const started = Date.now();
+const given = process.argv.slice(2);
+const jest = join(root, 'node_modules', 'jest', 'bin', 'jest.js');
+if (!existsSync(jest)) throw new Error('jest is not installed: run npm ci first');
+for (const [path, reason] of EXCLUDED) console.log(`test:rabbitmq4: not run: ${path} (${reason})`);
+const args = [
+  jest,
+  ...(given.length === 0 ? SUITES : given[0] === '--all' ? [...ALL, ...given.slice(1)] : given),
+  ...EXCLUDED.flatMap(([path]) => ['--testPathIgnorePatterns', path]),
+];
+const code = await run([process.execPath, ...args], { NODE_OPTIONS: '--experimental-vm-modules' });
+console.log(`test:rabbitmq4: exit ${code} after ${Math.round((Date.now() - started) / 1000)} s`);
+process.exitCode = code;
