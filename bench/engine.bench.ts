@@ -6,9 +6,12 @@
  * ratios against the best peer of the row and the spread of the runs (the broker and the cores are
  * shared: throughput is noisy, the CPU column much less so).
  *
- * Run: npm run bench   (AMQP_URL, BENCH_RUNS=3, BENCH_SCALE=1 to shrink counts, BENCH_PEERS=engine,amqplib, BENCH_ROWS=KiB,consume)
+ * Run: npm run bench   (AMQP_URL, BENCH_RUNS=3, BENCH_SCALE=1 to shrink counts, BENCH_PEERS=engine,amqplib, BENCH_ROWS=KiB,consume,
+ * BENCH_JSON=path also writes the medians as JSON for scripts/perf-charts.mjs)
  */
 import { fork } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Connection, type Channel } from '../lib/protocol/index.js';
 import type { PeerName, Task } from './support/engine-peers.js';
@@ -130,6 +133,7 @@ async function measureOnce(setup: Setup, row: Row, peer: PeerName, queue: string
 }
 
 async function main(): Promise<void> {
+  const loadAtStart = loadavg();
   const setup = new Setup();
   const results = new Map<string, { rate: number[]; cpu: number[] }>();
   let serial = 0;
@@ -168,12 +172,14 @@ async function main(): Promise<void> {
     '| row | client | msgs/s | vs fastest | msgs/s min-max | CPU ms / 10k msgs | vs leanest |',
     '|---|---|---:|---:|---:|---:|---:|',
   ];
+  const json: Array<{ label: string; peers: Array<{ peer: string; rate: number; cpuMsPer10k: number }> }> = [];
   for (const row of ROWS) {
     const stats = PEERS.map((peer) => {
       const entry = results.get(`${row.label}|${peer}`)!;
       const range = `${fmt(Math.min(...entry.rate))}-${fmt(Math.max(...entry.rate))}`;
       return { peer, rate: median(entry.rate), cpu: median(entry.cpu), range };
     });
+    json.push({ label: row.label, peers: stats.map((s) => ({ peer: s.peer, rate: s.rate, cpuMsPer10k: s.cpu })) });
     const fastest = Math.max(...stats.map((s) => s.rate));
     const leanest = Math.min(...stats.map((s) => s.cpu));
     for (const s of stats) {
@@ -183,6 +189,10 @@ async function main(): Promise<void> {
     }
   }
   console.log(lines.join('\n'));
+  if (process.env.BENCH_JSON !== undefined) {
+    const data = { kind: 'engine', date: new Date().toISOString(), node: process.version, runs: RUNS, load: { start: loadAtStart, end: loadavg() }, rows: json };
+    writeFileSync(process.env.BENCH_JSON, `${JSON.stringify(data, null, 2)}\n`);
+  }
 }
 
 await main();

@@ -24,10 +24,13 @@
  * median round and the median of the per-round ratios against Nest RMQ.
  *
  * Run: npm run bench:nest   (AMQP_URL, BENCH_ROUNDS=3, BENCH_SCALE=1 scales the counts,
- * BENCH_PREFETCH sets ServerAMQP's prefetch)
+ * BENCH_PREFETCH sets ServerAMQP's prefetch, BENCH_JSON=path also writes the medians as JSON for
+ * scripts/perf-charts.mjs, with the load average at the start and the end)
  */
 import 'reflect-metadata';
+import { writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
+import { loadavg } from 'node:os';
 import type { INestMicroservice } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ClientRMQ, Transport, type MicroserviceOptions } from '@nestjs/microservices';
@@ -256,6 +259,7 @@ async function waitForBroker(): Promise<void> {
 }
 
 async function main(): Promise<void> {
+  const loadAtStart = loadavg();
   await waitForBroker();
   const subjects = { ours: await start('ours'), noack: await start('noack'), nest: await start('nest') };
   const results: Record<Peer, RoundResult[]> = { ours: [], noack: [], nest: [] };
@@ -301,6 +305,34 @@ async function main(): Promise<void> {
     nest: subjects.nest.label,
   });
   printCeiling(ceilings, results);
+  if (process.env.BENCH_JSON !== undefined) writeJson(process.env.BENCH_JSON, results, ceilings, loadAtStart);
+}
+
+/** The medians of the run as data (BENCH_JSON), for scripts/perf-charts.mjs and docs/performance.md. */
+function writeJson(path: string, results: Record<Peer, RoundResult[]>, ceilings: Ceilings, loadAtStart: number[]): void {
+  const medians = (rounds: RoundResult[]): Record<string, number> => {
+    const out: Record<string, number> = {};
+    for (const key of Object.keys(rounds[0] ?? {}) as Array<keyof RoundResult>) out[key] = median(rounds.map((r) => r[key]));
+    return out;
+  };
+  const ceiling = (rounds: CeilingResult[]): Record<string, number> => ({
+    seqP50: median(rounds.map((c) => c.p50)),
+    parallelRate: median(rounds.map((c) => c.parallelRate)),
+    parallelBrokerUs: median(rounds.map((c) => c.brokerUsPerCall ?? Number.NaN)),
+    parallelProcessUs: median(rounds.map((c) => c.processUsPerCall)),
+  });
+  const data = {
+    kind: 'nest',
+    date: new Date().toISOString(),
+    node: process.version,
+    tracing: process.env.BENCH_TRACING ?? 'off',
+    rounds: ROUNDS,
+    calls: { sequential: SEQUENTIAL_CALLS, parallel: PARALLEL_CALLS, inFlight: IN_FLIGHT, events: EVENTS },
+    load: { start: loadAtStart, end: loadavg() },
+    peers: { ours: medians(results.ours), noack: medians(results.noack), nest: medians(results.nest) },
+    ceiling: { noAck: ceiling(ceilings.noAck), acked: ceiling(ceilings.acked) },
+  };
+  writeFileSync(path, `${JSON.stringify(data, null, 2)}\n`);
 }
 
 function printTable(results: Record<Peer, RoundResult[]>, labels: Record<Peer, string>): void {

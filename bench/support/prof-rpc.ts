@@ -11,7 +11,10 @@
  *   PROFILE=/tmp/rpc.cpuprofile node --import tsx bench/support/prof-rpc.ts
  *
  * PROFILE writes a CPU profile of the measured rounds only (not the start-up and module loading
- * that `--cpu-prof` would mix in). Env: AMQP_URL, CALLS=50000, IN_FLIGHT=100, ROUNDS=5, WARMUP=5000.
+ * that `--cpu-prof` would mix in). ALLOC writes a sampling heap profile of the same rounds that keeps
+ * the objects already collected, so it counts what each function allocates per call (summarise it
+ * with `node scripts/perf-profile.mjs alloc <file> <calls>`). Env: AMQP_URL, CALLS=50000,
+ * IN_FLIGHT=100, ROUNDS=5, WARMUP=5000.
  */
 import 'reflect-metadata';
 import { writeFileSync } from 'node:fs';
@@ -30,6 +33,9 @@ const ROUNDS = Number(process.env.ROUNDS ?? 5);
 const WARMUP = Number(process.env.WARMUP ?? 5000);
 const NOACK = process.env.NOACK === '1';
 const PROFILE = process.env.PROFILE;
+const ALLOC = process.env.ALLOC;
+/** Bytes between heap samples: small, so that per-call allocations are counted closely. */
+const ALLOC_INTERVAL = 512;
 const EMIT = process.env.MODE === 'emit';
 const EMIT_WINDOW = 1000;
 const received: EventCount = { events: 0 };
@@ -68,11 +74,21 @@ async function main(): Promise<void> {
   const rates: number[] = [];
   try {
     await run(client, WARMUP);
-    const session = PROFILE === undefined ? undefined : new Session();
+    const session = PROFILE === undefined && ALLOC === undefined ? undefined : new Session();
     if (session !== undefined) {
       session.connect();
-      await session.post('Profiler.enable');
-      await session.post('Profiler.start');
+      if (PROFILE !== undefined) {
+        await session.post('Profiler.enable');
+        await session.post('Profiler.start');
+      }
+      if (ALLOC !== undefined) {
+        await session.post('HeapProfiler.enable');
+        await session.post('HeapProfiler.startSampling', {
+          samplingInterval: ALLOC_INTERVAL,
+          includeObjectsCollectedByMajorGC: true,
+          includeObjectsCollectedByMinorGC: true,
+        });
+      }
     }
     for (let r = 0; r < ROUNDS; r += 1) {
       const c0 = process.cpuUsage();
@@ -90,8 +106,12 @@ async function main(): Promise<void> {
     if (session !== undefined && PROFILE !== undefined) {
       const { profile } = await session.post('Profiler.stop');
       writeFileSync(PROFILE, JSON.stringify(profile));
-      session.disconnect();
     }
+    if (session !== undefined && ALLOC !== undefined) {
+      const { profile } = await session.post('HeapProfiler.stopSampling');
+      writeFileSync(ALLOC, JSON.stringify(profile));
+    }
+    session?.disconnect();
   } finally {
     await client.close();
     await server.close();

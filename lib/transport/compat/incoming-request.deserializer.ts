@@ -8,12 +8,13 @@ import type { ConsumerDeserializer, IncomingEvent, IncomingRequest } from '@nest
  */
 export class AmqpRequestDeserializer implements ConsumerDeserializer {
   deserialize(value: unknown, options?: Record<string, unknown>): IncomingRequest | IncomingEvent {
-    if (isEnvelope(value)) return value as IncomingRequest;
+    if (isNestEnvelope(value)) return value as IncomingRequest;
     return { pattern: options?.['channel'], data: value };
   }
 }
 
-function isEnvelope(value: unknown): boolean {
+/** A body with a `pattern` or a `data`: Nest's envelope, which the default deserializer returns as is. */
+export function isNestEnvelope(value: unknown): boolean {
   if (typeof value !== 'object' || value === null) return false;
   const { pattern, data } = value as { pattern?: unknown; data?: unknown };
   return pattern !== undefined || data !== undefined;

@@ -5,4 +5,5 @@
  */
 export { AmqpRequestDeserializer } from './incoming-request.deserializer.js';
 export { createPacket, NEST_CREATES_PACKETS } from './nest-client.compat.js';
-export { handleRequest, NEST_RUNS_PROCESSING_HOOKS, runWithProcessingHooks } from './nest-server.compat.js';
+export { handleRequest, NEST_RUNS_PROCESSING_HOOKS, runsPlainNestPlumbing, runWithProcessingHooks } from './nest-server.compat.js';
+export { isNestEnvelope } from './incoming-request.deserializer.js';

@@ -13,6 +13,7 @@ interface ServerMembers {
   onProcessingStartHook(transportId: unknown, context: BaseRpcContext, done: () => Promise<unknown>): unknown;
   onProcessingEndHook?: ((transportId: unknown, context: BaseRpcContext) => void) | undefined;
   send(stream$: Observable<unknown>, respond: (packet: WritePacket) => Promise<unknown> | void): unknown;
+  transformToObservable(value: unknown): unknown;
   /** Nest 12 only. */
   runWithProcessingHooks?(context: BaseRpcContext, fn: (runEndHook: () => void) => Promise<void>): unknown;
   /** Nest 12 only. */
@@ -68,6 +69,25 @@ export function handleRequest(
     const response$ = await produce();
     members.send(response$.pipe(finalize(runEndHook)), respond);
   });
+}
+
+/**
+ * True while the server's processing plumbing is Nest's own, unchanged: the start hook still the one
+ * Nest's constructor made (`defaultStartHook`, read after construction), no end hook, and neither
+ * `send`, `handleRequest`, `runWithProcessingHooks` nor `transformToObservable` overridden or patched.
+ * The hooks then do nothing and `send` only turns values into replies, so the server may answer
+ * without them (one check per message, so a hook set later is honoured from its next message).
+ */
+export function runsPlainNestPlumbing(server: object, defaultStartHook: unknown): boolean {
+  const members = server as unknown as ServerMembers;
+  return (
+    members.onProcessingStartHook === defaultStartHook &&
+    members.onProcessingEndHook === undefined &&
+    members.send === prototype.send &&
+    members.handleRequest === prototype.handleRequest &&
+    members.runWithProcessingHooks === prototype.runWithProcessingHooks &&
+    members.transformToObservable === prototype.transformToObservable
+  );
 }
 
 function endHookRunner(members: ServerMembers, context: BaseRpcContext): () => void {

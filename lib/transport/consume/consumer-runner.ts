@@ -344,7 +344,7 @@ export class ConsumerRunner {
     let task: Promise<void>;
     try {
       task =
-        telemetry === undefined
+        telemetry === undefined || !telemetry.active
           ? this.onDelivery(message, delivery, channel, queue)
           : telemetry.consume(queue, message, () => this.onDelivery(message, delivery, channel, queue));
     } catch (error) {

@@ -40,7 +40,7 @@ export class ConfirmPublisher {
       sent = fullProperties(properties);
       sent.messageId = randomUUID();
     }
-    if (telemetry === undefined) return this.confirmed(exchange, routingKey, body, sent, mandatory);
+    if (telemetry === undefined || !telemetry.active) return this.confirmed(exchange, routingKey, body, sent, mandatory);
     const trace = telemetry.publish('publish', exchange, routingKey, sent, body.length);
     try {
       await this.confirmed(exchange, routingKey, body, trace.properties, mandatory);

@@ -157,7 +157,7 @@ export class DirectReplyRpc {
     properties.replyTo = this.replyQueue;
     properties.correlationId = correlationId;
     let trace: RpcTrace | undefined;
-    if (telemetry !== undefined) {
+    if (telemetry !== undefined && telemetry.active) {
       trace = telemetry.request(
         request.label,
         request.exchange,

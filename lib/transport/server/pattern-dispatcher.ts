@@ -16,6 +16,8 @@ import { logValue } from '../logging/log-text.js';
 import { reasonKind, RepeatedLines } from '../logging/repeated-lines.js';
 import { originalErrorOf } from '../decorators/handler-error-capture.js';
 import { telemetry } from '../telemetry/telemetry.js';
+import { isNestEnvelope } from '../compat/index.js';
+import { ReplyStream } from './reply-stream.js';
 
 /** An incoming packet as a Nest deserializer returns it: an event, or a request when it has an id. */
 type IncomingPacket = ReadPacket & { id?: string };
@@ -53,6 +55,10 @@ export interface PatternDispatcherHost {
   /** Nest's request handling: processing hooks, stream replies, the final `isDisposed`. May return a promise (the hooks'). */
   handleRequest(context: AmqpContext, produce: () => Promise<Observable<unknown>>, respond: (packet: WritePacket) => Promise<void>): unknown;
   transformToObservable(value: unknown): Observable<unknown>;
+  /** True while the server's processing hooks and `send` are Nest's own, unchanged: a request may be answered without them. */
+  plainPlumbing?(): boolean;
+  /** True while the deserializer is the default one, which returns Nest's envelope as it came (so no options are built for it). */
+  defaultDeserializer?(): boolean;
   run: HandlerRunner;
   logger: LoggerService;
 }
@@ -85,6 +91,8 @@ export class PatternDispatcher {
   /** A {@link DeliveryHandler} for the default queue's runner. */
   readonly dispatch = (message: AmqpMessage, delivery: Delivery, channel: AmqpChannel, queue: string): Promise<void> => {
     const value = decodeBody(message.content, message.properties.contentType);
+    // Nest's envelope through the default deserializer is the packet itself: no options to build.
+    if (isNestEnvelope(value) && this.host.defaultDeserializer?.() === true) return this.route(value as IncomingPacket, message, delivery, channel, queue);
     let packet: IncomingPacket | Promise<IncomingPacket>;
     try {
       // Not `{ ...properties, channel }`: see fullProperties (a hidden class per message).
@@ -186,6 +194,10 @@ export class PatternDispatcher {
         produced: false,
         resolve,
       };
+      if (this.host.plainPlumbing?.() === true) {
+        this.answer(request);
+        return;
+      }
       try {
         const started = this.host.handleRequest(
           context,
@@ -225,6 +237,21 @@ export class PatternDispatcher {
       return;
     }
     void this.drop(message, delivery, queue, `the processing start hook failed: ${describeError(error)}`).then(request.resolve);
+  }
+
+  /** Nest's plumbing would add nothing (see `runsPlainNestPlumbing`): the handler's result goes straight to its replies. */
+  private answer(request: PendingRequest): void {
+    request.produced = true;
+    const replies = new ReplyStream((reply) => this.respond(request, reply), this.host.logger);
+    let result: unknown;
+    try {
+      result = request.handler(request.packet.data, request.context);
+    } catch (error) {
+      replies.error(error);
+      return;
+    }
+    if (result instanceof Promise) result.then((value: unknown) => replies.take(value), (error: unknown) => replies.error(error));
+    else replies.take(result);
   }
 
   private async produce(request: PendingRequest): Promise<Observable<unknown>> {
@@ -275,7 +302,7 @@ export class PatternDispatcher {
       : { contentType: JSON_CONTENT_TYPE };
     if (correlationId !== undefined) replyProperties.correlationId = correlationId;
     const body = encodeEnvelope(packet);
-    if (telemetry === undefined) return channel.basicPublish('', replyTo, body, replyProperties);
+    if (telemetry === undefined || !telemetry.active) return channel.basicPublish('', replyTo, body, replyProperties);
     const trace = telemetry.publish('reply', '', replyTo, replyProperties, body.length);
     return channel.basicPublish('', replyTo, body, trace.properties).then(
       () => trace.end(),

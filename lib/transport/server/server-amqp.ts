@@ -11,7 +11,7 @@ import { InvalidStateError } from '../../protocol/errors.js';
 import type { AmqpContext } from '../core/amqp.context.js';
 import type { AmqpEventsMap, AmqpStatus } from '../core/amqp.events.js';
 import { AmqpEventRelay } from '../connection/event-relay.js';
-import { AmqpRequestDeserializer, handleRequest, runWithProcessingHooks } from '../compat/index.js';
+import { AmqpRequestDeserializer, handleRequest, runsPlainNestPlumbing } from '../compat/index.js';
 import { assertNoConnection, resolveConsumerConfig } from '../consume/consumer-config.resolver.js';
 import { warnAboutUnrunConsumers } from '../decorators/decorated-consumers.js';
 import { QueueConsumerMetadataAccessor } from '../decorators/queue-consumer-metadata.accessor.js';
@@ -20,13 +20,13 @@ import { sealOptions } from '../connection/sealed-options.js';
 import { ConfirmPublisher } from '../publish/confirm-publisher.js';
 import { defaultQueuePipeline } from '../consume/consumer-pipeline.js';
 import { FailureRouter } from '../consume/failure/failure-router.js';
-import type { HandlerResult } from '../consume/ack-policy.js';
 import { AmqpReplySerializer } from './amqp-reply.serializer.js';
 import { AMQP_TRANSPORT } from '../core/amqp-transport.js';
 import { defaultQueueSpec } from '../consume/consumer-specs.js';
 import { ConsumerRunner } from '../consume/consumer-runner.js';
 import { joinEventHandlers } from './event-handler-group.js';
-import { invokeHandler, type HandlerRunner } from '../consume/handler-invoker.js';
+import type { HandlerRunner } from '../consume/handler-invoker.js';
+import { handlerRunner } from './handler-runner.js';
 import { describeError } from '../consume/message-identity.js';
 import { PatternDispatcher, type PatternDispatcherHost, type SerializedReply } from './pattern-dispatcher.js';
 import { createQueueConsumerRunner } from '../consume/queue-consumer-factory.js';
@@ -81,6 +81,8 @@ export class ServerAMQP extends Server<AmqpEventsMap, AmqpStatus> implements Cus
   private readonly options: ServerAMQPOptions;
   /** With `wildcards`: the handlers whose pattern is a topic pattern, matched when no handler has the exact one. */
   private topicHandlers: TopicHandlers | undefined;
+  /** The processing start hook Nest's constructor made: while it is still the one set, there is no hook to run. */
+  private readonly nestStartHook: unknown = this.onProcessingStartHook;
 
   /** @throws InvalidOptionError naming an unknown option (with a "did you mean") or a value of the wrong type */
   constructor(options: ServerAMQPOptions = {}) {
@@ -334,27 +336,8 @@ export class ServerAMQP extends Server<AmqpEventsMap, AmqpStatus> implements Cus
     this.events.emit('error', error);
   }
 
-  /** Runs a handler between Nest's processing hooks; never rejects. */
-  private readonly runHandler: HandlerRunner = (handler, data, context) =>
-    new Promise<HandlerResult>((resolve) => {
-      try {
-        const started: unknown = runWithProcessingHooks(this, context, async (runEndHook) => {
-          const result = await invokeHandler(handler, data, context);
-          if (!result.ok) telemetry?.handlerFailed(result.error);
-          try {
-            runEndHook();
-          } catch (hookError) {
-            this.logger.error(`processing end hook failed: ${describeError(hookError)}`);
-          }
-          resolve(result);
-        });
-        // A start hook that rejects before running the handler (the callback above never rejects)
-        // is a failure of this delivery: without this it would stay unacked for the channel's life.
-        if (started instanceof Promise) started.catch((error: unknown) => resolve({ ok: false, error }));
-      } catch (error) {
-        resolve({ ok: false, error });
-      }
-    });
+  /** Runs a handler between Nest's processing hooks (none set: straight away); never rejects. */
+  private readonly runHandler: HandlerRunner = handlerRunner(this, this.nestStartHook, (text) => this.logger.error(text));
 
   private dispatcherHost(logger: ScopedLogger): PatternDispatcherHost {
     return {
@@ -369,6 +352,8 @@ export class ServerAMQP extends Server<AmqpEventsMap, AmqpStatus> implements Cus
         handleRequest(this, context, produce, respond),
       transformToObservable: (value: unknown): Observable<unknown> =>
         this.transformToObservable(value) as Observable<unknown>,
+      plainPlumbing: () => runsPlainNestPlumbing(this, this.nestStartHook),
+      defaultDeserializer: () => this.deserializer.constructor === AmqpRequestDeserializer,
       run: this.runHandler,
       logger,
     };

@@ -1,5 +1,6 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import type { Attributes, Counter, Histogram, Meter, MeterProvider } from '@opentelemetry/api';
+import { MetricTally } from './metric-tally.js';
 import {
   DIAGNOSTICS_CHANNELS,
   type ConfirmDiagnostic,
@@ -17,21 +18,21 @@ const METER_NAME = 'nestjs-amqp-transport';
 /** Seconds buckets for handler and call durations: 0.5 ms to 10 s. */
 const DURATION_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
-/** The instruments of one meter provider. */
+/** The instruments of one meter provider. Per-message counts are tallies (see MetricTally), keyed by queue or destination. */
 interface Instruments {
-  published: Counter;
-  confirmed: Counter;
-  nacked: Counter;
-  returned: Counter;
-  consumed: Counter;
-  acked: Counter;
-  deadLettered: Counter;
-  requeued: Counter;
-  retried: Counter;
-  dropped: Counter;
+  published: MetricTally;
+  confirmed: MetricTally;
+  nacked: MetricTally;
+  returned: MetricTally;
+  consumed: MetricTally;
+  acked: MetricTally;
+  deadLettered: MetricTally;
+  requeued: MetricTally;
+  retried: MetricTally;
+  dropped: MetricTally;
   processDuration: Histogram;
   rpcDuration: Histogram;
-  recoveries: Counter;
+  recoveries: MetricTally;
   blockedTime: Counter;
 }
 
@@ -55,6 +56,8 @@ export class AmqpMetrics {
   private readonly blockedSince = new Map<object, number>();
   /** Destination names a producer can choose (reply_to) kept to a bounded set. */
   private readonly destinations = new BoundedDestinations();
+  private readonly byQueue = new Map<string, Attributes>();
+  private readonly rpcAttributes = new Map<string, Attributes>();
 
   constructor(private readonly api: OtelApiModule) {
     this.refresh();
@@ -79,7 +82,7 @@ export class AmqpMetrics {
   }
 
   consumed(queue: string): void {
-    this.instruments?.consumed.add(1, queueAttributes(queue));
+    this.instruments?.consumed.add(queue);
   }
 
   settled(queue: string, outcome: SettleOutcome): void {
@@ -95,27 +98,52 @@ export class AmqpMetrics {
             : outcome === 'retried'
               ? instruments.retried
               : instruments.dropped;
-    counter.add(1, queueAttributes(queue));
+    counter.add(queue);
   }
 
   processed(queue: string, seconds: number, error: string | undefined): void {
     const instruments = this.instruments;
     if (instruments === undefined) return;
+    if (error === undefined) {
+      instruments.processDuration.record(seconds, this.queueAttributes(queue));
+      return;
+    }
     const attributes = queueAttributes(queue);
-    if (error !== undefined) attributes[ATTR.errorType] = error;
+    attributes[ATTR.errorType] = error;
     instruments.processDuration.record(seconds, attributes);
   }
 
   rpc(label: string, seconds: number, error: string | undefined): void {
     const instruments = this.instruments;
     if (instruments === undefined) return;
-    const attributes: Attributes = { [ATTR.system]: RABBITMQ, [ATTR.rpcMethod]: label };
-    if (error !== undefined) attributes[ATTR.errorType] = error;
+    if (error === undefined) {
+      instruments.rpcDuration.record(seconds, this.cached(this.rpcAttributes, label, rpcAttributes));
+      return;
+    }
+    const attributes = rpcAttributes(label);
+    attributes[ATTR.errorType] = error;
     instruments.rpcDuration.record(seconds, attributes);
   }
 
+  /** The attributes of a queue's successful measurements, made once per queue rather than per message. */
+  private queueAttributes(queue: string): Attributes {
+    return this.cached(this.byQueue, queue, queueAttributes);
+  }
+
+  private cached(cache: Map<string, Attributes>, key: string, make: (key: string) => Attributes): Attributes {
+    let attributes = cache.get(key);
+    if (attributes === undefined) {
+      // Bounded like the keys of a metric must be; past that (a runaway label) each is made afresh.
+      attributes = make(key);
+      if (cache.size < MAX_CACHED) cache.set(key, attributes);
+    }
+    return attributes;
+  }
+
   private create(meter: Meter): Instruments {
-    const counter = (name: string, description: string, unit = '{message}'): Counter => meter.createCounter(name, { description, unit });
+    const byQueue = (name: string, description: string): MetricTally => new MetricTally(meter, name, description, queueAttributes);
+    const byDestination = (name: string, description: string): MetricTally => new MetricTally(meter, name, description, destinationAttributes);
+    const bySystem = (name: string, description: string, unit?: string): MetricTally => new MetricTally(meter, name, description, () => SYSTEM, unit);
     const histogram = (name: string, description: string): Histogram =>
       meter.createHistogram(name, { description, unit: 's', advice: { explicitBucketBoundaries: DURATION_BUCKETS } });
     meter
@@ -129,19 +157,19 @@ export class AmqpMetrics {
         result.observe(bytes, { [ATTR.system]: RABBITMQ });
       });
     return {
-      published: counter(METRIC.published, 'Messages published (basic.publish written, resends after a recovery included)'),
-      confirmed: counter(METRIC.confirmed, 'Publishes the broker confirmed'),
-      nacked: counter(METRIC.nacked, 'Publishes the broker refused (basic.nack)'),
-      returned: counter(METRIC.returned, 'Mandatory publishes the broker returned as unroutable'),
-      consumed: counter(METRIC.consumed, 'Deliveries handed to a consumer of the server'),
-      acked: counter(METRIC.acked, 'Deliveries handled and acknowledged'),
-      deadLettered: counter(METRIC.deadLettered, 'Failed deliveries put in a dead-letter target (a confirmed copy in the dead-letter queue, or a nack to the DLX)'),
-      requeued: counter(METRIC.requeued, 'Failed deliveries put back in their queue (nack with requeue, or a counted copy)'),
-      retried: counter(METRIC.retried, 'Failed deliveries republished for a retry (in-process or through a retry queue)'),
-      dropped: counter(METRIC.dropped, 'Failed deliveries discarded (onError ack, or a nack to a queue without dead-letter target)'),
+      published: byDestination(METRIC.published, 'Messages published (basic.publish written, resends after a recovery included)'),
+      confirmed: bySystem(METRIC.confirmed, 'Publishes the broker confirmed'),
+      nacked: bySystem(METRIC.nacked, 'Publishes the broker refused (basic.nack)'),
+      returned: byDestination(METRIC.returned, 'Mandatory publishes the broker returned as unroutable'),
+      consumed: byQueue(METRIC.consumed, 'Deliveries handed to a consumer of the server'),
+      acked: byQueue(METRIC.acked, 'Deliveries handled and acknowledged'),
+      deadLettered: byQueue(METRIC.deadLettered, 'Failed deliveries put in a dead-letter target (a confirmed copy in the dead-letter queue, or a nack to the DLX)'),
+      requeued: byQueue(METRIC.requeued, 'Failed deliveries put back in their queue (nack with requeue, or a counted copy)'),
+      retried: byQueue(METRIC.retried, 'Failed deliveries republished for a retry (in-process or through a retry queue)'),
+      dropped: byQueue(METRIC.dropped, 'Failed deliveries discarded (onError ack, or a nack to a queue without dead-letter target)'),
       processDuration: histogram(METRIC.processDuration, 'Time from delivery to settled, per message'),
       rpcDuration: histogram(METRIC.rpcDuration, 'Time from request to last reply (or failure), per call'),
-      recoveries: counter(METRIC.recoveries, 'Automatic connection recoveries completed', '{recovery}'),
+      recoveries: bySystem(METRIC.recoveries, 'Automatic connection recoveries completed', '{recovery}'),
       blockedTime: meter.createCounter(METRIC.blockedTime, { description: 'Time connections spent blocked by the broker', unit: 's' }),
     };
   }
@@ -161,22 +189,20 @@ export class AmqpMetrics {
   }
 
   private readonly onPublish = (message: unknown): void => {
-    const instruments = this.instruments;
-    if (instruments === undefined) return;
     const { exchange, routingKey, properties } = message as PublishDiagnostic;
-    instruments.published.add(1, { [ATTR.system]: RABBITMQ, [ATTR.destination]: this.destinations.ofPublish(exchange, routingKey, properties) });
+    this.instruments?.published.add(this.destinations.ofPublish(exchange, routingKey, properties));
   };
 
   private readonly onConfirm = (message: unknown): void => {
     const { ack, count } = message as ConfirmDiagnostic;
-    if (count > 0) (ack ? this.instruments?.confirmed : this.instruments?.nacked)?.add(count, SYSTEM);
+    if (count > 0) (ack ? this.instruments?.confirmed : this.instruments?.nacked)?.add('', count);
   };
 
   private readonly onReturn = (message: unknown): void => {
     const instruments = this.instruments;
     if (instruments === undefined) return;
     const { exchange, routingKey } = message as ReturnDiagnostic;
-    instruments.returned.add(1, { [ATTR.system]: RABBITMQ, [ATTR.destination]: this.destinations.ofPublish(exchange, routingKey, undefined) });
+    this.instruments?.returned.add(this.destinations.ofPublish(exchange, routingKey, undefined));
   };
 
   private readonly onOpen = (message: unknown): void => {
@@ -199,7 +225,7 @@ export class AmqpMetrics {
   };
 
   private readonly onRecovered = (): void => {
-    this.instruments?.recoveries.add(1, SYSTEM);
+    this.instruments?.recoveries.add('');
   };
 
   private endBlocked(connection: object): void {
@@ -212,8 +238,19 @@ export class AmqpMetrics {
 
 const SYSTEM: Attributes = Object.freeze({ [ATTR.system]: RABBITMQ });
 
+/** Attribute sets cached per queue or call label; a metric's keys must stay few, so this bound is never reached in practice. */
+const MAX_CACHED = 1000;
+
 function queueAttributes(queue: string): Attributes {
   return { [ATTR.system]: RABBITMQ, [ATTR.destination]: queue };
+}
+
+function destinationAttributes(destination: string): Attributes {
+  return { [ATTR.system]: RABBITMQ, [ATTR.destination]: destination };
+}
+
+function rpcAttributes(label: string): Attributes {
+  return { [ATTR.system]: RABBITMQ, [ATTR.rpcMethod]: label };
 }
 
 /** The API's stand-in provider when no SDK is registered. */

@@ -1,4 +1,4 @@
-import type { Attributes, Context, Span, Tracer } from '@opentelemetry/api';
+import type { Attributes, Context, Span, SpanKind, Tracer } from '@opentelemetry/api';
 import type { BasicProperties } from '../../protocol/index.js';
 import type { AmqpMessage } from '../core/amqp.context.js';
 import type { AmqpMetrics } from './otel-metrics.js';
@@ -30,6 +30,8 @@ export class OtelTelemetry implements TelemetryHooks {
   private readonly scopeKey: symbol;
   /** False while no tracer provider is registered: no span is started, only the context is passed on. */
   private tracing = false;
+  /** False while no propagator is registered: nothing would be written into the headers. */
+  private propagating = false;
 
   constructor(
     private readonly api: OtelApiModule,
@@ -38,49 +40,66 @@ export class OtelTelemetry implements TelemetryHooks {
     // A ProxyTracer: it follows a tracer provider registered later.
     this.tracer = api.trace.getTracer(TRACER_NAME);
     this.scopeKey = api.createContextKey('nestjs-amqp-transport delivery');
-    this.tracing = hasTracerProvider(api);
+    this.refresh();
+  }
+
+  get active(): boolean {
+    return this.tracing || this.propagating || this.metrics.active;
   }
 
   refresh(): void {
     this.tracing = hasTracerProvider(this.api);
+    this.propagating = this.api.propagation.fields().length > 0;
     this.metrics.refresh();
   }
 
   publish(kind: PublishKind, exchange: string, routingKey: string, properties: BasicProperties, bodySize: number): PublishTrace {
-    const api = this.api;
-    if (!this.tracing) return new Untraced(injectContext(api, api.context.active(), properties));
-    const destination = publishDestination(exchange, routingKey);
-    const attributes: Attributes = {
-      [ATTR.system]: RABBITMQ,
-      [ATTR.operationType]: 'send',
-      [ATTR.operationName]: kind,
-      [ATTR.destination]: destination,
-      [ATTR.routingKey]: shortName(routingKey),
-      [ATTR.bodySize]: bodySize,
-    };
-    setIds(attributes, properties);
-    const span = this.tracer.startSpan(`${kind} ${destination}`, { kind: api.SpanKind.PRODUCER, attributes });
-    const ctx = api.trace.setSpan(api.context.active(), span);
-    return new SpanPublish(span, injectContext(api, ctx, properties));
+    if (!this.tracing) return this.untraced(properties);
+    const span = this.sendSpan(`${kind} ${publishDestination(exchange, routingKey)}`, this.api.SpanKind.PRODUCER, kind, exchange, routingKey, properties, bodySize);
+    return new SpanPublish(span, this.injected(span, properties));
   }
 
   request(label: string, exchange: string, routingKey: string, properties: BasicProperties, bodySize: number): RpcTrace {
-    const api = this.api;
-    if (!this.tracing) return new Untraced(injectContext(api, api.context.active(), properties));
-    const destination = publishDestination(exchange, routingKey);
+    if (!this.tracing) return this.untraced(properties);
+    const method = shortName(label);
+    const span = this.sendSpan(`send ${method}`, this.api.SpanKind.CLIENT, 'send', exchange, routingKey, properties, bodySize, method);
+    const ctx = this.api.trace.setSpan(this.api.context.active(), span);
+    return new SpanRpc(this, span, ctx, injectContext(this.api, ctx, properties), method);
+  }
+
+  /** The span of a publish or a request (they differ in name, kind, operation and the RPC method only). */
+  private sendSpan(
+    name: string,
+    kind: SpanKind,
+    operation: string,
+    exchange: string,
+    routingKey: string,
+    properties: BasicProperties,
+    bodySize: number,
+    rpcMethod?: string,
+  ): Span {
     const attributes: Attributes = {
       [ATTR.system]: RABBITMQ,
       [ATTR.operationType]: 'send',
-      [ATTR.operationName]: 'send',
-      [ATTR.destination]: destination,
+      [ATTR.operationName]: operation,
+      [ATTR.destination]: publishDestination(exchange, routingKey),
       [ATTR.routingKey]: shortName(routingKey),
       [ATTR.bodySize]: bodySize,
-      [ATTR.rpcMethod]: shortName(label),
     };
+    if (rpcMethod !== undefined) attributes[ATTR.rpcMethod] = rpcMethod;
     setIds(attributes, properties);
-    const span = this.tracer.startSpan(`send ${shortName(label)}`, { kind: api.SpanKind.CLIENT, attributes });
-    const ctx = api.trace.setSpan(api.context.active(), span);
-    return new SpanRpc(this, span, ctx, injectContext(api, ctx, properties), shortName(label));
+    return this.tracer.startSpan(name, { kind, attributes });
+  }
+
+  private injected(span: Span, properties: BasicProperties): BasicProperties {
+    if (!this.propagating) return properties;
+    return injectContext(this.api, this.api.trace.setSpan(this.api.context.active(), span), properties);
+  }
+
+  /** No tracer: the ambient context still travels when a propagator is registered. */
+  private untraced(properties: BasicProperties): Untraced {
+    const api = this.api;
+    return new Untraced(this.propagating ? injectContext(api, api.context.active(), properties) : properties);
   }
 
   consume(queue: string, message: AmqpMessage, handle: () => Promise<void>): Promise<void> {
@@ -132,11 +151,14 @@ export class OtelTelemetry implements TelemetryHooks {
   }
 
   handlerFailed(error: unknown): void {
+    // A delivery's scope only exists while tracing.
+    if (!this.tracing) return;
     const scope = this.api.context.active().getValue(this.scopeKey) as ConsumeScope | undefined;
     if (scope !== undefined) this.failScope(scope, error);
   }
 
   routed(pattern: string): void {
+    if (!this.tracing) return;
     const scope = this.api.context.active().getValue(this.scopeKey) as ConsumeScope | undefined;
     scope?.span.setAttribute(ATTR.pattern, shortName(pattern));
   }

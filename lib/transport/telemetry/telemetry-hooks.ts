@@ -35,6 +35,11 @@ export interface RpcTrace {
  * @internal
  */
 export interface TelemetryHooks {
+  /**
+   * False while nothing of an SDK is registered (tracer provider, propagator, meter provider; read at
+   * start-up, as `refresh`): the hot paths then skip every hook, so the API installed alone costs nothing.
+   */
+  readonly active: boolean;
   /** Re-reads the global meter provider (an SDK registered after this module loaded). Called at start-up of servers, clients, publishers. */
   refresh(): void;
   /** A producer span for a publish; its context travels in a copy of the message's headers. */
