@@ -13,7 +13,7 @@ import type { ConsumerErrorAction } from './consumer-pipeline.options.js';
 import type { GolevelupErrorBehavior } from './golevelup-options.js';
 import { checkKind, checkObject, isPlainObject, kindOf, type OptionKind } from './option-check.js';
 import type { OptionWarnings } from './option-warnings.js';
-import type { QueueConsumerBinding, QueueConsumerOptions } from './queue-consumer.options.js';
+import type { QueueConsumerBinding, QueueConsumerOptions, RetryOptions } from './queue-consumer.options.js';
 
 // Typed by the interface's keys: a new option without an entry here does not compile.
 const OWN_SCHEMA: Readonly<Record<keyof QueueConsumerOptions, OptionKind>> = {
@@ -76,7 +76,15 @@ const EXCHANGE_SCHEMA: Readonly<Record<string, OptionKind>> = {
   passive: 'boolean',
 };
 const BINDING_SCHEMA: Readonly<Record<string, OptionKind>> = { exchange: 'string', routingKey: 'string', arguments: 'object' };
-const RETRY_SCHEMA: Readonly<Record<string, OptionKind>> = { attempts: 'integer', delay: 'number', backoff: 'number' };
+// Typed by RetryOptions' keys, as OWN_SCHEMA: a new retry option without an entry does not compile.
+const RETRY_SCHEMA: Readonly<Record<keyof RetryOptions, OptionKind>> = {
+  attempts: 'integer',
+  delay: 'number',
+  backoff: 'number',
+  maxDelay: 'number',
+  jitter: 'number',
+  via: 'string',
+};
 const BATCH_SCHEMA: Readonly<Record<string, OptionKind>> = { size: 'integer', timeout: 'number', onError: 'string' };
 const STREAM_SCHEMA: Readonly<Record<string, OptionKind>> = {
   offset: 'any',
