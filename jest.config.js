@@ -16,6 +16,8 @@ export default {
   transform: { '^.+\\.ts$': ['@swc/jest', swc] },
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   testMatch: ['<rootDir>/test/**/*.spec.ts'],
+  // The consumer apps of test:package run their own tests with their own runners (ts-jest, Vitest).
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/package/apps/'],
   testTimeout: 30000,
   // `npm test` leaves the broker's other users alone: it touches only its own queues, exchanges and
   // connections. A connection of "another app" stays open across the run and the teardown fails the
