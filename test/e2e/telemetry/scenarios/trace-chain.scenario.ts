@@ -96,9 +96,10 @@ try {
       await new Promise((resolve) => setTimeout(resolve, 2_000));
       await ctl(['start_app'], restartNode);
     });
-    // 'recovered' is emitted once the topology is restored; the order may have been answered before.
+    // 'recovered' is emitted once the topology is restored; the order may have been answered before
+    // (on a busy machine the node's restart and the recovery's backoff take several seconds more).
     let recoveries = 0;
-    for (let tries = 0; tries < 100 && recoveries === 0; tries += 1) {
+    for (let tries = 0; tries < 250 && recoveries === 0; tries += 1) {
       const { resourceMetrics } = await metricReader.collect();
       const metric = resourceMetrics.scopeMetrics
         .flatMap((scope) => scope.metrics)
