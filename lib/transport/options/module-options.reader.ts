@@ -12,7 +12,7 @@ import type { GolevelupModuleOptions, TransportRmqModuleOptions } from './goleve
 import { readQueueOptions } from './queue-options.js';
 import { checkMin, checkObject, isPlainObject, kindOf, type OptionKind } from './option-check.js';
 import type { OptionWarnings } from './option-warnings.js';
-import { errorBehaviorAction, readConsumerEntries } from './queue-consumer-options.reader.js';
+import { errorBehaviorAction, readConsumerEntries, EXCHANGE_SCHEMA } from './queue-consumer-options.reader.js';
 import { CONNECTION_SCHEMA, readConnection, UNLIMITED_ATTEMPTS } from './rmq-options.reader.js';
 
 /** AmqpModule's options as read: what the module acts on. */
@@ -87,14 +87,8 @@ const NOTHING_TO_DO: Partial<Record<keyof GolevelupModuleOptions, string>> = {
 
 const SCHEMA: Readonly<Record<string, OptionKind>> = { ...OWN_SCHEMA, ...GOLEVELUP_SCHEMA, ...TRANSPORT_RMQ_SCHEMA, deserializer: 'any' };
 
-const EXCHANGE_SCHEMA: Readonly<Record<string, OptionKind>> = {
-  name: 'string',
-  type: 'string',
-  durable: 'boolean',
-  autoDelete: 'boolean',
-  internal: 'boolean',
-  arguments: 'object',
-  passive: 'boolean',
+const MODULE_EXCHANGE_SCHEMA: Readonly<Record<string, OptionKind>> = {
+  ...EXCHANGE_SCHEMA,
   // golevelup's exchange config
   options: 'object',
   createExchangeIfNotExists: 'boolean',
@@ -215,7 +209,7 @@ function readSerializer(given: AmqpModuleOptions, out: ResolvedModuleOptions): v
 }
 
 function readExchange(path: string, value: unknown, defaultType: string | undefined): AmqpExchangeDefinition {
-  const given = checkObject(path, value, EXCHANGE_SCHEMA) as unknown as AmqpExchangeDefinition & {
+  const given = checkObject(path, value, MODULE_EXCHANGE_SCHEMA) as unknown as AmqpExchangeDefinition & {
     options?: Record<string, unknown>;
     createExchangeIfNotExists?: boolean;
   };

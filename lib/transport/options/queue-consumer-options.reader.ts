@@ -66,7 +66,8 @@ const GOLEVELUP_SCHEMA: Readonly<Record<string, OptionKind>> = {
 const SCHEMA: Readonly<Record<string, OptionKind>> = { ...OWN_SCHEMA, ...GOLEVELUP_SCHEMA };
 const ENTRY_SCHEMA: Readonly<Record<string, OptionKind>> = { ...SCHEMA, queue: 'string' };
 
-const EXCHANGE_SCHEMA: Readonly<Record<string, OptionKind>> = {
+/** An exchange definition's keys (a consumer's `exchange`, AmqpModule's `exchanges`). */
+export const EXCHANGE_SCHEMA: Readonly<Record<string, OptionKind>> = {
   name: 'string',
   type: 'string',
   durable: 'boolean',
