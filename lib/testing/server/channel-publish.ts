@@ -9,14 +9,14 @@ import type { PublishOutcome } from '../broker/journal.js';
 import { validExpiration } from '../broker/message.js';
 import type { VirtualHost } from '../broker/virtual-host.js';
 import { Code, refuse } from '../errors.js';
-import type { ServerConnection } from './server-connection.js';
+import type { ChannelHost } from './channel-host.js';
 
 export const REPLY_TO = 'amq.rabbitmq.reply-to';
 
 /** What the publish path needs of its channel. */
 export interface PublishingChannel {
   readonly number: number;
-  readonly connection: ServerConnection;
+  readonly connection: ChannelHost;
   readonly vhost: VirtualHost;
   /** Next publish sequence number in confirm mode, undefined otherwise. */
   nextConfirmTag(): number | undefined;

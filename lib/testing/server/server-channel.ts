@@ -10,7 +10,7 @@ import type { ReplyTarget, VirtualHost } from '../broker/virtual-host.js';
 import { Code, NotModelledError, refuse } from '../errors.js';
 import { ChannelDeliveries, type DeliveryWriter } from './channel-deliveries.js';
 import { publish, REPLY_TO, type PublishingChannel } from './channel-publish.js';
-import type { ServerConnection } from './server-connection.js';
+import type { ChannelHost } from './channel-host.js';
 
 export class ServerChannel implements DeliveryWriter, PublishingChannel, ReplyTarget {
   readonly deliveries: ChannelDeliveries;
@@ -22,7 +22,7 @@ export class ServerChannel implements DeliveryWriter, PublishingChannel, ReplyTa
   #lastQueue = '';
 
   constructor(
-    readonly connection: ServerConnection,
+    readonly connection: ChannelHost,
     readonly number: number,
     readonly vhost: VirtualHost,
   ) {
@@ -50,7 +50,7 @@ export class ServerChannel implements DeliveryWriter, PublishingChannel, ReplyTa
     }
     const vhost = this.vhost;
     const owner = this.connection;
-    const reply = (name: Parameters<ServerConnection['sendMethod']>[1], args: object, nowait = false): void => {
+    const reply = (name: Parameters<ChannelHost['sendMethod']>[1], args: object, nowait = false): void => {
       if (!nowait) this.connection.sendMethod(this.number, name, args as never);
     };
     switch (method.name) {
