@@ -38,6 +38,8 @@ describe('orders app on the in-memory broker', () => {
       ['order.created.eu', [SHIPPING_QUEUE]],
     ]);
     expect(broker.published({ queue: INVOICES_QUEUE }).map((m) => m.json())).toEqual([{ order: 1, amount: 30 }]);
+    // Settled from the shipping queue: order 1, order 2 and its two retry copies (the last one rejected).
+    expect(broker.handled(SHIPPING_QUEUE)).toBe(4);
     expect(broker.deadLettered({ queue: SHIPPING_QUEUE }).map((d) => [d.reason, d.deadLetterExchange, d.json()])).toEqual([
       ['rejected', FAILED_EXCHANGE, { id: 2, total: -1 }],
     ]);
