@@ -13,7 +13,8 @@
 //   running its own test scripts against the broker (test/package/apps): nest11, shaped as `nest new`
 //   makes it (CommonJS, Jest with ts-jest: `npm test` and `npm run test:e2e`); jest-esm, an ES module
 //   Nest 12 app with Jest in native ESM mode; vitest, the same app with Vitest. The two ES module apps
-//   take the Nest 11 app's src/ and test/ with `.js` added to relative imports.
+//   take the Nest 11 app's src/ and test/ with `.js` added to relative imports; a file of an ES module
+//   app's own (same name) replaces the shared one, e.g. a spec using its runner's fake timers.
 //
 // `--cjs-only` runs the plain CommonJS app and its type checks only. The temporary directory is
 // removed afterwards.
@@ -111,19 +112,25 @@ const apps = join(fixtures, 'apps');
 /** Relative imports with `.js` added: the Nest 11 app's sources as an ES module app writes them. */
 const withJsExtensions = (source) => source.replace(/(from '\.{1,2}\/[^']+?)(?<!\.js)'/g, "$1.js'");
 
-/** Copies a consumer app: nest11 as it is; an ES module app's own files and the Nest 11 app's sources. */
+/**
+ * Copies a consumer app: nest11 as it is; for an ES module app, the Nest 11 app's sources (src/ and
+ * test/, unit specs and main.ts left out) and then the app's own files, so a file of its own (say
+ * test/orders.e2e-spec.ts with the runner's fake timers) replaces the shared one of that name, and
+ * any other adds to them.
+ */
 function prepareConsumerApp(name) {
   const dir = join(work, name);
-  cpSync(join(apps, name), dir, { recursive: true });
-  if (name === 'nest11') return dir;
-  for (const folder of ['src', 'test']) {
-    mkdirSync(join(dir, folder));
-    for (const file of readdirSync(join(apps, 'nest11', folder))) {
-      if (!file.endsWith('.ts') || file.endsWith('.spec.ts') || file === 'main.ts') continue;
-      const source = readFileSync(join(apps, 'nest11', folder, file), 'utf8');
-      writeFileSync(join(dir, folder, file), withJsExtensions(source));
+  if (name !== 'nest11') {
+    for (const folder of ['src', 'test']) {
+      mkdirSync(join(dir, folder), { recursive: true });
+      for (const file of readdirSync(join(apps, 'nest11', folder))) {
+        if (!file.endsWith('.ts') || file.endsWith('.spec.ts') || file === 'main.ts') continue;
+        const source = readFileSync(join(apps, 'nest11', folder, file), 'utf8');
+        writeFileSync(join(dir, folder, file), withJsExtensions(source));
+      }
     }
   }
+  cpSync(join(apps, name), dir, { recursive: true });
   return dir;
 }
 

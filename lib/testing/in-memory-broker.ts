@@ -5,6 +5,7 @@
  * app at `broker.url` (or `broker.install({ allHosts: true })` to catch every URL), then assert on
  * what the broker saw.
  */
+import type { DynamicModule } from '@nestjs/common';
 import type { BasicProperties } from '../protocol/index.js';
 import type { DeadLetteredMessage, PublishedFilter, PublishedMessage } from './broker/journal.js';
 import { Journal } from './broker/journal.js';
@@ -15,6 +16,7 @@ import { queueView, type QueueView } from './queue-view.js';
 import type { BrokerCore, BrokerTuning } from './server/broker-core.js';
 import { hostTaken, routeAllHosts, routeHost, type Acceptor } from './server/connect-hook.js';
 import { FaultPlan, type FaultAction, type FaultMatch } from './server/fault-plan.js';
+import { inMemoryBrokerModule } from './nest/in-memory-broker.module.js';
 import { MemoryPipe } from './server/memory-transport.js';
 import { ServerConnection } from './server/server-connection.js';
 
@@ -113,6 +115,16 @@ export class InMemoryBroker {
     const all = (): void => undo.forEach((u) => u());
     this.#undo.push(all);
     return all;
+  }
+
+  /**
+   * A Nest module that swaps this broker in with one line, whatever URL the app's configuration
+   * names: `Test.createTestingModule({ imports: [AppModule, broker.module()] })`. From this call
+   * until the app shuts down (or `stop()`), every AMQP connection the process opens comes here (as
+   * `install({ allHosts: true })`); the module also provides the broker (`moduleRef.get(InMemoryBroker)`).
+   */
+  module(): DynamicModule {
+    return inMemoryBrokerModule(this, InMemoryBroker, this.install({ allHosts: true }));
   }
 
   addVhost(name: string): void {

@@ -1,11 +1,15 @@
 /**
  * The test kit's control surface on the in-memory broker alone (no RabbitMQ): failure injection,
- * time (Jest's fake timers, the manual clock), the not-modelled refusal, routing other hosts to it,
- * and the waits.
+ * time (Jest's fake timers, the manual clock), the not-modelled refusal, routing other hosts to it
+ * (install(), the Nest module), and the waits.
  */
+import 'reflect-metadata';
 import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
+import { Module } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
 import { ChannelClosedError, Connection, ConnectionClosedError, PublishNackedError, type Channel } from '../../../lib/protocol/index.js';
 import { InMemoryBroker, NotModelledError, TestKitTimeoutError } from '../../../lib/testing/index.js';
+import { AmqpModule, AmqpPublisher } from '../../../lib/index.js';
 
 describe('InMemoryBroker', () => {
   let broker: InMemoryBroker;
@@ -127,6 +131,19 @@ describe('InMemoryBroker', () => {
     await c.close();
     undo();
     await expect(Connection.connect('amqp://guest:guest@rabbit.example.invalid:5672/?connection_attempts=1&socket_timeout=2')).rejects.toThrow();
+  });
+
+  it('module(): one import swaps the broker in for an app that names another host, until the app closes', async () => {
+    const elsewhere = 'amqp://guest:guest@rabbit.example.invalid:5672/';
+    @Module({ imports: [AmqpModule.forRoot({ urls: [elsewhere], queues: [{ name: 'module.q' }] })] })
+    class AppModule {}
+    const moduleRef = await Test.createTestingModule({ imports: [AppModule, broker.module()] }).compile();
+    await moduleRef.init();
+    expect(moduleRef.get(InMemoryBroker)).toBe(broker);
+    await moduleRef.get(AmqpPublisher).sendToQueue('module.q', { id: 1 });
+    expect(broker.published({ queue: 'module.q' }).map((m) => m.json())).toEqual([{ id: 1 }]);
+    await moduleRef.close();
+    await expect(Connection.connect(`${elsewhere}?connection_attempts=1&socket_timeout=2`)).rejects.toThrow();
   });
 
   it('waits until a consumer handled n messages, or times out naming what it saw', async () => {
