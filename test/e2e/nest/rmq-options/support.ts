@@ -1,10 +1,10 @@
 /**
- * Helpers for the Transport.RMQ option parity suites: the broker's own view (rabbitmqctl) of the
+ * Helpers for the Transport.RMQ option parity suites: the broker's own view (one rabbitmqctl eval) of the
  * queues, exchanges, bindings, consumers and channels one options object produced, so the same
  * object given to Nest's RMQ transport and to this package can be compared field by field.
  */
 import amqplib from 'amqplib';
-import { listChannelPrefetch, rabbitmqctl } from '../../../support/broker.js';
+import { brokerView } from '../../../support/broker-view.js';
 import { brokerUrl } from '../../../support/broker-url.js';
 
 export const AMQP_URL = brokerUrl();
@@ -22,11 +22,6 @@ type Triple = [string, string, unknown];
 function table(value: unknown): Record<string, unknown> {
   if (Array.isArray(value)) return Object.fromEntries((value as Triple[]).map(([key, , v]) => [key, v]));
   return (value ?? {}) as Record<string, unknown>;
-}
-
-async function json<T>(args: string[]): Promise<T[]> {
-  const out = await rabbitmqctl([...args, '-q', '--formatter', 'json']);
-  return out.trim() === '' ? [] : (JSON.parse(out) as T[]);
 }
 
 /**
@@ -49,53 +44,58 @@ export interface BrokerSnapshot {
   globalPrefetch: number[];
 }
 
-/** A snapshot of `queues` and `exchanges` (bindings to those queues), consumer tags kept when `keepTags`. */
+/**
+ * A snapshot of `queues` and `exchanges` (bindings to those queues), consumer tags kept when
+ * `keepTags`: one `rabbitmqctl eval` (broker-view.ts) instead of six `list_*` calls.
+ */
 export async function snapshot(
   queues: string[],
   exchanges: string[],
   connectionName: string,
   keepTags = false,
 ): Promise<BrokerSnapshot> {
-  const [queueRows, exchangeRows, bindingRows, consumerRows, channelRows, connectionRows] = await Promise.all([
-    json<{ name: string; durable: boolean; auto_delete: boolean; exclusive: boolean; arguments: unknown }>([
-      'list_queues', 'name', 'durable', 'auto_delete', 'exclusive', 'arguments',
-    ]),
-    json<{ name: string; type: string; durable: boolean; auto_delete: boolean; arguments: unknown }>([
-      'list_exchanges', 'name', 'type', 'durable', 'auto_delete', 'arguments',
-    ]),
-    json<{ source_name: string; destination_name: string; routing_key: string }>([
-      'list_bindings', 'source_name', 'destination_name', 'routing_key',
-    ]),
-    json<{ queue_name: string; consumer_tag: string; prefetch_count: number; ack_required: boolean }>([
-      'list_consumers', 'queue_name', 'consumer_tag', 'prefetch_count', 'ack_required',
-    ]),
-    listChannelPrefetch(),
-    json<{ name: string; client_properties: unknown }>(['list_connections', 'name', 'client_properties']),
-  ]);
-  const connection = connectionRows.find((row) => table(row.client_properties)['connection_name'] === connectionName);
+  const view = await brokerView({ queues, exchanges });
+  const connection = view.connections.find((row) => table(row.client_properties)['connection_name'] === connectionName);
   const sortBy = <T>(rows: T[], key: (row: T) => string): T[] => rows.sort((a, b) => key(a).localeCompare(key(b)));
   return {
     queues: sortBy(
-      queueRows.filter((row) => queues.includes(row.name)).map((row) => ({ ...row, arguments: declaredQueueArguments(row.arguments) })),
+      view.queues.map(({ name, durable, auto_delete, exclusive, arguments: args }) => ({
+        name,
+        durable,
+        auto_delete,
+        exclusive,
+        arguments: declaredQueueArguments(args),
+      })),
       (row) => row.name,
     ),
     exchanges: sortBy(
-      exchangeRows.filter((row) => exchanges.includes(row.name)).map((row) => ({ ...row, arguments: table(row.arguments) })),
+      view.exchanges.map(({ name, type, durable, auto_delete, arguments: args }) => ({
+        name,
+        type,
+        durable,
+        auto_delete,
+        arguments: table(args),
+      })),
       (row) => row.name,
     ),
     bindings: sortBy(
-      bindingRows.filter((row) => queues.includes(row.destination_name) && row.source_name !== ''),
+      view.bindings
+        .filter((row) => row.source_name !== '')
+        .map(({ source_name, destination_name, routing_key }) => ({ source_name, destination_name, routing_key })),
       (row) => `${row.source_name}|${row.routing_key}`,
     ),
-    consumers: consumerRows
-      .filter((row) => queues.includes(row.queue_name))
-      .map((row) => ({ ...row, consumer_tag: keepTags ? row.consumer_tag : undefined })),
+    consumers: view.consumers.map(({ queue_name, consumer_tag, prefetch_count, ack_required }) => ({
+      queue_name,
+      consumer_tag: keepTags ? consumer_tag : undefined,
+      prefetch_count,
+      ack_required,
+    })),
     globalPrefetch:
       connection === undefined
         ? []
-        : channelRows
-            .filter((row) => row.name.startsWith(`${connection.name} (`) && row.consumerCount > 0)
-            .map((row) => row.globalPrefetchCount),
+        : view.channels
+            .filter((row) => row.name.startsWith(`${connection.name} (`) && row.consumer_count > 0)
+            .map((row) => row.global_prefetch_count),
   };
 }
 

@@ -2,8 +2,6 @@
  * Helpers for the ServerAMQP e2e suites: unique names, an independent amqplib connection (never the
  * code under test) to publish, inspect and clean up, a raw Nest-RMQ-style RPC caller, and waiting.
  */
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { randomUUID } from 'node:crypto';
 import amqplib from 'amqplib';
 import type { INestMicroservice, Provider, Type } from '@nestjs/common';
@@ -11,6 +9,7 @@ import { Test } from '@nestjs/testing';
 import type { ServerAMQP } from '../../../../lib/transport/server/server-amqp.js';
 import { waitFor } from '../../../support/wait-for.js';
 import { brokerUrl } from '../../../support/broker-url.js';
+import { rabbitmqctl } from '../../../support/rabbitmqctl.js';
 
 export { waitFor };
 
@@ -151,8 +150,7 @@ export class Admin {
 async function rabbitmqctlJson<T>(args: string[]): Promise<T> {
   for (let attempt = 1; ; attempt += 1) {
     try {
-      const { stdout } = await promisify(execFile)('rabbitmqctl', args, { timeout: 30_000 });
-      return JSON.parse(stdout) as T;
+      return JSON.parse(await rabbitmqctl(args)) as T;
     } catch (error) {
       if (attempt >= 3) throw error;
       await sleep(300);
