@@ -1,5 +1,5 @@
 import type { MessageHandler, WritePacket } from '@nestjs/microservices';
-import { isObservable, type Observable, throwError } from 'rxjs';
+import { type Observable, throwError } from 'rxjs';
 import { AmqpContext, type AmqpMessage } from '../core/amqp.context.js';
 import type { AmqpChannel } from '../connection/connection-host.js';
 import { decodeBody } from '../publish/serialization.js';
@@ -14,7 +14,6 @@ import { reasonKind, RepeatedLines } from '../logging/repeated-lines.js';
 import { originalErrorOf } from '../decorators/handler-error-capture.js';
 import { telemetry } from '../telemetry/telemetry.js';
 import { isNestEnvelope } from '../compat/index.js';
-import { ReplyStream } from './reply-stream.js';
 import { ReplyWriter, settleDelivery, type IncomingPacket, type PendingRequest, type ReplyWriterHost } from './reply-writer.js';
 
 export type { SerializedReply } from './reply-writer.js';
@@ -211,28 +210,16 @@ export class PatternDispatcher {
     void this.drop(message, delivery, queue, `the processing start hook failed: ${describeError(error)}`).then(request.resolve);
   }
 
-  /**
-   * Nest's plumbing would add nothing (see `runsPlainNestPlumbing`): the handler's result goes
-   * straight to its replies. A value (what Nest's handlers resolve to unless they return an
-   * observable) or an error is one disposed reply, written at once: what Nest's `send` writes for it,
-   * without its queue and ticks. An observable's values are followed by a {@link ReplyStream}.
-   * Resolves once the last reply is written and the request acked.
-   */
-  private async answer(request: PendingRequest): Promise<void> {
+  /** Nest's plumbing would add nothing (see `runsPlainNestPlumbing`): the handler's result goes straight to its replies. */
+  private answer(request: PendingRequest): Promise<void> {
     request.produced = true;
     let result: unknown;
     try {
       result = request.handler(request.packet.data, request.context);
-      if (result instanceof Promise) result = await result;
     } catch (error) {
       return this.replies.respond(request, { err: error, isDisposed: true });
     }
-    if (!isObservable(result)) return this.replies.respond(request, { response: result, isDisposed: true });
-    const stream = result;
-    return new Promise<void>((resolve) => {
-      request.resolve = resolve;
-      new ReplyStream((reply) => this.replies.respond(request, reply), this.host.logger).take(stream);
-    });
+    return this.replies.answer(request, result);
   }
 
   private async produce(request: PendingRequest): Promise<Observable<unknown>> {

@@ -1,5 +1,6 @@
 import type { LoggerService } from '@nestjs/common';
 import type { MessageHandler, ReadPacket, WritePacket } from '@nestjs/microservices';
+import { isObservable, type Observable } from 'rxjs';
 import { StaleDeliveryError } from '../../protocol/errors.js';
 import type { BasicProperties } from '../../protocol/index.js';
 import type { AmqpContext, AmqpMessage } from '../core/amqp.context.js';
@@ -9,6 +10,7 @@ import { encodeEnvelope } from '../publish/nest-envelope.js';
 import type { Delivery } from '../consume/delivery.js';
 import { describeError, describeMessage } from '../consume/message-identity.js';
 import { telemetry } from '../telemetry/telemetry.js';
+import { ReplyStream } from './reply-stream.js';
 
 /** An incoming packet as a Nest deserializer returns it: an event, or a request when it has an id. */
 export type IncomingPacket = ReadPacket & { id?: string };
@@ -54,30 +56,78 @@ export type Settlement = 'ack' | 'nack';
 export class ReplyWriter {
   constructor(private readonly host: ReplyWriterHost) {}
 
+  /** Writes one reply of a request (Nest's `respond`); the last one (`isDisposed`) acks the request. */
   async respond(request: PendingRequest, reply: WritePacket): Promise<void> {
-    const { channel, replyTo, correlationId, message, delivery, queue } = request;
     // Nest calls this from a process.nextTick; the engine flushes its writes on the next tick, which
     // runs before the promise jobs that follow the publish. Publishing from a promise job instead puts
     // the reply and its ack (written once the publish settles) in the same socket write.
     await undefined;
     try {
       const serialized = this.host.serializeReply(reply);
-      const { packet: outgoing, properties } = serialized instanceof Promise ? await serialized : serialized;
-      await this.publish(channel, replyTo, correlationId, outgoing, properties);
+      const { packet, properties } = serialized instanceof Promise ? await serialized : serialized;
+      await this.publish(request.channel, request.replyTo, request.correlationId, packet, properties);
     } catch (error) {
-      // Named here (Nest would log the bare error), and the caller told at once rather than at its timeout.
-      const text = `could not be sent: ${describeError(error)}`;
-      this.host.logger.error(`the reply to ${describeMessage(message, queue)} ${text}`);
-      if (channel.isOpen) {
-        await this.publish(channel, replyTo, correlationId, { err: `the reply ${text}`, isDisposed: true }, {}).catch(() => undefined);
-      }
+      await this.failed(request, error);
     } finally {
-      // The last reply is written: the request is answered, ack it (at most once; not in noAck mode).
-      if (reply.isDisposed === true) {
-        if (!delivery.settled) settleDelivery(this.host.logger, delivery, message, queue, 'ack');
-        request.resolve();
-      }
+      if (reply.isDisposed === true) this.answered(request);
     }
+  }
+
+  /**
+   * Answers a request with what its handler returned, in one async step (Nest's handlers return a
+   * promise): a value, or an error, is one disposed reply, written once it is there (what Nest's
+   * `send` writes for it, without its queue and ticks); an observable's values are followed by a
+   * {@link ReplyStream}. Resolves once the last reply is written and the request acked.
+   */
+  async answer(request: PendingRequest, result: unknown): Promise<void> {
+    let reply: WritePacket;
+    if (result instanceof Promise) {
+      try {
+        const value: unknown = await result;
+        if (isObservable(value)) return await this.follow(request, value);
+        reply = { response: value, isDisposed: true };
+      } catch (err) {
+        reply = { err, isDisposed: true };
+      }
+    } else {
+      if (isObservable(result)) return await this.follow(request, result);
+      reply = { response: result, isDisposed: true };
+      await undefined; // from a promise job: see respond
+    }
+    try {
+      const serialized = this.host.serializeReply(reply);
+      const { packet, properties } = serialized instanceof Promise ? await serialized : serialized;
+      await this.publish(request.channel, request.replyTo, request.correlationId, packet, properties);
+    } catch (error) {
+      await this.failed(request, error);
+    } finally {
+      this.answered(request);
+    }
+  }
+
+  /** The replies of a handler that returned an observable, as Nest's `send` writes them. */
+  private follow(request: PendingRequest, stream: Observable<unknown>): Promise<void> {
+    return new Promise<void>((resolve) => {
+      request.resolve = resolve;
+      new ReplyStream((reply) => this.respond(request, reply), this.host.logger).take(stream);
+    });
+  }
+
+  /** A reply could not be written: named here (Nest would log the bare error), and the caller told at once rather than at its timeout. */
+  private async failed(request: PendingRequest, error: unknown): Promise<void> {
+    const { channel, replyTo, correlationId, message, queue } = request;
+    const text = `could not be sent: ${describeError(error)}`;
+    this.host.logger.error(`the reply to ${describeMessage(message, queue)} ${text}`);
+    if (channel.isOpen) {
+      await this.publish(channel, replyTo, correlationId, { err: `the reply ${text}`, isDisposed: true }, {}).catch(() => undefined);
+    }
+  }
+
+  /** The last reply is written: the request is answered, ack it (at most once; not in noAck mode). */
+  private answered(request: PendingRequest): void {
+    const { delivery, message, queue } = request;
+    if (!delivery.settled) settleDelivery(this.host.logger, delivery, message, queue, 'ack');
+    request.resolve();
   }
 
   publish(channel: AmqpChannel, replyTo: string, correlationId: string | undefined, packet: unknown, properties: BasicProperties): Promise<void> {
