@@ -7,6 +7,7 @@ import type { AmqpContext, AmqpMessage } from '../core/amqp.context.js';
 import type { AmqpChannel } from '../connection/connection-host.js';
 import { JSON_CONTENT_TYPE } from '../publish/serialization.js';
 import { encodeEnvelope } from '../publish/nest-envelope.js';
+import { isFulfilled, markFulfilled } from '../publish/fulfilled.js';
 import type { Delivery } from '../consume/delivery.js';
 import { describeError, describeMessage } from '../consume/message-identity.js';
 import { telemetry } from '../telemetry/telemetry.js';
@@ -97,7 +98,12 @@ export class ReplyWriter {
     try {
       const serialized = this.host.serializeReply(reply);
       const { packet, properties } = serialized instanceof Promise ? await serialized : serialized;
-      await this.publish(request.channel, request.replyTo, request.correlationId, packet, properties);
+      const published = this.publish(request.channel, request.replyTo, request.correlationId, packet, properties);
+      // Written at once (most replies): ack in this same job, so both leave in one socket write.
+      if (!isFulfilled(published)) {
+        await published;
+        markFulfilled(published);
+      }
     } catch (error) {
       await this.failed(request, error);
     } finally {
