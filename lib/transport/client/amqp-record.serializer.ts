@@ -21,7 +21,8 @@ export class AmqpRecordSerializer implements Serializer<ReadPacket, SerializedPa
         data.options === undefined ? undefined : fromRmqRecordOptions(data.options),
       );
     }
-    return { ...packet };
+    // A plain packet is the envelope as it is: ClientAMQP made it for this one message and only reads it.
+    return packet as unknown as SerializedPacket;
   }
 }
 

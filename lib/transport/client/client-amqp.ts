@@ -56,6 +56,8 @@ export class ClientAMQP extends ClientProxy<AmqpEventsMap> {
   protected readonly options: AmqpClientOptions;
   /** ClientRMQ publishes to an exchange, the pattern as routing key, with `wildcards` or a fanout exchange. */
   private readonly publishesToExchange: boolean;
+  /** Where a message without options goes when the client publishes to its queue (made once). */
+  private readonly queueTarget: { readonly exchange: string; readonly routingKey: string };
   /** `maxConnectionAttempts` was given: every connect honours it, lazy ones included. */
   private readonly attemptsGiven: boolean;
 
@@ -71,6 +73,7 @@ export class ClientAMQP extends ClientProxy<AmqpEventsMap> {
     this.queue = this.options.queue ?? DEFAULT_CLIENT_QUEUE;
     this.timeoutMs = this.options.timeout ?? DEFAULT_REQUEST_TIMEOUT_MS;
     this.publishesToExchange = this.options.wildcards === true || this.options.exchangeType === 'fanout';
+    this.queueTarget = { exchange: '', routingKey: this.queue };
     this.initializeSerializer(this.options);
     this.initializeDeserializer(this.options);
   }
@@ -236,14 +239,18 @@ export class ClientAMQP extends ClientProxy<AmqpEventsMap> {
     callback: (packet: WritePacket) => void,
   ): () => void {
     let body: Buffer;
-    const { envelope, options } = splitOptions(serialized);
+    // Without options (the common case) the serialized packet is the envelope: no split, no copy.
+    let envelope: Record<string, unknown> = serialized;
+    let options: AmqpRecordOptions | undefined;
+    if (serialized === null || typeof serialized !== 'object' || 'options' in serialized) ({ envelope, options } = splitOptions(serialized));
     try {
       body = encodeEnvelope(envelope);
     } catch (error) {
       callback({ err: error, isDisposed: true });
       return noop;
     }
-    const { exchange, routingKey } = this.target(packet.pattern, options);
+    const { exchange, routingKey } =
+      options === undefined && !this.publishesToExchange ? this.queueTarget : this.target(packet.pattern, options);
     const request: RpcRequest = {
       exchange,
       routingKey,
@@ -351,10 +358,13 @@ export class ClientAMQP extends ClientProxy<AmqpEventsMap> {
   }
 }
 
-function splitOptions(serialized: SerializedPacket): {
+/** What a serializer's output holds: the envelope, and the per-message options taken out of it. */
+interface SplitPacket {
   envelope: Record<string, unknown>;
   options?: AmqpRecordOptions;
-} {
+}
+
+function splitOptions(serialized: SerializedPacket): SplitPacket {
   if (serialized === null || typeof serialized !== 'object' || !('options' in serialized))
     return { envelope: serialized };
   const { options, ...envelope } = serialized;

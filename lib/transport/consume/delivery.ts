@@ -141,7 +141,7 @@ export class Delivery {
    * a confirmed dead-letter, requeue or retry copy, or a failed message discarded on purpose.
    */
   ack(fate: SettleOutcome = 'acked'): void {
-    this.settle('acked', 'basic.ack', fate, (_channel, lease, tag) => lease.ack(tag));
+    this.settle('acked', 'basic.ack', fate, ackThroughLease);
   }
 
   /** Nacks it; `fate` as for {@link ack} (a nack without requeue to a queue without DLX is 'dropped'). */
@@ -191,4 +191,9 @@ function streamRefusal(method: string): InvalidStateError {
     `${method} is not supported by stream queues (the broker would close the whole connection): ack the message, it stays in the stream`,
     'STREAM',
   );
+}
+
+/** The ack of {@link Delivery.ack}: made once, not a closure per delivery. */
+function ackThroughLease(_channel: AmqpChannel, lease: ChannelLease, deliveryTag: number): void {
+  lease.ack(deliveryTag);
 }

@@ -9,6 +9,7 @@ import type { AmqpChannel, AmqpConnectionHost } from '../connection/connection-h
 import { fullProperties } from '../core/full-properties.js';
 import { telemetry } from '../telemetry/telemetry.js';
 import { newCorrelationId } from './correlation-id.js';
+import { isFulfilled, markFulfilled } from './fulfilled.js';
 import { logValue } from '../logging/log-text.js';
 import { RepeatedLines } from '../logging/repeated-lines.js';
 import type { RpcTrace } from '../telemetry/telemetry-hooks.js';
@@ -169,11 +170,15 @@ export class DirectReplyRpc {
     }
     this.pending.set(correlationId, { call, timer, trace });
     try {
-      this.channel
-        .basicPublish(request.exchange, request.routingKey, request.body, properties, {
-          mandatory: request.mandatory ?? true,
-        })
-        .catch((error: unknown) => this.fail(correlationId, asError(error)));
+      const options = request.mandatory === false ? NOT_MANDATORY : MANDATORY;
+      const published = this.channel.basicPublish(request.exchange, request.routingKey, request.body, properties, options);
+      // Written at once (the engine's shared fulfilled promise): nothing to wait for, no handler per call.
+      if (!isFulfilled(published)) {
+        published.then(
+          () => markFulfilled(published),
+          (error: unknown) => this.fail(correlationId, asError(error)),
+        );
+      }
     } catch (error) {
       this.fail(correlationId, asError(error));
     }
@@ -248,6 +253,9 @@ export class DirectReplyRpc {
 }
 
 function noop(): void {}
+
+const MANDATORY = Object.freeze({ mandatory: true });
+const NOT_MANDATORY = Object.freeze({ mandatory: false });
 
 function asError(error: unknown): Error {
   return error instanceof Error ? error : new Error(String(error));

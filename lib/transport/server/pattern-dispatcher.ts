@@ -1,13 +1,10 @@
-import type { LoggerService } from '@nestjs/common';
-import type { MessageHandler, ReadPacket, WritePacket } from '@nestjs/microservices';
+import type { MessageHandler, WritePacket } from '@nestjs/microservices';
 import { type Observable, throwError } from 'rxjs';
-import { StaleDeliveryError } from '../../protocol/errors.js';
-import type { BasicProperties } from '../../protocol/index.js';
 import { AmqpContext, type AmqpMessage } from '../core/amqp.context.js';
 import type { AmqpChannel } from '../connection/connection-host.js';
-import { JSON_CONTENT_TYPE, decodeBody } from '../publish/serialization.js';
+import { decodeBody } from '../publish/serialization.js';
 import { fullProperties } from '../core/full-properties.js';
-import { encodeEnvelope, noHandlerReply, patternToString } from '../publish/nest-envelope.js';
+import { noHandlerReply, patternToString } from '../publish/nest-envelope.js';
 import type { ConsumerPipeline } from '../consume/consumer-pipeline.js';
 import type { Delivery } from '../consume/delivery.js';
 import type { HandlerRunner } from '../consume/handler-invoker.js';
@@ -17,41 +14,15 @@ import { reasonKind, RepeatedLines } from '../logging/repeated-lines.js';
 import { originalErrorOf } from '../decorators/handler-error-capture.js';
 import { telemetry } from '../telemetry/telemetry.js';
 import { isNestEnvelope } from '../compat/index.js';
-import { ReplyStream } from './reply-stream.js';
+import { ReplyWriter, settleDelivery, type IncomingPacket, type PendingRequest, type ReplyWriterHost } from './reply-writer.js';
 
-/** An incoming packet as a Nest deserializer returns it: an event, or a request when it has an id. */
-type IncomingPacket = ReadPacket & { id?: string };
-
-/** One request being answered: what its reply and its ack need. */
-interface PendingRequest {
-  readonly handler: MessageHandler;
-  readonly packet: IncomingPacket;
-  readonly context: AmqpContext;
-  readonly message: AmqpMessage;
-  readonly delivery: Delivery;
-  readonly channel: AmqpChannel;
-  readonly queue: string;
-  readonly replyTo: string;
-  readonly correlationId: string | undefined;
-  /** Nest asked for the handler's result: a start hook failing after that means no drop. */
-  produced: boolean;
-  /** Settles the dispatch once the last reply is written (or the request dropped). */
-  readonly resolve: () => void;
-}
-
-/** A reply ready for the wire: the packet to send and its per-reply AMQP properties. */
-export interface SerializedReply {
-  packet: unknown;
-  properties: BasicProperties;
-}
+export type { SerializedReply } from './reply-writer.js';
 
 /** What the pattern dispatcher borrows from its server (Nest's protected machinery, bound). */
-export interface PatternDispatcherHost {
+export interface PatternDispatcherHost extends ReplyWriterHost {
   getHandlerByPattern(pattern: string): MessageHandler | null;
   /** A synchronous deserializer's packet comes back as is (no promise): most of them are synchronous. */
   deserialize(value: unknown, options: Record<string, unknown>): IncomingPacket | Promise<IncomingPacket>;
-  /** The server's serializer applied to a reply: the packet to send and its per-reply AMQP properties. */
-  serializeReply(packet: WritePacket): SerializedReply | Promise<SerializedReply>;
   /** Nest's request handling: processing hooks, stream replies, the final `isDisposed`. May return a promise (the hooks'). */
   handleRequest(context: AmqpContext, produce: () => Promise<Observable<unknown>>, respond: (packet: WritePacket) => Promise<void>): unknown;
   transformToObservable(value: unknown): Observable<unknown>;
@@ -60,7 +31,6 @@ export interface PatternDispatcherHost {
   /** True while the deserializer is the default one, which returns Nest's envelope as it came (so no options are built for it). */
   defaultDeserializer?(): boolean;
   run: HandlerRunner;
-  logger: LoggerService;
 }
 
 /** Options of the default-queue dispatch. */
@@ -82,11 +52,14 @@ export interface PatternDispatcherOptions {
  */
 export class PatternDispatcher {
   private readonly repeated = new RepeatedLines();
+  private readonly replies: ReplyWriter;
 
   constructor(
     private readonly host: PatternDispatcherHost,
     private readonly options: PatternDispatcherOptions = {},
-  ) {}
+  ) {
+    this.replies = new ReplyWriter(host);
+  }
 
   /** A {@link DeliveryHandler} for the default queue's runner. */
   readonly dispatch = (message: AmqpMessage, delivery: Delivery, channel: AmqpChannel, queue: string): Promise<void> => {
@@ -153,7 +126,7 @@ export class PatternDispatcher {
     const result = await this.host.run(handler, packet.data, context);
     if (result.ok) {
       // Already settled: noAck mode, or the handler acked through its context.
-      if (!delivery.settled) this.settle(delivery, message, queue, () => delivery.ack());
+      if (!delivery.settled) settleDelivery(this.host.logger, delivery, message, queue, 'ack');
       return;
     }
     // Nest's exception filter has logged an unknown error with its stack: say the message's fate only.
@@ -180,29 +153,27 @@ export class PatternDispatcher {
     if (handler === null) return this.answerNoHandler(id, pattern, message, delivery, channel, queue, replyTo, correlationId);
     // One state object and methods rather than closures made per request: fewer allocations, and tsx
     // (which the benches run under) wraps every named closure in a defineProperty of its name.
+    const request: PendingRequest = {
+      handler,
+      packet,
+      context,
+      message,
+      delivery,
+      channel,
+      queue,
+      replyTo,
+      correlationId,
+      produced: false,
+      resolve: noop,
+    };
+    if (this.host.plainPlumbing?.() === true) return this.answer(request);
     return new Promise<void>((resolve) => {
-      const request: PendingRequest = {
-        handler,
-        packet,
-        context,
-        message,
-        delivery,
-        channel,
-        queue,
-        replyTo,
-        correlationId,
-        produced: false,
-        resolve,
-      };
-      if (this.host.plainPlumbing?.() === true) {
-        this.answer(request);
-        return;
-      }
+      request.resolve = resolve;
       try {
         const started = this.host.handleRequest(
           context,
           () => this.produce(request),
-          (reply) => this.respond(request, reply),
+          (reply) => this.replies.respond(request, reply),
         );
         if (started instanceof Promise) started.catch((error: unknown) => this.notRun(request, error));
       } catch (error) {
@@ -222,7 +193,7 @@ export class PatternDispatcher {
     correlationId: string | undefined,
   ): Promise<void> {
     try {
-      await this.publish(channel, replyTo, correlationId, noHandlerReply(id), {});
+      await this.replies.publish(channel, replyTo, correlationId, noHandlerReply(id), {});
     } catch (error) {
       this.host.logger.error(`the no-handler reply to ${describeMessage(message, queue)} failed: ${describeError(error)}`);
     }
@@ -240,18 +211,15 @@ export class PatternDispatcher {
   }
 
   /** Nest's plumbing would add nothing (see `runsPlainNestPlumbing`): the handler's result goes straight to its replies. */
-  private answer(request: PendingRequest): void {
+  private answer(request: PendingRequest): Promise<void> {
     request.produced = true;
-    const replies = new ReplyStream((reply) => this.respond(request, reply), this.host.logger);
     let result: unknown;
     try {
       result = request.handler(request.packet.data, request.context);
     } catch (error) {
-      replies.error(error);
-      return;
+      return this.replies.respond(request, { err: error, isDisposed: true });
     }
-    if (result instanceof Promise) result.then((value: unknown) => replies.take(value), (error: unknown) => replies.error(error));
-    else replies.take(result);
+    return this.replies.answer(request, result);
   }
 
   private async produce(request: PendingRequest): Promise<Observable<unknown>> {
@@ -261,56 +229,6 @@ export class PatternDispatcher {
     } catch (error) {
       return throwError(() => error);
     }
-  }
-
-  private async respond(request: PendingRequest, reply: WritePacket): Promise<void> {
-    const { channel, replyTo, correlationId, message, delivery, queue } = request;
-    // Nest calls this from a process.nextTick; the engine flushes its writes on the next tick, which
-    // runs before the promise jobs that follow the publish. Publishing from a promise job instead puts
-    // the reply and its ack (written once the publish settles) in the same socket write.
-    await undefined;
-    try {
-      const serialized = this.host.serializeReply(reply);
-      const { packet: outgoing, properties } = serialized instanceof Promise ? await serialized : serialized;
-      await this.publish(channel, replyTo, correlationId, outgoing, properties);
-    } catch (error) {
-      // Named here (Nest would log the bare error), and the caller told at once rather than at its timeout.
-      const text = `could not be sent: ${describeError(error)}`;
-      this.host.logger.error(`the reply to ${describeMessage(message, queue)} ${text}`);
-      if (channel.isOpen) {
-        await this.publish(channel, replyTo, correlationId, { err: `the reply ${text}`, isDisposed: true }, {}).catch(() => undefined);
-      }
-    } finally {
-      // The last reply is written: the request is answered, ack it (at most once; not in noAck mode).
-      if (reply.isDisposed === true) {
-        if (!delivery.settled) this.settle(delivery, message, queue, () => delivery.ack());
-        request.resolve();
-      }
-    }
-  }
-
-  private publish(
-    channel: AmqpChannel,
-    replyTo: string,
-    correlationId: string | undefined,
-    packet: unknown,
-    properties: BasicProperties,
-  ): Promise<void> {
-    // The reply's own properties win over the content type; the request's correlationId over both.
-    const replyProperties: BasicProperties = hasAny(properties)
-      ? { contentType: JSON_CONTENT_TYPE, ...properties }
-      : { contentType: JSON_CONTENT_TYPE };
-    if (correlationId !== undefined) replyProperties.correlationId = correlationId;
-    const body = encodeEnvelope(packet);
-    if (telemetry === undefined || !telemetry.active) return channel.basicPublish('', replyTo, body, replyProperties);
-    const trace = telemetry.publish('reply', '', replyTo, replyProperties, body.length);
-    return channel.basicPublish('', replyTo, body, trace.properties).then(
-      () => trace.end(),
-      (error: unknown) => {
-        trace.end(error);
-        throw error;
-      },
-    );
   }
 
   /**
@@ -328,24 +246,11 @@ export class PatternDispatcher {
     // A producer can send any number of such messages: one kind's lines are rate-limited with a count.
     const write = errorLogged ? (text: string) => this.host.logger.warn?.(text) : (text: string) => this.host.logger.error(text);
     this.repeated.say(`${queue}|${String(errorLogged)}|${reasonKind(reason)}`, line, write);
-    if (!delivery.autoAcked && !delivery.settled) this.settle(delivery, message, queue, () => delivery.nack(false));
+    if (!delivery.autoAcked && !delivery.settled) settleDelivery(this.host.logger, delivery, message, queue, 'nack');
     return DONE;
-  }
-
-  private settle(delivery: Delivery, message: AmqpMessage, queue: string, settle: () => void): void {
-    try {
-      settle();
-    } catch (error) {
-      const text = `${describeMessage(message, queue)}: ${describeError(error)}`;
-      if (error instanceof StaleDeliveryError) this.host.logger.warn?.(text);
-      else this.host.logger.error(text);
-    }
   }
 }
 
 const DONE: Promise<void> = Promise.resolve();
 
-function hasAny(properties: BasicProperties): boolean {
-  for (const key in properties) if (Object.hasOwn(properties, key)) return true;
-  return false;
-}
+function noop(): void {}

@@ -8,6 +8,7 @@ import {
 } from '@nestjs/microservices';
 import type { Observable, Subscription } from 'rxjs';
 import { InvalidStateError } from '../../protocol/errors.js';
+import type { BasicProperties } from '../../protocol/index.js';
 import type { AmqpContext } from '../core/amqp.context.js';
 import type { AmqpEventsMap, AmqpStatus } from '../core/amqp.events.js';
 import { AmqpEventRelay } from '../connection/event-relay.js';
@@ -366,5 +367,8 @@ function toSerializedReply(outgoing: unknown): SerializedReply {
     const { options, ...rest } = outgoing as { options?: RmqRecordOptions };
     return { packet: rest, properties: recordOptionsToProperties(options) };
   }
-  return { packet: outgoing, properties: {} };
+  return { packet: outgoing, properties: NO_PROPERTIES };
 }
+
+/** The properties of a reply whose serializer set none (most replies): one shared, frozen object, only read. */
+const NO_PROPERTIES: BasicProperties = Object.freeze({});

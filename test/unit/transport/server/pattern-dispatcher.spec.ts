@@ -11,7 +11,7 @@ import { invokeHandler } from '../../../../lib/transport/consume/handler-invoker
 import { PatternDispatcher } from '../../../../lib/transport/server/pattern-dispatcher.js';
 
 /** A channel recording settles and publishes; a handler table; a logger that keeps what it was told. */
-function setup(handlers: Record<string, MessageHandler>, options: { patternHeader?: string } = {}) {
+function setup(handlers: Record<string, MessageHandler>, options: { patternHeader?: string; plain?: boolean } = {}) {
   const sent: string[] = [];
   const published: Array<{ routingKey: string; body: unknown; properties: BasicProperties }> = [];
   const logged: string[] = [];
@@ -48,6 +48,7 @@ function setup(handlers: Record<string, MessageHandler>, options: { patternHeade
         );
       },
       transformToObservable: (value) => of(value),
+      plainPlumbing: () => options.plain === true,
       run: invokeHandler,
       logger,
     },
@@ -116,6 +117,49 @@ describe('PatternDispatcher', () => {
       { routingKey: 'reply-q', body: { isDisposed: true }, properties: { contentType: 'application/json', correlationId: 'c1' } },
     ]);
     expect(sent).toEqual(['ack 1']);
+  });
+
+  describe('with Nest\'s plumbing unchanged (answered without it)', () => {
+    const request = { replyTo: 'reply-q', correlationId: 'c1' };
+    const reply = (body: unknown) => ({ routingKey: 'reply-q', body, properties: { contentType: 'application/json', correlationId: 'c1' } });
+
+    it('a value is one disposed reply, then the ack', async () => {
+      const { deliver, sent, published, logged } = setup({ sum: handler((data) => (data as number[]).reduce((a, b) => a + b, 0), false) }, { plain: true });
+      await deliver({ pattern: 'sum', data: [1, 2], id: 'r1' }, request);
+      expect(published).toEqual([reply({ response: 3, isDisposed: true })]);
+      expect(sent).toEqual(['ack 1']);
+      expect(logged).toEqual([]);
+    });
+
+    it('a handler that throws, synchronously or not, is one disposed error reply, then the ack', async () => {
+      const failing = (message: string): MessageHandler =>
+        Object.assign(
+          () => {
+            throw message;
+          },
+          { isEventHandler: false },
+        );
+      const { deliver, sent, published } = setup({ sync: failing('sync'), async: handler(() => Promise.reject('async'), false) }, { plain: true });
+      await deliver({ pattern: 'sync', data: 1, id: 'r1' }, request);
+      await deliver({ pattern: 'async', data: 1, id: 'r2' }, request);
+      expect(published).toEqual([reply({ err: 'sync', isDisposed: true }), reply({ err: 'async', isDisposed: true })]);
+      expect(sent).toEqual(['ack 1', 'ack 1']);
+    });
+
+    it('an observable is followed to its end: one reply per value, the last one disposed', async () => {
+      const { deliver, sent, published } = setup({ count: handler(() => of(1, 2), false) }, { plain: true });
+      await deliver({ pattern: 'count', data: 1, id: 'r1' }, request);
+      expect(published).toEqual([reply({ response: 1 }), reply({ response: 2, isDisposed: true })]);
+      expect(sent).toEqual(['ack 1']);
+    });
+
+    it('a value that cannot be serialized is answered with an error and logged', async () => {
+      const { deliver, sent, published, logged } = setup({ big: handler(() => ({ n: 1n }), false) }, { plain: true });
+      await deliver({ pattern: 'big', data: 1, id: 'r1' }, request);
+      expect(published).toEqual([reply({ err: expect.stringContaining('could not be sent'), isDisposed: true })]);
+      expect(logged).toEqual([expect.stringMatching(/could not be sent: .*BigInt/)]);
+      expect(sent).toEqual(['ack 1']);
+    });
   });
 
   it('in noAck mode an answered request is not acked again and nothing is logged', async () => {
