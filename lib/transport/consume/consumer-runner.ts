@@ -12,6 +12,8 @@ import { describeError } from './message-identity.js';
 import { telemetry } from '../telemetry/telemetry.js';
 import { healingDelay } from '../options/consumer-healing.options.js';
 import { InFlightBytes } from './in-flight-bytes.js';
+import { InFlightCount } from './in-flight-count.js';
+import { HandlerTimeoutWatch } from './handler-timeout-watch.js';
 
 /** Where a consumer stands (registry): 'healing' while restarted after the broker ended it; 'stopped' by the app or down for good. */
 export type ConsumerState = 'idle' | 'consuming' | 'paused' | 'recovering' | 'healing' | 'stopped';
@@ -34,9 +36,9 @@ export class ConsumerRunner {
   /** Pause and resume one after the other, so quick toggles leave the state of the last call. */
   private control: Promise<void> = Promise.resolve();
   private onMessage: RecoveringDeliveryCallback | undefined;
-  // A counter and idle waiters, not a set of promises: no per-delivery allocation beyond the handling itself.
-  private inFlightValue = 0;
-  private idleWaiters: Array<() => void> = [];
+  private readonly inFlight = new InFlightCount();
+  /** Warns about handlers nearing the broker's consumer_timeout (not for ack: 'none'). */
+  private readonly timeouts: HandlerTimeoutWatch | undefined;
   /** Set while restarting after the broker ended the consumer. */
   private healingNow: { attempt: number; cause: Error } | undefined;
   /** Why it is down for good (its restarts failed, or healing is off); cleared by resume(). */
@@ -57,6 +59,8 @@ export class ConsumerRunner {
     this.queueName = spec.topology.queue;
     const max = spec.maxInFlightBytes;
     this.bytes = max === undefined ? undefined : new InFlightBytes(max, () => this.stopFlow(), () => this.startFlow());
+    const timeout = spec.consumerTimeoutMs;
+    this.timeouts = timeout === undefined ? undefined : new HandlerTimeoutWatch(timeout, spec.label, (line) => this.logger.warn?.(line));
   }
 
   /** The queue consumed (the broker's name for a server-named queue, once started). */
@@ -110,7 +114,7 @@ export class ConsumerRunner {
 
   /** Deliveries whose handling has not finished. */
   get inFlightCount(): number {
-    return this.inFlightValue;
+    return this.inFlight.value;
   }
 
   /** Opens the channel and starts consuming; rejects (after closing the channel) if any step fails. */
@@ -279,24 +283,15 @@ export class ConsumerRunner {
   }
 
   /** Resolves true once every in-flight delivery has finished, false if `timeoutMs` passed first. */
-  async drain(timeoutMs: number): Promise<boolean> {
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<false>((resolve) => {
-      timer = setTimeout(() => resolve(false), timeoutMs);
-    });
-    try {
-      if (this.inFlightValue === 0) return true;
-      const idle = new Promise<true>((resolve) => this.idleWaiters.push(() => resolve(true)));
-      return await Promise.race([idle, timedOut]);
-    } finally {
-      clearTimeout(timer);
-    }
+  drain(timeoutMs: number): Promise<boolean> {
+    return this.inFlight.drain(timeoutMs);
   }
 
   /** Closes the channel: queued acks go out first; unacked messages return to the queue. */
   async close(): Promise<void> {
     this.stopping = true;
     this.wakeHealing?.();
+    this.timeouts?.stop();
     await this.closeChannel();
   }
 
@@ -340,7 +335,7 @@ export class ConsumerRunner {
   ): void {
     const delivery = new Delivery(lease, method.deliveryTag, this.spec.autoAck);
     const message: AmqpMessage = { content: body, fields: method, properties };
-    this.inFlightValue += 1;
+    this.inFlight.started();
     let task: Promise<void>;
     try {
       task =
@@ -349,12 +344,14 @@ export class ConsumerRunner {
           : telemetry.consume(queue, message, () => this.onDelivery(message, delivery, channel, queue));
     } catch (error) {
       this.failed(error);
-      this.finished();
+      this.inFlight.finished();
       return;
     }
-    task.then(this.finished, this.failedAndFinished);
+    task.then(this.inFlight.finished, this.failedAndFinished);
     const release = this.bytes?.add(body.length);
     if (release !== undefined) task.then(release, release);
+    const ended = this.timeouts?.add(message, queue);
+    if (ended !== undefined) task.then(ended, ended);
   }
 
   /** Over the byte bound: basic.cancel (in-flight deliveries still ack) until the handlers catch up. */
@@ -376,19 +373,9 @@ export class ConsumerRunner {
     }).catch((error: unknown) => this.logger.warn?.(`${this.spec.label}: consuming again after a byte pause failed: ${describeError(error)}`));
   }
 
-  /** One delivery's handling ended; wakes `drain` when none is left. */
-  private readonly finished = (): void => {
-    this.inFlightValue -= 1;
-    if (this.inFlightValue === 0 && this.idleWaiters.length > 0) {
-      const waiters = this.idleWaiters;
-      this.idleWaiters = [];
-      for (const wake of waiters) wake();
-    }
-  };
-
   private readonly failedAndFinished = (error: unknown): void => {
     this.failed(error);
-    this.finished();
+    this.inFlight.finished();
   };
 
   private failed(error: unknown): void {
