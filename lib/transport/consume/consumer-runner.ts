@@ -1,5 +1,5 @@
 import type { LoggerService } from '@nestjs/common';
-import { InvalidStateError, type AMQPError } from '../../protocol/errors.js';
+import { InvalidStateError, type AMQPError, type OversizeMessageError } from '../../protocol/errors.js';
 import type { BasicDeliver, BasicProperties } from '../../protocol/index.js';
 import type { AmqpMessage } from '../core/amqp.context.js';
 import type { RecoveringDeliveryCallback } from '../../protocol/recovery/index.js';
@@ -14,6 +14,7 @@ import { healingDelay } from '../options/consumer-healing.options.js';
 import { InFlightBytes } from './in-flight-bytes.js';
 import { InFlightCount } from './in-flight-count.js';
 import { HandlerTimeoutWatch } from './handler-timeout-watch.js';
+import type { OversizeHandler } from './failure/oversize-fate.js';
 
 /** Where a consumer stands (registry): 'healing' while restarted after the broker ended it; 'stopped' by the app or down for good. */
 export type ConsumerState = 'idle' | 'consuming' | 'paused' | 'recovering' | 'healing' | 'stopped';
@@ -55,6 +56,8 @@ export class ConsumerRunner {
     private readonly logger: LoggerService,
     /** Told when the consumer stops without being asked (channel closed, broker cancel). */
     private readonly onLost: (runner: ConsumerRunner, error: Error) => void,
+    /** Gives an oversize delivery its fate; without it the engine rejects such deliveries without requeue. */
+    private readonly onOversize?: OversizeHandler,
   ) {
     this.queueName = spec.topology.queue;
     const max = spec.maxInFlightBytes;
@@ -154,7 +157,7 @@ export class ConsumerRunner {
     lease.queue = this.queueName;
     await channel.basicQos({ prefetchCount: this.spec.prefetch, global: this.spec.prefetchGlobal === true });
     const queue = this.queueName;
-    this.onMessage = (ch, method, properties, body) => this.receive(ch, lease, queue, method, properties, body);
+    this.onMessage = (ch, method, properties, body, oversize) => this.receive(ch, lease, queue, method, properties, body, oversize);
     // Paused by the app: the new channel waits for resume().
     if (!this.paused) await this.consume(channel, this.onMessage);
   }
@@ -301,6 +304,7 @@ export class ConsumerRunner {
       ...(this.spec.exclusive === undefined ? {} : { exclusive: this.spec.exclusive }),
       ...(this.spec.consumerTag === undefined ? {} : { consumerTag: this.spec.consumerTag }),
       ...(this.spec.arguments === undefined ? {} : { arguments: this.spec.arguments }),
+      ...(this.onOversize === undefined ? {} : { oversize: 'deliver' as const }),
     });
   }
 
@@ -332,6 +336,7 @@ export class ConsumerRunner {
     method: BasicDeliver,
     properties: BasicProperties,
     body: Buffer,
+    oversize?: OversizeMessageError,
   ): void {
     const delivery = new Delivery(lease, method.deliveryTag, this.spec.autoAck);
     const message: AmqpMessage = { content: body, fields: method, properties };
@@ -339,7 +344,9 @@ export class ConsumerRunner {
     let task: Promise<void>;
     try {
       task =
-        telemetry === undefined || !telemetry.active
+        oversize !== undefined && this.onOversize !== undefined
+          ? this.onOversize(message, delivery, queue, oversize)
+          : telemetry === undefined || !telemetry.active
           ? this.onDelivery(message, delivery, channel, queue)
           : telemetry.consume(queue, message, () => this.onDelivery(message, delivery, channel, queue));
     } catch (error) {
