@@ -113,6 +113,7 @@ export { AmqpDeadLetters } from './module/amqp-dead-letters.js';
 export type { DeadLetter, ReplayOptions, ReplayResult } from './module/amqp-dead-letters.js';
 export { REPLAY_COUNT_HEADER, REPLAYED_AT_HEADER } from './core/message-headers.js';
 export { ConsumerConfigError, UnknownConnectionError, UnknownConsumerError } from './core/consumer.errors.js';
+export { DeadLetterReplayError } from './core/dead-letter.errors.js';
 
 // shared
 export type { AmqpConnectionOptions } from './options/connection-options.js';

@@ -13,6 +13,9 @@ import { diagnostics } from '../diagnostics.js';
 import { ChannelLifecycle } from './channel-lifecycle.js';
 import { INBOUND } from './channel-state.js';
 
+/** The body an oversize delivery is handed to its consumer with (its bytes were never stored). */
+const EMPTY_BODY = Buffer.alloc(0);
+
 export abstract class ChannelCore extends ChannelLifecycle {
   /** @internal A method without content for this channel, straight from the parser. */
   handleMethod(method: AnyMethod): void {
@@ -124,8 +127,18 @@ export abstract class ChannelCore extends ChannelLifecycle {
       if (disposition !== 'handle') return;
       const { deliveryTag, consumerTag } = method.args;
       if (deliveryTag > this.highestDeliveryTag) this.highestDeliveryTag = deliveryTag;
-      const known = this.consumers.has(consumerTag);
-      const outcome = !known ? 'unsettled' : this.autoAckConsumers.has(consumerTag) ? 'dropped' : 'rejected';
+      const consumer = this.consumers.get(consumerTag);
+      if (consumer !== undefined && this.oversizeConsumers.has(consumerTag)) {
+        // Its consumer settles it: no reject, no report (the consumer says what became of it).
+        const error = new OversizeMessageError(tooLarge, { ...where, deliveryTag, consumerTag, outcome: 'delivered' });
+        try {
+          consumer(this, method.args, properties, EMPTY_BODY, error);
+        } catch (thrown) {
+          this.link.reportError(thrown, 'a consumer callback');
+        }
+        return;
+      }
+      const outcome = consumer === undefined ? 'unsettled' : this.autoAckConsumers.has(consumerTag) ? 'dropped' : 'rejected';
       if (outcome === 'rejected') {
         this.sendAsync(encodeMethodFrame(this.channelNumber, 'basic.reject', { deliveryTag, requeue: false }));
       }
@@ -152,6 +165,7 @@ export abstract class ChannelCore extends ChannelLifecycle {
   private onBrokerCancel(consumerTag: string, nowait: boolean): void {
     this.consumers.delete(consumerTag);
     this.autoAckConsumers.delete(consumerTag);
+    this.oversizeConsumers.delete(consumerTag);
     if (!nowait) this.sendAsync(encodeMethodFrame(this.channelNumber, 'basic.cancel-ok', { consumerTag }));
     for (const cb of this.cancelCallbacks) {
       try {

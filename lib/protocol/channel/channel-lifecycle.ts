@@ -48,6 +48,8 @@ export abstract class ChannelLifecycle {
   protected readonly consumers = new Map<string, DeliveryCallbackOf<this>>();
   /** Tags of the consumers in autoAck mode: their deliveries must never be acked or rejected. */
   protected readonly autoAckConsumers = new Set<string>();
+  /** Tags of the consumers started with `oversize: 'deliver'`: an oversize delivery goes to them unsettled. */
+  protected readonly oversizeConsumers = new Set<string>();
   /** Consumer tags asked for but not yet confirmed by consume-ok (a duplicate is a connection error). */
   protected readonly pendingConsumerTags = new Set<string>();
   /** The highest delivery tag received (deliver / get-ok): an ack above it would be a 406. */
@@ -303,6 +305,7 @@ export abstract class ChannelLifecycle {
     this.confirms?.failAll(error);
     this.consumers.clear();
     this.autoAckConsumers.clear();
+    this.oversizeConsumers.clear();
     this.pendingConsumerTags.clear();
     this.closing?.resolve();
     if (!this.awaitingCloseOk) this.link.release(this.channelNumber);

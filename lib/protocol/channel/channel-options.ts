@@ -4,10 +4,20 @@
  * (DeliveryCallback, ReturnCallback, ChannelCloseCallback), so this file needs nothing above it.
  */
 import type { BasicDeliver, BasicGetOk, BasicProperties, BasicReturn, FieldTable } from '../codec/index.js';
-import type { ChannelClosedError, ConnectionClosedError } from '../errors.js';
+import type { ChannelClosedError, ConnectionClosedError, OversizeMessageError } from '../errors.js';
 
-/** A consumer of channel type `C`: called for every basic.deliver of its consumer tag. */
-export type DeliveryCallbackOf<C> = (channel: C, method: BasicDeliver, properties: BasicProperties, body: Buffer) => void;
+/**
+ * A consumer of channel type `C`: called for every basic.deliver of its consumer tag. `oversize` is
+ * set (and `body` empty) only for a consumer started with `oversize: 'deliver'`, when the message's
+ * body was over maxBodySize: it was skipped unread and the delivery is left for the consumer to settle.
+ */
+export type DeliveryCallbackOf<C> = (
+  channel: C,
+  method: BasicDeliver,
+  properties: BasicProperties,
+  body: Buffer,
+  oversize?: OversizeMessageError,
+) => void;
 /** A mandatory publish the broker could not route, on channel type `C`. */
 export type ReturnCallbackOf<C> = (channel: C, method: BasicReturn, properties: BasicProperties, body: Buffer) => void;
 /** Channel type `C` reached CLOSED; `error` says who closed it and why (a clean close is a 200 from 'client'). */
@@ -87,6 +97,14 @@ export interface BasicConsumeOptions {
   /** '' (default) lets the broker choose the tag. */
   consumerTag?: string;
   arguments?: FieldTable;
+  /**
+   * A delivery whose body is over maxBodySize (skipped unread): 'reject' rejects it without requeue
+   * (dead-lettered if its queue has a DLX, else dropped by the broker) and reports an
+   * OversizeMessageError; 'deliver' hands it to `onMessage` with an empty body and the error, unsettled,
+   * so the consumer gives it a fate of its own (a copy to a dead-letter queue, say). Ignored with autoAck.
+   * @default 'reject'
+   */
+  oversize?: 'reject' | 'deliver';
 }
 
 export interface BasicPublishOptions {

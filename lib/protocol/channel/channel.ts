@@ -160,6 +160,7 @@ export class Channel extends ChannelCore {
         this.pendingConsumerTags.delete(requested);
         this.consumers.set(tag, onMessage);
         if (o.autoAck === true) this.autoAckConsumers.add(tag);
+        else if (o.oversize === 'deliver') this.oversizeConsumers.add(tag);
         return tag;
       },
       cb,
@@ -176,6 +177,7 @@ export class Channel extends ChannelCore {
       () => {
         this.consumers.delete(consumerTag);
         this.autoAckConsumers.delete(consumerTag);
+        this.oversizeConsumers.delete(consumerTag);
       },
       cb,
     );

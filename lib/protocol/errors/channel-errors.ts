@@ -56,14 +56,15 @@ export class RpcTimeoutError extends TimeoutError {
 }
 
 /** What became of a message whose body was too large to take in (see {@link OversizeMessageError}). */
-export type OversizeOutcome = 'rejected' | 'dropped' | 'unsettled' | 'returned';
+export type OversizeOutcome = 'rejected' | 'dropped' | 'unsettled' | 'returned' | 'delivered';
 
 /**
  * A message whose body was over `maxBodySize`: its body streamed past without being stored and the
  * connection went on. `outcome` says what became of it: `rejected` without requeue (dead-lettered
  * when its queue has a dead-letter exchange), `dropped` (an autoAck consumer: the broker had already
  * let it go), `unsettled` (a basic.get, or a delivery to no known consumer: settle it by
- * `deliveryTag`) or `returned` (a basic.return of a message this side published).
+ * `deliveryTag`), `returned` (a basic.return of a message this side published) or `delivered` (to a
+ * consumer started with `oversize: 'deliver'`, which settles it).
  */
 export class OversizeMessageError extends AMQPError {
   readonly bodySize: number;
@@ -98,6 +99,7 @@ export class OversizeMessageError extends AMQPError {
       dropped: 'the consumer is in autoAck mode, so the broker has already dropped it',
       unsettled: 'it is still unacknowledged: ack, nack or reject it by its delivery tag',
       returned: 'it was a returned message',
+      delivered: 'handed to its consumer unsettled, with an empty body',
     }[where.outcome];
     super(
       `${what}: body of ${tooLarge.bodySize} bytes exceeds maxBodySize ${tooLarge.maxBodySize}; skipped unread, ${fate}`,

@@ -33,7 +33,7 @@ import type {
   QueueDeleteOptions,
   QueuePurgeOptions,
 } from '../channel/channel-options.js';
-import type { AMQPError, ChannelClosedError, ConnectionClosedError } from '../errors.js';
+import type { AMQPError, ChannelClosedError, ConnectionClosedError, OversizeMessageError } from '../errors.js';
 import type { ConnectionParameters } from '../parameters/connection-parameters.js';
 
 export type {
@@ -88,7 +88,7 @@ export interface EngineChannel {
   basicConsume(
     queue: string,
     onMessage: EngineCallback<
-      [channel: unknown, method: BasicDeliver, properties: BasicProperties, body: Buffer]
+      [channel: unknown, method: BasicDeliver, properties: BasicProperties, body: Buffer, oversize?: OversizeMessageError]
     >,
     options?: BasicConsumeOptions,
   ): Promise<string>;

@@ -9,6 +9,7 @@ import {
   type AMQPError,
   type ChannelClosedError,
   ConnectionClosedError,
+  type OversizeMessageError,
 } from '../errors.js';
 import { DeliveryTags } from './delivery-tags.js';
 import type {
@@ -25,25 +26,17 @@ import type { OutageBudget, OutageHold } from './outage-budget.js';
 import type { BufferedPublish } from './publish-retry.js';
 import type { RecordedConsumer, TopologyRecord } from './topology-record.js';
 
-/** A consumer of a recovering channel `C`: the same function keeps receiving after every recovery. */
-export type RecoveringDeliveryCallbackOf<C> = (
-  channel: C,
-  method: BasicDeliver,
-  properties: BasicProperties,
-  body: Buffer,
-) => void;
-/** A mandatory publish the broker could not route, on recovering channel `C`. */
-export type RecoveringReturnCallbackOf<C> = (
-  channel: C,
-  method: BasicReturn,
-  properties: BasicProperties,
-  body: Buffer,
-) => void;
-/** Channel `C` closed for good (by us, by the broker, or because recovery gave up); undefined = by us. */
-export type RecoveringChannelCloseCallbackOf<C> = (
-  channel: C,
-  error: AMQPError | undefined,
-) => void;
+import type {
+  RecoveringChannelCloseCallbackOf,
+  RecoveringDeliveryCallbackOf,
+  RecoveringReturnCallbackOf,
+} from './recovering-channel-callbacks.js';
+
+export type {
+  RecoveringChannelCloseCallbackOf,
+  RecoveringDeliveryCallbackOf,
+  RecoveringReturnCallbackOf,
+} from './recovering-channel-callbacks.js';
 
 export type RecoveringChannelState = 'OPEN' | 'SUSPENDED' | 'CLOSING' | 'CLOSED';
 
@@ -180,6 +173,7 @@ export abstract class RecoveringChannelCore<Self> {
       autoAck: consumer.autoAck,
       exclusive: consumer.exclusive,
       arguments: consumer.arguments,
+      oversize: consumer.oversize,
     });
   }
 
@@ -272,17 +266,14 @@ export abstract class RecoveringChannelCore<Self> {
 
   protected deliveryHandler(
     onMessage: RecoveringDeliveryCallbackOf<Self>,
-  ): (channel: unknown, method: BasicDeliver, properties: BasicProperties, body: Buffer) => void {
+  ): (channel: unknown, method: BasicDeliver, properties: BasicProperties, body: Buffer, oversize?: OversizeMessageError) => void {
     const owner = this.engine;
-    return (_channel, method, properties, body) => {
+    return (_channel, method, properties, body, oversize) => {
       // Only the live engine channel delivers; anything else is late news from a dead one.
       if (owner !== this.engine) return;
-      onMessage(
-        this.self,
-        { ...method, deliveryTag: this.tags.toUser(method.deliveryTag) },
-        properties,
-        body,
-      );
+      const delivered = { ...method, deliveryTag: this.tags.toUser(method.deliveryTag) };
+      if (oversize === undefined) onMessage(this.self, delivered, properties, body);
+      else onMessage(this.self, delivered, properties, body, oversize);
     };
   }
 

@@ -205,6 +205,7 @@ export class RecoveringChannel extends RecoveringChannelCore<RecoveringChannel> 
         autoAck: o.autoAck,
         exclusive: o.exclusive,
         arguments: o.arguments,
+        oversize: o.oversize,
       });
       return consumerTag;
     });

@@ -50,6 +50,8 @@ export interface RecordedConsumer<Owner, Callback, Args> {
   readonly autoAck?: boolean;
   readonly exclusive?: boolean;
   readonly arguments?: Args;
+  /** basicConsume's `oversize`: an oversize delivery rejected, or handed to the consumer. */
+  readonly oversize?: 'reject' | 'deliver' | undefined;
 }
 
 export class TopologyRecord<Owner, Callback, Args = unknown> {

@@ -1,5 +1,5 @@
 import type { LoggerService } from '@nestjs/common';
-import { InvalidStateError, type AMQPError } from '../../protocol/errors.js';
+import { InvalidStateError, type AMQPError, type OversizeMessageError } from '../../protocol/errors.js';
 import type { BasicDeliver, BasicProperties } from '../../protocol/index.js';
 import type { AmqpMessage } from '../core/amqp.context.js';
 import type { RecoveringDeliveryCallback } from '../../protocol/recovery/index.js';
@@ -12,6 +12,9 @@ import { describeError } from './message-identity.js';
 import { telemetry } from '../telemetry/telemetry.js';
 import { healingDelay } from '../options/consumer-healing.options.js';
 import { InFlightBytes } from './in-flight-bytes.js';
+import { InFlightCount } from './in-flight-count.js';
+import { HandlerTimeoutWatch } from './handler-timeout-watch.js';
+import type { OversizeHandler } from './failure/oversize-fate.js';
 
 /** Where a consumer stands (registry): 'healing' while restarted after the broker ended it; 'stopped' by the app or down for good. */
 export type ConsumerState = 'idle' | 'consuming' | 'paused' | 'recovering' | 'healing' | 'stopped';
@@ -34,9 +37,9 @@ export class ConsumerRunner {
   /** Pause and resume one after the other, so quick toggles leave the state of the last call. */
   private control: Promise<void> = Promise.resolve();
   private onMessage: RecoveringDeliveryCallback | undefined;
-  // A counter and idle waiters, not a set of promises: no per-delivery allocation beyond the handling itself.
-  private inFlightValue = 0;
-  private idleWaiters: Array<() => void> = [];
+  private readonly inFlight = new InFlightCount();
+  /** Warns about handlers nearing the broker's consumer_timeout (not for ack: 'none'). */
+  private readonly timeouts: HandlerTimeoutWatch | undefined;
   /** Set while restarting after the broker ended the consumer. */
   private healingNow: { attempt: number; cause: Error } | undefined;
   /** Why it is down for good (its restarts failed, or healing is off); cleared by resume(). */
@@ -53,10 +56,14 @@ export class ConsumerRunner {
     private readonly logger: LoggerService,
     /** Told when the consumer stops without being asked (channel closed, broker cancel). */
     private readonly onLost: (runner: ConsumerRunner, error: Error) => void,
+    /** Gives an oversize delivery its fate; without it the engine rejects such deliveries without requeue. */
+    private readonly onOversize?: OversizeHandler,
   ) {
     this.queueName = spec.topology.queue;
     const max = spec.maxInFlightBytes;
     this.bytes = max === undefined ? undefined : new InFlightBytes(max, () => this.stopFlow(), () => this.startFlow());
+    const timeout = spec.consumerTimeoutMs;
+    this.timeouts = timeout === undefined ? undefined : new HandlerTimeoutWatch(timeout, spec.label, (line) => this.logger.warn?.(line));
   }
 
   /** The queue consumed (the broker's name for a server-named queue, once started). */
@@ -110,7 +117,7 @@ export class ConsumerRunner {
 
   /** Deliveries whose handling has not finished. */
   get inFlightCount(): number {
-    return this.inFlightValue;
+    return this.inFlight.value;
   }
 
   /** Opens the channel and starts consuming; rejects (after closing the channel) if any step fails. */
@@ -150,7 +157,7 @@ export class ConsumerRunner {
     lease.queue = this.queueName;
     await channel.basicQos({ prefetchCount: this.spec.prefetch, global: this.spec.prefetchGlobal === true });
     const queue = this.queueName;
-    this.onMessage = (ch, method, properties, body) => this.receive(ch, lease, queue, method, properties, body);
+    this.onMessage = (ch, method, properties, body, oversize) => this.receive(ch, lease, queue, method, properties, body, oversize);
     // Paused by the app: the new channel waits for resume().
     if (!this.paused) await this.consume(channel, this.onMessage);
   }
@@ -279,24 +286,15 @@ export class ConsumerRunner {
   }
 
   /** Resolves true once every in-flight delivery has finished, false if `timeoutMs` passed first. */
-  async drain(timeoutMs: number): Promise<boolean> {
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<false>((resolve) => {
-      timer = setTimeout(() => resolve(false), timeoutMs);
-    });
-    try {
-      if (this.inFlightValue === 0) return true;
-      const idle = new Promise<true>((resolve) => this.idleWaiters.push(() => resolve(true)));
-      return await Promise.race([idle, timedOut]);
-    } finally {
-      clearTimeout(timer);
-    }
+  drain(timeoutMs: number): Promise<boolean> {
+    return this.inFlight.drain(timeoutMs);
   }
 
   /** Closes the channel: queued acks go out first; unacked messages return to the queue. */
   async close(): Promise<void> {
     this.stopping = true;
     this.wakeHealing?.();
+    this.timeouts?.stop();
     await this.closeChannel();
   }
 
@@ -306,6 +304,7 @@ export class ConsumerRunner {
       ...(this.spec.exclusive === undefined ? {} : { exclusive: this.spec.exclusive }),
       ...(this.spec.consumerTag === undefined ? {} : { consumerTag: this.spec.consumerTag }),
       ...(this.spec.arguments === undefined ? {} : { arguments: this.spec.arguments }),
+      ...(this.onOversize === undefined ? {} : { oversize: 'deliver' as const }),
     });
   }
 
@@ -337,24 +336,29 @@ export class ConsumerRunner {
     method: BasicDeliver,
     properties: BasicProperties,
     body: Buffer,
+    oversize?: OversizeMessageError,
   ): void {
     const delivery = new Delivery(lease, method.deliveryTag, this.spec.autoAck);
     const message: AmqpMessage = { content: body, fields: method, properties };
-    this.inFlightValue += 1;
+    this.inFlight.started();
     let task: Promise<void>;
     try {
       task =
-        telemetry === undefined || !telemetry.active
+        oversize !== undefined && this.onOversize !== undefined
+          ? this.onOversize(message, delivery, queue, oversize)
+          : telemetry === undefined || !telemetry.active
           ? this.onDelivery(message, delivery, channel, queue)
           : telemetry.consume(queue, message, () => this.onDelivery(message, delivery, channel, queue));
     } catch (error) {
       this.failed(error);
-      this.finished();
+      this.inFlight.finished();
       return;
     }
-    task.then(this.finished, this.failedAndFinished);
+    task.then(this.inFlight.finished, this.failedAndFinished);
     const release = this.bytes?.add(body.length);
     if (release !== undefined) task.then(release, release);
+    const ended = this.timeouts?.add(message, queue);
+    if (ended !== undefined) task.then(ended, ended);
   }
 
   /** Over the byte bound: basic.cancel (in-flight deliveries still ack) until the handlers catch up. */
@@ -376,19 +380,9 @@ export class ConsumerRunner {
     }).catch((error: unknown) => this.logger.warn?.(`${this.spec.label}: consuming again after a byte pause failed: ${describeError(error)}`));
   }
 
-  /** One delivery's handling ended; wakes `drain` when none is left. */
-  private readonly finished = (): void => {
-    this.inFlightValue -= 1;
-    if (this.inFlightValue === 0 && this.idleWaiters.length > 0) {
-      const waiters = this.idleWaiters;
-      this.idleWaiters = [];
-      for (const wake of waiters) wake();
-    }
-  };
-
   private readonly failedAndFinished = (error: unknown): void => {
     this.failed(error);
-    this.finished();
+    this.inFlight.finished();
   };
 
   private failed(error: unknown): void {

@@ -4,7 +4,7 @@ import { isStreamConsumer } from '../options/consumer-pipeline.validate.js';
 import type { QueueMismatchPolicy } from '../options/consumer-pipeline.options.js';
 import type { ConsumerTopology } from './consumer-topology.js';
 import type { ServerAMQPOptions } from '../options/server-amqp.options.js';
-import { readHealing, type ConsumerHealingOptions } from '../options/consumer-healing.options.js';
+import { DEFAULT_CONSUMER_TIMEOUT_MS, MAX_TIMER_MS, readHealing, type ConsumerHealingOptions } from '../options/consumer-healing.options.js';
 
 /** Everything one consumer needs to start: its topology, qos, ack mode and consume flags. */
 export interface ConsumerSpec {
@@ -34,6 +34,8 @@ export interface ConsumerSpec {
   maxInFlightBytes?: number | undefined;
   /** How it comes back when the broker ends its channel or consumer; false or undefined: it stays down. */
   healing?: Required<ConsumerHealingOptions> | false | undefined;
+  /** The broker's consumer_timeout, for the warning at 80% of it; undefined for ack: 'none' (nothing stays unacked). */
+  consumerTimeoutMs?: number | undefined;
 }
 
 /** A @QueueConsumer's prefetch when none is given: bounded, so a slow handler cannot pull a whole queue into memory, and work spreads across instances. */
@@ -102,7 +104,15 @@ export function queueConsumerSpec(metadata: QueueConsumerMetadata): ConsumerSpec
     stream: isStreamConsumer(options),
     healing: readHealing('healing', options.healing),
     maxInFlightBytes: options.maxInFlightBytes ?? DEFAULT_MAX_IN_FLIGHT_BYTES,
+    consumerTimeoutMs: ack === 'none' ? undefined : consumerTimeoutOf(options.consumerTimeoutMs, topology.declare),
   };
+}
+
+/** The option, else the queue's `x-consumer-timeout` (RabbitMQ 3.12+), else the broker's default. */
+function consumerTimeoutOf(given: number | undefined, declare: ConsumerTopology['declare']): number {
+  if (given !== undefined) return given;
+  const declared = declare === false ? undefined : declare.arguments['x-consumer-timeout'];
+  return typeof declared === 'number' && declared >= 1 && declared <= MAX_TIMER_MS ? declared : DEFAULT_CONSUMER_TIMEOUT_MS;
 }
 
 /**
@@ -160,5 +170,6 @@ export function defaultQueueSpec(options: ServerAMQPOptions, patterns: readonly 
     consumerTag: options.consumerTag,
     healing: readHealing('healing', options.healing),
     maxInFlightBytes: options.maxInFlightBytes ?? DEFAULT_MAX_IN_FLIGHT_BYTES,
+    consumerTimeoutMs: options.noAck === true ? undefined : consumerTimeoutOf(options.consumerTimeoutMs, topology.declare),
   };
 }

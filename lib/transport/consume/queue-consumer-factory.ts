@@ -8,6 +8,7 @@ import { BatchDispatcher } from './batch/batch-dispatcher.js';
 import { queueConsumerPipeline } from './consumer-pipeline.js';
 import { ConsumerRunner } from './consumer-runner.js';
 import { FailureRouter } from './failure/failure-router.js';
+import { oversizeFate } from './failure/oversize-fate.js';
 import { queueConsumerSpec } from './consumer-specs.js';
 import type { HandlerRunner } from './handler-invoker.js';
 import { QueueConsumerDispatcher } from './queue-consumer-dispatcher.js';
@@ -59,5 +60,6 @@ export function createQueueConsumerRunner(parts: QueueConsumerParts): ConsumerRu
     parts.metadata.options.batch === undefined
       ? dispatcher.dispatch
       : new BatchDispatcher(parts.handler, parts.metadata, parts.run, logger, dispatcher).dispatch;
-  return new ConsumerRunner(spec, parts.host, dispatch, logger, parts.onLost);
+  const oversize = oversizeFate(pipeline, logger, spec.stream === true);
+  return new ConsumerRunner(spec, parts.host, dispatch, logger, parts.onLost, oversize);
 }

@@ -48,6 +48,18 @@ export function healingDelay(healing: Required<ConsumerHealingOptions>, attempt:
   return Math.round(base * (1 - 0.2 * random()));
 }
 
+/** RabbitMQ's `consumer_timeout` when neither the option nor the queue's `x-consumer-timeout` gives one: 30 minutes. */
+export const DEFAULT_CONSUMER_TIMEOUT_MS = 30 * 60 * 1000;
+
+/** Checks `consumerTimeoutMs`: milliseconds from 1 to Node's longest timer. */
+export function readConsumerTimeout(path: string, value: unknown): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > MAX_TIMER_MS) {
+    throw new InvalidOptionError(path, `must be an integer number of milliseconds from 1 to ${MAX_TIMER_MS}, got ${typeof value === 'number' ? value : kindOf(value)}`);
+  }
+  return value;
+}
+
 function stripUndefined<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

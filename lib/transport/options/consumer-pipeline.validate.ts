@@ -3,7 +3,7 @@ import type { FieldTable } from '../../protocol/index.js';
 import type { ConsumerErrorAction, QueueMismatchPolicy, StreamOffset } from './consumer-pipeline.options.js';
 import type { QueueConsumerOptions } from './queue-consumer.options.js';
 import { shownValue } from '../logging/secret-text.js';
-import { readHealing } from './consumer-healing.options.js';
+import { readConsumerTimeout, readHealing } from './consumer-healing.options.js';
 
 const ERROR_ACTIONS: readonly ConsumerErrorAction[] = ['dead-letter', 'requeue', 'ack'];
 const MISMATCH_POLICIES: readonly QueueMismatchPolicy[] = ['fail', 'use-existing', 'passive'];
@@ -47,6 +47,7 @@ export function validatePipelineOptions(options: QueueConsumerOptions): void {
   }
   validateDeliveryLimit(options);
   readHealing('healing', options.healing);
+  readConsumerTimeout('consumerTimeoutMs', options.consumerTimeoutMs);
   const bytes = options.maxInFlightBytes;
   if (bytes !== undefined && !(Number.isSafeInteger(bytes) && bytes >= 1)) {
     throw new InvalidArgumentError('maxInFlightBytes', `must be an integer >= 1, got ${shownValue(bytes)}`);

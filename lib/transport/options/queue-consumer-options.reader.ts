@@ -47,6 +47,7 @@ const OWN_SCHEMA: Readonly<Record<keyof QueueConsumerOptions, OptionKind>> = {
   connection: 'string',
   healing: 'any', // false, or the healing bounds (checked by readHealing)
   maxInFlightBytes: 'integer',
+  consumerTimeoutMs: 'integer',
 };
 
 /** golevelup's handler option names (MessageHandlerOptions). */

@@ -136,6 +136,14 @@ export interface QueueConsumerOptions {
    * @default 268435456 (256 MiB)
    */
   maxInFlightBytes?: number;
+  /**
+   * The broker's `consumer_timeout` for this consumer, in milliseconds: a delivery left unacked this
+   * long makes the broker close the channel (406; the consumer heals and the message is redelivered).
+   * A handler still running at 80% of it gets one WARN (per delivery) naming the consumer, the
+   * message and the time elapsed. Say it when the broker's setting (or a policy) is not the default.
+   * @default the queue's `x-consumer-timeout` argument, else 1800000 (RabbitMQ's 30 min)
+   */
+  consumerTimeoutMs?: number;
   // ---- where it runs (consumers run by AmqpModule: on providers, or added at run time) ----
   /**
    * The AmqpModule connection (`forRoot({ name })`) a provider's consumer runs on, and whose

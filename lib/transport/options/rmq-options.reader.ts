@@ -4,7 +4,7 @@
  * named, with a "did you mean"), amqplib's shortcuts and URL objects and amqp-connection-manager's
  * socket options turned into this package's options, and what cannot be honoured refused by name.
  */
-import { readHealing } from './consumer-healing.options.js';
+import { readConsumerTimeout, readHealing } from './consumer-healing.options.js';
 import { InvalidOptionError } from '../../protocol/errors.js';
 import type { AmqpClientOptions } from './amqp-client.options.js';
 import type { ServerAMQPOptions } from './server-amqp.options.js';
@@ -53,6 +53,7 @@ const SERVER_SCHEMA: Readonly<Record<keyof ServerAMQPOptions, OptionKind>> = {
   consumerTag: 'string',
   healing: 'any', // an object, or false (checked by readHealing)
   maxInFlightBytes: 'integer',
+  consumerTimeoutMs: 'integer',
   shutdownTimeout: 'number',
   serializer: 'any',
   deserializer: 'any',
@@ -93,6 +94,7 @@ export function readServerOptions(options: unknown, warnings: OptionWarnings = [
   checkMin('prefetchCount', given.prefetchCount, 0);
   readHealing('healing', given.healing);
   checkMin('maxInFlightBytes', given.maxInFlightBytes, 1);
+  readConsumerTimeout('consumerTimeoutMs', given.consumerTimeoutMs);
   const out: ServerAMQPOptions = { ...given, ...readConnection(given, UNLIMITED_ATTEMPTS, warnings) };
   const queueOptions = readQueueOptions('queueOptions', given.queueOptions, warnings);
   if (queueOptions === undefined) delete out.queueOptions;

@@ -93,6 +93,12 @@ export interface ServerAMQPOptions extends AmqpConnectionOptions {
    * @default 268435456 (256 MiB)
    */
   maxInFlightBytes?: number;
+  /**
+   * The broker's `consumer_timeout` for the default queue, in milliseconds: a handler still running at
+   * 80% of it gets one WARN per delivery (past it the broker closes the channel with a 406).
+   * @default the queue's `x-consumer-timeout` argument, else 1800000 (RabbitMQ's 30 min)
+   */
+  consumerTimeoutMs?: number;
   /** How long `close()` waits for in-flight handlers before closing channels (their messages are then redelivered). @default 10000 */
   shutdownTimeout?: number;
   /** Nest serializer for replies. @default AmqpReplySerializer (RmqRecordSerializer's contract, for replies) */

@@ -21,6 +21,7 @@ import { sealOptions } from '../connection/sealed-options.js';
 import { ConfirmPublisher } from '../publish/confirm-publisher.js';
 import { defaultQueuePipeline } from '../consume/consumer-pipeline.js';
 import { FailureRouter } from '../consume/failure/failure-router.js';
+import { oversizeFate } from '../consume/failure/oversize-fate.js';
 import { AmqpReplySerializer } from './amqp-reply.serializer.js';
 import { AMQP_TRANSPORT } from '../core/amqp-transport.js';
 import { defaultQueueSpec } from '../consume/consumer-specs.js';
@@ -262,7 +263,7 @@ export class ServerAMQP extends Server<AmqpEventsMap, AmqpStatus> implements Cus
         patternHeader: this.options.patternHeader,
         failures: pipeline,
       });
-      runners.push(new ConsumerRunner(spec, host, dispatcher.dispatch, logger, onLost));
+      runners.push(new ConsumerRunner(spec, host, dispatcher.dispatch, logger, onLost, oversizeFate(pipeline, logger, false)));
     }
     return runners;
   }

@@ -63,6 +63,29 @@ describe('Channel: an oversize message', () => {
     expect(channel.isOpen).toBe(true);
   });
 
+  it("to a consumer started with oversize: 'deliver': handed over unsettled with an empty body and the error, nothing sent, nothing reported", async () => {
+    const { link, channel, errors } = await setup();
+    const seen: Array<{ tag: number; body: number; error: OversizeMessageError | undefined }> = [];
+    const consumed = channel.basicConsume('q', (_c, m, _p, body, oversize) => seen.push({ tag: m.deliveryTag, body: body.length, error: oversize }), {
+      consumerTag: 'fates',
+      oversize: 'deliver',
+    });
+    channel.handleMethod(method('basic.consume-ok', { consumerTag: 'fates' }));
+    await consumed;
+    link.take();
+    channel.handleOversizeContent(deliver('fates', 5), { messageId: 'big-2' }, tooLarge());
+    expect(link.take()).toEqual([]);
+    expect(errors).toEqual([]);
+    expect(seen).toHaveLength(1);
+    expect(seen[0]).toMatchObject({ tag: 5, body: 0 });
+    expect(seen[0]!.error).toMatchObject({ outcome: 'delivered', deliveryTag: 5, consumerTag: 'fates', messageId: 'big-2', bodySize: 70_000_000 });
+    // The consumer settles it as any delivery.
+    channel.basicNack(5, { requeue: false });
+    expect(link.names()).toEqual(['basic.nack']);
+    channel.handleContent(deliver('fates', 6), {}, Buffer.from('ok'));
+    expect(seen[1]).toEqual({ tag: 6, body: 2, error: undefined });
+  });
+
   it('to an autoAck consumer: nothing is sent (the broker let it go), reported as dropped', async () => {
     const { link, channel, errors } = await setup();
     await consume(link, channel, 'auto', true, []);

@@ -9,10 +9,11 @@ import {
   ChannelClosedError,
   ConnectionClosedError,
   InvalidStateError,
+  type OversizeMessageError,
 } from '../../../lib/protocol/index.js';
 import type { EngineChannel, EngineConnection } from '../../../lib/protocol/recovery/index.js';
 
-type Deliver = (channel: unknown, method: BasicDeliver, properties: BasicProperties, body: Buffer) => void;
+type Deliver = (channel: unknown, method: BasicDeliver, properties: BasicProperties, body: Buffer, oversize?: OversizeMessageError) => void;
 
 export class FakeBroker {
   readonly log: string[] = [];
@@ -136,6 +137,8 @@ export class FakeChannel implements EngineChannel {
   isOpen = true;
   confirm = false;
   readonly consumers = new Map<string, Deliver>();
+  /** The `oversize` option each consumer was started with. */
+  readonly oversizeModes = new Map<string, string | undefined>();
   readonly published: string[] = [];
   readonly pending: PendingPublish[] = [];
   readonly acks: Array<{ tag: number; multiple: boolean }> = [];
@@ -220,7 +223,7 @@ export class FakeChannel implements EngineChannel {
   async basicQos(o: { prefetchCount?: number; global?: boolean }) {
     this.note(`basic.qos ${o.prefetchCount ?? 0}${o.global === true ? ' global' : ''}`);
   }
-  async basicConsume(queue: string, onMessage: Deliver, o: { consumerTag?: string } = {}) {
+  async basicConsume(queue: string, onMessage: Deliver, o: { consumerTag?: string; oversize?: string } = {}) {
     this.consumerCount += 1;
     const tag =
       o.consumerTag !== undefined && o.consumerTag !== ''
@@ -228,6 +231,7 @@ export class FakeChannel implements EngineChannel {
         : `ctag-${this.connection.id}.${this.consumerCount}`;
     this.note(`basic.consume ${queue} ${tag}`);
     this.consumers.set(tag, onMessage);
+    this.oversizeModes.set(tag, o.oversize);
     return tag;
   }
   async basicCancel(consumerTag: string) {
@@ -294,6 +298,13 @@ export class FakeChannel implements EngineChannel {
   }
 
   /** The broker delivers a message to consumer `tag`; returns the engine delivery tag. */
+  /** An oversize delivery to a consumer started with `oversize: 'deliver'`: empty body, the error. */
+  deliverOversize(consumerTag: string, error: OversizeMessageError): number {
+    const deliveryTag = this.nextTag++;
+    this.consumers.get(consumerTag)?.(this, { consumerTag, deliveryTag, redelivered: false, exchange: '', routingKey: 'q' }, {}, Buffer.alloc(0), error);
+    return deliveryTag;
+  }
+
   deliver(consumerTag: string, body: string, redelivered = false): number {
     const deliveryTag = this.nextTag++;
     const callback = this.consumers.get(consumerTag);

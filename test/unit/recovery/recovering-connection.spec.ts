@@ -14,6 +14,8 @@ import {
   PublishBufferFullError,
   RecoveryFailedError,
   StaleDeliveryError,
+  BodyTooLargeError,
+  OversizeMessageError,
   type BasicDeliver,
 } from '../../../lib/protocol/index.js';
 import {
@@ -435,6 +437,26 @@ describe('RecoveringConnection over a fake engine', () => {
 });
 
 describe('RecoveringChannel over a fake engine', () => {
+  it("keeps a consumer's oversize: 'deliver' across a recovery and hands it the OversizeMessageError", async () => {
+    const broker = new FakeBroker();
+    const connection = await open(broker);
+    const channel = await connection.channel();
+    const seen: Array<[number, number, OversizeMessageError | undefined]> = [];
+    await channel.basicConsume('q', (_c, method, _p, body, oversize) => seen.push([method.deliveryTag, body.length, oversize]), {
+      consumerTag: 'big',
+      oversize: 'deliver',
+    });
+    expect(engineChannel(channel).oversizeModes.get('big')).toBe('deliver');
+    broker.current.kill();
+    await until(() => connection.state === 'OPEN', 'recovery');
+    const fresh = engineChannel(channel);
+    expect(fresh.oversizeModes.get('big')).toBe('deliver');
+    const error = new OversizeMessageError(new BodyTooLargeError(100, 10, 1), { channel: 1, method: 'basic.deliver', deliveryTag: 1, consumerTag: 'big', outcome: 'delivered' });
+    fresh.deliverOversize('big', error);
+    expect(seen).toEqual([[expect.any(Number), 0, error]]);
+    await connection.close();
+  });
+
   it('shifts delivery tags across generations and refuses acks of a dead channel', async () => {
     const broker = new FakeBroker();
     const connection = await open(broker);

@@ -1,4 +1,6 @@
+import { MessageReturnedError } from '../../../protocol/errors.js';
 import type { BasicProperties, FieldTable } from '../../../protocol/index.js';
+import { DeadLetterReplayError } from '../../core/dead-letter.errors.js';
 import { FAILED_QUEUE_HEADER, REPLAY_COUNT_HEADER, REPLAYED_AT_HEADER, retryCountOf } from '../../core/message-headers.js';
 import { fullProperties } from '../../core/full-properties.js';
 
@@ -10,6 +12,7 @@ interface OperationsChannel {
   confirmDelivery(): Promise<unknown>;
   basicPublish(exchange: string, routingKey: string, body: Buffer, properties: BasicProperties, o: { mandatory: boolean }): Promise<void>;
   basicAck(deliveryTag: number): void;
+  addOnReturnCallback(cb: (channel: unknown, method: { replyCode: number; replyText: string; exchange: string; routingKey: string }) => void): void;
   queuePurge(o: { queue: string }): Promise<{ messageCount: number }>;
   close(): Promise<unknown>;
 }
@@ -94,10 +97,19 @@ export class DeadLetterOperations {
     return letters;
   }
 
-  /** Moves letters of `queue` back to their original queue (or `to`), each recorded in `x-replay-count` / `x-replayed-at`. */
+  /**
+   * Moves letters of `queue` back to their original queue (or `to`), each recorded in
+   * `x-replay-count` / `x-replayed-at`. Each is published mandatory: a letter whose target queue does
+   * not exist comes back, and the replay stops with DeadLetterReplayError, leaving it in `queue`.
+   */
   async replay(queue: string, options: ReplayOptions = {}): Promise<ReplayResult> {
     const channel = await this.connection().channel();
     await channel.confirmDelivery();
+    // One publish in flight at a time, and the broker sends a basic.return before its confirm: a return seen when the confirm came is that publish's.
+    let returned: MessageReturnedError | undefined;
+    channel.addOnReturnCallback((_channel, method) => {
+      returned = new MessageReturnedError(method.replyCode, method.replyText, method.exchange, method.routingKey);
+    });
     let considered = 0;
     let replayed = 0;
     try {
@@ -118,7 +130,9 @@ export class DeadLetterOperations {
               [REPLAY_COUNT_HEADER]: retryCountOf(letter.headers[REPLAY_COUNT_HEADER]) + 1,
               [REPLAYED_AT_HEADER]: Date.now(),
             };
+            returned = undefined;
             await channel.basicPublish('', target, got.body, properties, { mandatory: true });
+            if (returned !== undefined) throw new DeadLetterReplayError(queue, target, replayed, returned);
             channel.basicAck(got.method.deliveryTag);
           }
           replayed += 1;

@@ -3,7 +3,8 @@
  * 406 closing its channel: an unknown delivery tag acked; a 404 on the passive re-declare of a queue
  * that is gone) it is restarted with backoff, its topology declared again, and the next message is
  * handled; the registry shows it 'healing', then 'consuming'. After its attempts run out it stays
- * down with one ERROR naming the cause, and resume() starts it again.
+ * down with one ERROR naming the cause, and resume() starts it again. The faults that need the broker
+ * changed (consumer_timeout, a forced connection close) are in test/faults/consumer-healing.faults.ts.
  */
 import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
 import { Controller, type INestMicroservice } from '@nestjs/common';

@@ -2,7 +2,8 @@
  * Dead letters you can act on: 1,000 letters (every other one with a header marking it replayable)
  * in a consumer's dead-letter queue; AmqpDeadLetters peeks (nothing taken), replays the 500 marked
  * ones into the original queue (each handled once, each with x-replay-count 1), leaves the 500 others,
- * then purges them.
+ * then purges them. A replay to a queue that no longer exists stops with DeadLetterReplayError (the
+ * mandatory publish is returned), the letters left where they were, and the CLI exits 1.
  */
 import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
 import { Controller, type INestMicroservice } from '@nestjs/common';
@@ -11,6 +12,7 @@ import type { AmqpContext } from '../../../../lib/transport/core/amqp.context.js
 import { QueueConsumer } from '../../../../lib/transport/decorators/queue-consumer.decorator.js';
 import { AmqpDeadLetters } from '../../../../lib/transport/module/amqp-dead-letters.js';
 import { runDlqCli, type CliIo } from '../../../../lib/bin/dlq-cli.js';
+import { DeadLetterReplayError } from '../../../../lib/transport/core/dead-letter.errors.js';
 import { Admin, waitFor } from '../server/support.js';
 import { AMQP_URL, consumeName, startApp } from './support.js';
 
@@ -103,4 +105,34 @@ describe('AmqpDeadLetters', () => {
     expect(await admin.messageCount(dlq)).toBe(0);
     console.log(`CLI replay: 1000 of 1200 (--filter tenant=acme) replayed and handled once each in ${elapsed} ms`);
   }, 120_000);
+
+  it('a replay to a queue that no longer exists stops with DeadLetterReplayError; the letters stay; the CLI exits 1', async () => {
+    handled.clear();
+    const gone = consumeName('replay-gone');
+    const send = (n: number, failedQueue: string): void => {
+      admin.channel.sendToQueue(dlq, Buffer.from(JSON.stringify({ n })), { contentType: 'application/json', headers: { 'x-failed-queue': failedQueue } });
+    };
+    send(20_000, queue);
+    send(20_001, gone);
+    send(20_002, queue);
+    await admin.channel.waitForConfirms();
+    const deadLetters = app.get(AmqpDeadLetters);
+    const error = await deadLetters.replay(dlq).then(
+      () => undefined,
+      (thrown: unknown) => thrown,
+    );
+    expect(error).toBeInstanceOf(DeadLetterReplayError);
+    expect(error).toMatchObject({ queue: dlq, target: gone, replayed: 1, replyCode: 312, code: 'ERR_AMQP_DEAD_LETTER_REPLAY' });
+    await waitFor(() => handled.has(20_000), 'the letter before it handled', 10_000);
+    // The returned letter and the one after it are still dead letters (the channel's close gave them back).
+    await waitFor(async () => (await admin.messageCount(dlq)) === 2, 'two letters left', 10_000);
+
+    const lines: string[] = [];
+    const io: CliIo = { out: (text) => lines.push(text), err: (text) => lines.push(text), confirm: () => Promise.resolve(true), env: {} };
+    expect(await runDlqCli(['dlq', 'replay', dlq, '--yes', '--url', AMQP_URL], io)).toBe(1);
+    expect(lines.find((line) => line.startsWith('failed: '))).toMatch(new RegExp(`returned the letter sent to queue "${gone}" \\(312 NO_ROUTE`));
+    await waitFor(async () => (await admin.messageCount(dlq)) === 2, 'still two letters left', 10_000);
+    expect([...handled.keys()]).toEqual([20_000]);
+    expect(await deadLetters.purge(dlq)).toBe(2);
+  }, 60_000);
 });

@@ -75,6 +75,7 @@ export async function startApp(
         urls: [AMQP_URL],
         connectionKey: options.connectionKey ?? 'consume-suite',
         ...(options.connectionName === undefined ? {} : { connectionName: options.connectionName }),
+        ...(options.connectionOptions === undefined ? {} : { connectionOptions: options.connectionOptions }),
       }),
     ],
     controllers,

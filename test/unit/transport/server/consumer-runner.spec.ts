@@ -147,3 +147,27 @@ describe('ConsumerRunner in-flight tracking', () => {
     expect(errors).toEqual(['handling a delivery of test consumer failed: dispatcher bug']);
   });
 });
+
+describe('ConsumerRunner consumer_timeout warning', () => {
+  it('warns once for a handler still running at 80% of consumerTimeoutMs, not for one that finished', async () => {
+    const { host, push } = scriptedChannel();
+    const warnings: string[] = [];
+    const logger: LoggerService = { ...silent, warn: (line: string) => warnings.push(line) };
+    const releases = new Map<number, () => void>();
+    const onDelivery: DeliveryHandler = (message) =>
+      new Promise<void>((resolve) => releases.set(message.fields.deliveryTag, resolve));
+    const runner = new ConsumerRunner(spec({ consumerTimeoutMs: 50 }), host, onDelivery, logger, () => undefined);
+    await runner.start();
+    push(1);
+    push(2);
+    releases.get(2)?.();
+    // Waits for the warning itself (no assertion on how long it took).
+    while (warnings.length === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/^test consumer: the handler of queue "orders", delivery 1, .*has run for \d+ ms, 80% of consumerTimeoutMs 50/);
+    releases.get(1)?.();
+    expect(await runner.drain(1_000)).toBe(true);
+    await runner.close();
+  });
+});

@@ -1,0 +1,87 @@
+import type { AmqpMessage } from '../core/amqp.context.js';
+import { describeMessage } from './message-identity.js';
+
+/** The share of `consumer_timeout` after which a running handler is warned about. */
+export const CONSUMER_TIMEOUT_WARN_SHARE = 0.8;
+
+interface Watched {
+  readonly started: number;
+  readonly message: AmqpMessage;
+  readonly queue: string;
+  warned: boolean;
+}
+
+/**
+ * Watches a consumer's running deliveries against the broker's `consumer_timeout`: one WARN per
+ * delivery whose handling has lasted 80% of it (past it the broker closes the channel with a 406).
+ * One interval timer per consumer while deliveries run, not one timer per delivery: the set is in
+ * arrival order, so a sweep stops at the first delivery that is still young.
+ */
+export class HandlerTimeoutWatch {
+  private readonly running = new Set<Watched>();
+  private timer: NodeJS.Timeout | undefined;
+  /** Elapsed milliseconds after which a delivery is warned about. */
+  readonly warnAfterMs: number;
+  private readonly tickMs: number;
+
+  constructor(
+    readonly timeoutMs: number,
+    private readonly label: string,
+    private readonly warn: (line: string) => void,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.warnAfterMs = Math.floor(timeoutMs * CONSUMER_TIMEOUT_WARN_SHARE);
+    // A tenth of the warning's lead, between 10 ms and 1 s: late by at most that.
+    this.tickMs = Math.min(1000, Math.max(10, Math.floor(this.warnAfterMs / 10)));
+  }
+
+  /** Deliveries being watched. */
+  get size(): number {
+    return this.running.size;
+  }
+
+  /** A delivery's handling started; call the function returned when it has ended. */
+  add(message: AmqpMessage, queue: string): () => void {
+    const entry: Watched = { started: this.now(), message, queue, warned: false };
+    this.running.add(entry);
+    if (this.timer === undefined) {
+      this.timer = setInterval(this.sweep, this.tickMs);
+      this.timer.unref();
+    }
+    return () => {
+      this.running.delete(entry);
+    };
+  }
+
+  /** Stops the timer (the consumer closed); deliveries still running are no longer watched. */
+  stop(): void {
+    this.running.clear();
+    this.halt();
+  }
+
+  /** Warns about every delivery past the share not yet warned about; stops the timer when none runs. */
+  readonly sweep = (): void => {
+    if (this.running.size === 0) {
+      this.halt();
+      return;
+    }
+    const now = this.now();
+    for (const entry of this.running) {
+      const elapsed = now - entry.started;
+      if (elapsed < this.warnAfterMs) break;
+      if (entry.warned) continue;
+      entry.warned = true;
+      this.warn(
+        `${this.label}: the handler of ${describeMessage(entry.message, entry.queue)} has run for ${elapsed} ms, ` +
+          `${Math.round(CONSUMER_TIMEOUT_WARN_SHARE * 100)}% of consumerTimeoutMs ${this.timeoutMs}: ` +
+          'past it the broker closes the channel (406) and redelivers the message',
+      );
+    }
+  };
+
+  private halt(): void {
+    if (this.timer === undefined) return;
+    clearInterval(this.timer);
+    this.timer = undefined;
+  }
+}
