@@ -37,6 +37,7 @@ import type { ConnectionCallbacksOf, ConnectionEventsOf, ConnectionInternals, IO
 import { ConnectionWaiters } from './connection-waiters.js';
 import { reportUserError } from './report-error.js';
 import { tlsVerificationOff, warnTlsVerificationOff } from './tls-warning.js';
+import { outboundProgressOf } from './write-progress-monitor.js';
 import { diagnostics } from '../diagnostics.js';
 
 export type { ConnectionState } from './connection-state.js';
@@ -93,6 +94,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
         opened: () => this.#onOpened(),
         closed: (error, graceful) => this.#onMachineClosed(error, graceful),
         deadlinesChanged: () => this.#timer.rearm(),
+        outboundProgress: () => outboundProgressOf(this.#transport),
       },
     );
     this.#link = new ConnectionLink(this.#clock, {
