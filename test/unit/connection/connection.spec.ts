@@ -272,16 +272,24 @@ describe('Connection over a scripted transport', () => {
     const c = connection.channel();
     t.broker('channel.open-ok', {}, 1);
     const channel = await c;
+    const drains: string[] = [];
+    connection.on('drain', () => drains.push(`drain:${String(connection.isWritable)}`));
+    expect(connection.isWritable).toBe(true);
     t.writeResult = false;
     let done = false;
     const published = channel.basicPublish('', 'q', 'payload').then(() => (done = true));
     await flush();
     expect(done).toBe(false);
+    expect(connection.isWritable).toBe(false);
     t.writeResult = true;
     t.handlers.onDrain();
     await published;
     expect(done).toBe(true);
+    expect(drains).toEqual(['drain:true']);
+    void connection.close();
+    expect(connection.isWritable).toBe(false); // CLOSING: nothing may be written any more
   });
+
   it('never reports a publish as written once the connection is closing', async () => {
     const { connection, t } = await opened();
     const c = connection.channel();
