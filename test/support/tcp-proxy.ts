@@ -4,7 +4,9 @@
  * network path or a hung broker looks, which only heartbeats can detect); `resume()` lets the held
  * bytes through; `dropAll()` destroys every connection (a hard disconnect). A cut network:
  * `freeze()` drops every byte both ways and keeps every socket open (no FIN, no RST reaches either
- * side, even when one of them closes), new connections included; `thaw()` heals the path for new
+ * side, even when one of them closes), new connections included; `freeze({ stall: true })` also stops
+ * reading, so the sender's kernel buffers fill and its writes stop making progress (a path that
+ * takes nothing, the way a hung peer or a full window looks); `thaw()` heals the path for new
  * connections while the frozen ones stay dead (destroyed, as a NAT or firewall that forgot them).
  * `refuseNew(true)` resets every new connection at once (a node that is down); `setDelay(ms)` adds
  * latency to every chunk, both ways, keeping the order.
@@ -37,6 +39,8 @@ export class TcpProxy {
   /** Pairs caught by freeze(): every byte they carry is dropped, no close is passed on. */
   readonly #frozen = new Set<Pair>();
   #freezing = false;
+  /** Frozen pairs are not read either (freeze({ stall: true })). */
+  #stalling = false;
   /** Chunks read but not yet forwarded because the proxy was paused, per destination socket. */
   readonly #held = new Map<Socket, { chunks: Buffer[]; count: (n: number) => void }>();
   /** Pairs whose one side closed during a pause: the other side learns of it on resume(). */
@@ -135,15 +139,25 @@ export class TcpProxy {
    * Cuts the path: from now on every byte of every connection (and of new ones) is dropped, and no
    * close reaches the other side: each side sees silence. Only heartbeats or timeouts can tell.
    */
-  freeze(): void {
+  freeze(options: { stall?: boolean } = {}): void {
     this.#freezing = true;
-    for (const pair of this.#pairs) this.#frozen.add(pair);
+    this.#stalling = options.stall === true;
+    for (const pair of this.#pairs) this.#catch(pair);
     for (const [destination] of this.#held) this.#held.delete(destination);
+  }
+
+  /** Puts a pair under the freeze: dropped, and with a stall not read at all. */
+  #catch(pair: Pair): void {
+    this.#frozen.add(pair);
+    if (!this.#stalling) return;
+    pair.client.pause();
+    pair.upstream.pause();
   }
 
   /** Heals the path for new connections; those caught by the freeze are destroyed (they are dead). */
   thaw(): void {
     this.#freezing = false;
+    this.#stalling = false;
     const frozen = [...this.#frozen];
     this.#frozen.clear();
     for (const pair of frozen) this.#destroy(pair);
@@ -174,7 +188,7 @@ export class TcpProxy {
     const upstream = connect({ host: this.target.targetHost, port: this.target.targetPort });
     const pair: Pair = { client, upstream };
     this.#pairs.add(pair);
-    if (this.#freezing) this.#frozen.add(pair);
+    if (this.#freezing) this.#catch(pair);
     client.setNoDelay(true);
     upstream.setNoDelay(true);
     if (this.#paused) {
@@ -214,7 +228,7 @@ export class TcpProxy {
       if (!to.write(chunk)) {
         from.pause();
         to.once('drain', () => {
-          if (!this.#paused) from.resume();
+          if (!this.#paused && !(this.#stalling && this.#frozen.has(pair))) from.resume();
         });
       }
     });

@@ -22,7 +22,7 @@ export interface HookedParts {
 
 export function machineHooks(
   { connection, channels, waiters, callbacks }: HookedParts,
-  own: Pick<ConnectionMachineHooks, 'write' | 'opened' | 'closed' | 'deadlinesChanged'>,
+  own: Pick<ConnectionMachineHooks, 'write' | 'opened' | 'closed' | 'deadlinesChanged' | 'outboundProgress'>,
 ): ConnectionMachineHooks {
   return {
     ...own,

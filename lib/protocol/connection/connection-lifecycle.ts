@@ -6,7 +6,7 @@
  * deadline). connection-machine.ts adds the inbound side (the frame parser's handler, channel 0).
  */
 import { encodeMethodFrame, HEARTBEAT_FRAME, PROTOCOL_HEADER, type AnyMethod, type FieldTable } from '../codec/index.js';
-import { ConnectionClosedError, type AMQPError, type CloseReason } from '../errors.js';
+import { ConnectionClosedError, WriteTimeoutError, type AMQPError, type CloseReason } from '../errors.js';
 import type { ConnectionParameters } from '../parameters/index.js';
 import { shortReplyText } from './close-reasons.js';
 import { ConnectionDeadlines } from './connection-deadlines.js';
@@ -19,6 +19,10 @@ import {
 } from './connection-failures.js';
 import type { ConnectionMachineHooks } from './connection-machine-hooks.js';
 import { nextConnectionState, type ConnectionState } from './connection-state.js';
+import type { OutboundProgress } from './write-progress-monitor.js';
+
+/** An owner that observes no outbound progress reports nothing pending: its link never stalls. */
+const NOTHING_PENDING: OutboundProgress = { pendingBytes: 0, writtenBytes: 0 };
 
 /** The states in which the broker listens for a connection.close from us. */
 export const CLIENT_STATES_AFTER_START: ReadonlySet<ConnectionState> = new Set(['START', 'TUNE', 'OPEN']);
@@ -66,10 +70,11 @@ export abstract class ConnectionLifecycle {
     return this.currentState === 'CLOSED' ? undefined : this.deadlines.next();
   }
 
-  /** INIT -> PROTOCOL: the socket is up; sends the protocol header. */
+  /** INIT -> PROTOCOL: the socket is up; sends the protocol header. Write-progress checks start. */
   connected(): void {
     this.currentState = nextConnectionState(this.currentState, 'socket-connected');
     this.deadlines.handshake = this.now() + this.params.handshakeTimeout * 1000;
+    if (this.params.writeTimeout > 0) this.deadlines.startWriteChecks(this.params.writeTimeout, this.now());
     this.writeBytes(PROTOCOL_HEADER);
     this.hooks.deadlinesChanged();
   }
@@ -125,11 +130,14 @@ export abstract class ConnectionLifecycle {
     }
   }
 
-  /** Runs whatever deadline has passed: stack, close-ok, blocked, heartbeat. */
+  /** Runs whatever deadline has passed: stack, close-ok, blocked, write progress, heartbeat. */
   onTimer(): void {
     if (this.currentState === 'CLOSED') return;
-    const due = this.deadlines.due(this.now(), this.bytesSent, this.bytesReceived);
+    const due = this.deadlines.due(this.now(), this.bytesSent, this.bytesReceived, this.#progress);
     switch (due) {
+      case 'write-stalled':
+        this.finish(new WriteTimeoutError(this.params.writeTimeout, this.#progress().pendingBytes), false);
+        return;
       case 'stack':
       case 'handshake':
       case 'blocked':
@@ -177,6 +185,9 @@ export abstract class ConnectionLifecycle {
       this.hooks.deadlinesChanged();
     }
   }
+
+  /** The owner's outbound facts (asked only when a write-progress check is due). */
+  readonly #progress = (): OutboundProgress => this.hooks.outboundProgress?.() ?? NOTHING_PENDING;
 
   protected writeBytes(bytes: Buffer): boolean {
     this.bytesSent += bytes.length;

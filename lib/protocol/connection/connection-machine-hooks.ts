@@ -4,6 +4,7 @@
  */
 import type { AnyMethod, BasicProperties } from '../codec/index.js';
 import type { AMQPError, BodyTooLargeError } from '../errors.js';
+import type { OutboundProgress } from './write-progress-monitor.js';
 
 /** What the machine asks of its owner. None of these may throw back into the machine. */
 export interface ConnectionMachineHooks {
@@ -27,6 +28,11 @@ export interface ConnectionMachineHooks {
   channelContent(channel: number, method: AnyMethod, properties: BasicProperties, body: Buffer): boolean;
   /** A content-carrying method whose body was over maxBodySize and skipped unread. false = unknown channel. */
   channelOversizeContent(channel: number, method: AnyMethod, properties: BasicProperties, tooLarge: BodyTooLargeError): boolean;
+  /**
+   * What the transport observed of the outbound bytes (asked at each write-progress check). Absent =
+   * nothing observed: the write timeout never fires.
+   */
+  outboundProgress?(): OutboundProgress;
   /** A deadline was added or removed: re-arm the timer at {@link ConnectionMachine.nextDeadline}. */
   deadlinesChanged(): void;
 }

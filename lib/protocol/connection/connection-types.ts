@@ -24,6 +24,8 @@ export interface ConnectionEventsOf<C> {
   blocked: [reason: string];
   unblocked: [];
   backpressure: [];
+  /** The outbound buffer went back under its high-water mark after a write went over it: `isWritable` again. */
+  drain: [];
   /** An exception thrown by a user's callback or listener; the connection goes on. */
   error: [error: Error];
 }

@@ -1,7 +1,7 @@
 /**
  * The public Connection: binds the sans-IO {@link ConnectionMachine} to a socket from io/ and walks
  * the list of hosts. Its one timer is connection-timer.ts, the routing of channel frames to channels
- * connection-hooks.ts, and the turning of the machine's events into callbacks and EventEmitter events
+ * connection-hooks.ts, the socket's outbound side (high-water mark, drain) connection-outbound.ts, and the turning of the machine's events into callbacks and EventEmitter events
  * connection-callbacks.ts.
  *
  * Errors thrown by users' callbacks and listeners (including a consumer's delivery callback) never
@@ -20,15 +20,15 @@ import {
   InvalidStateError,
 } from '../errors.js';
 import { systemClock, type CancelTimer, type Clock } from '../io/clock.js';
-import { connectSocket, type Transport, type TransportFactory } from '../io/socket-transport.js';
+import { connectSocket, type TransportFactory } from '../io/socket-transport.js';
 import { parametersList, type ConnectionParameters, type ParametersInput } from '../parameters/index.js';
 import { AttemptPlan, isRetryable } from './attempt-plan.js';
-import { BackpressureMonitor } from './backpressure-monitor.js';
 import { ChannelTable } from './channel-table.js';
 import { ConnectionCallbackSet, type CloseCallbackOf } from './connection-callbacks.js';
 import { abandonedBeforeOpen, channelsClosedError } from './connection-failures.js';
 import { machineHooks } from './connection-hooks.js';
 import { ConnectionLink } from './connection-link.js';
+import { ConnectionOutbound } from './connection-outbound.js';
 import { ConnectionMachine } from './connection-machine.js';
 import type { ConnectionMachineHooks } from './connection-machine-hooks.js';
 import type { ConnectionState } from './connection-state.js';
@@ -58,19 +58,16 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   readonly #link: ConnectionLink;
   readonly #channels = new ChannelTable();
   readonly #waiters = new ConnectionWaiters();
-  readonly #backpressure = new BackpressureMonitor();
   readonly #callbacks: ConnectionCallbackSet<Connection>;
+  readonly #outbound: ConnectionOutbound;
   readonly #timer: ConnectionTimer;
   readonly #hooks: ConnectionMachineHooks;
   #machine: ConnectionMachine | undefined;
-  #transport: Transport | undefined;
   #opened = false;
   #stopRequested = false;
   #finished = false;
   #finalError: AMQPError | undefined;
-  #detectBackpressure = false;
   #parameters: ConnectionParameters | undefined;
-  #overHighWater = false;
   #cancelRetry: CancelTimer | undefined;
   #warnedTlsVerificationOff = false;
 
@@ -85,14 +82,16 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     this.#clock = internals.clock ?? systemClock;
     this.#connectTransport = internals.transport ?? ((p, handlers) => connectSocket(p, handlers, { clock: this.#clock }));
     this.#callbacks = new ConnectionCallbackSet<Connection>(this, callbacks);
+    this.#outbound = new ConnectionOutbound(this.#waiters, this.#callbacks);
     this.#timer = new ConnectionTimer(this.#clock, () => this.#machine, this.#callbacks);
     this.#hooks = machineHooks(
       { connection: this, channels: this.#channels, waiters: this.#waiters, callbacks: this.#callbacks },
       {
-        write: (bytes) => this.#write(bytes),
+        write: (bytes) => this.#outbound.write(bytes),
         opened: () => this.#onOpened(),
         closed: (error, graceful) => this.#onMachineClosed(error, graceful),
         deadlinesChanged: () => this.#timer.rearm(),
+        outboundProgress: () => this.#outbound.progress,
       },
     );
     this.#link = new ConnectionLink(this.#clock, {
@@ -130,9 +129,17 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     return this.#machine?.isBlocked ?? false;
   }
 
+  /**
+   * True when OPEN and the socket's outbound buffer is under its high-water mark (1 MiB): a write now
+   * goes out without waiting. False past it until 'drain' is emitted.
+   */
+  get isWritable(): boolean {
+    return this.#machine?.state === 'OPEN' && !this.#outbound.overHighWater;
+  }
+
   /** Bytes written but not yet handed to the operating system (the socket's outbound buffer). */
   get outboundBytes(): number {
-    return this.#transport?.bufferedBytes ?? 0;
+    return this.#outbound.bufferedBytes;
   }
 
   /** The broker's connection.start properties (product, version, capabilities ...). */
@@ -249,7 +256,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     if (typeof n !== 'number' || !Number.isFinite(n) || n <= 0) {
       throw new InvalidArgumentError('multiplier', `must be a positive number, got ${String(n)}`);
     }
-    this.#backpressure.multiplier = n;
+    this.#outbound.backpressureMultiplier = n;
   }
 
   // ---- attempts ----
@@ -278,22 +285,20 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     const machine = new ConnectionMachine(parameters, this.#hooks, () => this.#clock.now(), this);
     this.#machine = machine;
     this.#parameters = parameters;
-    this.#detectBackpressure = parameters.backpressureDetection;
-    this.#overHighWater = false;
-    this.#transport = undefined;
+    this.#outbound.reset(parameters.backpressureDetection);
     if (!this.#warnedTlsVerificationOff && tlsVerificationOff(parameters)) {
       this.#warnedTlsVerificationOff = true;
       warnTlsVerificationOff(parameters);
     }
     try {
-      this.#transport = this.#connectTransport(parameters, {
+      this.#outbound.transport = this.#connectTransport(parameters, {
         onConnect: () => {
           if (this.#machine === machine) machine.connected();
         },
         onData: (chunk) => {
           if (this.#machine === machine) machine.receive(chunk);
         },
-        onDrain: () => this.#onDrain(),
+        onDrain: () => this.#outbound.onDrain(),
         onClose: (error) => {
           if (this.#machine === machine) machine.socketLost(error ?? new ConnectionLostError('the socket was closed'));
         },
@@ -310,17 +315,6 @@ export class Connection extends EventEmitter<ConnectionEvents> {
 
   // ---- outbound ----
 
-  #write(bytes: Buffer): boolean {
-    const transport = this.#transport;
-    if (transport === undefined) return false;
-    const ok = transport.write(bytes);
-    if (!ok) this.#overHighWater = true;
-    if (this.#detectBackpressure && this.#backpressure.record(bytes.length, transport.bufferedBytes)) {
-      this.#callbacks.runBackpressure();
-    }
-    return ok;
-  }
-
   #send(frames: Buffer): boolean {
     const machine = this.#machine;
     return machine === undefined ? false : machine.send(frames);
@@ -328,14 +322,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
 
   #drained(): Promise<void> {
     if (this.#finished || this.#machine?.state !== 'OPEN') return Promise.reject(this.#channelError());
-    return this.#overHighWater ? this.#waiters.drain() : Promise.resolve();
-  }
-
-  #onDrain(): void {
-    this.#overHighWater = false;
-    this.#waiters.drained();
-    const transport = this.#transport;
-    if (this.#detectBackpressure && transport !== undefined) this.#backpressure.observe(transport.bufferedBytes);
+    return this.#outbound.drained();
   }
 
   // ---- lifecycle ----
@@ -353,8 +340,8 @@ export class Connection extends EventEmitter<ConnectionEvents> {
 
   #onMachineClosed(error: AMQPError | undefined, graceful: boolean): void {
     this.#timer.cancel();
-    if (graceful) this.#transport?.end();
-    else this.#transport?.destroy();
+    if (graceful) this.#outbound.transport?.end();
+    else this.#outbound.transport?.destroy();
     if (!this.#opened) {
       const failure = error ?? new ConnectionLostError('closed during the bring-up');
       if (!this.#stopRequested && isRetryable(failure)) this.#nextAttempt(failure);

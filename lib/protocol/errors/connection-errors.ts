@@ -81,6 +81,25 @@ export class HeartbeatTimeoutError extends ConnectionLostError {
   }
 }
 
+/**
+ * Bytes waited in the socket and none reached the network for `write_timeout`: the path to the broker
+ * is frozen (no FIN or RST came), so the link is declared dead without waiting for heartbeats.
+ */
+export class WriteTimeoutError extends ConnectionLostError {
+  /** The write timeout that passed, in milliseconds. */
+  readonly timeoutMs: number;
+  /** Bytes still waiting to be written when the link was declared dead. */
+  readonly pendingBytes: number;
+  constructor(timeoutMs: number, pendingBytes: number) {
+    super(
+      `no outbound progress for ${timeoutMs} ms with ${pendingBytes} bytes waiting (write_timeout): connection declared dead`,
+    );
+    (this as { code: string }).code = 'ERR_AMQP_WRITE_TIMEOUT';
+    this.timeoutMs = timeoutMs;
+    this.pendingBytes = pendingBytes;
+  }
+}
+
 /** The broker kept the connection blocked (connection.blocked) longer than blocked_connection_timeout. */
 export class BlockedConnectionTimeoutError extends ConnectionLostError {
   constructor(timeoutSeconds: number) {

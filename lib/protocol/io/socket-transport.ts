@@ -3,8 +3,9 @@
  * connect and the TLS handshake), applies the TCP options, coalesces the writes of one tick into one
  * syscall (cork on the first write, uncork once the tick's process.nextTick callbacks and promise jobs
  * have run, so node writes them with writev),
- * tracks the outbound buffer against a high-water mark, and turns every socket failure into one typed
- * error delivered once through `onClose`.
+ * tracks the outbound buffer against a high-water mark, observes write progress (what the kernel took
+ * so far, for write_timeout), and turns every socket failure into one typed error delivered once
+ * through `onClose`.
  *
  * No exception escapes a socket callback: a handler that throws is caught here, the socket is
  * destroyed and the failure reported through `onClose` as a ConnectionLostError carrying the cause.
@@ -35,6 +36,11 @@ export interface Transport {
   write(bytes: Buffer): boolean;
   /** Bytes accepted by `write` and not yet handed to the kernel. */
   readonly bufferedBytes: number;
+  /**
+   * Bytes handed to the kernel so far (only grows). Absent = not observed: write progress is not
+   * tracked for this transport (it never stalls, as an in-process one).
+   */
+  readonly writtenBytes?: number;
   /** Flushes what was written, then closes the socket. */
   end(): void;
   /** Closes the socket now, dropping unsent bytes. */
@@ -95,6 +101,14 @@ class SocketTransport implements Transport {
 
   get bufferedBytes(): number {
     return this.#socket.writableLength;
+  }
+
+  get writtenBytes(): number {
+    // node counts a write in bytesWritten as soon as it is queued (buffered and in-flight writes
+    // included); writableLength drops only once the kernel took a write. Their difference is what
+    // the kernel took, and moves only when the network does.
+    const socket = this.#socket;
+    return Math.max(0, (socket.bytesWritten ?? 0) - socket.writableLength);
   }
 
   write(bytes: Buffer): boolean {

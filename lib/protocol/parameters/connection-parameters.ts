@@ -123,6 +123,8 @@ export class ConnectionParameters {
   readonly rpcTimeout: number;
   /** Seconds; undefined = no limit. @default undefined */
   readonly blockedConnectionTimeout: number | undefined;
+  /** Milliseconds of pending bytes without progress before the link is declared dead; 0 = off. @default 30000 */
+  readonly writeTimeout: number;
   /** @default 'en_US' */
   readonly locale: string;
   /** The user's client properties (merged over the connection's defaults when it sends them). */
@@ -195,6 +197,10 @@ export class ConnectionParameters {
       o.blockedConnectionTimeout === undefined
         ? undefined
         : seconds('blockedConnectionTimeout', o.blockedConnectionTimeout, false);
+    this.writeTimeout =
+      o.writeTimeout === undefined
+        ? DEFAULTS.writeTimeout
+        : integerInRange('writeTimeout', o.writeTimeout, LIMITS.writeTimeout.min, LIMITS.writeTimeout.max);
     this.locale = o.locale === undefined ? DEFAULTS.locale : shortString('locale', o.locale, false);
     this.clientProperties =
       o.clientProperties === undefined
@@ -262,6 +268,7 @@ export class ConnectionParameters {
       handshakeTimeout: this.handshakeTimeout,
       rpcTimeout: this.rpcTimeout,
       blockedConnectionTimeout: this.blockedConnectionTimeout,
+      writeTimeout: this.writeTimeout,
       locale: this.locale,
       clientProperties: this.clientProperties,
       connectionName: this.connectionName,

@@ -72,6 +72,13 @@ export interface ConnectionParametersOptions {
    * @default undefined (no limit)
    */
   blockedConnectionTimeout?: number;
+  /**
+   * Milliseconds bytes may wait in the socket with none of them reaching the network before the
+   * link is declared dead (a `WriteTimeoutError`, and a RecoveringConnection recovers): a path that
+   * froze without a FIN or RST is found this fast instead of after two heartbeat intervals. Checked
+   * every quarter of it; 0 = off. @default 30000
+   */
+  writeTimeout?: number;
   /** Locale sent in connection.start-ok. @default 'en_US' */
   locale?: string;
   /** Client properties merged over the defaults the connection sends. @default undefined */
@@ -111,6 +118,7 @@ export const OPTION_NAMES: ReadonlySet<keyof ConnectionParametersOptions> = new 
   'handshakeTimeout',
   'rpcTimeout',
   'blockedConnectionTimeout',
+  'writeTimeout',
   'locale',
   'clientProperties',
   'connectionName',
@@ -139,6 +147,8 @@ export const DEFAULTS = {
   handshakeTimeout: 5,
   rpcTimeout: 30,
   blockedConnectionTimeout: undefined,
+  /** Milliseconds, unlike pika's timeouts (a URL's write_timeout too). */
+  writeTimeout: 30_000,
   locale: 'en_US',
   tcpOptions: { noDelay: true, keepAlive: true, keepAliveInitialDelay: 60000 },
   backpressureDetection: false,
@@ -153,6 +163,8 @@ export const LIMITS = {
   frameMax: { min: 4096, max: 2 ** 31 - 1 },
   heartbeat: { min: 0, max: 65535 },
   port: { min: 1, max: 65535 },
+  /** Milliseconds; the upper end is the largest delay a Node timer takes. */
+  writeTimeout: { min: 0, max: 2 ** 31 - 1 },
   /** Short strings on the wire (virtual host, locale) hold at most 255 bytes. */
   shortString: 255,
 } as const;

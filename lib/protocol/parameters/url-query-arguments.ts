@@ -224,6 +224,9 @@ export const QUERY_ARGUMENTS: Readonly<Record<string, Setter>> = Object.freeze({
   blocked_connection_timeout: (v) => ({
     blockedConnectionTimeout: parseSeconds('blocked_connection_timeout', v, false),
   }),
+  write_timeout: (v) => ({
+    writeTimeout: parseInteger('write_timeout', v, LIMITS.writeTimeout.min, LIMITS.writeTimeout.max),
+  }),
   locale: (v) => ({ locale: shortString('locale', v, false) }),
   connection_name: (v) => ({ connectionName: nonEmptyString('connection_name', v) }),
   backpressure_detection: (v) => {

@@ -123,6 +123,8 @@ export interface EngineChannel {
 export interface EngineConnection {
   readonly isOpen: boolean;
   readonly isBlocked: boolean;
+  /** OPEN and the socket under its high-water mark; false past it until 'drain'. */
+  readonly isWritable: boolean;
   readonly serverProperties: FieldTable;
   readonly channelMax: number;
   readonly frameMax: number;
@@ -135,6 +137,8 @@ export interface EngineConnection {
   addOnConnectionUnblockedCallback(cb: EngineCallback<[connection: unknown]>): void;
   /** What the engine reports without closing (an oversize message, a callback that threw). */
   on(event: 'error', listener: (error: Error) => void): unknown;
+  /** The socket went back under its high-water mark. */
+  on(event: 'drain', listener: () => void): unknown;
 }
 
 /** Opens one engine connection to one host; resolves when it is OPEN, rejects with the typed error. */

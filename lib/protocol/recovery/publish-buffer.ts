@@ -1,8 +1,9 @@
 /**
- * The FIFO of publishes made while the connection is down. It only orders; what it may hold, and for
- * how long, is the connection's outage budget (each entry is admitted there, and an entry whose
- * deadline passes is failed and dropped at once). The connection decides when to flush it (after
- * recovery) or fail it (when recovery gives up).
+ * The FIFO of publishes that could not go to the socket: made while the connection is down, or while
+ * it is up but its socket is over the high-water mark (outbound-gate.ts). It only orders; what it may
+ * hold, and for how long, is the connection's outage budget (each entry is admitted there, and an
+ * entry whose deadline passes is failed and dropped at once). The gate decides when to send its
+ * entries (as the socket takes them) or fail them (when recovery gives up).
  */
 import { PublishBufferFullError } from '../errors.js';
 import type { OutageBudget, OutageHold } from './outage-budget.js';
@@ -35,11 +36,12 @@ export class PublishBuffer<E extends BufferedEntry> {
 
   /**
    * Appends an entry, counted by the outage budget. Throws PublishBufferFullError when buffering is
-   * off, OutageBudgetError when the budget refuses it; the entry is rejected with
-   * OutageBudgetError('deadline') if it is still here at its deadline.
+   * off (unless `always`: a publish waiting for the socket to drain), OutageBudgetError when the
+   * budget refuses it; the entry is rejected with OutageBudgetError('deadline') if it is still here
+   * at its deadline.
    */
-  offer(entry: E): void {
-    if (!this.enabled) throw new PublishBufferFullError({ messages: 0, bytes: 0 }, {});
+  offer(entry: E, always = false): void {
+    if (!this.enabled && !always) throw new PublishBufferFullError({ messages: 0, bytes: 0 }, {});
     const key = this.sequence;
     const hold = this.budget.admit(entry.bytes, (error) => {
       if (this.entries.delete(key)) this.heldBytes -= entry.bytes;
@@ -48,6 +50,17 @@ export class PublishBuffer<E extends BufferedEntry> {
     this.sequence += 1;
     this.entries.set(key, { entry, hold });
     this.heldBytes += entry.bytes;
+  }
+
+  /** Takes the oldest entry out and returns its room in the budget; undefined when empty. */
+  shift(): E | undefined {
+    const first = this.entries.entries().next();
+    if (first.done === true) return undefined;
+    const [key, { entry, hold }] = first.value;
+    this.entries.delete(key);
+    this.heldBytes -= entry.bytes;
+    hold.release();
+    return entry;
   }
 
   /** Takes every entry out, oldest first, and returns their room in the budget. */

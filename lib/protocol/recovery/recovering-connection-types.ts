@@ -12,6 +12,8 @@ export interface RecoveringConnectionEvents {
   close: [error: AMQPError | undefined];
   blocked: [reason: string];
   unblocked: [];
+  /** Writable again (`isWritable`) after publishes had to wait for the socket to drain. */
+  drain: [];
   error: [error: Error];
   recovering: [cause: AMQPError];
   /** One reconnection attempt (a pass over the hosts, or a restore) failed; another follows unless it was the last. */

@@ -17,13 +17,13 @@ import { parametersList, type ParametersInput } from '../parameters/parameters-l
 import { openChannel, type ChannelOpenerHost } from './channel-opener.js';
 import { defaultConnector } from './engine-connector.js';
 import type { EngineConnection, FieldTable } from './engine-port.js';
+import { OutboundGate } from './outbound-gate.js';
 import { OutageBudget, type OutageBudgetCounters } from './outage-budget.js';
 import { PublishBuffer } from './publish-buffer.js';
-import { Reconnector } from './reconnector.js';
+import { Reconnector, type RecoveryConnector } from './reconnector.js';
 import type { BufferedPublish } from './publish-retry.js';
 import { OutageWaiters, ReadyWaiters } from './ready-waiters.js';
 import { RecoveringCallbacks, type RecoveringCloseCallbackOf } from './recovering-callbacks.js';
-import type { RecoveryConnector } from './reconnector.js';
 import {
   RecoveringChannel,
   type RecoveringChannelHost,
@@ -88,13 +88,13 @@ export class RecoveringConnection extends EventEmitter<RecoveringConnectionEvent
   private readonly record = new TopologyRecord<RecoveringChannel, RecoveringDeliveryCallback, FieldTable>();
   private readonly budget: OutageBudget;
   private readonly buffer: PublishBuffer<BufferedPublish>;
+  private readonly gate: OutboundGate;
   private readonly outageWaiters: OutageWaiters;
   private readonly callbacks: RecoveringCallbacks<RecoveringConnection>;
   private readonly readyWaiters = new ReadyWaiters();
   private readonly opened: Promise<void>;
   private readonly closed = deferred<void>();
   private closing: Promise<void> | undefined;
-  private flushing = false;
   private recoveriesValue = 0;
   private finalized = false;
 
@@ -134,6 +134,11 @@ export class RecoveringConnection extends EventEmitter<RecoveringConnectionEvent
     );
     this.budget = new OutageBudget(this.options.outage);
     this.buffer = new PublishBuffer<BufferedPublish>(this.options.publishBuffer, this.budget);
+    this.gate = new OutboundGate(this.buffer, {
+      state: () => this.stateValue,
+      engine: () => this.engine,
+      drained: () => this.callbacks.emit('drain'),
+    });
     this.outageWaiters = new OutageWaiters(this.budget);
     this.callbacks = new RecoveringCallbacks<RecoveringConnection>(this, options);
     this.ioloop = { start: () => this.closed.promise, stop: () => void this.close().catch(() => undefined) };
@@ -156,6 +161,11 @@ export class RecoveringConnection extends EventEmitter<RecoveringConnectionEvent
 
   get isBlocked(): boolean {
     return this.engine?.isBlocked ?? false;
+  }
+
+  /** A publish made now goes straight to the socket (OPEN, under the high-water mark, none waiting); 'drain' tells. */
+  get isWritable(): boolean {
+    return this.gate.isWritable;
   }
 
   get serverProperties(): FieldTable {
@@ -324,22 +334,20 @@ export class RecoveringConnection extends EventEmitter<RecoveringConnectionEvent
     engine.addOnConnectionUnblockedCallback(() => {
       if (engine === this.engine) this.callbacks.runUnblocked();
     });
+    engine.on('drain', () => {
+      if (engine === this.engine) this.gate.engineDrained();
+    });
     // Reported, not fatal (an oversize message skipped, say): this connection's 'error' listeners hear it.
     engine.on('error', (error) => this.callbacks.report(error, 'the engine connection'));
   }
 
   // ---- recovered ----
 
-  /** Back: flush what was held, in order, before any new publish can get ahead of it. */
+  /** Back: send what was held, in order, as the socket takes it; new publishes queue behind it. */
   private finishRecovery(): void {
     this.stateValue = 'OPEN';
     this.recoveriesValue += 1;
-    this.flushing = true;
-    try {
-      for (const entry of this.buffer.takeAll()) entry.send();
-    } finally {
-      this.flushing = false;
-    }
+    this.gate.pump();
     for (const channel of this.channels) channel.resume();
     this.readyWaiters.resolveAll();
     this.outageWaiters.resolveAll();
@@ -372,17 +380,11 @@ export class RecoveringConnection extends EventEmitter<RecoveringConnectionEvent
 
   private readonly host: RecoveringChannelHost = {
     record: this.record,
-    holdsPublishes: () => this.stateValue !== 'OPEN' || this.flushing,
+    holdsPublishes: () => !this.gate.isWritable,
     buffersPublishes: () => this.buffer.enabled,
     budget: () => this.budget,
     engineOpen: () => this.engine?.isOpen === true,
-    hold: (entry) => {
-      // Buffering is for an outage; a connection being closed by its user takes nothing more.
-      if (this.stateValue === 'CLOSING' || this.stateValue === 'CLOSED') {
-        throw new InvalidStateError('basic.publish: the connection is closing', this.stateValue);
-      }
-      this.buffer.offer(entry);
-    },
+    hold: (entry) => this.gate.hold(entry),
     forget: (channel) => {
       this.channels.delete(channel);
       this.record.removeConsumersOf(channel);

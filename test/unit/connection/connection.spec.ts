@@ -8,6 +8,7 @@ import {
   HeartbeatTimeoutError,
   InvalidArgumentError,
   InvalidStateError,
+  WriteTimeoutError,
 } from '../../../lib/protocol/errors.js';
 import { ConnectionParameters, type ConnectionParametersOptions } from '../../../lib/protocol/parameters/index.js';
 import { FakeClock, flush, transportRecorder } from './fake-io.js';
@@ -202,6 +203,47 @@ describe('Connection over a scripted transport', () => {
     expect(clock.pending).toBe(0);
   });
 
+  it('declares the link dead with WriteTimeoutError when pending bytes make no progress for write_timeout', async () => {
+    const { connection, clock, t, events } = await opened({ heartbeat: 60, writeTimeout: 4000 });
+    t.writtenBytes = 1000;
+    t.bufferedBytes = 0;
+    clock.advance(10_000);
+    expect(connection.isOpen).toBe(true); // nothing pending: an idle link is not a stalled one
+    const pendingChannel = connection.channel();
+    t.bufferedBytes = 300_000;
+    clock.advance(4000);
+    expect(connection.isOpen).toBe(true);
+    clock.advance(1000);
+    expect(connection.state).toBe('CLOSED');
+    expect(t.destroyed).toBe(true);
+    await expect(pendingChannel).rejects.toBeInstanceOf(WriteTimeoutError);
+    expect(events).toContain('onClose:WriteTimeoutError');
+    const [error] = (await connection.ioloop.start().then(
+      () => [],
+      (rejected: unknown) => [rejected],
+    )) as WriteTimeoutError[];
+    expect(error).toMatchObject({ code: 'ERR_AMQP_WRITE_TIMEOUT', timeoutMs: 4000, pendingBytes: 300_000 });
+    expect(error).toBeInstanceOf(ConnectionLostError);
+    expect(clock.pending).toBe(0);
+  });
+
+  it('keeps a slow link that makes progress, and checks nothing with write_timeout 0', async () => {
+    const moving = await opened({ heartbeat: 0, writeTimeout: 4000 });
+    moving.t.bufferedBytes = 300_000;
+    moving.t.writtenBytes = 0;
+    for (let i = 0; i < 20; i += 1) {
+      moving.t.writtenBytes += 10;
+      moving.clock.advance(1000);
+    }
+    expect(moving.connection.isOpen).toBe(true);
+    const off = await opened({ heartbeat: 0, writeTimeout: 0 });
+    off.t.bufferedBytes = 300_000;
+    off.t.writtenBytes = 0;
+    expect(off.clock.pending).toBe(0);
+    off.clock.advance(3_600_000);
+    expect(off.connection.isOpen).toBe(true);
+  });
+
   it('fires the backpressure monitor once when unsent bytes pass average x multiplier', async () => {
     const { connection, t } = await opened({ backpressureDetection: true });
     const c = connection.channel();
@@ -230,16 +272,24 @@ describe('Connection over a scripted transport', () => {
     const c = connection.channel();
     t.broker('channel.open-ok', {}, 1);
     const channel = await c;
+    const drains: string[] = [];
+    connection.on('drain', () => drains.push(`drain:${String(connection.isWritable)}`));
+    expect(connection.isWritable).toBe(true);
     t.writeResult = false;
     let done = false;
     const published = channel.basicPublish('', 'q', 'payload').then(() => (done = true));
     await flush();
     expect(done).toBe(false);
+    expect(connection.isWritable).toBe(false);
     t.writeResult = true;
     t.handlers.onDrain();
     await published;
     expect(done).toBe(true);
+    expect(drains).toEqual(['drain:true']);
+    void connection.close();
+    expect(connection.isWritable).toBe(false); // CLOSING: nothing may be written any more
   });
+
   it('never reports a publish as written once the connection is closing', async () => {
     const { connection, t } = await opened();
     const c = connection.channel();

@@ -61,6 +61,8 @@ export interface Frame {
 export class FakeTransport implements Transport {
   readonly written: Buffer[] = [];
   bufferedBytes = 0;
+  /** What the kernel took so far; undefined = progress not observed (as an in-process transport). */
+  writtenBytes: number | undefined = undefined;
   /** What write() answers (false = over the high-water mark). */
   writeResult = true;
   ended = false;

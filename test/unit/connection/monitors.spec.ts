@@ -2,6 +2,7 @@ import { describe, it, expect } from '@jest/globals';
 import { AttemptPlan, isRetryable } from '../../../lib/protocol/connection/attempt-plan.js';
 import { BackpressureMonitor } from '../../../lib/protocol/connection/backpressure-monitor.js';
 import { HeartbeatMonitor } from '../../../lib/protocol/connection/heartbeat-monitor.js';
+import { WriteProgressMonitor } from '../../../lib/protocol/connection/write-progress-monitor.js';
 import {
   AuthenticationError,
   ConnectionClosedError,
@@ -48,6 +49,31 @@ describe('HeartbeatMonitor', () => {
     expect(m.check(8000, 58, 20)).toBe('send');
     expect(m.check(10_000, 58, 20)).toBe('send');
     expect(m.check(12_000, 58, 20)).toBe('dead'); // last byte noted at 4000: 8000 ms = 2 x 4 s
+  });
+});
+
+describe('WriteProgressMonitor', () => {
+  it('checks every quarter of the timeout and declares a stall only after a whole timeout without progress', () => {
+    const m = new WriteProgressMonitor(4000, 0);
+    expect(m.nextCheckAt).toBe(1000);
+    expect(m.check(1000, { pendingBytes: 0, writtenBytes: 100 })).toBe('ok');
+    // Bytes pending from here on, none written: the stall is first seen at 2000.
+    expect(m.check(2000, { pendingBytes: 500, writtenBytes: 100 })).toBe('ok');
+    expect(m.nextCheckAt).toBe(3000);
+    expect(m.check(3000, { pendingBytes: 900, writtenBytes: 100 })).toBe('ok');
+    expect(m.check(4000, { pendingBytes: 900, writtenBytes: 100 })).toBe('ok');
+    expect(m.check(5000, { pendingBytes: 900, writtenBytes: 100 })).toBe('ok');
+    expect(m.check(6000, { pendingBytes: 900, writtenBytes: 100 })).toBe('stalled');
+  });
+
+  it('never declares a slow link that keeps moving, nor an idle one with nothing pending', () => {
+    const m = new WriteProgressMonitor(4000, 0);
+    for (let i = 1; i <= 40; i += 1) expect(m.check(i * 1000, { pendingBytes: 1 << 20, writtenBytes: i })).toBe('ok');
+    for (let i = 41; i <= 80; i += 1) expect(m.check(i * 1000, { pendingBytes: 0, writtenBytes: 40 })).toBe('ok');
+    // Progress resets the clock: a stall after it is timed from the check that saw the progress.
+    expect(m.check(81_000, { pendingBytes: 10, writtenBytes: 41 })).toBe('ok');
+    expect(m.check(84_000, { pendingBytes: 10, writtenBytes: 41 })).toBe('ok');
+    expect(m.check(85_000, { pendingBytes: 10, writtenBytes: 41 })).toBe('stalled');
   });
 });
 

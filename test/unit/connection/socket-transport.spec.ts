@@ -182,4 +182,32 @@ describe('socket transport', () => {
     t.destroy();
     expect(await r.closedWith).toBeUndefined();
   });
+  it('observes write progress: what the kernel took stops moving while the peer reads nothing, and moves once it reads', async () => {
+    const { r, t, socket } = await openTransport({}, { highWaterMark: 64 * 1024 });
+    await connected(r.events);
+    socket.pause();
+    const chunk = Buffer.alloc(64 * 1024, 1);
+    // Far more than the kernel buffers hold while the peer is not reading.
+    for (let i = 0; i < 400; i += 1) t.write(chunk);
+    const settle = async (): Promise<number> => {
+      // Until the kernel takes no more: two looks a few event-loop turns apart agree.
+      let last = -1;
+      while (t.writtenBytes !== last) {
+        last = t.writtenBytes ?? 0;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      return last;
+    };
+    const stuck = await settle();
+    expect(t.bufferedBytes).toBeGreaterThan(0);
+    expect(stuck + t.bufferedBytes).toBe(400 * chunk.length);
+    socket.resume();
+    await new Promise<void>((resolve) => {
+      const poll = (): void => (t.bufferedBytes === 0 ? resolve() : void setTimeout(poll, 5));
+      poll();
+    });
+    expect(t.writtenBytes).toBe(400 * chunk.length);
+    t.destroy();
+    expect(await r.closedWith).toBeUndefined();
+  });
 });

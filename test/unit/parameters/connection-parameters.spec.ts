@@ -37,6 +37,7 @@ describe('ConnectionParameters defaults (pika)', () => {
     expect(p.socketTimeout).toBe(10);
     expect(p.stackTimeout).toBe(15);
     expect(p.blockedConnectionTimeout).toBeUndefined();
+    expect(p.writeTimeout).toBe(30_000);
     expect(p.locale).toBe('en_US');
     expect(p.clientProperties).toBeUndefined();
     expect(p.connectionName).toBeUndefined();
@@ -152,6 +153,10 @@ describe('ConnectionParameters validation', () => {
     ['stackTimeout', { stackTimeout: 0 }],
     ['stackTimeout', { stackTimeout: Number.NaN }],
     ['blockedConnectionTimeout', { blockedConnectionTimeout: -1 }],
+    ['writeTimeout', { writeTimeout: -1 }],
+    ['writeTimeout', { writeTimeout: 1.5 }],
+    ['writeTimeout', { writeTimeout: '30000' }],
+    ['writeTimeout', { writeTimeout: 2 ** 31 }],
     ['locale', { locale: '' }],
     ['credentials', { credentials: { username: 'x', password: SECRET } }],
     ['clientProperties', { clientProperties: 'x' }],
@@ -186,6 +191,8 @@ describe('ConnectionParameters validation', () => {
       { port: 1 },
       { port: 65535 },
       { virtualHost: 'v'.repeat(255) },
+      { writeTimeout: 0 },
+      { writeTimeout: 2 ** 31 - 1 },
     ]) {
       expect(() => new ConnectionParameters(options)).not.toThrow();
     }

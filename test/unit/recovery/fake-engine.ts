@@ -57,6 +57,10 @@ export class FakeBroker {
 export class FakeConnection implements EngineConnection {
   isOpen = true;
   isBlocked = false;
+  /** Under the socket's high-water mark: set false to make the gate hold publishes, then call drain(). */
+  writable = true;
+  /** Publishes the socket takes before it goes over its mark (undefined = no limit). */
+  room: number | undefined;
   readonly serverProperties = {};
   readonly channelMax = 2047;
   readonly frameMax = 131072;
@@ -64,6 +68,7 @@ export class FakeConnection implements EngineConnection {
   readonly channels: FakeChannel[] = [];
   private readonly closeCallbacks: Array<(c: unknown, e: AMQPError | undefined) => void> = [];
   private readonly blockedCallbacks: Array<(c: unknown, reason: string) => void> = [];
+  private readonly drainListeners: Array<() => void> = [];
 
   constructor(
     readonly broker: FakeBroker,
@@ -100,8 +105,29 @@ export class FakeConnection implements EngineConnection {
 
   addOnConnectionUnblockedCallback(): void {}
 
-  on(): this {
+  get isWritable(): boolean {
+    return this.isOpen && this.writable;
+  }
+
+  on(event: 'error', listener: (error: Error) => void): this;
+  on(event: 'drain', listener: () => void): this;
+  on(event: 'error' | 'drain', listener: (() => void) | ((error: Error) => void)): this {
+    if (event === 'drain') this.drainListeners.push(listener as () => void);
     return this;
+  }
+
+  /** A publish went to the socket: it may go over its mark. */
+  wrote(): void {
+    if (this.room === undefined) return;
+    this.room -= 1;
+    if (this.room <= 0) this.writable = false;
+  }
+
+  /** The socket went back under its high-water mark, with room for `room` more publishes. */
+  drain(room?: number): void {
+    this.room = room;
+    this.writable = room === undefined || room > 0;
+    for (const listener of this.drainListeners) listener();
   }
 
   /** The broker or the network ends the connection with `error` (what the engine reports). */
@@ -241,6 +267,7 @@ export class FakeChannel implements EngineChannel {
   basicPublish(exchange: string, routingKey: string, body: Buffer | string): Promise<void> {
     this.note(`basic.publish ${exchange}/${routingKey} ${body.toString()}`);
     this.published.push(body.toString());
+    this.connection.wrote();
     if (!this.confirm) return Promise.resolve();
     return new Promise((resolve, reject) => this.pending.push({ body: body.toString(), resolve, reject }));
   }
