@@ -7,6 +7,9 @@ export const CLIENT = 2;
 export const PRODUCER = 3;
 export const CONSUMER = 4;
 
+/** Span times here are in microseconds; the SDK's start stamps have millisecond resolution. */
+const SDK_CLOCK_SLACK_US = 1000;
+
 export function only(spans: SpanRecord[], name: string, kind: number): SpanRecord {
   const found = spans.filter((span) => span.name === name && span.kind === kind);
   expect({ name, kind, count: found.length }).toEqual({ name, kind, count: 1 });
@@ -59,7 +62,9 @@ export function expectOrderChain(spans: SpanRecord[], prefix: string): void {
   });
   expect(reply.attributes['messaging.message.conversation_id']).toBe(send.attributes['messaging.message.conversation_id']);
   for (const span of [publish, processOrder, send, serve, reply, receive]) expect(span.status).toBe(0);
-  // Children inside their parents' time (the consumer starts after the publish started).
-  expect(send.start).toBeGreaterThanOrEqual(processOrder.start);
-  expect(send.end).toBeLessThanOrEqual(processOrder.end);
+  // Children inside their parents' time (the consumer starts after the publish started). The SDK
+  // stamps a span's start with Date.now() (whole milliseconds) and its end as start + a performance.now()
+  // duration, so two spans' times can be off from each other by up to 1 ms: the check allows that much.
+  expect(send.start).toBeGreaterThanOrEqual(processOrder.start - SDK_CLOCK_SLACK_US);
+  expect(send.end).toBeLessThanOrEqual(processOrder.end + SDK_CLOCK_SLACK_US);
 }
