@@ -14,7 +14,9 @@
 //   makes it (CommonJS, Jest with ts-jest: `npm test` and `npm run test:e2e`); jest-esm, an ES module
 //   Nest 12 app with Jest in native ESM mode; vitest, the same app with Vitest. The two ES module apps
 //   take the Nest 11 app's src/ and test/ with `.js` added to relative imports; a file of an ES module
-//   app's own (same name) replaces the shared one, e.g. a spec using its runner's fake timers.
+//   app's own (same name) replaces the shared one, e.g. a spec using its runner's fake timers. Each
+//   app's orders spec runs one scenario on the in-memory broker and on the broker in a vhost of its
+//   own (useTestVhost); afterwards no vhost of the run may be left (rabbitmqctl list_vhosts).
 //
 // `--cjs-only` runs the plain CommonJS app and its type checks only. The temporary directory is
 // removed afterwards.
@@ -140,18 +142,22 @@ function installConsumerApp(dir, packed) {
   return run('npm', args, { cwd: dir, timeout: 300_000 });
 }
 
-/** Runs a consumer app's own test scripts, each with a suffix of its own for the broker names. */
+/**
+ * Runs a consumer app's own test scripts, each with a suffix of its own for the broker names; then
+ * checks that the vhosts its specs made (useTestVhost, named after the suffix) were deleted.
+ */
 async function testConsumerApp(name, dir) {
   const { scripts, format } = CONSUMER_APPS[name];
+  const suffixes = [];
   for (const script of scripts) {
-    const env = {
-      ...process.env,
-      NODE_OPTIONS: '',
-      PACKAGE_APP_SUFFIX: `${name}.${randomBytes(4).toString('hex')}`,
-      PACKAGE_APP_FORMAT: format,
-    };
+    const suffix = `${name}.${randomBytes(4).toString('hex')}`;
+    suffixes.push(suffix);
+    const env = { ...process.env, NODE_OPTIONS: '', PACKAGE_APP_SUFFIX: suffix, PACKAGE_APP_FORMAT: format };
     await run('npm', ['run', script, '--silent'], { cwd: dir, env, timeout: 180_000 });
   }
+  const vhosts = (await run('rabbitmqctl', ['list_vhosts', '-q', '--no-table-headers'], { timeout: 120_000 })).split('\n');
+  const left = vhosts.map((v) => v.trim()).filter((v) => suffixes.some((suffix) => v.includes(suffix)));
+  if (left.length > 0) throw new Error(`the ${name} app's tests left vhost(s) on the broker: ${left.join(', ')}`);
 }
 
 /** Each consumer app's test scripts, and the build of the package it must run on. */
