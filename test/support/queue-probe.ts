@@ -23,6 +23,8 @@ function connectionFor(vhost: string): Promise<amqplib.ChannelModel> {
   if (connection === undefined) {
     const url = new URL(brokerUrl());
     url.pathname = `/${encodeURIComponent(vhost)}`;
+    // no heartbeat timers: with its socket unref'd, nothing of the probe keeps a test process alive
+    url.searchParams.set('heartbeat', '0');
     connection = amqplib
       .connect(url.toString(), { clientProperties: { connection_name: `test-queue-probe-${process.pid}` } })
       .then((model) => {

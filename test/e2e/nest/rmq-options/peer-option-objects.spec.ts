@@ -127,7 +127,8 @@ describe("Nest's RMQ option objects on ServerAMQP, ClientAMQP and AmqpModule", (
     it(`${sample.from}: ${JSON.stringify(sample.server)} serves an RPC to ClientAMQP and to AmqpPublisher`, async () => {
       const names: Names = { queue: rmqName(`peer-${index}`), exchange: rmqName(`peer-x-${index}`) };
       queues.push(names.queue);
-      exchanges.push(names.exchange);
+      // `wildcards: true` gives the queue a topic exchange of its own name.
+      exchanges.push(names.exchange, names.queue);
       const subject = cases(names.queue, names.exchange)[index] as Case;
       const clientOptions = subject.client ?? subject.server;
       const moduleRef = await Test.createTestingModule({
