@@ -13,8 +13,9 @@
  * PROFILE writes a CPU profile of the measured rounds only (not the start-up and module loading
  * that `--cpu-prof` would mix in). ALLOC writes a sampling heap profile of the same rounds that keeps
  * the objects already collected, so it counts what each function allocates per call (summarise it
- * with `node scripts/perf-profile.mjs alloc <file> <calls>`). Env: AMQP_URL, CALLS=50000,
- * IN_FLIGHT=100, ROUNDS=5, WARMUP=5000.
+ * with `node scripts/perf-profile.mjs alloc <file> <calls>`). ACKS=1 counts the server's basic.ack
+ * frames, single and `multiple`, against the deliveries it tracked (is the coalesced ack in use?).
+ * Env: AMQP_URL, CALLS=50000, IN_FLIGHT=100, ROUNDS=5, WARMUP=5000.
  */
 import 'reflect-metadata';
 import { writeFileSync } from 'node:fs';
@@ -23,6 +24,7 @@ import type { INestMicroservice } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { MicroserviceOptions } from '@nestjs/microservices';
 import { ClientAMQP, ServerAMQP } from '../../lib/index.js';
+import { ChannelLease } from '../../lib/transport/consume/delivery.js';
 import { median } from './median.js';
 import { callsInFlight, emitUntilHandled, sumModule, type EventCount } from './sum-app.js';
 
@@ -39,6 +41,28 @@ const ALLOC_INTERVAL = 512;
 const EMIT = process.env.MODE === 'emit';
 const EMIT_WINDOW = 1000;
 const received: EventCount = { events: 0 };
+const ACKS = process.env.ACKS === '1';
+const acks = { tracked: 0, single: 0, multiple: 0 };
+
+/** ACKS=1: counts the deliveries the server tracks and the ack frames its channels send. */
+function countAcks(): void {
+  const counted = new WeakSet<object>();
+  const track = ChannelLease.prototype.track;
+  ChannelLease.prototype.track = function (this: ChannelLease, deliveryTag: number): void {
+    const channel = this.channel as { basicAck(tag: number, multiple?: boolean): void };
+    if (!counted.has(channel)) {
+      counted.add(channel);
+      const basicAck = channel.basicAck.bind(channel);
+      channel.basicAck = (tag: number, multiple?: boolean): void => {
+        if (multiple === true) acks.multiple += 1;
+        else acks.single += 1;
+        basicAck(tag, multiple);
+      };
+    }
+    acks.tracked += 1;
+    track.call(this, deliveryTag);
+  };
+}
 
 async function start(): Promise<{ server: INestMicroservice; client: ClientAMQP }> {
   const queue = `prof-rpc-${process.pid}-${Date.now().toString(36)}`;
@@ -69,6 +93,7 @@ async function run(client: ClientAMQP, calls: number): Promise<void> {
 }
 
 async function main(): Promise<void> {
+  if (ACKS) countAcks();
   const { server, client } = await start();
   const cpu: number[] = [];
   const rates: number[] = [];
@@ -120,6 +145,9 @@ async function main(): Promise<void> {
     `${EMIT ? 'emit' : 'rpc'} ${NOACK ? 'noAck' : 'acked'} median: ${median(cpu).toFixed(2)} us/${EMIT ? 'event' : 'call'}, ` +
       `${median(rates).toFixed(0)} ${EMIT ? 'events' : 'calls'}/s`,
   );
+  if (ACKS) {
+    console.log(`acks: ${acks.tracked} deliveries tracked, ${acks.single} single ack frames, ${acks.multiple} multiple ack frames`);
+  }
 }
 
 main().then(

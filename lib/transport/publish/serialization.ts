@@ -56,6 +56,8 @@ export function tryParseJson(body: Buffer | string): JsonParseResult {
 
 function mediaType(contentType: string | undefined): string | undefined {
   if (contentType === undefined || contentType === '') return undefined;
+  // Nest's and this package's own content type, on nearly every message: no slicing or case folding.
+  if (contentType === JSON_CONTENT_TYPE) return JSON_CONTENT_TYPE;
   const semicolon = contentType.indexOf(';');
   return (semicolon === -1 ? contentType : contentType.slice(0, semicolon)).trim().toLowerCase();
 }

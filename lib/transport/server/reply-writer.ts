@@ -145,8 +145,17 @@ export class ReplyWriter {
     const body = encodeEnvelope(packet);
     if (telemetry === undefined || !telemetry.active) return channel.basicPublish('', replyTo, body, replyProperties);
     const trace = telemetry.publish('reply', '', replyTo, replyProperties, body.length);
-    return channel.basicPublish('', replyTo, body, trace.properties).then(
-      () => trace.end(),
+    const published = channel.basicPublish('', replyTo, body, trace.properties);
+    if (isFulfilled(published)) {
+      // Written at once: the span ends now rather than a promise job later, without a handler per reply.
+      trace.end();
+      return published;
+    }
+    return published.then(
+      () => {
+        markFulfilled(published);
+        trace.end();
+      },
       (error: unknown) => {
         trace.end(error);
         throw error;

@@ -186,6 +186,27 @@ describe('DirectReplyRpc', () => {
     expect(call.errors).toEqual([refused]);
   });
 
+  it('a publish the socket took (one shared fulfilled promise, as the engine returns) fails nothing; a refused one after it still fails its call', async () => {
+    const { rpc, channel } = await open();
+    const written = Promise.resolve();
+    channel.publishResult = written;
+    const calls = [recorder(), recorder()];
+    for (const call of calls) {
+      rpc.request(rpc.nextId(), request, call);
+      await Promise.resolve();
+      await Promise.resolve();
+    }
+    const refused = new ConnectionClosedError({ replyCode: 320, replyText: 'gone', initiator: 'broker' });
+    channel.publishResult = Promise.reject(refused);
+    const failing = recorder();
+    rpc.request(rpc.nextId(), request, failing);
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(calls.map((call) => call.errors)).toEqual([[], []]);
+    expect(failing.errors).toEqual([refused]);
+    expect(rpc.pendingCount).toBe(2);
+  });
+
   it('fails every pending call at once with the cause when the channel dies, and refuses new ones', async () => {
     const { rpc, channel } = await open();
     const calls = [recorder(), recorder(), recorder()];
