@@ -63,7 +63,7 @@ export class ConsumerRunner {
     this.queueName = spec.topology.queue;
     const max = spec.maxInFlightBytes;
     const flow = { stop: () => this.stopFlow(), start: () => this.startFlow() };
-    this.bytes = max === undefined ? undefined : new InFlightBytes(max, spec.prefetch, flow, spec.stream !== true);
+    this.bytes = max === undefined ? undefined : new InFlightBytes(max, spec.prefetch, flow, spec.stream === true ? undefined : spec.boundGiven === true ? 1 : spec.prefetch);
     const timeout = spec.consumerTimeoutMs;
     this.timeouts = timeout === undefined ? undefined : new HandlerTimeoutWatch(timeout, spec.label, (line) => this.logger.warn?.(line));
   }

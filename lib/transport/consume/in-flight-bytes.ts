@@ -18,8 +18,10 @@ export interface ByteFlow {
  * again (basic.cancel, then basic.qos and basic.consume) once the deliveries in flight have finished,
  * so at most the new window is ever held. As the last line, past `max` counted body bytes the flow
  * stops until the handlers brought them under half. In-flight bytes stay within `max` plus one
- * message for bodies no larger than the recent ones. A stream consumer (`window` undefined) keeps
- * its configured prefetch: consuming it again would restart it at its offset.
+ * message for bodies no larger than the recent ones once the window has seen them: from the first
+ * delivery when it starts at 1 (a bound given), else after the first window of big bodies. A stream
+ * consumer (`window` undefined) keeps its configured prefetch: consuming it again would restart it at
+ * its offset.
  */
 export class InFlightBytes {
   private bytes = 0;
@@ -28,7 +30,7 @@ export class InFlightBytes {
   /** Held until the deliveries in flight have finished, to start again with a new window. */
   private resizing = false;
 
-  /** The prefetch count the consumer asks for (starts at 1); undefined: the configured prefetch. */
+  /** The prefetch count the consumer asks for; undefined: the configured prefetch. */
   readonly window: PrefetchWindow | undefined;
 
   constructor(
@@ -36,9 +38,10 @@ export class InFlightBytes {
     /** The configured prefetch, the window's cap (0 = unlimited). */
     prefetch: number,
     private readonly flow: ByteFlow,
-    sized = true,
+    /** The window's first count (1 when the bound was given, else the prefetch); undefined: no window. */
+    start: number | undefined,
   ) {
-    this.window = sized ? new PrefetchWindow(max, prefetch, () => this.resize()) : undefined;
+    this.window = start === undefined ? undefined : new PrefetchWindow(max, prefetch, () => this.resize(), start);
   }
 
   /** Counted body bytes of the deliveries in flight. */

@@ -15,13 +15,13 @@ export function allowedPrefetch(bound: number, bodySize: number, prefetch: numbe
 
 /**
  * A consumer's prefetch window sized by its byte bound. RabbitMQ ignores basic.qos prefetch_size,
- * so the count itself carries the bound: the window starts at 1 and follows the largest of the
- * recent body sizes. It is lowered at once when bodies grow (so the deliveries on the wire stay
+ * so the count itself carries the bound: the window starts at `start` (1 when the bound was given)
+ * and follows the largest of the recent body sizes. It is lowered at once when bodies grow (so the deliveries on the wire stay
  * within the bound) and raised only by a quarter or more, or up to the cap, so a steady stream of
  * similar bodies does not send basic.qos per message.
  */
 export class PrefetchWindow {
-  private current = 1;
+  private current: number;
   private readonly recent: number[] = [];
   private next = 0;
 
@@ -31,7 +31,11 @@ export class PrefetchWindow {
     readonly prefetch: number,
     /** Sends the new count (basic.qos); called only when it changes. */
     private readonly apply: (count: number) => void,
-  ) {}
+    /** The first count (0 = unlimited, the configured prefetch of 0). */
+    start = 1,
+  ) {
+    this.current = start;
+  }
 
   /** The count last asked of the broker (the one a new channel starts with). */
   get value(): number {
@@ -44,10 +48,11 @@ export class PrefetchWindow {
     else this.recent[this.next] = size;
     this.next = (this.next + 1) % RECENT_BODIES;
     const allowed = allowedPrefetch(this.bound, Math.max(...this.recent), this.prefetch);
-    if (allowed === this.current) return;
+    const current = this.current === 0 ? MAX_PREFETCH_COUNT : this.current;
+    if (allowed === current) return;
     const cap = allowedPrefetch(this.bound, 0, this.prefetch);
-    const raise = allowed >= this.current + Math.max(1, Math.ceil(this.current / 4)) || allowed === cap;
-    if (allowed > this.current && !raise) return;
+    const raise = allowed >= current + Math.max(1, Math.ceil(current / 4)) || allowed === cap;
+    if (allowed > current && !raise) return;
     this.current = allowed;
     this.apply(allowed);
   }

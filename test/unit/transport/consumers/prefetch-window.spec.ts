@@ -91,10 +91,28 @@ describe('PrefetchWindow', () => {
   });
 });
 
+describe('PrefetchWindow from the prefetch (the default bound)', () => {
+  it('small bodies leave it alone; big ones lower it; an unlimited prefetch counts as the largest', () => {
+    const sent: number[] = [];
+    const small = new PrefetchWindow(256 * MiB, 10, (count) => sent.push(count), 10);
+    small.observe(2_000);
+    expect(sent).toEqual([]);
+    small.observe(64 * MiB);
+    expect(sent).toEqual([4]);
+    const unlimited: number[] = [];
+    const zero = new PrefetchWindow(256 * MiB, 0, (count) => unlimited.push(count), 0);
+    zero.observe(2_000);
+    expect(unlimited).toEqual([]);
+    zero.observe(MiB);
+    expect(unlimited).toEqual([256]);
+  });
+});
+
 describe('InFlightBytes with its window', () => {
   function bound(sized = true) {
     const calls: string[] = [];
-    const bytes = new InFlightBytes(4 * MiB, 40, { stop: () => calls.push('stop'), start: () => calls.push(`start ${bytes.window?.value ?? 40}`) }, sized);
+    const flow = { stop: () => calls.push('stop'), start: () => calls.push(`start ${bytes.window?.value ?? 40}`) };
+    const bytes = new InFlightBytes(4 * MiB, 40, flow, sized ? 1 : undefined);
     return { calls, bytes };
   }
 

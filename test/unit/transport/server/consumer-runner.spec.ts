@@ -122,7 +122,7 @@ describe('ConsumerRunner under a byte bound', () => {
     const { calls, host, push } = scriptedChannel();
     const releases: Array<() => void> = [];
     const onDelivery: DeliveryHandler = () => new Promise<void>((resolve) => releases.push(resolve));
-    const runner = new ConsumerRunner(spec({ prefetch: 40, maxInFlightBytes: 4 * 1024 * 1024 }), host, onDelivery, silent, () => undefined);
+    const runner = new ConsumerRunner(spec({ prefetch: 40, maxInFlightBytes: 4 * 1024 * 1024, boundGiven: true }), host, onDelivery, silent, () => undefined);
     await runner.start();
     expect(calls.slice(-2)).toEqual(['basic.qos 1', 'basic.consume orders autoAck=false']);
     push(1, Buffer.alloc(1024 * 1024));
@@ -134,9 +134,25 @@ describe('ConsumerRunner under a byte bound', () => {
     expect(calls.slice(-2)).toEqual(['basic.qos 4', 'basic.consume orders autoAck=false']);
   });
 
+  it('under the default bound it starts at its prefetch, lowered only when bodies require it', async () => {
+    const { calls, host, push } = scriptedChannel();
+    const releases: Array<() => void> = [];
+    const onDelivery: DeliveryHandler = () => new Promise<void>((resolve) => releases.push(resolve));
+    const runner = new ConsumerRunner(spec({ prefetch: 40, maxInFlightBytes: 256 * 1024 * 1024 }), host, onDelivery, silent, () => undefined);
+    await runner.start();
+    push(1);
+    expect(calls.slice(-2)).toEqual(['basic.qos 40', 'basic.consume orders autoAck=false']);
+    push(2, Buffer.alloc(16 * 1024 * 1024));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(calls.slice(-1)).toEqual(['basic.cancel ctag-1']);
+    releases.forEach((release) => release());
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(calls.slice(-2)).toEqual(['basic.qos 16', 'basic.consume orders autoAck=false']);
+  });
+
   it('a stream consumer keeps its configured prefetch', async () => {
     const { calls, host } = scriptedChannel();
-    const runner = new ConsumerRunner(spec({ prefetch: 40, maxInFlightBytes: 4 * 1024 * 1024, stream: true }), host, async () => undefined, silent, () => undefined);
+    const runner = new ConsumerRunner(spec({ prefetch: 40, maxInFlightBytes: 4 * 1024 * 1024, boundGiven: true, stream: true }), host, async () => undefined, silent, () => undefined);
     await runner.start();
     expect(calls).toContain('basic.qos 40');
   });
