@@ -3,7 +3,8 @@
  * node): (a) the broker's consumer_timeout ends a slow handler's channel with a 406, (b) the queue
  * deleted and re-created, (c) the connection force-closed (rabbitmqctl close_connection). Each time
  * the consumer is back on its first restart (within its backoff), the next message is handled, and
- * health reads down naming what is missing while it heals, then up. The cases that need no broker
+ * health reads degraded while it heals ((a), (b): up with degraded: true and the consumer named; down
+ * with healing: 'down') or down while the connection is gone (c), then up. The cases that need no broker
  * change (a 406 from an unknown delivery tag, a 404 on a passive re-declare, giving up after its
  * attempts, resume()) are in test/e2e/nest/consumer-pipeline/consumer-healing.spec.ts.
  *
@@ -15,7 +16,7 @@ import { Controller, type INestMicroservice } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
 import { QueueConsumer } from '../../lib/transport/decorators/queue-consumer.decorator.js';
 import { AmqpConsumerRegistry, type AmqpConsumerInfo } from '../../lib/transport/module/amqp-consumer.registry.js';
-import { AmqpHealthIndicator } from '../../lib/transport/health/amqp-health.indicator.js';
+import { AmqpHealthIndicator, type AmqpHealthDetails } from '../../lib/transport/health/amqp-health.indicator.js';
 import { Admin, waitFor } from '../e2e/nest/server/support.js';
 import { consumeName, startApp, type RecordingLogger } from '../e2e/nest/consumer-pipeline/support.js';
 import { closeConnection } from '../e2e/recovery/broker-control.js';
@@ -73,14 +74,30 @@ describe('consumers that heal when the broker ends them (private node)', () => {
   let health: AmqpHealthIndicator;
   const saved: Record<string, string> = {};
   const info = (queue: string): AmqpConsumerInfo | undefined => registry.list().find((consumer) => consumer.queue === queue);
-  const status = async (): Promise<{ status: string; message?: string | undefined }> => (await health.isHealthy('amqp')).amqp;
+  const status = async (): Promise<AmqpHealthDetails> => (await health.isHealthy('amqp')).amqp;
 
-  /** Health down (naming `part`) while it heals, then consuming again on its first restart, health up, the next message handled. */
-  async function healsOnFirstRestart(queue: string, label: string, part: RegExp): Promise<void> {
-    await waitFor(async () => (await status()).status === 'down', `health down while ${label} heals`, 60_000);
-    expect((await status()).message).toMatch(part);
+  /**
+   * Health while it heals: 'degraded' (up, degraded: true, the consumer named) when the broker ended
+   * the consumer, 'down' when the connection is gone; then consuming again on its first restart,
+   * health up and no longer degraded, the next message handled.
+   */
+  async function healsOnFirstRestart(queue: string, label: string, meanwhile: 'degraded' | 'down', part: RegExp): Promise<void> {
+    const seen = async (): Promise<boolean> => {
+      const now = await status();
+      return meanwhile === 'down' ? now.status === 'down' : now.status === 'up' && now.degraded === true;
+    };
+    await waitFor(seen, `health ${meanwhile} while ${label} heals`, 60_000);
+    const during = await status();
+    expect(during.message).toMatch(part);
+    if (meanwhile === 'degraded') {
+      expect(during.healing?.some((name) => name.includes(queue))).toBe(true);
+      expect((await health.isHealthy('amqp', { healing: 'down' })).amqp.status).toBe('down');
+    }
     await waitFor(() => info(queue)?.state === 'consuming', `${label} consuming again`, 30_000);
-    await waitFor(async () => (await status()).status === 'up', 'health up again', 10_000);
+    await waitFor(async () => {
+      const now = await status();
+      return now.status === 'up' && now.degraded === undefined;
+    }, 'health up again, not degraded', 10_000);
     await admin.publish('', queue, { id: 'next' });
     await waitFor(() => handled.includes(`${label}:next`), `the next message of ${label}`, 10_000);
   }
@@ -114,7 +131,7 @@ describe('consumers that heal when the broker ends them (private node)', () => {
     const warnings = logger.find('warn', 'of consumerTimeoutMs 1500');
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatch(new RegExp(`@QueueConsumer\\("${q.slow}"\\) HealingFaultsController\\.onSlow: the handler of queue "${q.slow}", delivery 1,.* has run for \\d+ ms`));
-    await healsOnFirstRestart(q.slow, 'slow', /consumers? .*(stopped|healing)/);
+    await healsOnFirstRestart(q.slow, 'slow', 'degraded', /^degraded: .*consumers healing/);
     // The slow message went back to the queue with the 406 and was redelivered to the new channel.
     expect(handled.filter((id) => id === 'slow:slow')).toHaveLength(2);
     releaseSlow?.();
@@ -126,13 +143,13 @@ describe('consumers that heal when the broker ends them (private node)', () => {
     await admin.channel.assertQueue(q.recreated, { durable: false });
     await waitFor(() => info(q.recreated)?.state === 'healing', 'healing after the cancel', 10_000);
     expect(info(q.recreated)?.cause).toMatch(/cancelled the consumer/);
-    await healsOnFirstRestart(q.recreated, 'recreated', /consumers? .*(stopped|healing)/);
+    await healsOnFirstRestart(q.recreated, 'recreated', 'degraded', /^degraded: .*consumers healing/);
     expect(logger.find('log', `@QueueConsumer("${q.recreated}") HealingFaultsController.onRecreated consuming again after 1 restart attempt(s)`)).toHaveLength(1);
   }, 60_000);
 
   it('(c) its connection force-closed (rabbitmqctl close_connection): recovered, the next message handled', async () => {
     // The server's connection and the AmqpModule's carry the same name: both are closed.
     expect(await closeConnection(connectionName, 'consumer healing fault test', node)).toBeGreaterThanOrEqual(1);
-    await healsOnFirstRestart(q.forced, 'forced', /connection .*is (reconnecting|recovering|disconnected)/);
+    await healsOnFirstRestart(q.forced, 'forced', 'down', /connection .*is (reconnecting|recovering|disconnected)/);
   }, 60_000);
 });

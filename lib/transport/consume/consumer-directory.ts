@@ -16,6 +16,8 @@ export interface ServerAMQPHealth {
   /** Consumers the server started (a difference with `consumers` means some were lost). */
   expectedConsumers: number;
   queues: string[];
+  /** Consumers restarting after the broker ended them (not counted in `consumers`), by label; absent when none. */
+  healing?: string[];
 }
 
 /** A listening server as health and the registry see it (ServerAMQP is one). */

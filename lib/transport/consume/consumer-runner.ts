@@ -12,6 +12,7 @@ import { describeError } from './message-identity.js';
 import { telemetry } from '../telemetry/telemetry.js';
 import { healingDelay } from '../options/consumer-healing.options.js';
 import { InFlightBytes } from './in-flight-bytes.js';
+import { wakeableDelay } from './wakeable-delay.js';
 import { InFlightCount } from './in-flight-count.js';
 import { HandlerTimeoutWatch } from './handler-timeout-watch.js';
 import type { OversizeHandler } from './failure/oversize-fate.js';
@@ -61,7 +62,8 @@ export class ConsumerRunner {
   ) {
     this.queueName = spec.topology.queue;
     const max = spec.maxInFlightBytes;
-    this.bytes = max === undefined ? undefined : new InFlightBytes(max, () => this.stopFlow(), () => this.startFlow());
+    const flow = { stop: () => this.stopFlow(), start: () => this.startFlow() };
+    this.bytes = max === undefined ? undefined : new InFlightBytes(max, spec.prefetch, flow, spec.stream === true ? undefined : spec.boundGiven === true ? 1 : spec.prefetch);
     const timeout = spec.consumerTimeoutMs;
     this.timeouts = timeout === undefined ? undefined : new HandlerTimeoutWatch(timeout, spec.label, (line) => this.logger.warn?.(line));
   }
@@ -79,6 +81,11 @@ export class ConsumerRunner {
   /** Body bytes held by deliveries whose handling has not finished (bodies from 64 KiB up are counted). */
   get inFlightBytes(): number {
     return this.bytes?.value ?? 0;
+  }
+
+  /** The prefetch count to ask for: the byte bound's window, else the configured prefetch. */
+  private get prefetchCount(): number {
+    return this.bytes?.window?.value ?? this.spec.prefetch;
   }
 
   /** True while paused on purpose (see {@link pause}). */
@@ -155,7 +162,7 @@ export class ConsumerRunner {
       this.spec.onQueueMismatch === 'use-existing' ? await toleratingMismatch(this.host, this.spec, this.logger) : this.spec.topology;
     this.queueName = await declareTopology(channel, topology);
     lease.queue = this.queueName;
-    await channel.basicQos({ prefetchCount: this.spec.prefetch, global: this.spec.prefetchGlobal === true });
+    await channel.basicQos({ prefetchCount: this.prefetchCount, global: this.spec.prefetchGlobal === true });
     const queue = this.queueName;
     this.onMessage = (ch, method, properties, body, oversize) => this.receive(ch, lease, queue, method, properties, body, oversize);
     // Paused by the app: the new channel waits for resume().
@@ -187,13 +194,9 @@ export class ConsumerRunner {
       this.logger.warn?.(
         `${this.spec.label} lost its consumer (${describeError(last)}); restarting in ${delay} ms (attempt ${attempt} of ${healing.attempts})`,
       );
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, delay);
-        this.wakeHealing = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
+      const wait = wakeableDelay(delay);
+      this.wakeHealing = wait.wake;
+      await wait.done;
       this.wakeHealing = undefined;
       if (this.stopping) break;
       try {
@@ -376,6 +379,8 @@ export class ConsumerRunner {
     void this.serialize(async () => {
       const { channel, onMessage } = this;
       if (this.paused || this.stopping || this.consumerTag !== undefined || channel?.isOpen !== true || onMessage === undefined) return;
+      // A new per-consumer prefetch applies only to consumers started after it.
+      await channel.basicQos({ prefetchCount: this.prefetchCount, global: this.spec.prefetchGlobal === true });
       await this.consume(channel, onMessage);
     }).catch((error: unknown) => this.logger.warn?.(`${this.spec.label}: consuming again after a byte pause failed: ${describeError(error)}`));
   }

@@ -32,6 +32,8 @@ export interface ConsumerSpec {
   notices?: string[] | undefined;
   /** Body bytes its in-flight deliveries may hold before consumption pauses; undefined: no bound. */
   maxInFlightBytes?: number | undefined;
+  /** True when `maxInFlightBytes` was given: the prefetch window then starts at 1 (else at the prefetch, lowered as bodies require). */
+  boundGiven?: boolean | undefined;
   /** How it comes back when the broker ends its channel or consumer; false or undefined: it stays down. */
   healing?: Required<ConsumerHealingOptions> | false | undefined;
   /** The broker's consumer_timeout, for the warning at 80% of it; undefined for ack: 'none' (nothing stays unacked). */
@@ -104,6 +106,7 @@ export function queueConsumerSpec(metadata: QueueConsumerMetadata): ConsumerSpec
     stream: isStreamConsumer(options),
     healing: readHealing('healing', options.healing),
     maxInFlightBytes: options.maxInFlightBytes ?? DEFAULT_MAX_IN_FLIGHT_BYTES,
+    boundGiven: options.maxInFlightBytes !== undefined,
     consumerTimeoutMs: ack === 'none' ? undefined : consumerTimeoutOf(options.consumerTimeoutMs, topology.declare),
   };
 }
@@ -170,6 +173,7 @@ export function defaultQueueSpec(options: ServerAMQPOptions, patterns: readonly 
     consumerTag: options.consumerTag,
     healing: readHealing('healing', options.healing),
     maxInFlightBytes: options.maxInFlightBytes ?? DEFAULT_MAX_IN_FLIGHT_BYTES,
+    boundGiven: options.maxInFlightBytes !== undefined,
     consumerTimeoutMs: options.noAck === true ? undefined : consumerTimeoutOf(options.consumerTimeoutMs, topology.declare),
   };
 }

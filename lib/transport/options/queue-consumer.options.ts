@@ -130,9 +130,11 @@ export interface QueueConsumerOptions {
    */
   healing?: ConsumerHealingOptions | false;
   /**
-   * Body bytes this consumer's in-flight deliveries may hold (bodies from 64 KiB up are counted). Past
-   * it, consumption pauses (basic.cancel; in-flight deliveries still ack) until the handlers bring it
-   * under half, so memory is bounded in bytes, not only by prefetch x body size.
+   * Body bytes this consumer's in-flight deliveries may hold: at most this plus one message. RabbitMQ
+   * ignores a byte prefetch, so the prefetch count carries it: given, the window starts at 1 and
+   * follows the body sizes (floor(bound / largest recent body), at most `prefetch`); by default it
+   * starts at `prefetch` and is lowered once big bodies arrive. Past the bound (bodies from 64 KiB up
+   * counted) consumption also pauses until the handlers bring it under half. A stream keeps its prefetch.
    * @default 268435456 (256 MiB)
    */
   maxInFlightBytes?: number;

@@ -88,8 +88,10 @@ export interface ServerAMQPOptions extends AmqpConnectionOptions {
    */
   healing?: ConsumerHealingOptions | false;
   /**
-   * Body bytes the default queue's in-flight deliveries may hold (bodies from 64 KiB up are counted);
-   * past it consumption pauses until handlers bring it under half.
+   * Body bytes the default queue's in-flight deliveries may hold: at most this plus one message. Given,
+   * the prefetch window starts at 1 and follows the body sizes (floor(bound / largest recent body), at
+   * most `prefetchCount`); by default it starts at `prefetchCount` and is lowered once big bodies
+   * arrive. Past the bound (bodies from 64 KiB up counted) consumption also pauses until handlers bring it under half.
    * @default 268435456 (256 MiB)
    */
   maxInFlightBytes?: number;

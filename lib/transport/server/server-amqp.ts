@@ -152,6 +152,7 @@ export class ServerAMQP extends Server<AmqpEventsMap, AmqpStatus> implements Cus
   /** A snapshot for health checks, from state already held. */
   getHealth(): ServerAMQPHealth {
     const host = this.host;
+    const healing = this.runners.filter((runner) => runner.isExpected && !runner.isConsuming && runner.healing !== undefined);
     return {
       connection: host?.status ?? 'idle',
       connected: host !== undefined && host.connection.isOpen,
@@ -162,6 +163,7 @@ export class ServerAMQP extends Server<AmqpEventsMap, AmqpStatus> implements Cus
       queues: this.runners.map((runner) =>
         host === undefined ? runner.queue : host.connection.queueName(runner.queue),
       ),
+      ...(healing.length === 0 ? {} : { healing: healing.map((runner) => runner.spec.label) }),
     };
   }
 

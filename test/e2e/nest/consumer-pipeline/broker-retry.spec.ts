@@ -2,42 +2,49 @@
  * Retries on the broker (`retry.via: 'broker'`): a prefetch-1 consumer whose one message fails is
  * retried through its retry queue with a 2 s TTL. Meanwhile the consumer handles 50 other messages
  * (the waiting copy holds no prefetch slot); the app is closed and started again in between, and the
- * retried message still arrives, after its delay, with its count.
+ * retried message still arrives, after its delay, with its count. The same on a classic and on a
+ * quorum queue (whose retry copies go through a retry queue as well, not the broker's requeue).
  */
 import { describe, it, expect, afterAll } from '@jest/globals';
-import { Controller, type INestMicroservice } from '@nestjs/common';
+import { Controller, type INestMicroservice, type Type } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
 import type { AmqpContext } from '../../../../lib/transport/core/amqp.context.js';
 import { QueueConsumer } from '../../../../lib/transport/decorators/queue-consumer.decorator.js';
 import { Admin, waitFor } from '../server/support.js';
 import { consumeName, startApp } from './support.js';
 
-const queue = consumeName('broker-retry');
-const retryQueue = `${queue}.retry.2000`;
-const seen: Array<{ id: string; count: unknown; at: number }> = [];
+type QueueType = 'classic' | 'quorum';
 
-@Controller()
-class RetryController {
-  @QueueConsumer(queue, { durable: true, prefetch: 1, retry: { attempts: 2, delay: 2000, via: 'broker', jitter: 0 } })
-  onMessage(@Payload() data: { id: string }, @Ctx() ctx: AmqpContext): void {
-    seen.push({ id: data.id, count: ctx.headers['x-retry-count'], at: Date.now() });
-    if (data.id === 'retry-me' && ctx.headers['x-retry-count'] === undefined) throw new Error('fails on its first delivery');
+/** A prefetch-1 consumer of a fresh queue of `type` whose message 'retry-me' fails on its first delivery. */
+function retryConsumer(type: QueueType) {
+  const queue = consumeName(`broker-retry-${type}`);
+  const seen: Array<{ id: string; count: unknown; at: number }> = [];
+
+  @Controller()
+  class RetryController {
+    @QueueConsumer(queue, { durable: true, queueType: type, prefetch: 1, retry: { attempts: 2, delay: 2000, via: 'broker', jitter: 0 } })
+    onMessage(@Payload() data: { id: string }, @Ctx() ctx: AmqpContext): void {
+      seen.push({ id: data.id, count: ctx.headers['x-retry-count'], at: Date.now() });
+      if (data.id === 'retry-me' && ctx.headers['x-retry-count'] === undefined) throw new Error('fails on its first delivery');
+    }
   }
+  return { queue, retryQueue: `${queue}.retry.2000`, seen, controller: RetryController as Type };
 }
 
-describe("retry.via: 'broker'", () => {
+describe.each<QueueType>(['classic', 'quorum'])("retry.via: 'broker' on a %s queue", (type) => {
+  const { queue, retryQueue, seen, controller } = retryConsumer(type);
   let app: INestMicroservice | undefined;
   let admin: Admin | undefined;
 
   afterAll(async () => {
     await app?.close();
-    await admin?.cleanup([queue, retryQueue]);
+    await admin?.cleanup([queue, retryQueue, `${queue}.dlq`]);
     await admin?.close();
   });
 
   it('a prefetch-1 consumer handles 50 messages while one waits 2 s on the broker, across a restart', async () => {
     admin = await Admin.open();
-    ({ app } = await startApp([RetryController]));
+    ({ app } = await startApp([controller]));
     await admin.publish('', queue, { id: 'retry-me' });
     const failedAt = Date.now();
     for (let i = 0; i < 50; i += 1) await admin.publish('', queue, { id: `other-${i}` });
@@ -47,7 +54,7 @@ describe("retry.via: 'broker'", () => {
     expect(await admin.messageCount(retryQueue)).toBe(1);
 
     await app.close();
-    ({ app } = await startApp([RetryController]));
+    ({ app } = await startApp([controller]));
     await waitFor(() => seen.filter((entry) => entry.id === 'retry-me').length === 2, 'the retried message after the restart', 20_000);
     const retried = seen.filter((entry) => entry.id === 'retry-me')[1];
     expect(retried?.count).toBe(1);
@@ -55,6 +62,6 @@ describe("retry.via: 'broker'", () => {
     expect(waited).toBeGreaterThanOrEqual(1900);
     expect(await admin.messageCount(queue)).toBe(0);
     expect(await admin.messageCount(`${queue}.dlq`)).toBe(0);
-    console.log(`broker retry: 50 others handled in ${othersDoneIn} ms while the failed one waited; it came back after ${waited} ms, across a restart`);
+    console.log(`broker retry (${type}): 50 others handled in ${othersDoneIn} ms while the failed one waited; it came back after ${waited} ms, across a restart`);
   }, 60_000);
 });

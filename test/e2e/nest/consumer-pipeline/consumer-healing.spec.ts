@@ -96,10 +96,19 @@ describe('consumers that heal', () => {
     await waitFor(() => (info(q.passive)?.healingAttempt ?? 0) >= 2, 'two restart attempts', 10_000);
     expect(info(q.passive)?.cause).toContain('404');
     const health = app.get(AmqpHealthIndicator);
-    expect((await health.isHealthy('amqp')).amqp).toMatchObject({ status: 'down', message: expect.stringContaining('consumers stopped') });
+    // Terminus knows up and down only: healing reads up with degraded: true and the consumer named, or down when asked.
+    expect((await health.isHealthy('amqp')).amqp).toMatchObject({
+      status: 'up',
+      degraded: true,
+      healing: [expect.stringContaining(q.passive)],
+      message: expect.stringMatching(/^degraded: .*1 of \d+ consumers healing/),
+    });
+    expect((await health.isHealthy('amqp', { healing: 'down' })).amqp).toMatchObject({ status: 'down', degraded: true });
     await admin.channel.assertQueue(q.passive, { durable: false });
     await waitFor(() => info(q.passive)?.state === 'consuming', 'consuming again', 10_000);
-    expect((await health.isHealthy('amqp')).amqp.status).toBe('up');
+    const back = (await health.isHealthy('amqp')).amqp;
+    expect(back.status).toBe('up');
+    expect(back.degraded).toBeUndefined();
     await admin.publish('', q.passive, { id: 'back' });
     await waitFor(() => handled.includes('passive:back'), 'the next message', 10_000);
   }, 30_000);

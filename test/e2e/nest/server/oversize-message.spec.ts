@@ -4,6 +4,7 @@
  * nacked and the broker dead-letters it, body and all; without one (the default), a copy without its
  * body goes to `<queue>.dlq` with the reason in its headers and the original is acked. Either way the
  * same connection and consumer go on with the next message, and one ERROR line says where it went.
+ * The server's default queue gets the same fate.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Controller, type INestMicroservice } from '@nestjs/common';
@@ -16,6 +17,7 @@ import { Admin, connectionNames, waitFor } from './support.js';
 const withDlx = consumeName('oversize-dlx');
 const parked = consumeName('oversize-parked');
 const plain = consumeName('oversize-plain');
+const defaultQueue = consumeName('oversize-default');
 const connectionName = consumeName('oversize-conn');
 const seen: string[] = [];
 const KiB = 1024;
@@ -47,12 +49,13 @@ describe('a message over maxBodySize', () => {
       connectionKey: consumeName('oversize-key'),
       connectionName,
       connectionOptions: { maxBodySize: 64 * KiB },
+      queue: defaultQueue,
     }));
   }, 60_000);
 
   afterAll(async () => {
     await app?.close();
-    await admin?.cleanup([withDlx, parked, plain, `${plain}.dlq`]);
+    await admin?.cleanup([withDlx, parked, plain, `${plain}.dlq`, defaultQueue, `${defaultQueue}.dlq`]);
     await admin?.close();
   });
 
@@ -94,5 +97,15 @@ describe('a message over maxBodySize', () => {
     expect(server.unwrap<{ isOpen: boolean }>().isOpen).toBe(true);
     await admin.publish('', plain, { label: 'after' });
     await waitFor(() => seen.includes('plain:after'), 'the message after');
+  }, 30_000);
+
+  it("the server's default queue: the same fate, a copy without its body in <queue>.dlq", async () => {
+    await admin.publish('', defaultQueue, Buffer.from(big), { contentType: 'application/json', messageId: 'big-3' });
+    await waitFor(async () => (await admin.messageCount(`${defaultQueue}.dlq`)) === 1, 'the copy in the dead-letter queue');
+    const [copy] = await admin.drain(`${defaultQueue}.dlq`);
+    expect(copy!.content.length).toBe(0);
+    expect(copy!.properties.messageId).toBe('big-3');
+    expect(String(copy!.properties.headers?.['x-failure-reason'])).toMatch(/^body of \d+ bytes exceeds maxBodySize 65536/);
+    expect(await admin.messageCount(defaultQueue)).toBe(0);
   }, 30_000);
 });

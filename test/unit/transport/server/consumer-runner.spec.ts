@@ -47,7 +47,8 @@ function scriptedChannel(refuse?: string) {
       return channel as unknown as AmqpChannel;
     },
   } as unknown as AmqpConnectionHost;
-  const push = (tag: number) => deliver?.(channel, { deliveryTag: tag, redelivered: false, exchange: '', routingKey: 'k', consumerTag: 'ctag-1' }, {}, Buffer.from('{}'));
+  const push = (tag: number, body = Buffer.from('{}')) =>
+    deliver?.(channel, { deliveryTag: tag, redelivered: false, exchange: '', routingKey: 'k', consumerTag: 'ctag-1' }, {}, body);
   return { calls, host, push };
 }
 
@@ -113,6 +114,47 @@ describe('ConsumerRunner start-up', () => {
     );
     expect(calls).toEqual(['channel.open', 'exchange.declare events', 'queue.declare orders', 'channel.close']);
     expect(runner.isConsuming).toBe(false);
+  });
+});
+
+describe('ConsumerRunner under a byte bound', () => {
+  it('consumes with a prefetch of 1 first; the first body sizes the window: cancel, then qos and consume again once it has finished', async () => {
+    const { calls, host, push } = scriptedChannel();
+    const releases: Array<() => void> = [];
+    const onDelivery: DeliveryHandler = () => new Promise<void>((resolve) => releases.push(resolve));
+    const runner = new ConsumerRunner(spec({ prefetch: 40, maxInFlightBytes: 4 * 1024 * 1024, boundGiven: true }), host, onDelivery, silent, () => undefined);
+    await runner.start();
+    expect(calls.slice(-2)).toEqual(['basic.qos 1', 'basic.consume orders autoAck=false']);
+    push(1, Buffer.alloc(1024 * 1024));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(calls.slice(-1)).toEqual(['basic.cancel ctag-1']);
+    expect(runner.isConsuming).toBe(true);
+    releases[0]?.();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(calls.slice(-2)).toEqual(['basic.qos 4', 'basic.consume orders autoAck=false']);
+  });
+
+  it('under the default bound it starts at its prefetch, lowered only when bodies require it', async () => {
+    const { calls, host, push } = scriptedChannel();
+    const releases: Array<() => void> = [];
+    const onDelivery: DeliveryHandler = () => new Promise<void>((resolve) => releases.push(resolve));
+    const runner = new ConsumerRunner(spec({ prefetch: 40, maxInFlightBytes: 256 * 1024 * 1024 }), host, onDelivery, silent, () => undefined);
+    await runner.start();
+    push(1);
+    expect(calls.slice(-2)).toEqual(['basic.qos 40', 'basic.consume orders autoAck=false']);
+    push(2, Buffer.alloc(16 * 1024 * 1024));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(calls.slice(-1)).toEqual(['basic.cancel ctag-1']);
+    releases.forEach((release) => release());
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(calls.slice(-2)).toEqual(['basic.qos 16', 'basic.consume orders autoAck=false']);
+  });
+
+  it('a stream consumer keeps its configured prefetch', async () => {
+    const { calls, host } = scriptedChannel();
+    const runner = new ConsumerRunner(spec({ prefetch: 40, maxInFlightBytes: 4 * 1024 * 1024, boundGiven: true, stream: true }), host, async () => undefined, silent, () => undefined);
+    await runner.start();
+    expect(calls).toContain('basic.qos 40');
   });
 });
 
