@@ -186,8 +186,13 @@ export abstract class ConnectionLifecycle {
     }
   }
 
-  /** The owner's outbound facts (asked only when a write-progress check is due). */
-  readonly #progress = (): OutboundProgress => this.hooks.outboundProgress?.() ?? NOTHING_PENDING;
+  /**
+   * The owner's outbound facts (asked only when a write-progress check is due). While the broker has
+   * the connection blocked it stops reading on purpose: no stall then (blocked_connection_timeout
+   * bounds that wait), and the clock starts again once it unblocks.
+   */
+  readonly #progress = (): OutboundProgress =>
+    this.isBlocked ? NOTHING_PENDING : (this.hooks.outboundProgress?.() ?? NOTHING_PENDING);
 
   protected writeBytes(bytes: Buffer): boolean {
     this.bytesSent += bytes.length;

@@ -76,7 +76,8 @@ export interface ConnectionParametersOptions {
    * Milliseconds bytes may wait in the socket with none of them reaching the network before the
    * link is declared dead (a `WriteTimeoutError`, and a RecoveringConnection recovers): a path that
    * froze without a FIN or RST is found this fast instead of after two heartbeat intervals. Checked
-   * every quarter of it; 0 = off. @default 30000
+   * every quarter of it; not while the broker has the connection blocked (`blockedConnectionTimeout`
+   * bounds that); 0 = off. @default 30000
    */
   writeTimeout?: number;
   /** Locale sent in connection.start-ok. @default 'en_US' */

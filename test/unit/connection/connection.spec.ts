@@ -227,6 +227,20 @@ describe('Connection over a scripted transport', () => {
     expect(clock.pending).toBe(0);
   });
 
+  it('does not count a wait the broker imposes (connection.blocked) as a stall; the clock restarts once unblocked', async () => {
+    const { connection, clock, t } = await opened({ heartbeat: 0, writeTimeout: 4000 });
+    t.writtenBytes = 1000;
+    t.bufferedBytes = 300_000;
+    t.broker('connection.blocked', { reason: 'low on memory' });
+    clock.advance(60_000);
+    expect(connection.isOpen).toBe(true);
+    t.broker('connection.unblocked', {});
+    clock.advance(4000);
+    expect(connection.isOpen).toBe(true);
+    clock.advance(2000);
+    expect(connection.state).toBe('CLOSED');
+  });
+
   it('keeps a slow link that makes progress, and checks nothing with write_timeout 0', async () => {
     const moving = await opened({ heartbeat: 0, writeTimeout: 4000 });
     moving.t.bufferedBytes = 300_000;

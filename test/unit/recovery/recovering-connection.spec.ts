@@ -16,6 +16,7 @@ import {
   StaleDeliveryError,
   BodyTooLargeError,
   OversizeMessageError,
+  WriteTimeoutError,
   type BasicDeliver,
 } from '../../../lib/protocol/index.js';
 import {
@@ -178,6 +179,18 @@ describe('RecoveringConnection over a fake engine', () => {
     expect(connection.state).toBe('CLOSED');
     expect(closes).toEqual([refusal]);
     expect(broker.dialed).toHaveLength(1);
+  });
+
+  it('recovers a link the engine declared dead by the write timeout, with that cause', async () => {
+    const broker = new FakeBroker();
+    const connection = await open(broker);
+    const causes: unknown[] = [];
+    connection.on('recovering', (cause) => causes.push(cause));
+    const stalled = new WriteTimeoutError(30_000, 1_100_000);
+    broker.current.kill(stalled);
+    await until(() => connection.state === 'OPEN' && connection.recoveries === 1, 'recovery');
+    expect(causes).toEqual([stalled]);
+    await connection.close();
   });
 
   it('tries the other host first and goes round the list; gives up after maxAttempts passes', async () => {
