@@ -4,12 +4,18 @@
 // where `npm ci` takes a minute, then installs the Nest 11 line over it (not saved: npm replaces
 // package folders rather than writing into files, and the shared hidden lockfile is unlinked first),
 // then runs the transport unit tests and test/e2e/nest there, and the CommonJS package app
-// (scripts/test-package.mjs --cjs-only) with the tarball packed here, built against Nest 12 as it is
+// (scripts/test-package.mjs --cjs-only) with the tarball packed here (or `--tarball <file>`, one
+// packed already, as CI does once for this and test:package), built against Nest 12 as it is
 // published. The temporary directory is removed afterwards, pass or fail.
 import { spawn } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+
+const { values: args } = parseArgs({ options: { tarball: { type: 'string' } } });
+if (args.tarball !== undefined && !existsSync(args.tarball))
+  throw new Error(`[nest11] --tarball ${args.tarball}: no such file`);
 
 /** The Nest 11 line: versions published together. */
 const NEST11 = [
@@ -61,10 +67,13 @@ try {
   });
   mkdirSync(packs);
   // The package as published (built here against Nest 12), packed while the copy installs.
-  const packed = run('npm', ['pack', '--json', '--loglevel=error', '--pack-destination', packs], {
-    cwd: root,
-    quiet: true,
-  });
+  const packed =
+    args.tarball !== undefined
+      ? Promise.resolve(JSON.stringify([{ filename: resolve(args.tarball) }]))
+      : run('npm', ['pack', '--json', '--loglevel=error', '--pack-destination', packs], {
+          cwd: root,
+          quiet: true,
+        });
   packed.catch(() => undefined); // awaited below; not an unhandled rejection if an install fails first
   const npmFlags = ['--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'];
   const ownVersion = microservicesVersion(root);
@@ -82,7 +91,7 @@ try {
   await run('npx', ['jest', '--maxWorkers=2', 'test/unit/transport', 'test/e2e/nest'], {
     env: { ...process.env, NODE_OPTIONS: '--experimental-vm-modules' },
   });
-  const tarball = join(packs, JSON.parse(await packed)[0].filename);
+  const tarball = resolve(packs, JSON.parse(await packed)[0].filename);
   await run('node', ['scripts/test-package.mjs', '--cjs-only', '--tarball', tarball]);
 } catch (error) {
   failed = true;
