@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// The operator's command line: a thin shell over the package's dead-letter operations (dist/bin/dlq-cli.js).
+// The operator's command line: a thin shell over the package's dead-letter operations (dist/esm/bin/dlq-cli.js).
 import { createInterface } from 'node:readline/promises';
-import { runDlqCli } from '../dist/bin/dlq-cli.js';
+import { runDlqCli } from '../dist/esm/bin/dlq-cli.js';
 
 const io = {
   out: (text) => process.stdout.write(`${text}\n`),

@@ -18,8 +18,13 @@
 //   app's orders spec runs one scenario on the in-memory broker and on the broker in a vhost of its
 //   own (useTestVhost); afterwards no vhost of the run may be left (rabbitmqctl list_vhosts).
 //
-// `--cjs-only` runs the plain CommonJS app and its type checks only. The temporary directory is
-// removed afterwards.
+// - dlq/: the operator's command line from the installed package (`npx nestjs-amqp-transport dlq ...`)
+//   against two letters the broker dead-lettered (test/package/dlq/letters.cjs, with the package's
+//   CommonJS engine): `list` counts them, `peek` shows both naming the queue they failed in, a
+//   `replay --dry-run` says it would replay both and leaves them where they are.
+//
+// `--cjs-only` runs the plain CommonJS app, its type checks and the dlq step only; `--dlq-only` the
+// dlq step alone (after the install). The temporary directory is removed afterwards.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -28,7 +33,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
 const { values: args } = parseArgs({
-  options: { tarball: { type: 'string' }, 'cjs-only': { type: 'boolean' } },
+  options: { tarball: { type: 'string' }, 'cjs-only': { type: 'boolean' }, 'dlq-only': { type: 'boolean' } },
 });
 const root = resolve(import.meta.dirname, '..');
 const fixtures = join(root, 'test', 'package');
@@ -108,6 +113,35 @@ async function runHazardChecks() {
   cpSync(join(fixtures, 'hazard'), dir, { recursive: true });
   for (const script of ['cjs-first.cjs', 'esm-first.mjs'])
     await run(process.execPath, [script], { cwd: dir, timeout: 60_000 });
+}
+
+/** test/package/dlq: the installed package's bin (npx) over dead letters the broker made. */
+async function runDlqCommandLine() {
+  const dir = join(plain, 'dlq');
+  cpSync(join(fixtures, 'dlq'), dir, { recursive: true });
+  const queue = `package.dlq.${randomBytes(4).toString('hex')}`;
+  const dlq = `${queue}.dlq`;
+  const env = { ...process.env, NODE_OPTIONS: '', AMQP_URL: process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672' };
+  const letters = (action) => run(process.execPath, ['letters.cjs', action, queue], { cwd: dir, env, timeout: 30_000 });
+  // --no: the bin of the package installed below plain/, never one fetched from the registry.
+  const cli = (...cliArgs) => run('npx', ['--no', 'nestjs-amqp-transport', 'dlq', ...cliArgs], { cwd: dir, env, timeout: 60_000 });
+  const expectOut = (out, expected, what) => {
+    if (!expected.every((part) => out.includes(part)))
+      throw new Error(`dlq ${what} printed ${JSON.stringify(out.trim())}, expected ${JSON.stringify(expected)}`);
+  };
+  await letters('seed');
+  try {
+    expectOut(await cli('list', dlq), [`${dlq}\t2\n`], 'list');
+    const peek = (await cli('peek', dlq, '--count', '5')).trim().split('\n').map((line) => JSON.parse(line));
+    const ids = peek.map((letter) => JSON.parse(letter.body).id);
+    if (peek.length !== 2 || ids.join() !== 'letter-1,letter-2' || !peek.every((letter) => letter.failedQueue === queue))
+      throw new Error(`dlq peek showed ${JSON.stringify(peek)}, expected letter-1 and letter-2 that failed in "${queue}"`);
+    expectOut(await cli('replay', dlq, '--dry-run'), [`dry run: would replay 2 to their original queues and leave 0 in "${dlq}" (2 considered); nothing moved`], 'replay --dry-run');
+    expectOut(await cli('list', dlq), [`${dlq}\t2\n`], 'list after the dry run');
+    console.log(`[package] dlq command line: list, peek and a dry-run replay over 2 letters of ${dlq}`);
+  } finally {
+    await letters('delete');
+  }
 }
 
 const apps = join(fixtures, 'apps');
@@ -191,9 +225,10 @@ async function settleAll(promises) {
 let failed = false;
 try {
   const packed = await tarball();
-  const kinds = args['cjs-only'] ? ['cjs'] : ['cjs', 'esm'];
+  const only = args['cjs-only'] || args['dlq-only'];
+  const kinds = only ? ['cjs'] : ['cjs', 'esm'];
   const plainApps = kinds.map((kind) => [kind, prepareApp(kind)]);
-  const consumerApps = args['cjs-only']
+  const consumerApps = only
     ? []
     : Object.keys(CONSUMER_APPS).map((name) => [name, prepareConsumerApp(name)]);
   // One install for both plain apps (they sit below it); the package's peers at this checkout's versions.
@@ -223,6 +258,8 @@ try {
       ],
       { cwd: join(plain, 'cjs') },
     );
+    await runDlqCommandLine();
+    if (args['dlq-only']) return;
     for (const [kind, dir] of plainApps) await runApp(kind, dir);
     if (!args['cjs-only']) await runHazardChecks();
     await typeCheckCjsResolutions(join(plain, 'cjs'));
@@ -243,7 +280,8 @@ try {
     testLine(['nest11']),
     testLine(['jest-esm', 'vitest']),
   ]);
-  console.log(`[package] Nest ${installed('@nestjs/microservices')}: ${kinds.join(' and ')} app(s) passed`);
+  if (args['dlq-only']) console.log('[package] dlq step passed');
+  else console.log(`[package] Nest ${installed('@nestjs/microservices')}: ${kinds.join(' and ')} app(s) passed`);
   if (consumerApps.length > 0)
     console.log(`[package] consumer apps passed: ${consumerApps.map(([name]) => name).join(', ')}`);
 } catch (error) {

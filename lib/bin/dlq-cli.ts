@@ -66,7 +66,12 @@ export async function runDlqCli(argv: readonly string[], io: CliIo): Promise<num
             if (considered % 100 === 0 || considered === total) io.err(`${bar(considered, total)} ${considered}/${total} considered, ${replayed} ${dryRun ? 'would be ' : ''}replayed`);
           },
         });
-        io.out(`${dryRun ? 'dry run: ' : ''}${result.replayed} replayed, ${result.skipped} left in "${queue}" (${result.considered} considered)`);
+        const where = to === undefined ? 'their original queues' : `"${to}"`;
+        io.out(
+          dryRun
+            ? `dry run: would replay ${result.replayed} to ${where} and leave ${result.skipped} in "${queue}" (${result.considered} considered); nothing moved`
+            : `${result.replayed} replayed, ${result.skipped} left in "${queue}" (${result.considered} considered)`,
+        );
         return 0;
       }
     }

@@ -267,7 +267,7 @@ export class ConsumerRunner {
       const channel = this.channel;
       const onMessage = this.onMessage;
       if (channel === undefined || onMessage === undefined) throw new InvalidStateError(`${this.spec.label} was never started`, 'idle');
-      await this.consume(channel, onMessage);
+      await this.consume(channel, onMessage, true);
       this.paused = false;
     });
   }
@@ -301,7 +301,10 @@ export class ConsumerRunner {
     await this.closeChannel();
   }
 
-  private async consume(channel: AmqpChannel, onMessage: RecoveringDeliveryCallback): Promise<void> {
+  /** basic.consume; `again`: first the window's count, if it has one (a new per-consumer prefetch applies only to later consumers). */
+  private async consume(channel: AmqpChannel, onMessage: RecoveringDeliveryCallback, again = false): Promise<void> {
+    const window = this.bytes?.window;
+    if (again && window !== undefined) await channel.basicQos({ prefetchCount: window.value, global: this.spec.prefetchGlobal === true });
     this.consumerTag = await channel.basicConsume(this.queueName, onMessage, {
       autoAck: this.spec.autoAck,
       ...(this.spec.exclusive === undefined ? {} : { exclusive: this.spec.exclusive }),
@@ -379,9 +382,7 @@ export class ConsumerRunner {
     void this.serialize(async () => {
       const { channel, onMessage } = this;
       if (this.paused || this.stopping || this.consumerTag !== undefined || channel?.isOpen !== true || onMessage === undefined) return;
-      // A new per-consumer prefetch applies only to consumers started after it.
-      await channel.basicQos({ prefetchCount: this.prefetchCount, global: this.spec.prefetchGlobal === true });
-      await this.consume(channel, onMessage);
+      await this.consume(channel, onMessage, true);
     }).catch((error: unknown) => this.logger.warn?.(`${this.spec.label}: consuming again after a byte pause failed: ${describeError(error)}`));
   }
 

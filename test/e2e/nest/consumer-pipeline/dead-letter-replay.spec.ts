@@ -93,7 +93,7 @@ describe('AmqpDeadLetters', () => {
     expect(await runDlqCli(args, io(false))).toBe(1);
     expect(await admin.messageCount(dlq)).toBe(1200);
     expect(await runDlqCli([...args, '--dry-run'], io(false))).toBe(0);
-    expect(lines).toContain(`dry run: 1000 replayed, 200 left in "${dlq}" (1200 considered)`);
+    expect(lines).toContain(`dry run: would replay 1000 to their original queues and leave 200 in "${dlq}" (1200 considered); nothing moved`);
     const started = Date.now();
     expect(await runDlqCli(args, io(true))).toBe(0);
     await waitFor(() => handled.size === 1000, '1,000 replayed messages handled', 60_000);

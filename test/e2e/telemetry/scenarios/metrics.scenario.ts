@@ -1,8 +1,10 @@
 /**
  * A scripted run read back through the SDK's metric reader: N messages published to a fanout
- * exchange bound to a work queue (a @QueueConsumer with 2 retries, dead-lettering to a DLQ) and to a
- * tap queue nobody consumes; every fifth message fails always. Prints one JSON line with the
- * counters (by destination) and the broker's queue depths (rabbitmqctl), then deletes what it made.
+ * exchange bound to a tap queue nobody consumes and to three consumed queues, one per fate of a
+ * failed message: work (2 retries, then dead-lettered through its DLX to a DLQ), requeue (onError
+ * 'requeue' once, then dead-lettered to its own DLQ) and drop (onError 'ack': dropped). Every fifth
+ * message fails always. Prints one JSON line with the counters (by destination) and the broker's
+ * queue depths (rabbitmqctl list_queues), then deletes what it made.
  *
  * Env: AMQP_URL, OTEL_SCENARIO_PREFIX, OTEL_SCENARIO_N (default 20).
  */
@@ -22,8 +24,13 @@ const EXCHANGE = `${prefix}.fanout`;
 const WORK = `${prefix}.work`;
 const TAP = `${prefix}.tap`;
 const DLQ = `${prefix}.dlq`;
+const REQUEUE = `${prefix}.requeue`;
+const REQUEUE_DLQ = `${prefix}.requeue.dlq`;
+const DROP = `${prefix}.drop`;
 
 let handled = 0;
+let handledRequeue = 0;
+let handledDrop = 0;
 
 @Controller()
 class Worker {
@@ -36,6 +43,18 @@ class Worker {
   })
   work(@Payload() message: { i: number }): void {
     handled += 1;
+    if (message.i % 5 === 0) throw new Error(`message ${message.i} always fails`);
+  }
+
+  @QueueConsumer(REQUEUE, { durable: false, bindings: [{ exchange: EXCHANGE }], onError: 'requeue', maxRedeliveries: 1, deadLetterQueue: REQUEUE_DLQ })
+  requeue(@Payload() message: { i: number }): void {
+    handledRequeue += 1;
+    if (message.i % 5 === 0) throw new Error(`message ${message.i} always fails`);
+  }
+
+  @QueueConsumer(DROP, { durable: false, bindings: [{ exchange: EXCHANGE }], onError: 'ack', deadLetterQueue: false })
+  drop(@Payload() message: { i: number }): void {
+    handledDrop += 1;
     if (message.i % 5 === 0) throw new Error(`message ${message.i} always fails`);
   }
 }
@@ -66,20 +85,25 @@ try {
   const publisher = app.get(AmqpPublisher);
   for (let i = 0; i < N; i += 1) await publisher.publish(EXCHANGE, '', { i });
   const deadline = Date.now() + 30_000;
-  // Every message handled: N first deliveries plus 2 retries of each failing one.
-  while (handled < N + 2 * failing && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+  // Every message handled: N first deliveries plus 2 retries (work) or one requeue (requeue) of each failing one.
+  const done = (): boolean => handled >= N + 2 * failing && handledRequeue >= N + failing && handledDrop >= N;
+  while (!done() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
   await new Promise((resolve) => setTimeout(resolve, 300));
   const counters = await readCounters('messaging.destination.name');
   const broker = {
     tap: (await queueInfo(TAP))?.messages,
     dlq: (await queueInfo(DLQ))?.messages,
     work: (await queueInfo(WORK))?.messages,
+    requeue: (await queueInfo(REQUEUE))?.messages,
+    requeueDlq: (await queueInfo(REQUEUE_DLQ))?.messages,
+    drop: (await queueInfo(DROP))?.messages,
   };
-  console.log(JSON.stringify({ phase: 'metrics', N, failing, handled, counters, broker, names: { EXCHANGE, WORK, TAP, DLQ } }));
+  const names = { EXCHANGE, WORK, TAP, DLQ, REQUEUE, REQUEUE_DLQ, DROP };
+  console.log(JSON.stringify({ phase: 'metrics', N, failing, handled, handledRequeue, handledDrop, counters, broker, names }));
 } finally {
   const channel = await app.get(AmqpPublisher).connection.channel();
   await channel.exchangeDelete({ exchange: EXCHANGE }).catch(() => undefined);
   await app.close();
-  for (const queue of [WORK, TAP, DLQ]) await deleteQueue(queue).catch(() => undefined);
+  for (const queue of [WORK, TAP, DLQ, REQUEUE, REQUEUE_DLQ, DROP]) await deleteQueue(queue).catch(() => undefined);
   process.stdout.write('', () => process.exit(0));
 }

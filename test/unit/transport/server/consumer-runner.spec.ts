@@ -150,6 +150,21 @@ describe('ConsumerRunner under a byte bound', () => {
     expect(calls.slice(-2)).toEqual(['basic.qos 16', 'basic.consume orders autoAck=false']);
   });
 
+  it('paused by the app while the window changed: resume() asks for the new window before consuming', async () => {
+    const { calls, host, push } = scriptedChannel();
+    const releases: Array<() => void> = [];
+    const onDelivery: DeliveryHandler = () => new Promise<void>((resolve) => releases.push(resolve));
+    const runner = new ConsumerRunner(spec({ prefetch: 40, maxInFlightBytes: 4 * 1024 * 1024, boundGiven: true }), host, onDelivery, silent, () => undefined);
+    await runner.start();
+    push(1, Buffer.alloc(1024 * 1024));
+    await runner.pause();
+    releases[0]?.();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(calls.filter((call) => call.startsWith('basic.qos'))).toEqual(['basic.qos 1']);
+    await runner.resume();
+    expect(calls.slice(-2)).toEqual(['basic.qos 4', 'basic.consume orders autoAck=false']);
+  });
+
   it('a stream consumer keeps its configured prefetch', async () => {
     const { calls, host } = scriptedChannel();
     const runner = new ConsumerRunner(spec({ prefetch: 40, maxInFlightBytes: 4 * 1024 * 1024, boundGiven: true, stream: true }), host, async () => undefined, silent, () => undefined);
