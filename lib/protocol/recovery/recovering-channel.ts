@@ -258,8 +258,10 @@ export class RecoveringChannel extends RecoveringChannelCore<RecoveringChannel> 
   /**
    * Publishes. While the connection is down the message goes to the connection's publish buffer (sent
    * in order after recovery, within the outage budget: OutageBudgetError past a bound or the
-   * deadline) or, with buffering off, rejects at once with PublishBufferFullError. A publish on the
-   * wire when the connection dies rejects (never hangs).
+   * deadline) or, with buffering off, rejects at once with PublishBufferFullError. While it is up but
+   * its socket is over the high-water mark (or older publishes wait), the message waits its turn in
+   * the same buffer, within the same budget, whatever the buffering option (outbound-gate.ts). A
+   * publish on the wire when the connection dies rejects (never hangs).
    */
   basicPublish(
     exchange: string,
@@ -277,7 +279,8 @@ export class RecoveringChannel extends RecoveringChannelCore<RecoveringChannel> 
    * at least once. Errors that a retry cannot fix (nack, unroutable exchange, recovery given up)
    * reject at once. While the connection is down the message waits within the outage budget
    * (`recovery.outage`): in the publish buffer when it is on, else for the recovered channel; past a
-   * bound or the deadline it rejects with OutageBudgetError. A duplicate is possible when the broker
+   * bound or the deadline it rejects with OutageBudgetError. Past the socket's high-water mark it
+   * waits as basicPublish does. A duplicate is possible when the broker
    * took the message but its confirm was lost with the connection.
    */
   async publishWithRetry(

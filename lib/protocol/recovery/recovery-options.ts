@@ -4,17 +4,18 @@
 import { InvalidArgumentError } from '../errors.js';
 
 /**
- * The outage budget: how much a connection holds while it is down, and for how long. It bounds every
- * wait for the connection that keeps a message in memory: the publish buffer, publishWithRetry waiting
- * for the recovered channel, and the Nest layer's publishes, emits and requests. Past a bound a call
- * rejects with OutageBudgetError naming it (`bytes`, `messages`, `deadline`).
+ * The outage budget: how much a connection holds while it is down, or while it is up but its socket is
+ * over the high-water mark (a congested or frozen link), and for how long. It bounds every wait that
+ * keeps a message in memory: the publish buffer, publishes waiting for the socket to drain,
+ * publishWithRetry waiting for the recovered channel, and the Nest layer's publishes, emits and
+ * requests. Past a bound a call rejects with OutageBudgetError naming it (`bytes`, `messages`, `deadline`).
  */
 export interface OutageOptions {
   /** Most body bytes held at once (64 MiB). @default 67108864 */
   maxBytes?: number;
   /** Most messages held at once. @default 10000 */
   maxMessages?: number;
-  /** Longest a held message waits for the connection to come back, in ms. @default 60000 */
+  /** Longest a held message waits for the connection to come back (or its socket to drain), in ms. @default 60000 */
   deadlineMs?: number;
 }
 

@@ -58,6 +58,28 @@ describe('PublishBuffer', () => {
     expect(() => buffer.offer(entry(1))).toThrow(/publishBuffer is off/);
   });
 
+  it('with buffering off still holds, within the budget, what waits for the socket to drain (always)', () => {
+    const outage = budget({ maxMessages: 1 });
+    const buffer = new PublishBuffer(false, outage);
+    buffer.offer(entry(10), true);
+    expect(caught(() => buffer.offer(entry(1), true))).toMatchObject({ bound: 'messages' });
+    expect(buffer.size).toBe(1);
+  });
+
+  it('shift() takes the oldest entry out and returns its room', () => {
+    const outage = budget();
+    const buffer = new PublishBuffer(true, outage);
+    const first = entry(10);
+    buffer.offer(first);
+    buffer.offer(entry(20));
+    expect(buffer.shift()).toBe(first);
+    expect(buffer.bytes).toBe(20);
+    expect(outage.counters).toMatchObject({ messages: 1, bytes: 20 });
+    buffer.shift();
+    expect(buffer.shift()).toBeUndefined();
+    expect(outage.counters).toMatchObject({ messages: 0, bytes: 0 });
+  });
+
   it('gives entries back oldest first, empties itself and the budget; rejectAll fails each once', () => {
     const outage = budget();
     const buffer = new PublishBuffer<ReturnType<typeof entry> & { n: number }>(true, outage);
