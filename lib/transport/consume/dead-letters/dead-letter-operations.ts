@@ -1,4 +1,4 @@
-import type { BasicProperties, FieldTable } from '../../../protocol/index.js';
+import { MessageReturnedError, type BasicProperties, type FieldTable } from '../../../protocol/index.js';
 import { FAILED_QUEUE_HEADER, REPLAY_COUNT_HEADER, REPLAYED_AT_HEADER, retryCountOf } from '../../core/message-headers.js';
 import { fullProperties } from '../../core/full-properties.js';
 
@@ -10,6 +10,7 @@ interface OperationsChannel {
   confirmDelivery(): Promise<unknown>;
   basicPublish(exchange: string, routingKey: string, body: Buffer, properties: BasicProperties, o: { mandatory: boolean }): Promise<void>;
   basicAck(deliveryTag: number): void;
+  addOnReturnCallback(cb: (channel: unknown, method: { replyCode: number; replyText: string; exchange: string; routingKey: string }) => void): void;
   queuePurge(o: { queue: string }): Promise<{ messageCount: number }>;
   close(): Promise<unknown>;
 }
@@ -51,6 +52,9 @@ export interface ReplayResult {
   /** Left in the dead-letter queue: filtered out, or without a known target. */
   readonly skipped: number;
 }
+
+/** How many replayed letters may await their publish confirms at once. */
+const REPLAY_WINDOW = 64;
 
 /**
  * The dead-letter operations, on a connection: list a queue's depth, peek at letters without taking
@@ -94,16 +98,29 @@ export class DeadLetterOperations {
     return letters;
   }
 
-  /** Moves letters of `queue` back to their original queue (or `to`), each recorded in `x-replay-count` / `x-replayed-at`. */
+  /**
+   * Moves letters of `queue` back to their original queue (or `to`), each recorded in `x-replay-count` / `x-replayed-at`.
+   * Up to {@link REPLAY_WINDOW} publishes await their confirms while the next letters are read; each
+   * letter is acked once its publish is confirmed. A publish that fails (nacked, or returned
+   * unroutable: a MessageReturnedError) stops the replay and is thrown once the others settle; from
+   * then on nothing more is acked, so what was not acked goes back to the queue at the channel's
+   * close (a letter that did reach its target then exists twice, none is lost).
+   */
   async replay(queue: string, options: ReplayOptions = {}): Promise<ReplayResult> {
     const channel = await this.connection().channel();
     await channel.confirmDelivery();
     let considered = 0;
     let replayed = 0;
+    const inFlight = new Set<Promise<void>>();
+    let failure: { error: unknown } | undefined;
+    // basic.return comes before the ack of the same publish, so a returned letter is never acked
+    channel.addOnReturnCallback((_channel, method) => {
+      failure ??= { error: new MessageReturnedError(method.replyCode, method.replyText, method.exchange, method.routingKey) };
+    });
     try {
       const total = Math.min((await channel.queueDeclare({ queue, passive: true })).messageCount, options.limit ?? Number.POSITIVE_INFINITY);
       const started = Date.now();
-      while (considered < total) {
+      while (considered < total && failure === undefined) {
         const got = await channel.basicGet(queue);
         if (got === null) break;
         considered += 1;
@@ -118,8 +135,21 @@ export class DeadLetterOperations {
               [REPLAY_COUNT_HEADER]: retryCountOf(letter.headers[REPLAY_COUNT_HEADER]) + 1,
               [REPLAYED_AT_HEADER]: Date.now(),
             };
-            await channel.basicPublish('', target, got.body, properties, { mandatory: true });
-            channel.basicAck(got.method.deliveryTag);
+            const { deliveryTag } = got.method;
+            const fail = (error: unknown): void => {
+              failure ??= { error };
+            };
+            const settled = channel.basicPublish('', target, got.body, properties, { mandatory: true }).then(() => {
+              if (failure !== undefined) return;
+              try {
+                channel.basicAck(deliveryTag);
+              } catch (error) {
+                fail(error);
+              }
+            }, fail);
+            inFlight.add(settled);
+            void settled.then(() => inFlight.delete(settled));
+            if (inFlight.size >= REPLAY_WINDOW) await Promise.race(inFlight);
           }
           replayed += 1;
           const rate = options.ratePerSecond;
@@ -130,9 +160,13 @@ export class DeadLetterOperations {
         }
         options.onProgress?.(replayed, considered, total);
       }
+      await Promise.all(inFlight);
     } finally {
+      // settled promises never reject: wait for every confirm (and its ack) before the close
+      await Promise.all(inFlight);
       if (channel.isOpen) await channel.close().catch(() => undefined);
     }
+    if (failure !== undefined) throw failure.error;
     return { considered, replayed, skipped: considered - replayed };
   }
 
