@@ -1,7 +1,7 @@
 /**
  * `rabbitmqctl` for the test support: each call boots an Erlang VM (about a second of CPU).
  * With RABBITMQCTL_LOG=<path>, every call appends one line there (pid, subcommand, milliseconds,
- * outcome), so a suite's count of calls can be measured.
+ * outcome, the Jest suite's path), so a suite's count of calls can be measured.
  */
 import { execFile } from 'node:child_process';
 import { appendFileSync } from 'node:fs';
@@ -26,8 +26,11 @@ export function rabbitmqctl(args: readonly string[], options: { timeoutMs?: numb
   const started = Date.now();
   const log = (outcome: string): void => {
     const path = process.env['RABBITMQCTL_LOG'];
-    if (path !== undefined && path !== '')
-      appendFileSync(path, `${process.pid}\t${args[0] ?? ''}\t${Date.now() - started}\t${outcome}\n`);
+    if (path === undefined || path === '') return;
+    // Jest's global expect knows the suite that is running (absent outside Jest).
+    const jestExpect = (globalThis as { expect?: { getState?: () => { testPath?: string } } }).expect;
+    const suite = jestExpect?.getState?.().testPath ?? '';
+    appendFileSync(path, `${process.pid}\t${args[0] ?? ''}\t${Date.now() - started}\t${outcome}\t${suite}\n`);
   };
   return new Promise((resolve, reject) => {
     execFile(

@@ -52,6 +52,27 @@ describe('AmqpDeadLetters', () => {
     await admin?.close();
   });
 
+  it('a replay whose publishes cannot be routed rejects, and every letter stays in the dead-letter queue', async () => {
+    const deadLetters = app.get(AmqpDeadLetters);
+    const stray = `${queue}.stray.dlq`;
+    await admin.channel.assertQueue(stray, { durable: false });
+    try {
+      for (let n = 0; n < 200; n += 1) admin.channel.sendToQueue(stray, Buffer.from(JSON.stringify({ n: 20_000 + n })));
+      await admin.channel.waitForConfirms();
+      // mandatory publishes to a queue that does not exist come back as basic.return
+      await expect(deadLetters.replay(stray, { to: `${queue}.absent` })).rejects.toMatchObject({
+        name: 'DeadLetterReplayError',
+        replyCode: 312,
+        target: `${queue}.absent`,
+        replayed: 0,
+      });
+      expect(await admin.messageCount(stray)).toBe(200);
+      expect(handled.size).toBe(0);
+    } finally {
+      await admin.cleanup([stray]);
+    }
+  });
+
   it('peek, replay 500 of 1,000 filtered by header (each handled once), purge the rest', async () => {
     const deadLetters = app.get(AmqpDeadLetters);
     expect(await deadLetters.list([dlq, `${queue}.nope`])).toEqual([{ queue: dlq, messages: 1000 }]);

@@ -99,11 +99,15 @@ export async function snapshot(
   };
 }
 
-/** Deletes queues and exchanges a case declared (missing ones are fine), over an independent amqplib connection. */
+/**
+ * Deletes queues and exchanges a case declared (missing ones are fine), over an independent amqplib
+ * connection; with each queue its `<queue>.dlq`, which ServerAMQP declares for a consumer without a
+ * dead-letter exchange (the run's teardown would remove it only at the end, and not after a killed run).
+ */
 export async function cleanup(queues: string[], exchanges: string[]): Promise<void> {
   const connection = await amqplib.connect(AMQP_URL);
   try {
-    for (const queue of queues) {
+    for (const queue of queues.flatMap((name) => [name, `${name}.dlq`])) {
       const channel = await connection.createChannel();
       await channel.deleteQueue(queue).catch(() => undefined);
       await channel.close().catch(() => undefined);
