@@ -11,8 +11,15 @@
 //                                                        RABBITMQ_NODENAME for rabbitmqctl), started before
 //                                                        and stopped and deleted after, pass or fail
 //
-// The Erlang port mapper the nodes start inside the namespace is stopped at the end. Exits with CMD's code.
+// Names resolve as they do without a network: the host's name servers (from /etc/resolv.conf) are
+// answered inside the namespace by a stub that says "no such name" to every query, so a host that
+// does not resolve fails with ENOTFOUND, as on the host, not with a time-out (EAI_AGAIN); names in
+// /etc/hosts (localhost) resolve as ever. The Erlang port mapper the nodes start inside the
+// namespace is stopped at the end. Exits with CMD's code.
 import { spawn, spawnSync } from 'node:child_process';
+import { createSocket } from 'node:dgram';
+import { readFileSync } from 'node:fs';
+import { isIPv6 } from 'node:net';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
@@ -44,10 +51,12 @@ if (process.env[INSIDE] === undefined) {
 } else {
   const up = spawnSync('ip', ['link', 'set', 'lo', 'up'], { stdio: 'inherit' });
   if (up.status !== 0) throw new Error('isolated: `ip link set lo up` failed in the new network namespace');
+  const stubs = await nameServerStubs();
   try {
     process.exitCode = args.broker === undefined ? await run(command) : await withBroker(args.broker);
   } finally {
     spawnSync('epmd', ['-kill'], { stdio: 'ignore' });
+    for (const socket of stubs) socket.close();
   }
 }
 
@@ -76,4 +85,51 @@ async function withBroker(name) {
     }
   }
   return code;
+}
+
+/** The name servers of /etc/resolv.conf, each answered on loopback by a stub saying NXDOMAIN. */
+async function nameServerStubs() {
+  let conf;
+  try {
+    conf = readFileSync('/etc/resolv.conf', 'utf8');
+  } catch {
+    return []; // no name servers: the resolver has nothing to time out on
+  }
+  const servers = [...conf.matchAll(/^\s*nameserver\s+(\S+)/gm)].map((match) => match[1]);
+  const stubs = [];
+  for (const server of servers) {
+    const v6 = isIPv6(server);
+    const added = spawnSync('ip', [v6 ? '-6' : '-4', 'addr', 'add', server, 'dev', 'lo'], {
+      encoding: 'utf8',
+    });
+    if (added.status !== 0 && !/File exists/.test(added.stderr))
+      throw new Error(
+        `isolated: cannot give loopback the name server's address ${server}: ${added.stderr.trim()}`,
+      );
+    const socket = createSocket(v6 ? 'udp6' : 'udp4');
+    socket.on('message', (query, from) => {
+      const reply = noSuchName(query);
+      if (reply !== undefined) socket.send(reply, from.port, from.address);
+    });
+    await new Promise((done, fail) => {
+      socket.once('error', fail);
+      socket.bind(53, server, () => done(undefined));
+    });
+    stubs.push(socket);
+  }
+  return stubs;
+}
+
+/** An NXDOMAIN answer to a DNS query (its header and question), or undefined for a malformed one. */
+function noSuchName(query) {
+  let end = 12;
+  while (end < query.length && query[end] !== 0) end += query[end] + 1;
+  end += 5; // the root label, QTYPE, QCLASS
+  if (query.length < 12 || end > query.length) return undefined;
+  const reply = Buffer.from(query.subarray(0, end));
+  reply[2] = 0x80 | (query[2] & 0x79); // QR, the query's opcode and RD
+  reply[3] = 0x80 | 3; // RA, RCODE 3: no such name
+  reply.writeUInt16BE(1, 4); // the one question
+  reply.fill(0, 6, 12); // no answers, authority or additional records
+  return reply;
 }
