@@ -6,14 +6,19 @@
 // then runs the transport unit tests and test/e2e/nest there, and the CommonJS package app
 // (scripts/test-package.mjs --cjs-only) with the tarball packed here (or `--tarball <file>`, one
 // packed already, as CI does once for this and test:package), built against Nest 12 as it is
-// published. The temporary directory is removed afterwards, pass or fail.
+// published. `--isolated` runs the suites in a network namespace of their own against a RabbitMQ node
+// of their own (scripts/isolated.mjs), as CI does while npm test and test:rabbitmq4 run the same
+// suites (with the same fixed proxy ports) beside it. The temporary directory is removed afterwards,
+// pass or fail.
 import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
-const { values: args } = parseArgs({ options: { tarball: { type: 'string' } } });
+const { values: args } = parseArgs({
+  options: { tarball: { type: 'string' }, isolated: { type: 'boolean' } },
+});
 if (args.tarball !== undefined && !existsSync(args.tarball))
   throw new Error(`[nest11] --tarball ${args.tarball}: no such file`);
 
@@ -88,7 +93,12 @@ try {
     throw new Error("[nest11] this checkout's own node_modules changed");
   console.log(`[nest11] @nestjs/microservices ${version}`);
   await run('node', ['scripts/ensure-broker.mjs']);
-  await run('npx', ['jest', '--maxWorkers=2', 'test/unit/transport', 'test/e2e/nest'], {
+  // Jest's transform cache is keyed by the root directory, a new one each run: kept in the temporary
+  // directory, it goes with it (swc re-transforms the copy's files in well under a second of CPU).
+  const cache = ['--cacheDirectory', join(work, 'jest-cache')];
+  const jest = ['npx', 'jest', '--maxWorkers=2', ...cache, 'test/unit/transport', 'test/e2e/nest'];
+  const isolated = ['scripts/isolated.mjs', '--broker', 'rabbitnest11', '--', ...jest];
+  await run(args.isolated ? process.execPath : jest[0], args.isolated ? isolated : jest.slice(1), {
     env: { ...process.env, NODE_OPTIONS: '--experimental-vm-modules' },
   });
   const tarball = resolve(packs, JSON.parse(await packed)[0].filename);
