@@ -10,6 +10,7 @@ export const ON_OWN_VHOST: readonly string[] = [
   'test/e2e/connection/',
   'test/e2e/recovery/',
   'test/e2e/nest/',
+  'test/e2e/vhost/',
 ];
 
 /** Suites (or folders) that stay on the vhost of AMQP_URL as given, with the reason. */
