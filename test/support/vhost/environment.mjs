@@ -4,14 +4,30 @@
  * An afterAll hook of the setup file would run before the suite's own afterAll hooks (circus runs a
  * block's hooks in declaration order), while the suite still has connections open in the vhost.
  */
+import { appendFileSync } from 'node:fs';
 import { TestEnvironment } from 'jest-environment-node';
 
 /** The test context's global key where suite-vhost.ts leaves the vhost's `dispose`. */
 export const DISPOSE_KEY = Symbol.for('nestjs-amqp-transport.suite-vhost.dispose');
 
+/** How many tests a describe block holds, its nested blocks included. */
+function countTests(block) {
+  return block.children.reduce((n, child) => n + (child.type === 'test' ? 1 : countTests(child)), 0);
+}
+
 export default class SuiteVhostEnvironment extends TestEnvironment {
-  async handleTestEvent(event) {
+  #testPath;
+
+  constructor(config, context) {
+    super(config, context);
+    this.#testPath = context.testPath;
+  }
+
+  async handleTestEvent(event, state) {
     if (event.name !== 'run_finish') return;
+    // the suite's count of tests, beside the record suite-vhost.ts made (registry.ts)
+    const registry = this.global.process.env['E2E_VHOST_REGISTRY'];
+    if (registry) appendFileSync(registry, `${JSON.stringify({ testPath: this.#testPath, tests: countTests(state.rootDescribeBlock) })}\n`);
     const dispose = this.global[DISPOSE_KEY];
     if (typeof dispose !== 'function') return;
     delete this.global[DISPOSE_KEY];

@@ -42,9 +42,13 @@ export async function recordBeforeRun() {
 /** Throws when the run left a vhost, or a queue or exchange in `/`, of its suites. */
 export async function checkAfterRun() {
   const file = process.env['E2E_VHOST_REGISTRY'];
-  const records = readRegistry(file);
+  const entries = readRegistry(file);
+  const tests = new Map(entries.filter((r) => r.tests !== undefined).map((r) => [r.testPath, r.tests]));
+  const records = entries.filter((r) => r.path !== undefined);
   const onVhost = records.filter((r) => r.vhost !== undefined);
   const optedOut = records.filter((r) => r.optedOut !== undefined);
+  const count = (rs) => rs.reduce((n, r) => n + (tests.get(r.testPath) ?? 0), 0);
+  if (file !== undefined) rmSync(file, { force: true });
   if (records.length === 0) return;
   const problems = [];
   const prefix = `e2e-${process.env['E2E_VHOST_RUN']}-`;
@@ -62,9 +66,10 @@ export async function checkAfterRun() {
       for (const name of now[kind]) if (!before[kind].has(name) && ours(name)) problems.push(`${kind.slice(0, -1)} "${name}" left in vhost /`);
   }
   console.log(
-    `\nvhosts: ${onVhost.length} e2e suite(s) ran on a vhost of their own, ${optedOut.length} opted out` +
+    `\nvhosts: ${onVhost.length} e2e suite(s) (${count(onVhost)} tests) ran on a vhost of their own, ` +
+      `${optedOut.length} (${count(optedOut)} tests) opted out` +
       (problems.length === 0 ? '; none of their vhosts, queues or exchanges is left on the broker' : ''),
   );
-  if (file !== undefined) rmSync(file, { force: true });
+  for (const r of optedOut) console.log(`  opted out: ${r.path} (${r.optedOut})`);
   if (problems.length > 0) throw new Error(`the e2e suites left things on the broker: ${problems.join('; ')}`);
 }

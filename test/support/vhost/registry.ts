@@ -5,9 +5,12 @@
  */
 import { appendFileSync } from 'node:fs';
 
-/** A suite on a vhost of its own (`vhost`) or opted out (`optedOut`, the reason). */
+/** An e2e suite on a vhost of its own (`vhost`) or opted out (`optedOut`, the reason). The environment adds `{ testPath, tests }` after the run. */
 export interface SuiteRecord {
+  /** Relative to the repository root. */
   path: string;
+  /** Absolute, as Jest gives it (the environment's record of the suite's count of tests names it so). */
+  testPath: string;
   pid: number;
   vhost?: string;
   optedOut?: string;

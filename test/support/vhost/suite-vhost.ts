@@ -23,8 +23,8 @@ if (testPath !== undefined && testPath !== null) {
     const vhost = await createTestVhost({ prefix: `e2e-${process.env['E2E_VHOST_RUN'] ?? 'run'}-${slug}` });
     process.env['AMQP_URL'] = vhost.url;
     (globalThis as Record<symbol, unknown>)[DISPOSE_KEY] = () => vhost.dispose();
-    recordSuite({ path, vhost: vhost.name, pid: process.pid });
+    recordSuite({ path, testPath, vhost: vhost.name, pid: process.pid });
   } else if (reason !== 'not an e2e suite') {
-    recordSuite({ path, optedOut: reason, pid: process.pid });
+    recordSuite({ path, testPath, optedOut: reason, pid: process.pid });
   }
 }
