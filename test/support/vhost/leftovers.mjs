@@ -12,7 +12,7 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 
 function rabbitmqctl(args) {
   return new Promise((resolve, reject) =>
-    execFile('rabbitmqctl', [...args, '-q', '--no-table-headers'], { timeout: 120_000 }, (error, stdout, stderr) =>
+    execFile('rabbitmqctl', [...args, '-q', ...(args[0].startsWith('list_') ? ['--no-table-headers'] : [])], { timeout: 120_000 }, (error, stdout, stderr) =>
       error === null ? resolve(stdout) : reject(new Error(`rabbitmqctl ${args.join(' ')} failed: ${`${stderr}${stdout}`.trim() || error.message}`)),
     ),
   );
