@@ -10,10 +10,6 @@ export const ON_OWN_VHOST: readonly string[] = ['test/e2e/'];
 /** Suites (or folders) that stay on the vhost of AMQP_URL as given, with the reason. */
 export const OPTED_OUT: ReadonlyMap<string, string> = new Map([
   [
-    'test/e2e/nest/module/named-connections.spec.ts',
-    'creates and deletes two vhosts of its own and builds their URLs from the broker URL without a vhost',
-  ],
-  [
     'test/e2e/nest/rmq-options/startup-wait.spec.ts',
     'creates a user and grants it permissions on vhost `/` (users are broker-wide)',
   ],
