@@ -39,8 +39,8 @@ export default {
   // The teardown also fails the run on a leftover of the e2e suites' vhosts (test/support/vhost/leftovers.mjs).
   globalSetup: '<rootDir>/test/support/vhost/global-setup.mjs',
   globalTeardown: '<rootDir>/test/support/vhost/global-teardown.mjs',
-  // Two workers: every e2e suite declares names of its own (or a vhost of its own), asserts only on
-  // its own queues and connections, and most of a suite's time is waiting (broker round trips,
+  // Two workers: every e2e suite runs in a vhost of its own (the few opted out declare names of
+  // their own), asserts only on its own queues and connections, and most of a suite's time is waiting (broker round trips,
   // rabbitmqctl's VM boots, recovery back-offs), so two suites share the 2 cores well. Broker-wide
   // changes (alarms, stop_app) are `*.faults.ts` on a private node, outside `npm test`.
   maxWorkers: 2,
