@@ -1,4 +1,13 @@
 /** Jest 30 in native ESM mode (NODE_OPTIONS=--experimental-vm-modules), TypeScript through @swc/jest. */
+import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+// The run's id, in the names of the e2e suites' vhosts, and the registry where each suite records
+// its vhost (test/support/vhost): set here, in the parent, so that every worker inherits them.
+process.env['E2E_VHOST_RUN'] ??= randomBytes(4).toString('hex');
+process.env['E2E_VHOST_REGISTRY'] ??= join(tmpdir(), `nestjs-amqp-transport-e2e-vhosts-${process.env['E2E_VHOST_RUN']}.jsonl`);
+
 const swc = {
   jsc: {
     parser: { syntax: 'typescript', decorators: true },
@@ -11,7 +20,11 @@ const swc = {
 };
 
 export default {
-  testEnvironment: 'node',
+  // The Node environment, which also deletes the suite's own vhost after its last afterAll hook.
+  testEnvironment: '<rootDir>/test/support/vhost/environment.mjs',
+  // Each e2e suite of test/support/vhost/policy.ts runs in a vhost of its own, made by the test
+  // kit's createTestVhost: parallel workers never meet each other's queues, and nothing is left.
+  setupFilesAfterEnv: ['<rootDir>/test/support/vhost/suite-vhost.ts'],
   extensionsToTreatAsEsm: ['.ts'],
   transform: { '^.+\\.ts$': ['@swc/jest', swc] },
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
@@ -23,10 +36,11 @@ export default {
   // connections. A connection of "another app" stays open across the run and the teardown fails the
   // run if the broker closed it. Suites that change the broker for everybody are `*.faults.ts`
   // (`npm run test:faults`, against a private node).
-  globalSetup: '<rootDir>/test/bystander/global-setup.mjs',
-  globalTeardown: '<rootDir>/test/bystander/global-teardown.mjs',
-  // Two workers: every e2e suite declares names of its own (or a vhost of its own), asserts only on
-  // its own queues and connections, and most of a suite's time is waiting (broker round trips,
+  // The teardown also fails the run on a leftover of the e2e suites' vhosts (test/support/vhost/leftovers.mjs).
+  globalSetup: '<rootDir>/test/support/vhost/global-setup.mjs',
+  globalTeardown: '<rootDir>/test/support/vhost/global-teardown.mjs',
+  // Two workers: every e2e suite runs in a vhost of its own (the few opted out declare names of
+  // their own), asserts only on its own queues and connections, and most of a suite's time is waiting (broker round trips,
   // rabbitmqctl's VM boots, recovery back-offs), so two suites share the 2 cores well. Broker-wide
   // changes (alarms, stop_app) are `*.faults.ts` on a private node, outside `npm test`.
   maxWorkers: 2,

@@ -2,6 +2,7 @@
  * Queue and channel listings of the real broker through `rabbitmqctl` (see broker.ts). For the
  * ready count and consumer count alone, queue-probe.ts asks over AMQP, which costs far less.
  */
+import { brokerVhost } from './broker-url.js';
 import { RabbitmqctlError, rabbitmqctl } from './rabbitmqctl.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -18,8 +19,8 @@ export interface QueueInfo {
   type: string;
 }
 
-/** The queue's counters from `rabbitmqctl list_queues`, or undefined when it does not exist. */
-export async function queueInfo(name: string, vhost = '/'): Promise<QueueInfo | undefined> {
+/** The queue's counters from `rabbitmqctl list_queues` (in AMQP_URL's vhost unless given), or undefined when it does not exist. */
+export async function queueInfo(name: string, vhost = brokerVhost()): Promise<QueueInfo | undefined> {
   const out = await rabbitmqctl([
     'list_queues',
     '-p',
@@ -49,8 +50,8 @@ export async function queueInfo(name: string, vhost = '/'): Promise<QueueInfo | 
   };
 }
 
-/** Deletes a queue; resolves false when there was none (so cleanup can call it unconditionally). */
-export async function deleteQueue(name: string, vhost = '/'): Promise<boolean> {
+/** Deletes a queue (in AMQP_URL's vhost unless given); resolves false when there was none (so cleanup can call it unconditionally). */
+export async function deleteQueue(name: string, vhost = brokerVhost()): Promise<boolean> {
   try {
     await rabbitmqctl(['delete_queue', '-p', vhost, name]);
     return true;

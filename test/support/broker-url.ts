@@ -17,6 +17,16 @@ export function brokerAddress(): { host: string; port: number } {
   return { host: url.hostname || '127.0.0.1', port: Number(url.port || 5672) };
 }
 
+/**
+ * The vhost of {@link brokerUrl}: `/` when the URL names none, else the suite's own one when
+ * test/support/vhost/suite-vhost.ts pointed AMQP_URL at it. rabbitmqctl calls about a suite's queues
+ * pass it as `-p`.
+ */
+export function brokerVhost(): string {
+  const path = new URL(brokerUrl()).pathname;
+  return path === '' || path === '/' ? '/' : decodeURIComponent(path.slice(1));
+}
+
 /** The same broker as {@link brokerUrl}, logged in as another user (vhost `/`). */
 export function brokerUrlAs(user: string, password: string): string {
   const { host, port } = brokerAddress();

@@ -11,6 +11,7 @@
  * Records and proplist orders differ between RabbitMQ 3.10 and 4.0; nothing here reads a field by
  * position. A section the broker cannot answer comes back as `{ error }` and throws here, naming it.
  */
+import { brokerVhost } from './broker-url.js';
 import { rabbitmqctl } from './rabbitmqctl.js';
 
 /** A field table as rabbitmqctl's JSON writes it: [key, type, value] triples. */
@@ -139,10 +140,10 @@ export function parseView(out: string): BrokerView {
   return parsed as unknown as BrokerView;
 }
 
-/** The view of `scope` (vhost `/` unless given) in one rabbitmqctl call. */
+/** The view of `scope` (AMQP_URL's vhost unless given) in one rabbitmqctl call. */
 export async function brokerView(scope: ViewScope): Promise<BrokerView> {
   const want = Buffer.from(
-    JSON.stringify({ vhost: scope.vhost ?? '/', queues: scope.queues, exchanges: scope.exchanges }),
+    JSON.stringify({ vhost: scope.vhost ?? brokerVhost(), queues: scope.queues, exchanges: scope.exchanges }),
   ).toString('base64');
   return parseView(await rabbitmqctl(['eval', '-q', viewExpression(want)]));
 }

@@ -7,7 +7,7 @@
  * type are only in rabbitmqctl's listing (broker-queues.ts).
  */
 import amqplib from 'amqplib';
-import { brokerUrl } from './broker-url.js';
+import { brokerUrl, brokerVhost } from './broker-url.js';
 
 /** What declare-ok says about a queue. */
 export interface QueueCounts {
@@ -40,8 +40,8 @@ function connectionFor(vhost: string): Promise<amqplib.ChannelModel> {
   return connection;
 }
 
-/** The queue's counts, or undefined when it does not exist (404 to the passive declare). */
-export async function queueCounts(queue: string, vhost = '/'): Promise<QueueCounts | undefined> {
+/** The queue's counts (in AMQP_URL's vhost unless given), or undefined when it does not exist (404 to the passive declare). */
+export async function queueCounts(queue: string, vhost = brokerVhost()): Promise<QueueCounts | undefined> {
   const channel = await (await connectionFor(vhost)).createChannel();
   channel.on('error', () => undefined);
   try {

@@ -13,6 +13,7 @@
  */
 import { createServer, connect, type AddressInfo, type Server, type Socket } from 'node:net';
 import { BROKER_PORT } from './broker.js';
+import { brokerVhost } from './broker-url.js';
 
 export interface TcpProxyOptions {
   /** @default '127.0.0.1' */
@@ -71,8 +72,8 @@ export class TcpProxy {
     return new TcpProxy(server, (server.address() as AddressInfo).port, target);
   }
 
-  /** An AMQP URL through the proxy (guest/guest, default vhost unless given). */
-  url(credentials = 'guest:guest', vhost = '%2F'): string {
+  /** An AMQP URL through the proxy (guest/guest; AMQP_URL's vhost unless given, URL-encoded). */
+  url(credentials = 'guest:guest', vhost = encodeURIComponent(brokerVhost())): string {
     return `amqp://${credentials}@${this.host}:${this.port}/${vhost}`;
   }
 

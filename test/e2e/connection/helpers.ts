@@ -1,9 +1,10 @@
 /** Shared helpers for the connection's end-to-end tests against the real broker. */
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { BROKER_PORT } from '../../support/broker.js';
-import { brokerUrl } from '../../support/broker-url.js';
+import { brokerUrl, brokerVhost } from '../../support/broker-url.js';
 
-export const BROKER = { host: '127.0.0.1', port: BROKER_PORT };
+/** The broker, in AMQP_URL's vhost (the suite's own one: test/support/vhost). */
+export const BROKER = { host: '127.0.0.1', port: BROKER_PORT, virtualHost: brokerVhost() };
 export const BROKER_URL = brokerUrl();
 
 let counter = 0;

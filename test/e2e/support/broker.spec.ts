@@ -17,7 +17,7 @@ import {
   waitForBroker,
   waitForConnection,
 } from '../../support/broker.js';
-import { brokerAddress, brokerUrl } from '../../support/broker-url.js';
+import { brokerAddress, brokerUrl, brokerVhost } from '../../support/broker-url.js';
 
 const URL = brokerUrl();
 
@@ -65,7 +65,7 @@ describe('broker helpers (real broker)', () => {
       try {
         const listed = await waitForConnection(name);
         expect(listed.user).toBe('guest');
-        expect(listed.vhost).toBe('/');
+        expect(listed.vhost).toBe(brokerVhost());
         expect(listed.pid).toMatch(/^<.+>$/);
         expect(listed.name).toContain(`-> 127.0.0.1:${brokerAddress().port}`);
         expect(listed.clientProperties['product']).toBe('amqplib');

@@ -21,10 +21,13 @@ import { AmqpHealthIndicator } from '../../../../lib/transport/health/amqp-healt
 import { ClientAMQP } from '../../../../lib/transport/client/client-amqp.js';
 import { TcpProxy } from '../../../support/tcp-proxy.js';
 import { waitFor } from '../../../support/wait-for.js';
+import { brokerVhost } from '../../../support/broker-url.js';
 
 const AMQP_URL = process.env['AMQP_URL'] ?? 'amqp://guest:guest@127.0.0.1:5672';
 /** This suite's private ports (nothing listens there until the proxy starts). */
 const PORTS = { module: 5711, background: 5712, client: 5713 };
+/** AMQP_URL's vhost (the suite's own one) as a URL path segment. */
+const VHOST = encodeURIComponent(brokerVhost());
 const DELAY_MS = 10_000;
 const run = `late-broker-${process.pid}-${Date.now().toString(36)}`;
 const queues: string[] = [];
@@ -82,7 +85,7 @@ describe('an AmqpModule-only app started 10 s before the broker', () => {
     const queue = queueName('module');
     const { lines, logger } = capture();
     const moduleRef = await Test.createTestingModule({
-      imports: [AmqpModule.forRoot({ urls: [`amqp://guest:guest@127.0.0.1:${PORTS.module}`], queues: [{ name: queue, durable: false }], logger })],
+      imports: [AmqpModule.forRoot({ urls: [`amqp://guest:guest@127.0.0.1:${PORTS.module}/${VHOST}`], queues: [{ name: queue, durable: false }], logger })],
     }).compile();
     const app = moduleRef.createNestApplication({ logger: false });
     const broker = brokerArrivesAfter(PORTS.module, DELAY_MS);
@@ -97,7 +100,7 @@ describe('an AmqpModule-only app started 10 s before the broker', () => {
       expect(await messageCount(queue)).toBe(1);
       const attempts = lines.filter((line) => line.includes('connection attempt'));
       expect(attempts.length).toBeGreaterThanOrEqual(3);
-      expect(attempts[0]).toMatch(new RegExp(`^WARN connection attempt 1 to amqp://guest@127\\.0\\.0\\.1:${PORTS.module}/%2F failed: .*ECONNREFUSED.*; next attempt in \\d+ ms$`));
+      expect(attempts[0]).toMatch(new RegExp(`^WARN connection attempt 1 to amqp://guest@127\\.0\\.0\\.1:${PORTS.module}/${VHOST.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} failed: .*ECONNREFUSED.*; next attempt in \\d+ ms$`));
       expect(lines.some((line) => /^LOG connected to .* at attempt \d+, after \d+ ms$/.test(line))).toBe(true);
       process.stdout.write(`late-broker (AmqpModule): up after ${upAfter} ms, first publish confirmed after ${confirmedAfter} ms, ${attempts.length} failed attempts logged\n`);
     } finally {
@@ -123,7 +126,7 @@ describe("startup: 'background': the app starts without the broker", () => {
     const moduleRef = await Test.createTestingModule({
       imports: [
         AmqpModule.forRoot({
-          urls: [`amqp://guest:guest@127.0.0.1:${PORTS.background}`],
+          urls: [`amqp://guest:guest@127.0.0.1:${PORTS.background}/${VHOST}`],
           startup: 'background',
           queues: [{ name: queue, durable: false }],
           // Two messages may wait for the connection; a third is refused at once.
@@ -163,7 +166,7 @@ describe("startup: 'background': the app starts without the broker", () => {
 describe("ClientAMQP's connect() against a late broker", () => {
   it('waits for it, then sends', async () => {
     const queue = queueName('client');
-    const client = new ClientAMQP({ urls: [`amqp://guest:guest@127.0.0.1:${PORTS.client}`], queue, queueOptions: { durable: false } });
+    const client = new ClientAMQP({ urls: [`amqp://guest:guest@127.0.0.1:${PORTS.client}/${VHOST}`], queue, queueOptions: { durable: false } });
     const broker = brokerArrivesAfter(PORTS.client, 4_000);
     const started = Date.now();
     try {

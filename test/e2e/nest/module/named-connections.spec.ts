@@ -58,8 +58,15 @@ async function addVhost(vhost: string): Promise<void> {
   await rabbitmqctl(['set_permissions', '-p', vhost, 'guest', '.*', '.*', '.*']);
 }
 
+/** AMQP_URL with another vhost (AMQP_URL may name one already: the suite's own one). */
+function urlIn(vhost: string): string {
+  const url = new URL(AMQP_URL);
+  url.pathname = `/${encodeURIComponent(vhost)}`;
+  return url.href;
+}
+
 async function takeOne(vhost: string, queue: string): Promise<amqplib.GetMessage> {
-  const connection = await amqplib.connect(`${AMQP_URL}/${encodeURIComponent(vhost)}`);
+  const connection = await amqplib.connect(urlIn(vhost));
   try {
     const channel = await connection.createChannel();
     const message = await channel.get(queue, { noAck: true });
@@ -78,11 +85,11 @@ describe('named AmqpModule connections', () => {
     const moduleRef = await Test.createTestingModule({
       imports: [
         AmqpModule.forRoot({ urls: [AMQP_URL], connectionKey: uniqueName('module-named'), queues: [{ name: defaultQueue, durable: false }] }),
-        AmqpModule.forRoot({ name: 'a', urls: [`${AMQP_URL}/${VHOST_A}`], queues: [{ name: inbox, durable: false }] }),
+        AmqpModule.forRoot({ name: 'a', urls: [urlIn(VHOST_A)], queues: [{ name: inbox, durable: false }] }),
         AmqpModule.forRootAsync({
           name: 'b',
           useFactory: () => ({
-            urls: [`${AMQP_URL}/${VHOST_B}`],
+            urls: [urlIn(VHOST_B)],
             queues: [{ name: inbox, durable: false }],
             serializer: textSerializer,
             consumers: { work: { queue: work, durable: false } },

@@ -8,7 +8,7 @@ import type { INestMicroservice, Provider, Type } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import type { ServerAMQP } from '../../../../lib/transport/server/server-amqp.js';
 import { waitFor } from '../../../support/wait-for.js';
-import { brokerUrl } from '../../../support/broker-url.js';
+import { brokerUrl, brokerVhost } from '../../../support/broker-url.js';
 import { rabbitmqctl } from '../../../support/rabbitmqctl.js';
 
 export { waitFor };
@@ -171,10 +171,10 @@ export interface QueueInfo {
   consumers: number;
 }
 
-/** The broker's own view of some queues (from rabbitmqctl, independent of any client library). */
+/** The broker's own view of some queues in AMQP_URL's vhost (from rabbitmqctl, independent of any client library). */
 export async function listQueues(names: string[]): Promise<Map<string, QueueInfo>> {
   const rows = await rabbitmqctlJson<Array<Omit<QueueInfo, 'arguments'> & { arguments: Array<[string, string, unknown]> | Record<string, unknown> }>>(
-    ['list_queues', '-q', 'name', 'durable', 'auto_delete', 'exclusive', 'arguments', 'type', 'messages_ready', 'messages_unacknowledged', 'consumers', '--formatter', 'json'],
+    ['list_queues', '-q', '-p', brokerVhost(), 'name', 'durable', 'auto_delete', 'exclusive', 'arguments', 'type', 'messages_ready', 'messages_unacknowledged', 'consumers', '--formatter', 'json'],
   );
   return new Map(
     rows
@@ -206,7 +206,7 @@ export async function connectionNames(): Promise<string[]> {
 /** Per-consumer prefetch and ack flag of the consumers of some queues, as the broker sees them. */
 export async function listConsumers(queues: string[]): Promise<Array<{ queue_name: string; prefetch_count: number; ack_required: boolean }>> {
   const rows = await rabbitmqctlJson<Array<{ queue_name: string; prefetch_count: number; ack_required: boolean }>>(
-    ['list_consumers', '-q', 'queue_name', 'prefetch_count', 'ack_required', '--formatter', 'json'],
+    ['list_consumers', '-q', '-p', brokerVhost(), 'queue_name', 'prefetch_count', 'ack_required', '--formatter', 'json'],
   );
   return rows.filter((row) => queues.includes(row.queue_name));
 }
