@@ -1,25 +1,14 @@
 /** The callbacks a RecoveringChannel takes: they keep being called across recoveries. */
-import type { AMQPError, OversizeMessageError } from '../errors.js';
-import type { BasicDeliver, BasicProperties, BasicReturn } from './engine-port.js';
+import type { DeliveryCallbackOf, ReturnCallbackOf } from '../channel/channel-options.js';
+import type { AMQPError } from '../errors.js';
 
 /**
  * A consumer of a recovering channel `C`: the same function keeps receiving after every recovery.
- * `oversize` as for the engine's DeliveryCallback (a consumer started with `oversize: 'deliver'`).
+ * The engine's delivery callback shape (`oversize` included), for channel `C`.
  */
-export type RecoveringDeliveryCallbackOf<C> = (
-  channel: C,
-  method: BasicDeliver,
-  properties: BasicProperties,
-  body: Buffer,
-  oversize?: OversizeMessageError,
-) => void;
+export type RecoveringDeliveryCallbackOf<C> = DeliveryCallbackOf<C>;
 /** A mandatory publish the broker could not route, on recovering channel `C`. */
-export type RecoveringReturnCallbackOf<C> = (
-  channel: C,
-  method: BasicReturn,
-  properties: BasicProperties,
-  body: Buffer,
-) => void;
+export type RecoveringReturnCallbackOf<C> = ReturnCallbackOf<C>;
 /** Channel `C` closed for good (by us, by the broker, or because recovery gave up); undefined = by us. */
 export type RecoveringChannelCloseCallbackOf<C> = (
   channel: C,

@@ -360,11 +360,15 @@ export class ConsumerRunner {
       this.inFlight.finished();
       return;
     }
-    task.then(this.inFlight.finished, this.failedAndFinished);
     const release = this.bytes?.add(body.length);
-    if (release !== undefined) task.then(release, release);
     const ended = this.timeouts?.add(message, queue);
-    if (ended !== undefined) task.then(ended, ended);
+    // One reaction per delivery for all that its end releases, not a derived promise for each.
+    const end = (): void => {
+      this.inFlight.finished();
+      release?.();
+      ended?.();
+    };
+    task.then(end, (error: unknown) => (this.failed(error), end()));
   }
 
   /** Over the byte bound: basic.cancel (in-flight deliveries still ack) until the handlers catch up. */
@@ -385,11 +389,6 @@ export class ConsumerRunner {
       await this.consume(channel, onMessage, true);
     }).catch((error: unknown) => this.logger.warn?.(`${this.spec.label}: consuming again after a byte pause failed: ${describeError(error)}`));
   }
-
-  private readonly failedAndFinished = (error: unknown): void => {
-    this.failed(error);
-    this.inFlight.finished();
-  };
 
   private failed(error: unknown): void {
     // A dispatcher bug must not become an unhandled rejection (or a throw) on the socket path.
