@@ -54,9 +54,8 @@ import {
   queueDeleteArgs,
 } from './declare-args.js';
 import { diagnostics, type SettleDiagnostic } from '../diagnostics.js';
+import { PUBLISH_WRITTEN } from './publish-written.js';
 
-/** Shared by every publish that was written without backpressure: no allocation on the hot path. */
-const WRITTEN: Promise<void> = Promise.resolve();
 const noop = (): void => undefined;
 
 /** A consumer: called for every basic.deliver of its consumer tag. */
@@ -344,7 +343,7 @@ export class Channel extends ChannelCore {
 
   private afterWrite(accepted: boolean): Promise<void> {
     if (this.confirms !== undefined) return this.confirms.add();
-    if (accepted) return WRITTEN;
+    if (accepted) return PUBLISH_WRITTEN;
     const drained = this.link.drained();
     drained.catch(noop);
     return drained;

@@ -9,7 +9,7 @@ import type { AmqpChannel, AmqpConnectionHost } from '../connection/connection-h
 import { fullProperties } from '../core/full-properties.js';
 import { telemetry } from '../telemetry/telemetry.js';
 import { newCorrelationId } from './correlation-id.js';
-import { isFulfilled, markFulfilled } from './fulfilled.js';
+import { isPublishWritten } from '../../protocol/channel/publish-written.js';
 import { logValue } from '../logging/log-text.js';
 import { RepeatedLines } from '../logging/repeated-lines.js';
 import type { RpcTrace } from '../telemetry/telemetry-hooks.js';
@@ -173,12 +173,7 @@ export class DirectReplyRpc {
       const options = request.mandatory === false ? NOT_MANDATORY : MANDATORY;
       const published = this.channel.basicPublish(request.exchange, request.routingKey, request.body, properties, options);
       // Written at once (the engine's shared fulfilled promise): nothing to wait for, no handler per call.
-      if (!isFulfilled(published)) {
-        published.then(
-          () => markFulfilled(published),
-          (error: unknown) => this.fail(correlationId, asError(error)),
-        );
-      }
+      if (!isPublishWritten(published)) published.catch((error: unknown) => this.fail(correlationId, asError(error)));
     } catch (error) {
       this.fail(correlationId, asError(error));
     }

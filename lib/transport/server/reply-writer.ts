@@ -7,7 +7,7 @@ import type { AmqpContext, AmqpMessage } from '../core/amqp.context.js';
 import type { AmqpChannel } from '../connection/connection-host.js';
 import { JSON_CONTENT_TYPE } from '../publish/serialization.js';
 import { encodeEnvelope } from '../publish/nest-envelope.js';
-import { isFulfilled, markFulfilled } from '../publish/fulfilled.js';
+import { isPublishWritten } from '../../protocol/channel/publish-written.js';
 import type { Delivery } from '../consume/delivery.js';
 import { describeError, describeMessage } from '../consume/message-identity.js';
 import { telemetry } from '../telemetry/telemetry.js';
@@ -100,10 +100,7 @@ export class ReplyWriter {
       const { packet, properties } = serialized instanceof Promise ? await serialized : serialized;
       const published = this.publish(request.channel, request.replyTo, request.correlationId, packet, properties);
       // Written at once (most replies): ack in this same job, so both leave in one socket write.
-      if (!isFulfilled(published)) {
-        await published;
-        markFulfilled(published);
-      }
+      if (!isPublishWritten(published)) await published;
     } catch (error) {
       await this.failed(request, error);
     } finally {
@@ -146,16 +143,13 @@ export class ReplyWriter {
     if (telemetry === undefined || !telemetry.active) return channel.basicPublish('', replyTo, body, replyProperties);
     const trace = telemetry.publish('reply', '', replyTo, replyProperties, body.length);
     const published = channel.basicPublish('', replyTo, body, trace.properties);
-    if (isFulfilled(published)) {
+    if (isPublishWritten(published)) {
       // Written at once: the span ends now rather than a promise job later, without a handler per reply.
       trace.end();
       return published;
     }
     return published.then(
-      () => {
-        markFulfilled(published);
-        trace.end();
-      },
+      () => trace.end(),
       (error: unknown) => {
         trace.end(error);
         throw error;

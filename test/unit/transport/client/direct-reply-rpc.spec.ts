@@ -11,6 +11,7 @@ import {
   RequestTimeoutError,
   type BasicProperties,
 } from '../../../../lib/protocol/index.js';
+import { PUBLISH_WRITTEN } from '../../../../lib/protocol/channel/publish-written.js';
 import type { AmqpConnectionHost } from '../../../../lib/transport/connection/connection-host.js';
 import { DIRECT_REPLY_QUEUE, DirectReplyRpc, type RpcCall } from '../../../../lib/transport/publish/direct-reply-rpc.js';
 
@@ -188,8 +189,7 @@ describe('DirectReplyRpc', () => {
 
   it('a publish the socket took (one shared fulfilled promise, as the engine returns) fails nothing; a refused one after it still fails its call', async () => {
     const { rpc, channel } = await open();
-    const written = Promise.resolve();
-    channel.publishResult = written;
+    channel.publishResult = PUBLISH_WRITTEN;
     const calls = [recorder(), recorder()];
     for (const call of calls) {
       rpc.request(rpc.nextId(), request, call);
