@@ -12,7 +12,7 @@ import { describeError } from './message-identity.js';
 import { telemetry } from '../telemetry/telemetry.js';
 import { healingDelay } from '../options/consumer-healing.options.js';
 import { InFlightBytes } from './in-flight-bytes.js';
-import { wakeableDelay } from './wakeable-delay.js';
+import { retryDelay } from './retry-republisher.js';
 import { InFlightCount } from './in-flight-count.js';
 import { HandlerTimeoutWatch } from './handler-timeout-watch.js';
 import type { OversizeHandler } from './failure/oversize-fate.js';
@@ -194,9 +194,9 @@ export class ConsumerRunner {
       this.logger.warn?.(
         `${this.spec.label} lost its consumer (${describeError(last)}); restarting in ${delay} ms (attempt ${attempt} of ${healing.attempts})`,
       );
-      const wait = wakeableDelay(delay);
-      this.wakeHealing = wait.wake;
-      await wait.done;
+      const wake = new AbortController();
+      this.wakeHealing = () => wake.abort();
+      await retryDelay(delay, wake.signal);
       this.wakeHealing = undefined;
       if (this.stopping) break;
       try {
