@@ -1,8 +1,9 @@
 /**
  * Memory bounded in bytes, measured in a process of its own: a consumer with prefetch 50, a 16 MiB
  * byte bound and a slow handler receives 200 x 4 MiB. Its handlers hold at most the bound plus one
- * message, and its RSS grows by less than that plus a stated overhead (socket and frame buffers,
- * bodies released but not yet collected). The publisher keeps the queue under ~30 messages (120 MiB)
+ * message, and right after a full collection its RSS grows by less than that plus a stated overhead. Raw peak RSS
+ * (bodies released but not yet collected: when V8 collects depends on the machine's load) is printed,
+ * not asserted. The publisher keeps the queue under ~30 messages (120 MiB)
  * so the shared broker never holds the 800 MiB at once; the backlog still exceeds the window.
  */
 import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
@@ -19,9 +20,10 @@ const BODY = 4 * MiB;
 const COUNT = 200;
 const HANDLER_MS = 30;
 /**
- * RSS a consumer may add beyond the bodies it holds: socket reads, frame assembly, bodies released but
- * not yet collected, V8 collecting after about 64 MiB of external memory (the growth measured 44 to 67 MiB
- * in all, bodies held included, on a loaded machine). Without the window it would hold 50 x 4 MiB.
+ * RSS a consumer may add beyond the bodies its handlers hold, measured right after a full collection:
+ * the window's deliveries not yet handed to a handler, the next body being assembled, socket reads,
+ * pages the allocator keeps, Nest's heap growing while consuming. Without the window it would hold
+ * 50 x 4 MiB.
  */
 const OVERHEAD = 64 * MiB;
 const here = dirname(fileURLToPath(import.meta.url));
@@ -34,6 +36,7 @@ interface Result {
   maxHeld: number;
   baselineRss: number;
   maxRss: number;
+  maxLiveRss: number;
 }
 
 describe('maxInFlightBytes in a process of its own', () => {
@@ -51,7 +54,7 @@ describe('maxInFlightBytes in a process of its own', () => {
     await admin?.close();
   });
 
-  it(`${COUNT} x 4 MiB under a 16 MiB bound: held <= bound + one message, RSS growth <= that + ${OVERHEAD / MiB} MiB`, async () => {
+  it(`${COUNT} x 4 MiB under a 16 MiB bound: held <= bound + one message, RSS growth after a collection <= that + ${OVERHEAD / MiB} MiB`, async () => {
     const env = { ...process.env };
     delete env.NODE_OPTIONS;
     const app = spawn(
@@ -78,15 +81,17 @@ describe('maxInFlightBytes in a process of its own', () => {
     }
 
     const result = JSON.parse(await next('RESULT')) as Result;
-    const growth = result.maxRss - result.baselineRss;
+    const mib = (bytes: number): string => (bytes / MiB).toFixed(1);
+    const liveRss = result.maxLiveRss - result.baselineRss;
     console.log(
       `${COUNT} x 4 MiB, bound 16 MiB, prefetch 50: at most ${result.maxRunning} deliveries (${result.maxHeld / MiB} MiB) held at once; ` +
-        `RSS ${(result.baselineRss / MiB).toFixed(1)} MiB at start, +${(growth / MiB).toFixed(1)} MiB at most`,
+        `RSS after a collection +${mib(liveRss)} MiB at most ` +
+        `(RSS ${mib(result.baselineRss)} MiB at start; raw peak +${mib(result.maxRss - result.baselineRss)} MiB)`,
     );
     expect(result.handled).toBe(COUNT);
     expect(result.maxHeld).toBeLessThanOrEqual(BOUND + BODY);
     expect(result.maxRunning).toBeGreaterThan(1);
-    expect(growth).toBeLessThan(BOUND + BODY + OVERHEAD);
+    expect(liveRss).toBeLessThan(BOUND + BODY + OVERHEAD);
     await new Promise((resolve) => app.once('exit', resolve));
   }, 180_000);
 });

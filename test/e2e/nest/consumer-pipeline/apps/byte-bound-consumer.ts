@@ -2,8 +2,11 @@
  * A consumer in a process of its own, so its RSS is its own: a @QueueConsumer with a large prefetch,
  * a byte bound and a slow handler. Arguments: queue, url, bound bytes, messages expected, handler ms.
  * Prints READY {baselineRss} once consuming, then RESULT {json} when every message was handled:
- * the most body bytes and deliveries its handlers held at once and its largest RSS.
- * Run with --expose-gc: the baseline is taken after a full collection (the floor the growth is measured from).
+ * the most body bytes and deliveries its handlers held at once, its largest RSS, and its largest RSS
+ * right after a full collection (every 50 ms).
+ * Run with --expose-gc: the baseline is taken after a full collection (the floor the growth is measured
+ * from), and so is every "live" sample: what the process keeps, whatever moment V8 would have chosen to
+ * collect on a loaded machine (the raw peak also counts bodies released but not yet collected).
  */
 import { Controller, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -23,8 +26,15 @@ let maxRunning = 0;
 let maxHeld = 0;
 let handled = 0;
 let maxRss = 0;
+let maxLiveRss = 0;
 const sample = (): void => {
   maxRss = Math.max(maxRss, process.memoryUsage().rss);
+};
+const gc = (globalThis as { gc?: () => void }).gc;
+if (gc === undefined) throw new Error('run with --expose-gc: the live samples follow a full collection');
+const sampleLive = (): void => {
+  gc();
+  maxLiveRss = Math.max(maxLiveRss, process.memoryUsage().rss);
 };
 
 @Controller()
@@ -54,14 +64,16 @@ const app = await NestFactory.createMicroservice(ConsumerModule, {
   logger: ['error', 'warn'],
 });
 await app.listen();
-(globalThis as { gc?: () => void }).gc?.();
+gc();
 const baselineRss = process.memoryUsage().rss;
 const sampler = setInterval(sample, 2);
+const liveSampler = setInterval(sampleLive, 50);
 process.stdout.write(`READY ${JSON.stringify({ baselineRss })}\n`);
 
 async function finish(): Promise<void> {
   clearInterval(sampler);
-  process.stdout.write(`RESULT ${JSON.stringify({ handled, maxRunning, maxHeld, baselineRss, maxRss })}\n`);
+  clearInterval(liveSampler);
+  process.stdout.write(`RESULT ${JSON.stringify({ handled, maxRunning, maxHeld, baselineRss, maxRss, maxLiveRss })}\n`);
   await app.close();
   process.exit(0);
 }
