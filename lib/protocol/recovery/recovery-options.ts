@@ -124,7 +124,8 @@ function resolveOutage(outage: OutageOptions | undefined): ResolvedOutageOptions
     maxMessages: outage?.maxMessages ?? DEFAULT_OUTAGE.maxMessages,
     deadlineMs: outage?.deadlineMs ?? DEFAULT_OUTAGE.deadlineMs,
   };
-  // 0 is a bound too: nothing is held, every call made while disconnected is refused at once.
+  // 0 is a bound too: nothing is held, every call made while disconnected is refused at once, and so
+  // is a publish that would be kept unconfirmed for a re-send (publishWithRetry), connected or not.
   nonNegativeInteger('recovery.outage.maxBytes', resolved.maxBytes);
   nonNegativeInteger('recovery.outage.maxMessages', resolved.maxMessages);
   nonNegativeInteger('recovery.outage.deadlineMs', resolved.deadlineMs);
