@@ -53,7 +53,10 @@ export type OutageBound = 'bytes' | 'messages' | 'deadline';
  */
 export class OutageBudgetError extends AMQPError {
   readonly bound: OutageBound;
-  /** Messages and bytes the budget held when it refused (for `deadline`: when this one expired). */
+  /**
+   * Messages and bytes the budget counted when it refused (for `deadline`: when this one expired):
+   * what waits, and what was written and is kept until its confirm for a re-send.
+   */
   readonly heldMessages: number;
   readonly heldBytes: number;
   /** Size of the refused message's body. */
@@ -68,11 +71,11 @@ export class OutageBudgetError extends AMQPError {
     limits: { maxMessages: number; maxBytes: number; deadlineMs: number },
   ) {
     const why = {
-      bytes: `${held.bytes} bytes are held and this ${bytes}-byte message would pass recovery.outage.maxBytes (${limits.maxBytes})`,
-      messages: `${held.messages} messages are held, the most recovery.outage.maxMessages allows`,
+      bytes: `${held.bytes} bytes are held (waiting, or written and kept until confirmed) and this ${bytes}-byte message would pass recovery.outage.maxBytes (${limits.maxBytes})`,
+      messages: `${held.messages} messages are held (waiting, or written and kept until confirmed), the most recovery.outage.maxMessages allows`,
       deadline: `it waited recovery.outage.deadlineMs (${limits.deadlineMs} ms) and the connection is still not back`,
     }[bound];
-    super(`the connection is down and the message was not sent: ${why}`, 'ERR_AMQP_OUTAGE_BUDGET');
+    super(`the connection is down or congested and the message was not sent: ${why}`, 'ERR_AMQP_OUTAGE_BUDGET');
     this.bound = bound;
     this.heldMessages = held.messages;
     this.heldBytes = held.bytes;

@@ -43,17 +43,19 @@ export class OutboundGate {
   /**
    * Makes a publish wait. Up but over the mark, it waits whatever `publishBuffer` says; down, the
    * buffer refuses it when buffering is off. Throws InvalidStateError once the user closes, and
-   * PublishBufferFullError / OutageBudgetError as the buffer does.
+   * PublishBufferFullError / OutageBudgetError as the buffer does. Returns what takes it back out
+   * (PublishBuffer.offer).
    */
-  hold(entry: BufferedPublish): void {
+  hold(entry: BufferedPublish): () => boolean {
     const state = this.#host.state();
     // Buffering is for an outage; a connection being closed by its user takes nothing more.
     if (state === 'CLOSING' || state === 'CLOSED') {
       throw new InvalidStateError('basic.publish: the connection is closing', state);
     }
     const connected = state === 'OPEN';
-    this.#buffer.offer(entry, connected);
+    const withdraw = this.#buffer.offer(entry, connected);
     if (connected) this.#owesDrain = true;
+    return withdraw;
   }
 
   /** The engine's socket drained: send what waits. */

@@ -38,9 +38,10 @@ export class PublishBuffer<E extends BufferedEntry> {
    * Appends an entry, counted by the outage budget. Throws PublishBufferFullError when buffering is
    * off (unless `always`: a publish waiting for the socket to drain), OutageBudgetError when the
    * budget refuses it; the entry is rejected with OutageBudgetError('deadline') if it is still here
-   * at its deadline.
+   * at its deadline. Returns a function that takes the entry back out unsent and returns its room in
+   * the budget (true), or false once it left (sent, expired, failed).
    */
-  offer(entry: E, always = false): void {
+  offer(entry: E, always = false): () => boolean {
     if (!this.enabled && !always) throw new PublishBufferFullError({ messages: 0, bytes: 0 }, {});
     const key = this.sequence;
     const hold = this.budget.admit(entry.bytes, (error) => {
@@ -50,6 +51,7 @@ export class PublishBuffer<E extends BufferedEntry> {
     this.sequence += 1;
     this.entries.set(key, { entry, hold });
     this.heldBytes += entry.bytes;
+    return () => this.withdraw(key);
   }
 
   /** Takes the oldest entry out and returns its room in the budget; undefined when empty. */
@@ -78,5 +80,14 @@ export class PublishBuffer<E extends BufferedEntry> {
   /** Fails every held entry with `error` and empties the buffer. */
   rejectAll(error: unknown): void {
     for (const entry of this.takeAll()) entry.reject(error);
+  }
+
+  private withdraw(key: number): boolean {
+    const held = this.entries.get(key);
+    if (held === undefined) return false;
+    this.entries.delete(key);
+    this.heldBytes -= held.entry.bytes;
+    held.hold.release();
+    return true;
   }
 }

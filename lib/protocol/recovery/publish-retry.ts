@@ -34,6 +34,17 @@ export interface BufferedPublish {
 }
 
 /**
+ * What publishTracked says of one send to its caller. `generation`: the channel generation that
+ * wrote it (0: not written, still held or refused). `keepBytes`: -1 for basicPublish (nothing kept
+ * once written); publishWithRetry's body size, counted by the outage budget while the publish is
+ * written and unconfirmed (kept for a re-send), until the caller unkeeps it.
+ */
+export interface SendRecord {
+  generation: number;
+  readonly keepBytes: number;
+}
+
+/**
  * A publish failure that a newer channel generation can fix: the connection (or the engine channel
  * under it) went away. A channel error that closes the channel for good also lands here, but then the
  * wait for the next generation rejects with that error, so it is never retried.

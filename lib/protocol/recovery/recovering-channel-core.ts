@@ -15,14 +15,14 @@ import { DeliveryTags } from './delivery-tags.js';
 import type {
   BasicDeliver,
   BasicProperties,
-  BasicPublishOptions,
   BasicQosOptions,
   BasicReturn,
   EngineChannel,
   EngineConnection,
   FieldTable,
 } from './engine-port.js';
-import type { OutageBudget, OutageHold } from './outage-budget.js';
+import { GenerationWaiters } from './generation-waiters.js';
+import type { OutageBudget } from './outage-budget.js';
 import type { BufferedPublish } from './publish-retry.js';
 import type { RecordedConsumer, TopologyRecord } from './topology-record.js';
 
@@ -50,8 +50,11 @@ export interface RecoveringChannelHostOf<C> {
   holdsPublishes(): boolean;
   /** Is the engine connection under the channel usable? */
   engineOpen(): boolean;
-  /** Buffers a publish (or throws PublishBufferFullError / OutageBudgetError). */
-  hold(entry: BufferedPublish): void;
+  /**
+   * Buffers a publish (or throws PublishBufferFullError / OutageBudgetError); returns a function
+   * that takes it back out and returns its room in the budget (false once it left the buffer).
+   */
+  hold(entry: BufferedPublish): () => boolean;
   /** Is the publish buffer on? (Off, publishWithRetry waits for the channel within the budget instead.) */
   buffersPublishes(): boolean;
   /** The connection's outage budget: what a wait for the recovered channel may hold. */
@@ -59,14 +62,6 @@ export interface RecoveringChannelHostOf<C> {
   /** The channel closed for good. */
   forget(channel: C): void;
   reportCallbackError(error: unknown, where: string): void;
-}
-
-interface Waiter {
-  afterGeneration: number;
-  resolve(): void;
-  reject(error: unknown): void;
-  /** Set when the wait keeps a message in memory: its room in the outage budget. */
-  hold: OutageHold | undefined;
 }
 
 /**
@@ -84,7 +79,7 @@ export abstract class RecoveringChannelCore<Self> {
   private readonly returnCallbacks: RecoveringReturnCallbackOf<Self>[] = [];
   private readonly cancelCallbacks: Array<(consumerTag: string) => void> = [];
   private readonly closeCallbacks: RecoveringChannelCloseCallbackOf<Self>[] = [];
-  private readonly waiters = new Set<Waiter>();
+  private readonly waiters = new GenerationWaiters();
   private finalError: AMQPError | undefined;
   private restoreErrorValue: ChannelClosedError | undefined;
 
@@ -181,12 +176,7 @@ export abstract class RecoveringChannelCore<Self> {
   resume(): void {
     if (this.stateValue !== 'SUSPENDED') return;
     this.stateValue = 'OPEN';
-    for (const waiter of [...this.waiters]) {
-      if (this.generationValue <= waiter.afterGeneration) continue;
-      this.waiters.delete(waiter);
-      waiter.hold?.release();
-      waiter.resolve();
-    }
+    this.waiters.resolveNewerThan(this.generationValue);
   }
 
   /** @internal Closed for good: waiters rejected, consumers forgotten, close callbacks told once. */
@@ -195,12 +185,7 @@ export abstract class RecoveringChannelCore<Self> {
     this.stateValue = 'CLOSED';
     this.finalError = error;
     this.host.forget(this.self);
-    const waiters = [...this.waiters];
-    this.waiters.clear();
-    for (const waiter of waiters) {
-      waiter.hold?.release();
-      waiter.reject(this.closedError('wait for recovery'));
-    }
+    this.waiters.rejectAll(() => this.closedError('wait for recovery'));
     for (const cb of this.closeCallbacks) {
       try {
         cb(this.self, error);
@@ -237,24 +222,16 @@ export abstract class RecoveringChannelCore<Self> {
   /**
    * Resolves once the channel is OPEN on a generation newer than `generation`; rejects if it closes
    * for good. With `bytes`, the wait keeps a message of that size in memory: it is counted by the
-   * outage budget, and rejects with OutageBudgetError when the budget refuses it or its deadline passes.
+   * outage budget, and rejects with OutageBudgetError when the budget refuses it or its deadline
+   * passes. `counted`: it was counted a moment ago, kept unconfirmed (see GenerationWaiters.wait).
    */
-  protected untilGenerationAfter(generation: number, bytes?: number): Promise<void> {
+  protected untilGenerationAfter(generation: number, bytes?: number, counted = false): Promise<void> {
     if (this.stateValue === 'CLOSED' || this.stateValue === 'CLOSING') {
       return Promise.reject(this.closedError('wait for recovery'));
     }
     if (this.stateValue === 'OPEN' && this.generationValue > generation) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const waiter: Waiter = { afterGeneration: generation, resolve, reject, hold: undefined };
-      if (bytes !== undefined) {
-        // Throws OutageBudgetError over a bound: the executor turns that into the rejection.
-        waiter.hold = this.host.budget().admit(bytes, (error) => {
-          this.waiters.delete(waiter);
-          reject(error);
-        });
-      }
-      this.waiters.add(waiter);
-    });
+    if (bytes === undefined) return this.waiters.wait(generation);
+    return this.waiters.wait(generation, this.host.budget(), bytes, counted);
   }
 
   protected engineTag(deliveryTag: number, method: string): number {
@@ -277,68 +254,9 @@ export abstract class RecoveringChannelCore<Self> {
     };
   }
 
-  /**
-   * Sends now on the live channel, or holds the publish in the connection's buffer while the
-   * connection is down (the buffer refuses it at once when full or off). `sent.generation` tells a
-   * retry which generation lost the message.
-   */
-  protected publishTracked(
-    exchange: string,
-    routingKey: string,
-    body: Buffer | string,
-    properties: BasicProperties | undefined,
-    o: BasicPublishOptions | undefined,
-    sent: { generation: number },
-  ): Promise<void> {
-    if (this.stateValue === 'CLOSED' || this.stateValue === 'CLOSING') {
-      return Promise.reject(this.closedError('basic.publish'));
-    }
-    const target = exchange === '' ? this.host.record.resolveQueue(routingKey) : routingKey;
-    if (this.stateValue === 'OPEN' && !this.host.holdsPublishes()) {
-      sent.generation = this.generationValue;
-      return this.sendNow(exchange, target, body, properties, o);
-    }
-    return new Promise<void>((resolve, reject) => {
-      const entry: BufferedPublish = {
-        exchange,
-        routingKey: target,
-        body,
-        properties,
-        options: o,
-        bytes: typeof body === 'string' ? Buffer.byteLength(body) : body.length,
-        send: () => {
-          if (this.stateValue === 'CLOSED' || this.stateValue === 'CLOSING') {
-            reject(this.closedError('basic.publish'));
-            return;
-          }
-          sent.generation = this.generationValue;
-          this.sendNow(exchange, target, body, properties, o).then(resolve, reject);
-        },
-        resolve,
-        reject,
-      };
-      this.host.hold(entry);
-    });
-  }
-
   protected closedError(operation: string): AMQPError {
     if (this.finalError !== undefined) return this.finalError;
     return new InvalidStateError(`${operation}: the channel is closed`, this.stateValue);
-  }
-
-  /** The engine throws synchronously for bad state or arguments: turn that into a rejection. */
-  private sendNow(
-    exchange: string,
-    routingKey: string,
-    body: Buffer | string,
-    properties: BasicProperties | undefined,
-    o: BasicPublishOptions | undefined,
-  ): Promise<void> {
-    try {
-      return this.engine.basicPublish(exchange, routingKey, body, properties, o);
-    } catch (error) {
-      return Promise.reject(error);
-    }
   }
 
   private wire(ch: EngineChannel): void {
@@ -388,3 +306,4 @@ export abstract class RecoveringChannelCore<Self> {
     this.finalize(error);
   }
 }
+

@@ -10,8 +10,6 @@ import type {
   BasicConsumeOptions,
   BasicGetOptions,
   BasicNackOptions,
-  BasicProperties,
-  BasicPublishOptions,
   BasicQosOptions,
   EngineChannel,
   ExchangeBindOk,
@@ -33,14 +31,13 @@ import type {
   QueuePurgeOptions,
   QueueUnbindOk,
 } from './engine-port.js';
-import { isLossError, type PublishRetryOptions } from './publish-retry.js';
-import {
-  RecoveringChannelCore,
-  type RecoveringChannelCloseCallbackOf,
-  type RecoveringChannelHostOf,
-  type RecoveringDeliveryCallbackOf,
-  type RecoveringReturnCallbackOf,
+import type {
+  RecoveringChannelCloseCallbackOf,
+  RecoveringChannelHostOf,
+  RecoveringDeliveryCallbackOf,
+  RecoveringReturnCallbackOf,
 } from './recovering-channel-core.js';
+import { RecoveringChannelPublishing } from './recovering-channel-publishing.js';
 import type { RecordedBinding } from './topology-record.js';
 
 export type { RecoveringChannelState } from './recovering-channel-core.js';
@@ -55,7 +52,7 @@ export type RecoveringChannelHost = RecoveringChannelHostOf<RecoveringChannel>;
 export type { PublishRetryOptions } from './publish-retry.js';
 
 /** The engine's Channel API on a channel that survives connection losses; from `RecoveringConnection.channel()`. */
-export class RecoveringChannel extends RecoveringChannelCore<RecoveringChannel> {
+export class RecoveringChannel extends RecoveringChannelPublishing<RecoveringChannel> {
   /** @internal Created by RecoveringConnection.channel(). */
   constructor(host: RecoveringChannelHost, engine: EngineChannel) {
     super(host, engine);
@@ -253,63 +250,6 @@ export class RecoveringChannel extends RecoveringChannelCore<RecoveringChannel> 
     return this.call(cb, (ch) => ch.basicRecover(requeue));
   }
 
-  // ---- publishing ----
-
-  /**
-   * Publishes. While the connection is down the message goes to the connection's publish buffer (sent
-   * in order after recovery, within the outage budget: OutageBudgetError past a bound or the
-   * deadline) or, with buffering off, rejects at once with PublishBufferFullError. While it is up but
-   * its socket is over the high-water mark (or older publishes wait), the message waits its turn in
-   * the same buffer, within the same budget, whatever the buffering option (outbound-gate.ts). A
-   * publish on the wire when the connection dies rejects (never hangs).
-   */
-  basicPublish(
-    exchange: string,
-    routingKey: string,
-    body: Buffer | string,
-    properties?: BasicProperties,
-    o?: BasicPublishOptions,
-  ): Promise<void> {
-    return this.publishTracked(exchange, routingKey, body, properties, o, { generation: 0 });
-  }
-
-  /**
-   * Publishes and, when the connection is lost before the publish settled, sends it again on the
-   * recovered channel until it settles: with confirms on, a resolved promise means the broker took it
-   * at least once. Errors that a retry cannot fix (nack, unroutable exchange, recovery given up)
-   * reject at once. While the connection is down the message waits within the outage budget
-   * (`recovery.outage`): in the publish buffer when it is on, else for the recovered channel; past a
-   * bound or the deadline it rejects with OutageBudgetError. Past the socket's high-water mark it
-   * waits as basicPublish does. A duplicate is possible when the broker
-   * took the message but its confirm was lost with the connection.
-   */
-  async publishWithRetry(
-    exchange: string,
-    routingKey: string,
-    body: Buffer | string,
-    properties?: BasicProperties,
-    o?: BasicPublishOptions,
-    retry: PublishRetryOptions = {},
-  ): Promise<void> {
-    const maxRetries = retry.maxRetries ?? Number.POSITIVE_INFINITY;
-    for (let retries = 0; ; retries += 1) {
-      const sent = { generation: 0 };
-      try {
-        if (this.stateValue === 'SUSPENDED' && !this.host.buffersPublishes()) {
-          await this.untilGenerationAfter(this.generation - 1, bodyBytes(body));
-        }
-        await this.publishTracked(exchange, routingKey, body, properties, o, sent);
-        return;
-      } catch (error) {
-        if (retries >= maxRetries || !isLossError(error)) throw error;
-        retry.onRetry?.(error, retries + 1);
-        // Wait for a channel newer than the one that lost it; a final close rejects instead.
-        const lostOn = sent.generation === 0 ? this.generation : sent.generation;
-        await this.untilGenerationAfter(lostOn, bodyBytes(body));
-      }
-    }
-  }
-
   /** Closes for good (a suspended channel only forgets itself: there is nothing on the wire). */
   close(replyCode = 200, replyText = 'Normal shutdown', cb?: Continuation<void>): Promise<void> {
     const close = async (): Promise<void> => {
@@ -332,10 +272,6 @@ export class RecoveringChannel extends RecoveringChannelCore<RecoveringChannel> 
   private call<T>(cb: Continuation<T> | undefined, op: (ch: EngineChannel) => Promise<T>): Promise<T> {
     return withContinuation(this.run(op), cb);
   }
-}
-
-function bodyBytes(body: Buffer | string): number {
-  return typeof body === 'string' ? Buffer.byteLength(body) : body.length;
 }
 
 function exchangeBinding(o: ExchangeBindOptions): RecordedBinding<FieldTable> {

@@ -8,12 +8,14 @@ import { InvalidArgumentError } from '../errors.js';
  * over the high-water mark (a congested or frozen link), and for how long. It bounds every wait that
  * keeps a message in memory: the publish buffer, publishes waiting for the socket to drain,
  * publishWithRetry waiting for the recovered channel, and the Nest layer's publishes, emits and
- * requests. Past a bound a call rejects with OutageBudgetError naming it (`bytes`, `messages`, `deadline`).
+ * requests; and, against the same byte and message bounds, what is written and kept unconfirmed for
+ * a re-send (publishWithRetry, the Nest layer's confirmed publishes and emits). Past a bound a call
+ * rejects with OutageBudgetError naming it (`bytes`, `messages`, `deadline`).
  */
 export interface OutageOptions {
-  /** Most body bytes held at once (64 MiB). @default 67108864 */
+  /** Most body bytes held at once, waiting or kept unconfirmed (64 MiB). @default 67108864 */
   maxBytes?: number;
-  /** Most messages held at once. @default 10000 */
+  /** Most messages held at once, waiting or kept unconfirmed. @default 10000 */
   maxMessages?: number;
   /** Longest a held message waits for the connection to come back (or its socket to drain), in ms. @default 60000 */
   deadlineMs?: number;
@@ -122,7 +124,8 @@ function resolveOutage(outage: OutageOptions | undefined): ResolvedOutageOptions
     maxMessages: outage?.maxMessages ?? DEFAULT_OUTAGE.maxMessages,
     deadlineMs: outage?.deadlineMs ?? DEFAULT_OUTAGE.deadlineMs,
   };
-  // 0 is a bound too: nothing is held, every call made while disconnected is refused at once.
+  // 0 is a bound too: nothing is held, every call made while disconnected is refused at once, and so
+  // is a publish that would be kept unconfirmed for a re-send (publishWithRetry), connected or not.
   nonNegativeInteger('recovery.outage.maxBytes', resolved.maxBytes);
   nonNegativeInteger('recovery.outage.maxMessages', resolved.maxMessages);
   nonNegativeInteger('recovery.outage.deadlineMs', resolved.deadlineMs);

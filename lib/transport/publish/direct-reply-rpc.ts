@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import {
   ChannelClosedError,
+  InvalidStateError,
   MessageReturnedError,
   RequestTimeoutError,
   type BasicProperties,
@@ -52,6 +53,8 @@ interface PendingCall {
   readonly timer: NodeJS.Timeout;
   /** Its span, when telemetry is on. */
   readonly trace: RpcTrace | undefined;
+  /** The publish when it was not written at once: it may wait in the connection's buffer, to withdraw. */
+  published: Promise<void> | undefined;
 }
 
 /**
@@ -168,12 +171,18 @@ export class DirectReplyRpc {
       );
       properties = trace.properties;
     }
-    this.pending.set(correlationId, { call, timer, trace });
+    const pending: PendingCall = { call, timer, trace, published: undefined };
+    this.pending.set(correlationId, pending);
     try {
       const options = request.mandatory === false ? NOT_MANDATORY : MANDATORY;
       const published = this.channel.basicPublish(request.exchange, request.routingKey, request.body, properties, options);
       // Written at once (the engine's shared fulfilled promise): nothing to wait for, no handler per call.
-      if (!isPublishWritten(published)) published.catch((error: unknown) => this.fail(correlationId, asError(error)));
+      if (!isPublishWritten(published)) {
+        // It may wait its turn in the connection's buffer (socket over its mark, or a recovery): a
+        // call that ends first takes it back out (withdraw), so that it leaves the outage budget then.
+        pending.published = published;
+        published.catch((error: unknown) => this.fail(correlationId, asError(error)));
+      }
     } catch (error) {
       this.fail(correlationId, asError(error));
     }
@@ -185,8 +194,9 @@ export class DirectReplyRpc {
     if (channelClosed) this.closedWith = error;
     const calls = [...this.pending.values()];
     this.pending.clear();
-    for (const { call, timer, trace } of calls) {
+    for (const { call, timer, trace, published } of calls) {
       clearTimeout(timer);
+      this.withdraw(published, error);
       trace?.end(error);
       safely(() => call.onError(error));
     }
@@ -234,21 +244,31 @@ export class DirectReplyRpc {
     const entry = this.pending.get(id);
     if (entry === undefined) return;
     entry.trace?.end(error);
-    this.forget(id);
+    this.forget(id, error);
     safely(() => entry.call.onError(error));
   }
 
-  private forget(id: string): void {
+  /** The call is over (answered, failed, abandoned): a publish still waiting in the buffer is withdrawn. */
+  private forget(id: string, reason?: Error): void {
     const entry = this.pending.get(id);
     if (entry === undefined) return;
     clearTimeout(entry.timer);
     entry.trace?.end();
     this.pending.delete(id);
+    this.withdraw(entry.published, reason);
+  }
+
+  /** Never sent, out of the outage budget at once; its rejection goes to the handler set in request(). */
+  private withdraw(published: Promise<void> | undefined, reason: Error | undefined): void {
+    if (published === undefined) return;
+    this.channel.withdrawPublish(published, reason ?? ABANDONED);
   }
 }
 
 function noop(): void {}
 
+/** What an abandoned request's withdrawn publish rejects with (its own handler sees it, no one else). */
+const ABANDONED = new InvalidStateError('the request was abandoned before it was sent', 'ABANDONED');
 const MANDATORY = Object.freeze({ mandatory: true });
 const NOT_MANDATORY = Object.freeze({ mandatory: false });
 

@@ -39,6 +39,9 @@ class ScriptedChannel {
     this.published.push({ exchange, routingKey, properties, mandatory: o.mandatory });
     return this.publishResult;
   }
+  withdrawPublish(): boolean {
+    return false;
+  }
   addOnCloseCallback(cb: (channel: unknown, error: unknown) => void): void {
     this.onClose = cb;
   }
