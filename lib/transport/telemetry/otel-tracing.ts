@@ -15,7 +15,11 @@ const ERROR_STATUS = 2;
 /** The telemetry of one delivery, reachable from its context by the hooks that run inside it. */
 class ConsumeScope {
   failed: string | undefined;
-  constructor(readonly span: Span) {}
+  readonly started = performance.now();
+  constructor(
+    readonly span: Span,
+    readonly queue: string,
+  ) {}
 }
 
 /**
@@ -136,19 +140,24 @@ export class OtelTelemetry implements TelemetryHooks {
     };
     setIds(attributes, properties);
     const span = this.tracer.startSpan(`process ${queue}`, { kind: request ? api.SpanKind.SERVER : api.SpanKind.CONSUMER, attributes }, parent);
-    const scope = new ConsumeScope(span);
+    const scope = new ConsumeScope(span, queue);
     const ctx = api.trace.setSpan(parent, span).setValue(this.scopeKey, scope);
-    const started = performance.now();
-    const finish = (): void => {
-      if (scope.failed !== undefined) span.setAttribute(ATTR.errorType, scope.failed);
-      span.end();
-      this.metrics.processed(queue, (performance.now() - started) / 1000, scope.failed);
-    };
-    return api.context.with(ctx, handle).then(finish, (error: unknown) => {
-      this.failScope(scope, error);
-      finish();
-      throw error;
-    });
+    // Inline reactions, no named closures per delivery.
+    return api.context.with(ctx, handle).then(
+      () => this.finish(scope),
+      (error: unknown) => {
+        this.failScope(scope, error);
+        this.finish(scope);
+        throw error;
+      },
+    );
+  }
+
+  private finish(scope: ConsumeScope): void {
+    const { span, failed } = scope;
+    if (failed !== undefined) span.setAttribute(ATTR.errorType, failed);
+    span.end();
+    this.metrics.processed(scope.queue, (performance.now() - scope.started) / 1000, failed);
   }
 
   /** No tracing, metrics on: the process duration alone. */
