@@ -89,7 +89,7 @@ rows.forEach(({ span, depth }, index) => {
     parts.push(`<text x="${labelWidth - 100}" y="${(yFrom + y + rowHeight / 2) / 2 + 4}" fill="#d14b4b" font-size="11">link</text>`);
   }
 });
-parts.push(`<text x="16" y="${height - 14}" fill="#888" font-size="11">grey: @opentelemetry/instrumentation-http   orange: publish   blue: process / receive   purple: RPC client   dashed: span link</text>`);
+parts.push(`<text x="16" y="${height - 14}" fill="#888" font-size="11">grey: @opentelemetry/instrumentation-http   orange: publish   blue: process   purple: RPC client   dashed: span link</text>`);
 parts.push('</svg>');
 
 const svg = join(root, 'docs/images/trace-waterfall.svg');

@@ -220,7 +220,6 @@ export class DirectReplyRpc {
       return;
     }
     let done: boolean | Promise<boolean>;
-    entry.trace?.reply(properties, body.length);
     try {
       done = entry.call.onReply(properties, body);
     } catch (error) {

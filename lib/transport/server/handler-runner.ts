@@ -13,7 +13,7 @@ export function handlerRunner(server: object, nestStartHook: unknown, logError: 
   return (handler, data, context) => {
     if (runsPlainNestPlumbing(server, nestStartHook)) {
       const finished = invokeHandler(handler, data, context);
-      return telemetry === undefined ? finished : finished.then(reportFailure);
+      return telemetry === undefined || !telemetry.active ? finished : finished.then(reportFailure);
     }
     return new Promise<HandlerResult>((resolve) => {
       try {

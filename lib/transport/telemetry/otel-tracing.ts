@@ -1,4 +1,4 @@
-import type { Attributes, Context, Span, SpanKind, Tracer } from '@opentelemetry/api';
+import type { Attributes, Span, SpanKind, Tracer } from '@opentelemetry/api';
 import type { BasicProperties } from '../../protocol/index.js';
 import type { AmqpMessage } from '../core/amqp.context.js';
 import type { AmqpMetrics } from './otel-metrics.js';
@@ -15,7 +15,11 @@ const ERROR_STATUS = 2;
 /** The telemetry of one delivery, reachable from its context by the hooks that run inside it. */
 class ConsumeScope {
   failed: string | undefined;
-  constructor(readonly span: Span) {}
+  readonly started = performance.now();
+  constructor(
+    readonly span: Span,
+    readonly queue: string,
+  ) {}
 }
 
 /**
@@ -55,16 +59,29 @@ export class OtelTelemetry implements TelemetryHooks {
 
   publish(kind: PublishKind, exchange: string, routingKey: string, properties: BasicProperties, bodySize: number): PublishTrace {
     if (!this.tracing) return this.untraced(properties);
-    const span = this.sendSpan(`${kind} ${publishDestination(exchange, routingKey)}`, this.api.SpanKind.PRODUCER, kind, exchange, routingKey, properties, bodySize);
+    if (kind === 'reply') return this.reply(properties);
+    const destination = publishDestination(exchange, routingKey);
+    const span = this.sendSpan(`publish ${destination}`, this.api.SpanKind.PRODUCER, 'publish', destination, routingKey, properties, bodySize);
     return new SpanPublish(span, this.injected(span, properties));
   }
 
   request(label: string, exchange: string, routingKey: string, properties: BasicProperties, bodySize: number): RpcTrace {
     if (!this.tracing) return this.untraced(properties);
     const method = shortName(label);
-    const span = this.sendSpan(`send ${method}`, this.api.SpanKind.CLIENT, 'send', exchange, routingKey, properties, bodySize, method);
-    const ctx = this.api.trace.setSpan(this.api.context.active(), span);
-    return new SpanRpc(this, span, ctx, injectContext(this.api, ctx, properties), method);
+    const span = this.sendSpan(`send ${method}`, this.api.SpanKind.CLIENT, 'send', publishDestination(exchange, routingKey), routingKey, properties, bodySize, method);
+    return new SpanRpc(this, span, this.injected(span, properties), method);
+  }
+
+  /**
+   * A reply is part of the server span of its request, as an RPC or HTTP server span covers writing
+   * the response: no span of its own; it carries that span's context (the delivery's, active here),
+   * and a failed write is recorded on that span.
+   */
+  private reply(properties: BasicProperties): PublishTrace {
+    const ctx = this.api.context.active();
+    const scope = ctx.getValue(this.scopeKey) as ConsumeScope | undefined;
+    const sent = this.propagating ? injectContext(this.api, ctx, properties) : properties;
+    return scope === undefined ? new Untraced(sent) : new ReplyPublish(scope.span, sent);
   }
 
   /** The span of a publish or a request (they differ in name, kind, operation and the RPC method only). */
@@ -72,7 +89,7 @@ export class OtelTelemetry implements TelemetryHooks {
     name: string,
     kind: SpanKind,
     operation: string,
-    exchange: string,
+    destination: string,
     routingKey: string,
     properties: BasicProperties,
     bodySize: number,
@@ -82,7 +99,7 @@ export class OtelTelemetry implements TelemetryHooks {
       [ATTR.system]: RABBITMQ,
       [ATTR.operationType]: 'send',
       [ATTR.operationName]: operation,
-      [ATTR.destination]: publishDestination(exchange, routingKey),
+      [ATTR.destination]: destination,
       [ATTR.routingKey]: shortName(routingKey),
       [ATTR.bodySize]: bodySize,
     };
@@ -123,19 +140,24 @@ export class OtelTelemetry implements TelemetryHooks {
     };
     setIds(attributes, properties);
     const span = this.tracer.startSpan(`process ${queue}`, { kind: request ? api.SpanKind.SERVER : api.SpanKind.CONSUMER, attributes }, parent);
-    const scope = new ConsumeScope(span);
+    const scope = new ConsumeScope(span, queue);
     const ctx = api.trace.setSpan(parent, span).setValue(this.scopeKey, scope);
-    const started = performance.now();
-    const finish = (): void => {
-      if (scope.failed !== undefined) span.setAttribute(ATTR.errorType, scope.failed);
-      span.end();
-      this.metrics.processed(queue, (performance.now() - started) / 1000, scope.failed);
-    };
-    return api.context.with(ctx, handle).then(finish, (error: unknown) => {
-      this.failScope(scope, error);
-      finish();
-      throw error;
-    });
+    // Inline reactions, no named closures per delivery.
+    return api.context.with(ctx, handle).then(
+      () => this.finish(scope),
+      (error: unknown) => {
+        this.failScope(scope, error);
+        this.finish(scope);
+        throw error;
+      },
+    );
+  }
+
+  private finish(scope: ConsumeScope): void {
+    const { span, failed } = scope;
+    if (failed !== undefined) span.setAttribute(ATTR.errorType, failed);
+    span.end();
+    this.metrics.processed(scope.queue, (performance.now() - scope.started) / 1000, failed);
   }
 
   /** No tracing, metrics on: the process duration alone. */
@@ -167,23 +189,6 @@ export class OtelTelemetry implements TelemetryHooks {
     this.metrics.settled(queue, outcome);
   }
 
-  /** @internal A reply of a call: a short receive span under the client span, linked to the replier's context. */
-  replySpan(parent: Context, label: string, properties: BasicProperties, bodySize: number): void {
-    const api = this.api;
-    const producer = api.trace.getSpanContext(extractContext(api, properties));
-    const attributes: Attributes = {
-      [ATTR.system]: RABBITMQ,
-      [ATTR.operationType]: 'receive',
-      [ATTR.operationName]: 'receive',
-      [ATTR.destination]: 'amq.rabbitmq.reply-to',
-      [ATTR.bodySize]: bodySize,
-      [ATTR.rpcMethod]: label,
-    };
-    setIds(attributes, properties);
-    const options = producer === undefined ? { kind: api.SpanKind.CONSUMER, attributes } : { kind: api.SpanKind.CONSUMER, attributes, links: [{ context: producer }] };
-    this.tracer.startSpan(`receive ${label}`, options, parent).end();
-  }
-
   /** @internal */
   rpcEnded(label: string, seconds: number, error: string | undefined): void {
     this.metrics.rpc(label, seconds, error);
@@ -199,7 +204,6 @@ export class OtelTelemetry implements TelemetryHooks {
 /** A publish or call while no tracer provider is registered: the context passed on, nothing recorded. */
 class Untraced implements PublishTrace, RpcTrace {
   constructor(readonly properties: BasicProperties) {}
-  reply(): void {}
   end(): void {}
 }
 
@@ -210,12 +214,26 @@ class SpanPublish implements PublishTrace {
   ) {}
 
   end(error?: unknown): void {
-    if (error !== undefined) {
-      this.span.setAttribute(ATTR.errorType, errorType(error));
-      this.span.setStatus({ code: ERROR_STATUS, message: errorMessage(error) });
-    }
+    if (error !== undefined) failSpan(this.span, error);
     this.span.end();
   }
+}
+
+/** A reply, written inside its request's server span: only a failure is recorded, on that span (while it lasts). */
+class ReplyPublish implements PublishTrace {
+  constructor(
+    private readonly span: Span,
+    readonly properties: BasicProperties,
+  ) {}
+
+  end(error?: unknown): void {
+    if (error !== undefined && this.span.isRecording()) failSpan(this.span, error);
+  }
+}
+
+function failSpan(span: Span, error: unknown): void {
+  span.setAttribute(ATTR.errorType, errorType(error));
+  span.setStatus({ code: ERROR_STATUS, message: errorMessage(error) });
 }
 
 class SpanRpc implements RpcTrace {
@@ -225,14 +243,9 @@ class SpanRpc implements RpcTrace {
   constructor(
     private readonly owner: OtelTelemetry,
     private readonly span: Span,
-    private readonly ctx: Context,
     readonly properties: BasicProperties,
     private readonly label: string,
   ) {}
-
-  reply(properties: BasicProperties, bodySize: number): void {
-    this.owner.replySpan(this.ctx, this.label, properties, bodySize);
-  }
 
   end(error?: unknown): void {
     if (this.ended) return;

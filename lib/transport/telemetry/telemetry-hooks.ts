@@ -19,11 +19,9 @@ export interface PublishTrace {
   end(error?: unknown): void;
 }
 
-/** One traced request/reply call (ClientAMQP.send, AmqpPublisher.request). @internal */
+/** One traced request/reply call (ClientAMQP.send, AmqpPublisher.request): its span covers the replies. @internal */
 export interface RpcTrace {
   readonly properties: BasicProperties;
-  /** A reply arrived (its own trace context is linked). */
-  reply(properties: BasicProperties, bodySize: number): void;
   /** The call is over; `error` when it failed (timeout, returned, connection lost ...). */
   end(error?: unknown): void;
 }

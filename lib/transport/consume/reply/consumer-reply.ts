@@ -33,7 +33,7 @@ export function sendErrorReply(channel: AmqpChannel, request: AmqpMessage, error
  */
 function publishReply(channel: AmqpChannel, request: AmqpMessage, body: Buffer, properties: BasicProperties): Promise<void> {
   const replyTo = request.properties.replyTo ?? '';
-  if (telemetry === undefined) return channel.basicPublish('', replyTo, body, properties);
+  if (telemetry === undefined || !telemetry.active) return channel.basicPublish('', replyTo, body, properties);
   const trace = telemetry.publish('reply', '', replyTo, properties, body.length);
   return channel.basicPublish('', replyTo, body, trace.properties).then(
     () => trace.end(),
