@@ -59,9 +59,8 @@ export class OtelTelemetry implements TelemetryHooks {
 
   publish(kind: PublishKind, exchange: string, routingKey: string, properties: BasicProperties, bodySize: number): PublishTrace {
     if (!this.tracing) return this.untraced(properties);
-    if (kind === 'reply') return this.reply(properties);
     const destination = publishDestination(exchange, routingKey);
-    const span = this.sendSpan(`publish ${destination}`, this.api.SpanKind.PRODUCER, 'publish', destination, routingKey, properties, bodySize);
+    const span = this.sendSpan(`${kind} ${destination}`, this.api.SpanKind.PRODUCER, kind, destination, routingKey, properties, bodySize);
     return new SpanPublish(span, this.injected(span, properties));
   }
 
@@ -70,18 +69,6 @@ export class OtelTelemetry implements TelemetryHooks {
     const method = shortName(label);
     const span = this.sendSpan(`send ${method}`, this.api.SpanKind.CLIENT, 'send', publishDestination(exchange, routingKey), routingKey, properties, bodySize, method);
     return new SpanRpc(this, span, this.injected(span, properties), method);
-  }
-
-  /**
-   * A reply is part of the server span of its request, as an RPC or HTTP server span covers writing
-   * the response: no span of its own; it carries that span's context (the delivery's, active here),
-   * and a failed write is recorded on that span.
-   */
-  private reply(properties: BasicProperties): PublishTrace {
-    const ctx = this.api.context.active();
-    const scope = ctx.getValue(this.scopeKey) as ConsumeScope | undefined;
-    const sent = this.propagating ? injectContext(this.api, ctx, properties) : properties;
-    return scope === undefined ? new Untraced(sent) : new ReplyPublish(scope.span, sent);
   }
 
   /** The span of a publish or a request (they differ in name, kind, operation and the RPC method only). */
@@ -216,18 +203,6 @@ class SpanPublish implements PublishTrace {
   end(error?: unknown): void {
     if (error !== undefined) failSpan(this.span, error);
     this.span.end();
-  }
-}
-
-/** A reply, written inside its request's server span: only a failure is recorded, on that span (while it lasts). */
-class ReplyPublish implements PublishTrace {
-  constructor(
-    private readonly span: Span,
-    readonly properties: BasicProperties,
-  ) {}
-
-  end(error?: unknown): void {
-    if (error !== undefined && this.span.isRecording()) failSpan(this.span, error);
   }
 }
 
