@@ -75,17 +75,13 @@ export abstract class RecoveringChannelPublishing<Self> extends RecoveringChanne
         const kept = sent.generation !== 0;
         if (kept) budget.unkeep(bytes);
         if (retries >= maxRetries || !isLossError(error)) throw error;
+        // The caller's callback first: when it throws, the publish ends there and keeps no room in the
+        // budget (a wait made before it would hold that room until the recovery or its deadline).
+        retry.onRetry?.(error, retries + 1);
         // Wait for a channel newer than the one that lost it; a final close rejects instead. What was
         // kept moves into the wait's hold at once, so that nothing newer takes its room meanwhile.
         const lostOn = sent.generation === 0 ? this.generation : sent.generation;
-        const recovered = this.untilGenerationAfter(lostOn, bytes, kept);
-        try {
-          retry.onRetry?.(error, retries + 1);
-        } catch (callbackError) {
-          recovered.catch(() => undefined);
-          throw callbackError;
-        }
-        await recovered;
+        await this.untilGenerationAfter(lostOn, bytes, kept);
         continue;
       }
       if (sent.generation !== 0) budget.unkeep(bytes);

@@ -108,6 +108,24 @@ describe('the outage budget counts what is kept unconfirmed', () => {
     await connection.close();
   });
 
+  it('an onRetry callback that throws ends the publish with its error and leaves no room taken', async () => {
+    const broker = new FakeBroker();
+    const connection = await open(broker, { initialDelayMs: 50, outage: { maxBytes: 8 } }, true);
+    const channel = await connection.channel();
+    await channel.confirmDelivery();
+    const refusal = new Error('the caller gives up');
+    const kept = channel.publishWithRetry('', 'q', 'kept-one', undefined, undefined, {
+      onRetry: () => {
+        throw refusal;
+      },
+    });
+    broker.current.kill();
+    await expect(kept).rejects.toBe(refusal);
+    expect(connection.outage).toMatchObject({ messages: 0, bytes: 0, unconfirmedMessages: 0, unconfirmedBytes: 0 });
+    await until(() => connection.state === 'OPEN', 'recovery');
+    await connection.close();
+  });
+
   it('for any interleaving of publish, confirm, nack, a full socket, drain and loss: counted = bodies kept, within the bound', async () => {
     const MAX = 40;
     const step = fc.oneof(
