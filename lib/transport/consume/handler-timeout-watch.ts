@@ -4,6 +4,9 @@ import { describeMessage } from './message-identity.js';
 /** The share of `consumer_timeout` after which a running handler is warned about. */
 export const CONSUMER_TIMEOUT_WARN_SHARE = 0.8;
 
+/** A delivery being watched, as {@link HandlerTimeoutWatch.watch} hands it out (opaque). */
+export type WatchedDelivery = object;
+
 interface Watched {
   readonly started: number;
   readonly message: AmqpMessage;
@@ -42,15 +45,24 @@ export class HandlerTimeoutWatch {
 
   /** A delivery's handling started; call the function returned when it has ended. */
   add(message: AmqpMessage, queue: string): () => void {
+    const entry = this.watch(message, queue);
+    return () => this.end(entry);
+  }
+
+  /** A delivery's handling started; pass what it returns to {@link end} when it has ended (no closure per delivery). */
+  watch(message: AmqpMessage, queue: string): WatchedDelivery {
     const entry: Watched = { started: this.now(), message, queue, warned: false };
     this.running.add(entry);
     if (this.timer === undefined) {
       this.timer = setInterval(this.sweep, this.tickMs);
       this.timer.unref();
     }
-    return () => {
-      this.running.delete(entry);
-    };
+    return entry;
+  }
+
+  /** The handling of a delivery {@link watch} returned has ended. */
+  end(entry: WatchedDelivery): void {
+    this.running.delete(entry as Watched);
   }
 
   /** Stops the timer (the consumer closed); deliveries still running are no longer watched. */
