@@ -360,17 +360,17 @@ export class ConsumerRunner {
       this.inFlight.finished();
       return;
     }
-    const release = this.bytes?.add(body.length);
+    const counted = this.bytes?.take(body.length);
     const watched = this.timeouts?.watch(message, queue);
     // One reaction per delivery for all that its end releases, not a derived promise for each; the
     // runner's own functions when there is nothing else to release (no closure per delivery).
-    if (release === undefined && watched === undefined) task.then(this.inFlight.finished, this.failedAndFinished);
-    else task.then(() => this.ended(release, watched), (error: unknown) => (this.failed(error), this.ended(release, watched)));
+    if (counted === undefined && watched === undefined) task.then(this.inFlight.finished, this.failedAndFinished);
+    else task.then(() => this.ended(counted, watched), (error: unknown) => (this.failed(error), this.ended(counted, watched)));
   }
 
-  private ended(release: (() => void) | undefined, watched: WatchedDelivery | undefined): void {
+  private ended(counted: number | undefined, watched: WatchedDelivery | undefined): void {
     this.inFlight.finished();
-    release?.();
+    if (counted !== undefined) this.bytes?.give(counted);
     if (watched !== undefined) this.timeouts?.end(watched);
   }
 
