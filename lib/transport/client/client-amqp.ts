@@ -1,5 +1,5 @@
 import { ClientProxy, type ReadPacket, type WritePacket } from '@nestjs/microservices';
-import { Observable, Subject, connectable, defer, mergeMap } from 'rxjs';
+import { Observable, Subject, connectable, defer, mergeMap, type Subscriber } from 'rxjs';
 import { InvalidStateError, type BasicProperties } from '../../protocol/index.js';
 import type { AmqpEventsMap } from '../core/amqp.events.js';
 import { AmqpEventRelay } from '../connection/event-relay.js';
@@ -22,7 +22,7 @@ import { AmqpRecordSerializer, type SerializedPacket } from './amqp-record.seria
 import type { AmqpRecordOptions } from './amqp.record-builder.js';
 import { telemetry } from '../telemetry/telemetry.js';
 import { declareClientTopology } from './client-topology.js';
-import { ReplyCall } from './reply-call.js';
+import { ObserverReplyCall, ReplyCall, type ReplyMapping } from './reply-call.js';
 import { ScopedLogger } from '../logging/scoped-logger.js';
 
 /** What one connected client holds; replaced as a whole when the connection is closed for good. */
@@ -150,7 +150,11 @@ export class ClientAMQP extends ClientProxy<AmqpEventsMap> {
           .pipe(mergeMap(() => super.send<TResult, TInput>(pattern, data)))
           .subscribe(observer);
       }
-      return this.publish(createPacket(this, pattern, data), this.createObserver(observer));
+      const packet = createPacket(this, pattern, data);
+      // Nest's own publish and createObserver: the replies go straight to the subscriber (see ObserverReplyCall).
+      if (this.publish === ownPublish && this.createObserver === nestCreateObserver)
+        return this.publishCall(packet, new ObserverReplyCall(this.deserializer, observer as Subscriber<unknown>, this as unknown as ReplyMapping));
+      return this.publish(packet, this.createObserver(observer));
     });
   }
 
@@ -174,12 +178,16 @@ export class ClientAMQP extends ClientProxy<AmqpEventsMap> {
   }
 
   protected publish(packet: ReadPacket, callback: (packet: WritePacket) => void): () => void {
+    return this.publishCall(packet, new ReplyCall(this.deserializer, callback));
+  }
+
+  private publishCall(packet: ReadPacket, call: ReplyCall): () => void {
     const session = this.current;
     if (session === undefined) {
-      callback({ err: this.notConnectedError(), isDisposed: true });
+      call.fail(this.notConnectedError());
       return noop;
     }
-    return this.startRequest(session, packet, callback);
+    return this.startRequest(session, packet, call);
   }
 
   protected async dispatchEvent<T = unknown>(packet: ReadPacket): Promise<T> {
@@ -203,7 +211,7 @@ export class ClientAMQP extends ClientProxy<AmqpEventsMap> {
   private startRequest(
     session: ClientSession,
     packet: ReadPacket,
-    callback: (packet: WritePacket) => void,
+    call: ReplyCall,
   ): () => void {
     const correlationId = session.publisher.nextId();
     let serialized: SerializedPacket | Promise<SerializedPacket>;
@@ -211,19 +219,19 @@ export class ClientAMQP extends ClientProxy<AmqpEventsMap> {
       (packet as ReadPacket & { id: string }).id = correlationId;
       serialized = this.serializePacket(packet);
     } catch (error) {
-      callback({ err: error, isDisposed: true });
+      call.fail(error);
       return noop;
     }
     if (!(serialized instanceof Promise))
-      return this.sendRequest(session, correlationId, packet, serialized, callback);
+      return this.sendRequest(session, correlationId, packet, serialized, call);
     // A custom async serializer: send once it resolves; abandoning before that drops the request.
     let cancel: (() => void) | undefined;
     let abandoned = false;
     serialized.then(
       (value) => {
-        if (!abandoned) cancel = this.sendRequest(session, correlationId, packet, value, callback);
+        if (!abandoned) cancel = this.sendRequest(session, correlationId, packet, value, call);
       },
-      (error: unknown) => callback({ err: error, isDisposed: true }),
+      (error: unknown) => call.fail(error),
     );
     return () => {
       abandoned = true;
@@ -236,7 +244,7 @@ export class ClientAMQP extends ClientProxy<AmqpEventsMap> {
     correlationId: string,
     packet: ReadPacket,
     serialized: SerializedPacket,
-    callback: (packet: WritePacket) => void,
+    call: ReplyCall,
   ): () => void {
     let body: Buffer;
     // Without options (the common case) the serialized packet is the envelope: no split, no copy.
@@ -246,7 +254,7 @@ export class ClientAMQP extends ClientProxy<AmqpEventsMap> {
     try {
       body = encodeEnvelope(envelope);
     } catch (error) {
-      callback({ err: error, isDisposed: true });
+      call.fail(error);
       return noop;
     }
     const { exchange, routingKey } =
@@ -261,7 +269,7 @@ export class ClientAMQP extends ClientProxy<AmqpEventsMap> {
       mandatory: options?.mandatory ?? true,
     };
     // Sent at once on an open RPC channel; otherwise held inside the outage budget and its own timeout.
-    return session.publisher.request(correlationId, request, new ReplyCall(this.deserializer, callback));
+    return session.publisher.request(correlationId, request, call);
   }
 
   private serializePacket(packet: ReadPacket): SerializedPacket | Promise<SerializedPacket> {
@@ -372,3 +380,6 @@ function splitOptions(serialized: SerializedPacket): SplitPacket {
 }
 
 function noop(): void {}
+
+const ownPublish: unknown = ClientAMQP.prototype['publish'];
+const nestCreateObserver: unknown = (ClientProxy.prototype as unknown as { createObserver: unknown }).createObserver;
