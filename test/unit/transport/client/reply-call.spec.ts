@@ -18,7 +18,7 @@ function recorder(): { events: unknown[]; subscriber: Subscriber<unknown> } {
   const events: unknown[] = [];
   const subscriber = new Subscriber<unknown>({
     next: (value) => events.push(['next', value]),
-    error: (error) => events.push(['error', error]),
+    error: (error: unknown) => events.push(['error', error]),
     complete: () => events.push(['complete']),
   });
   return { events, subscriber };
