@@ -1,5 +1,5 @@
 import { ClientProxy, type ReadPacket, type WritePacket } from '@nestjs/microservices';
-import { Observable, Subject, connectable, defer, mergeMap } from 'rxjs';
+import { Observable, Subject, connectable, defer, mergeMap, type Subscriber } from 'rxjs';
 import { InvalidStateError, type BasicProperties } from '../../protocol/index.js';
 import type { AmqpEventsMap } from '../core/amqp.events.js';
 import { AmqpEventRelay } from '../connection/event-relay.js';
@@ -8,11 +8,10 @@ import { logOptionWarnings, type OptionWarnings } from '../options/option-warnin
 import { createPacket } from '../compat/index.js';
 import type { AmqpConnection, AmqpStatus } from '../connection/connection-host.js';
 import { sealOptions } from '../connection/sealed-options.js';
-import type { ReplyConsumerOptions, RpcRequest } from '../publish/direct-reply-rpc.js';
+import type { RpcRequest } from '../publish/direct-reply-rpc.js';
 import { PublisherSession, closedBy } from '../publish/publisher-session.js';
-import { toBasicProperties, type MessageDefaults } from '../options/message-options.js';
-import { encodeEnvelope, metadataToHeaders, patternToString } from '../publish/nest-envelope.js';
-import { JSON_CONTENT_TYPE } from '../publish/serialization.js';
+import { toBasicProperties } from '../options/message-options.js';
+import { encodeEnvelope, patternToString } from '../publish/nest-envelope.js';
 import {
   DEFAULT_CLIENT_QUEUE,
   DEFAULT_REQUEST_TIMEOUT_MS,
@@ -22,7 +21,8 @@ import { AmqpRecordSerializer, type SerializedPacket } from './amqp-record.seria
 import type { AmqpRecordOptions } from './amqp.record-builder.js';
 import { telemetry } from '../telemetry/telemetry.js';
 import { declareClientTopology } from './client-topology.js';
-import { ReplyCall } from './reply-call.js';
+import { messageDefaults, replyConsumer, requestTarget, splitOptions } from './client-request.js';
+import { ObserverReplyCall, ReplyCall, type ReplyMapping } from './reply-call.js';
 import { ScopedLogger } from '../logging/scoped-logger.js';
 
 /** What one connected client holds; replaced as a whole when the connection is closed for good. */
@@ -150,7 +150,11 @@ export class ClientAMQP extends ClientProxy<AmqpEventsMap> {
           .pipe(mergeMap(() => super.send<TResult, TInput>(pattern, data)))
           .subscribe(observer);
       }
-      return this.publish(createPacket(this, pattern, data), this.createObserver(observer));
+      const packet = createPacket(this, pattern, data);
+      // Nest's own publish and createObserver: the replies go straight to the subscriber (see ObserverReplyCall).
+      if (this.publish === ownPublish && this.createObserver === nestCreateObserver)
+        return this.publishCall(packet, new ObserverReplyCall(this.deserializer, observer as Subscriber<unknown>, this as unknown as ReplyMapping));
+      return this.publish(packet, this.createObserver(observer));
     });
   }
 
@@ -174,12 +178,16 @@ export class ClientAMQP extends ClientProxy<AmqpEventsMap> {
   }
 
   protected publish(packet: ReadPacket, callback: (packet: WritePacket) => void): () => void {
+    return this.publishCall(packet, new ReplyCall(this.deserializer, callback));
+  }
+
+  private publishCall(packet: ReadPacket, call: ReplyCall): () => void {
     const session = this.current;
     if (session === undefined) {
-      callback({ err: this.notConnectedError(), isDisposed: true });
+      call.fail(this.notConnectedError());
       return noop;
     }
-    return this.startRequest(session, packet, callback);
+    return this.startRequest(session, packet, call);
   }
 
   protected async dispatchEvent<T = unknown>(packet: ReadPacket): Promise<T> {
@@ -187,7 +195,7 @@ export class ClientAMQP extends ClientProxy<AmqpEventsMap> {
     if (session === undefined) throw this.notConnectedError();
     const serialized = this.serializePacket(packet);
     const { envelope, options } = splitOptions(serialized instanceof Promise ? await serialized : serialized);
-    const { exchange, routingKey } = this.target(packet.pattern, options);
+    const { exchange, routingKey } = requestTarget(this.publishesToExchange, this.options.exchange, this.queue, packet.pattern, options);
     const properties = this.properties(packet, options);
     // Through a recovery the event is sent again until the broker confirms it (at least once).
     await session.publisher.confirms.publish(
@@ -203,7 +211,7 @@ export class ClientAMQP extends ClientProxy<AmqpEventsMap> {
   private startRequest(
     session: ClientSession,
     packet: ReadPacket,
-    callback: (packet: WritePacket) => void,
+    call: ReplyCall,
   ): () => void {
     const correlationId = session.publisher.nextId();
     let serialized: SerializedPacket | Promise<SerializedPacket>;
@@ -211,19 +219,19 @@ export class ClientAMQP extends ClientProxy<AmqpEventsMap> {
       (packet as ReadPacket & { id: string }).id = correlationId;
       serialized = this.serializePacket(packet);
     } catch (error) {
-      callback({ err: error, isDisposed: true });
+      call.fail(error);
       return noop;
     }
     if (!(serialized instanceof Promise))
-      return this.sendRequest(session, correlationId, packet, serialized, callback);
+      return this.sendRequest(session, correlationId, packet, serialized, call);
     // A custom async serializer: send once it resolves; abandoning before that drops the request.
     let cancel: (() => void) | undefined;
     let abandoned = false;
     serialized.then(
       (value) => {
-        if (!abandoned) cancel = this.sendRequest(session, correlationId, packet, value, callback);
+        if (!abandoned) cancel = this.sendRequest(session, correlationId, packet, value, call);
       },
-      (error: unknown) => callback({ err: error, isDisposed: true }),
+      (error: unknown) => call.fail(error),
     );
     return () => {
       abandoned = true;
@@ -236,7 +244,7 @@ export class ClientAMQP extends ClientProxy<AmqpEventsMap> {
     correlationId: string,
     packet: ReadPacket,
     serialized: SerializedPacket,
-    callback: (packet: WritePacket) => void,
+    call: ReplyCall,
   ): () => void {
     let body: Buffer;
     // Without options (the common case) the serialized packet is the envelope: no split, no copy.
@@ -246,11 +254,11 @@ export class ClientAMQP extends ClientProxy<AmqpEventsMap> {
     try {
       body = encodeEnvelope(envelope);
     } catch (error) {
-      callback({ err: error, isDisposed: true });
+      call.fail(error);
       return noop;
     }
     const { exchange, routingKey } =
-      options === undefined && !this.publishesToExchange ? this.queueTarget : this.target(packet.pattern, options);
+      options === undefined && !this.publishesToExchange ? this.queueTarget : requestTarget(this.publishesToExchange, this.options.exchange, this.queue, packet.pattern, options);
     const request: RpcRequest = {
       exchange,
       routingKey,
@@ -261,7 +269,7 @@ export class ClientAMQP extends ClientProxy<AmqpEventsMap> {
       mandatory: options?.mandatory ?? true,
     };
     // Sent at once on an open RPC channel; otherwise held inside the outage budget and its own timeout.
-    return session.publisher.request(correlationId, request, new ReplyCall(this.deserializer, callback));
+    return session.publisher.request(correlationId, request, call);
   }
 
   private serializePacket(packet: ReadPacket): SerializedPacket | Promise<SerializedPacket> {
@@ -272,37 +280,10 @@ export class ClientAMQP extends ClientProxy<AmqpEventsMap> {
     // The common case (no per-message options, no metadata): the same defaults every time, built once.
     // Nobody writes to it: the RPC path copies it to add replyTo/correlationId, the encoders only read it.
     if (options === undefined && packet.metadata === undefined) {
-      this.defaultProperties ??= toBasicProperties(undefined, this.messageDefaults(undefined));
+      this.defaultProperties ??= toBasicProperties(undefined, messageDefaults(this.options, undefined));
       return this.defaultProperties;
     }
-    return toBasicProperties(options, this.messageDefaults(packet.metadata));
-  }
-
-  private messageDefaults(metadata: ReadPacket['metadata']): MessageDefaults {
-    // Nest 12 dispatch metadata also travels as headers, for consumers that read only headers.
-    const headers = metadataToHeaders(metadata, { ...this.options.headers });
-    return {
-      contentType: JSON_CONTENT_TYPE,
-      persistent: this.options.persistent ?? false,
-      headers: Object.keys(headers).length > 0 ? headers : undefined,
-    };
-  }
-
-  /** Where a message goes: ClientRMQ's rule, unless the message's AmqpRecord chose an exchange or routing key. */
-  private target(
-    pattern: unknown,
-    options: AmqpRecordOptions | undefined,
-  ): { exchange: string; routingKey: string } {
-    if (this.publishesToExchange) {
-      return {
-        exchange: options?.exchange ?? this.options.exchange ?? this.queue,
-        routingKey: options?.routingKey ?? patternToString(pattern),
-      };
-    }
-    const exchange = options?.exchange;
-    if (exchange === undefined || exchange === '')
-      return { exchange: '', routingKey: options?.routingKey ?? this.queue };
-    return { exchange, routingKey: options?.routingKey ?? patternToString(pattern) };
+    return toBasicProperties(options, messageDefaults(this.options, packet.metadata));
   }
 
   private async openSession(maxAttempts?: number): Promise<ClientSession> {
@@ -314,7 +295,7 @@ export class ClientAMQP extends ClientProxy<AmqpEventsMap> {
         declare: (host) => declareClientTopology(host, this.options, this.queue, this.publishesToExchange),
         eagerRpc: true,
         replyQueue: this.options.replyQueue,
-        replyConsumer: this.replyConsumer(),
+        replyConsumer: replyConsumer(this.options),
         onStatus: (from, status, failed, cause) => this.onStatus(from, status, failed, cause),
         closedError: closedBy('client'),
         startup: maxAttempts === undefined ? undefined : { maxConnectionAttempts: maxAttempts },
@@ -342,15 +323,6 @@ export class ClientAMQP extends ClientProxy<AmqpEventsMap> {
     }
   }
 
-  private replyConsumer(): ReplyConsumerOptions {
-    const { prefetchCount, isGlobalPrefetchCount, consumerTag } = this.options;
-    const out: ReplyConsumerOptions = {};
-    if (prefetchCount !== undefined) out.prefetchCount = prefetchCount;
-    if (isGlobalPrefetchCount !== undefined) out.global = isGlobalPrefetchCount;
-    if (consumerTag !== undefined) out.consumerTag = consumerTag;
-    return out;
-  }
-
   private notConnectedError(): Error {
     return (
       this.current?.publisher.host.lastError ?? new InvalidStateError('ClientAMQP is not connected', 'CLOSED')
@@ -358,17 +330,7 @@ export class ClientAMQP extends ClientProxy<AmqpEventsMap> {
   }
 }
 
-/** What a serializer's output holds: the envelope, and the per-message options taken out of it. */
-interface SplitPacket {
-  envelope: Record<string, unknown>;
-  options?: AmqpRecordOptions;
-}
-
-function splitOptions(serialized: SerializedPacket): SplitPacket {
-  if (serialized === null || typeof serialized !== 'object' || !('options' in serialized))
-    return { envelope: serialized };
-  const { options, ...envelope } = serialized;
-  return options === undefined ? { envelope } : { envelope, options };
-}
-
 function noop(): void {}
+
+const ownPublish: unknown = ClientAMQP.prototype['publish'];
+const nestCreateObserver: unknown = (ClientProxy.prototype as unknown as { createObserver: unknown }).createObserver;

@@ -1,4 +1,5 @@
 import type { ProducerDeserializer, WritePacket } from '@nestjs/microservices';
+import type { Subscriber } from 'rxjs';
 import type { BasicProperties } from '../../protocol/index.js';
 import type { RpcCall } from '../publish/direct-reply-rpc.js';
 import { parseEnvelopeBody } from '../publish/nest-envelope.js';
@@ -28,10 +29,15 @@ export class ReplyCall implements RpcCall {
   }
 
   onError(error: Error): void {
-    this.callback({ err: error, isDisposed: true });
+    this.fail(error);
   }
 
-  private deliver(reply: DeserializedReply): boolean {
+  /** Ends the call with `err` (whatever was thrown), as a disposed error reply. */
+  fail(err: unknown): void {
+    this.callback({ err, isDisposed: true });
+  }
+
+  protected deliver(reply: DeserializedReply): boolean {
     const { err, response, isDisposed } = reply;
     if (isDisposed === true || (err !== undefined && err !== null)) {
       this.callback({ err, response, isDisposed: true });
@@ -41,3 +47,46 @@ export class ReplyCall implements RpcCall {
     return false;
   }
 }
+
+/** The client's own mapping of what reaches the subscriber (ClientProxy's serializeError / serializeResponse). */
+export interface ReplyMapping {
+  serializeError(err: unknown): unknown;
+  serializeResponse(response: unknown): unknown;
+}
+
+/**
+ * A call whose replies go straight to the `send()` subscriber, as ClientProxy's `createObserver`
+ * would pass them on (used while the client's `publish` and `createObserver` are its own): no
+ * observer closure per call and no reply packet object per reply.
+ */
+export class ObserverReplyCall extends ReplyCall {
+  constructor(
+    deserializer: ProducerDeserializer,
+    private readonly observer: Subscriber<unknown>,
+    private readonly mapping: ReplyMapping,
+  ) {
+    super(deserializer, noCallback);
+  }
+
+  override fail(err: unknown): void {
+    if (err) this.observer.error(this.mapping.serializeError(err));
+    else this.observer.complete();
+  }
+
+  protected override deliver(reply: DeserializedReply): boolean {
+    const { err, response, isDisposed } = reply;
+    if (err) {
+      this.observer.error(this.mapping.serializeError(err));
+      return true;
+    }
+    if (isDisposed === true || (err !== undefined && err !== null)) {
+      if (response !== undefined) this.observer.next(this.mapping.serializeResponse(response));
+      this.observer.complete();
+      return true;
+    }
+    this.observer.next(this.mapping.serializeResponse(response));
+    return false;
+  }
+}
+
+function noCallback(): void {}

@@ -14,7 +14,7 @@ import { healingDelay } from '../options/consumer-healing.options.js';
 import { InFlightBytes } from './in-flight-bytes.js';
 import { retryDelay } from './retry-republisher.js';
 import { InFlightCount } from './in-flight-count.js';
-import { HandlerTimeoutWatch } from './handler-timeout-watch.js';
+import { HandlerTimeoutWatch, type WatchedDelivery } from './handler-timeout-watch.js';
 import type { OversizeHandler } from './failure/oversize-fate.js';
 
 /** Where a consumer stands (registry): 'healing' while restarted after the broker ended it; 'stopped' by the app or down for good. */
@@ -360,16 +360,24 @@ export class ConsumerRunner {
       this.inFlight.finished();
       return;
     }
-    const release = this.bytes?.add(body.length);
-    const ended = this.timeouts?.add(message, queue);
-    // One reaction per delivery for all that its end releases, not a derived promise for each.
-    const end = (): void => {
-      this.inFlight.finished();
-      release?.();
-      ended?.();
-    };
-    task.then(end, (error: unknown) => (this.failed(error), end()));
+    const counted = this.bytes?.take(body.length);
+    const watched = this.timeouts?.watch(message, queue);
+    // One reaction per delivery for all that its end releases, not a derived promise for each; the
+    // runner's own functions when there is nothing else to release (no closure per delivery).
+    if (counted === undefined && watched === undefined) task.then(this.inFlight.finished, this.failedAndFinished);
+    else task.then(() => this.ended(counted, watched), (error: unknown) => (this.failed(error), this.ended(counted, watched)));
   }
+
+  private ended(counted: number | undefined, watched: WatchedDelivery | undefined): void {
+    this.inFlight.finished();
+    if (counted !== undefined) this.bytes?.give(counted);
+    if (watched !== undefined) this.timeouts?.end(watched);
+  }
+
+  private readonly failedAndFinished = (error: unknown): void => {
+    this.failed(error);
+    this.inFlight.finished();
+  };
 
   /** Over the byte bound: basic.cancel (in-flight deliveries still ack) until the handlers catch up. */
   private stopFlow(): void {

@@ -21,7 +21,11 @@ export type DeliveryOutcome = 'acked' | 'nacked' | 'rejected' | 'auto' | 'lost';
  */
 export class ChannelLease {
   private aliveValue = true;
-  /** Delivery tags of this channel not yet settled (acks waiting in `pending` included). */
+  /**
+   * Delivery tags of this channel not yet settled (acks waiting in `pending` included), in the order
+   * they were tracked: delivery order, so ascending (a recovered channel's tags continue above the
+   * old ones), and the first one is the lowest.
+   */
   private readonly unsettled = new Set<number>();
   /** Acks decided but not yet sent. */
   private pending: number[] = [];
@@ -79,25 +83,35 @@ export class ChannelLease {
     if (!this.alive) return;
     const channel = this.channel;
     this.dropStale();
-    const live = acks.filter((tag) => !channel.isStale(tag));
-    // The lowest unsettled tag that is not being acked bounds the `multiple` ack.
-    const acking = new Set(live);
+    // What stays unsettled once these acks are taken out is what is not being acked: its lowest tag
+    // (the first one, see `unsettled`) bounds the `multiple` ack. Acks of stale tags are skipped.
+    const unsettled = this.unsettled;
+    for (const tag of acks) unsettled.delete(tag);
     let bound = Number.POSITIVE_INFINITY;
-    for (const tag of this.unsettled) if (tag < bound && !acking.has(tag)) bound = tag;
+    for (const tag of unsettled) {
+      bound = tag;
+      break;
+    }
     let upTo = -1;
-    for (const tag of live) if (tag < bound && tag > upTo) upTo = tag;
-    for (const tag of acks) this.unsettled.delete(tag);
+    for (const tag of acks) if (tag < bound && tag > upTo && !channel.isStale(tag)) upTo = tag;
     try {
       if (upTo >= 0) channel.basicAck(upTo, true);
-      for (const tag of live) if (tag > upTo) channel.basicAck(tag);
+      for (const tag of acks) if (tag > upTo && !channel.isStale(tag)) channel.basicAck(tag);
     } catch {
       // The channel went between the check and the send: the broker redelivers what was not acked.
     }
   }
 
-  /** Tags from before a recovery are dead on the recovered channel: they hold nothing back. */
+  /**
+   * Tags from before a recovery are dead on the recovered channel: they hold nothing back. They are
+   * the lowest ones (at or below the recovery's offset; all of them while the channel is suspended),
+   * so they come first in `unsettled`: the sweep stops at the first live tag instead of visiting all.
+   */
   private dropStale(): void {
-    for (const tag of this.unsettled) if (this.channel.isStale(tag)) this.unsettled.delete(tag);
+    for (const tag of this.unsettled) {
+      if (!this.channel.isStale(tag)) return;
+      this.unsettled.delete(tag);
+    }
   }
 
   private readonly flushLater = (): void => {

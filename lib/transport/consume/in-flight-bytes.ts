@@ -56,12 +56,18 @@ export class InFlightBytes {
 
   /** A delivery of `size` bytes arrived; returns its release, to call once its handling has finished. */
   add(size: number): () => void {
+    const counted = this.take(size);
+    return () => this.give(counted);
+  }
+
+  /** A delivery of `size` bytes arrived; pass what it returns to {@link give} once its handling has finished (no closure per delivery). */
+  take(size: number): number {
     const counted = size < COUNTED_BODY_BYTES ? 0 : size;
     this.count += 1;
     this.bytes += counted;
     this.window?.observe(size);
     if (this.bytes > this.max) this.hold();
-    return () => this.release(counted);
+    return counted;
   }
 
   private resize(): void {
@@ -75,7 +81,8 @@ export class InFlightBytes {
     this.flow.stop();
   }
 
-  private release(counted: number): void {
+  /** The handling of a delivery ended: `counted` is what {@link take} returned for it. */
+  give(counted: number): void {
     this.count -= 1;
     this.bytes -= counted;
     if (!this.held || this.bytes > this.max / 2 || (this.resizing && this.count > 0)) return;

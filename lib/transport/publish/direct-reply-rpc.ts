@@ -13,6 +13,7 @@ import { newCorrelationId } from './correlation-id.js';
 import { isPublishWritten } from '../../protocol/channel/publish-written.js';
 import { logValue } from '../logging/log-text.js';
 import { RepeatedLines } from '../logging/repeated-lines.js';
+import { RpcDeadlines } from './rpc-deadlines.js';
 import type { RpcTrace } from '../telemetry/telemetry-hooks.js';
 
 /** RabbitMQ's pseudo-queue for direct reply-to: no reply queue to declare, replies come on our channel. */
@@ -50,7 +51,9 @@ export interface RpcRequest {
 
 interface PendingCall {
   readonly call: RpcCall;
-  readonly timer: NodeJS.Timeout;
+  /** Its timeout (ms) and name, for its clock and its timeout error. */
+  readonly timeoutMs: number;
+  readonly label: string;
   /** Its span, when telemetry is on. */
   readonly trace: RpcTrace | undefined;
   /** The publish when it was not written at once: it may wait in the connection's buffer, to withdraw. */
@@ -94,6 +97,8 @@ export class DirectReplyRpc {
   }
 
   private readonly pending = new Map<string, PendingCall>();
+  /** One timer for every pending call's timeout. */
+  private readonly deadlines = new RpcDeadlines<string>((id) => this.timedOut(id));
   private closedWith: Error | undefined;
 
   private constructor(
@@ -154,9 +159,6 @@ export class DirectReplyRpc {
       call.onError(this.closedWith);
       return noop;
     }
-    const timer = setTimeout(() => {
-      this.fail(correlationId, new RequestTimeoutError(request.label, correlationId, request.timeoutMs));
-    }, request.timeoutMs);
     let properties = fullProperties(request.properties);
     properties.replyTo = this.replyQueue;
     properties.correlationId = correlationId;
@@ -171,8 +173,9 @@ export class DirectReplyRpc {
       );
       properties = trace.properties;
     }
-    const pending: PendingCall = { call, timer, trace, published: undefined };
+    const pending: PendingCall = { call, timeoutMs: request.timeoutMs, label: request.label, trace, published: undefined };
     this.pending.set(correlationId, pending);
+    this.deadlines.start(correlationId, request.timeoutMs);
     try {
       const options = request.mandatory === false ? NOT_MANDATORY : MANDATORY;
       const published = this.channel.basicPublish(request.exchange, request.routingKey, request.body, properties, options);
@@ -194,8 +197,8 @@ export class DirectReplyRpc {
     if (channelClosed) this.closedWith = error;
     const calls = [...this.pending.values()];
     this.pending.clear();
-    for (const { call, timer, trace, published } of calls) {
-      clearTimeout(timer);
+    this.deadlines.clear();
+    for (const { call, trace, published } of calls) {
       this.withdraw(published, error);
       trace?.end(error);
       safely(() => call.onError(error));
@@ -227,9 +230,9 @@ export class DirectReplyRpc {
       return;
     }
     if (done === true) this.forget(id);
-    else if (done === false) entry.timer.refresh();
+    else if (done === false) this.deadlines.start(id, entry.timeoutMs);
     else {
-      entry.timer.refresh();
+      this.deadlines.start(id, entry.timeoutMs);
       done.then(
         (finished) => {
           if (finished) this.forget(id);
@@ -247,11 +250,16 @@ export class DirectReplyRpc {
     safely(() => entry.call.onError(error));
   }
 
+  private timedOut(id: string): void {
+    const entry = this.pending.get(id);
+    if (entry !== undefined) this.fail(id, new RequestTimeoutError(entry.label, id, entry.timeoutMs));
+  }
+
   /** The call is over (answered, failed, abandoned): a publish still waiting in the buffer is withdrawn. */
   private forget(id: string, reason?: Error): void {
     const entry = this.pending.get(id);
     if (entry === undefined) return;
-    clearTimeout(entry.timer);
+    this.deadlines.stop(id, entry.timeoutMs);
     entry.trace?.end();
     this.pending.delete(id);
     this.withdraw(entry.published, reason);

@@ -35,8 +35,12 @@ export function decodeBody(body: Buffer, contentType?: string): unknown {
   const type = mediaType(contentType);
   if (type === undefined || isJsonType(type)) {
     if (body.length === 0) return undefined;
-    const parsed = tryParseJson(body);
-    return parsed.ok ? parsed.value : body;
+    // Not tryParseJson: no result object per message on this path.
+    try {
+      return JSON.parse(body.toString('utf8')) as unknown;
+    } catch {
+      return body;
+    }
   }
   if (type.startsWith('text/')) return body.toString('utf8');
   return body;

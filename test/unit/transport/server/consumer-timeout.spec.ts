@@ -58,6 +58,27 @@ describe('HandlerTimeoutWatch', () => {
     expect(watch.size).toBe(0);
   });
 
+  it('keeps arrival order as deliveries end out of order (first, middle, last; an end called twice counts once)', () => {
+    const lines: string[] = [];
+    const watch = new HandlerTimeoutWatch(1000, 'c', (line) => lines.push(line), () => clock);
+    const entries = [1, 2, 3, 4, 5].map((tag) => watch.watch(message(tag), 'q'));
+    watch.end(entries[2]!);
+    watch.end(entries[0]!);
+    watch.end(entries[4]!);
+    watch.end(entries[2]!);
+    expect(watch.size).toBe(2);
+    const late = watch.watch(message(6), 'q');
+    advance(810);
+    expect(lines.map((line) => /delivery (\d+)/.exec(line)?.[1])).toEqual(['2', '4', '6']);
+    watch.end(entries[1]!);
+    watch.end(entries[3]!);
+    watch.end(late);
+    expect(watch.size).toBe(0);
+    watch.stop();
+    watch.end(late);
+    expect(watch.size).toBe(0);
+  });
+
   it('holds no timer once nothing runs, and stop() forgets what was running', () => {
     const lines: string[] = [];
     const watch = new HandlerTimeoutWatch(100, 'c', (line) => lines.push(line), () => clock);
