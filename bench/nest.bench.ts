@@ -13,6 +13,9 @@
  *                    broker's (read from /proc), in µs per call: the broker shares the 2 cores
  *   ceiling          the same request/reply by a client and server that cost almost nothing
  *                    (support/raw-rpc.ts): what the broker on this machine allows any transport
+ *   Nest plumbing    the same calls through a loopback Nest transport with no broker and no bytes
+ *                    (support/nest-loopback.ts): the CPU per call Nest's own client and handler
+ *                    pipeline cost any Nest transport, on top of the ceiling's
  *
  * Three subjects: ours as it ships (each message acked after its handler / reply, at least once,
  * prefetch 100 on the default queue); ours with Nest RMQ's delivery semantics (noAck, prefetch 0),
@@ -38,6 +41,7 @@ import amqplib from 'amqplib';
 import { ClientAMQP, ServerAMQP } from '../lib/index.js';
 import { RecoveringConnection } from '../lib/protocol/recovery/index.js';
 import { brokerCpuMs, processCpuMs } from './support/broker-cpu.js';
+import { loopbackCpuPerCall, startLoopback } from './support/nest-loopback.js';
 import { rpcCeiling, type CeilingResult } from './support/raw-rpc.js';
 import { median } from './support/median.js';
 import { callSum, callsInFlight, emitUntilHandled, sumModule, type BenchClient } from './support/sum-app.js';
@@ -263,7 +267,8 @@ async function main(): Promise<void> {
   await waitForBroker();
   const subjects = { ours: await start('ours'), noack: await start('noack'), nest: await start('nest') };
   const results: Record<Peer, RoundResult[]> = { ours: [], noack: [], nest: [] };
-  const ceilings: Ceilings = { noAck: [], acked: [] };
+  const ceilings: Ceilings = { noAck: [], acked: [], nestPlumbingUs: [] };
+  const loopback = await startLoopback();
   try {
     // Warm-up: JIT, connections, channels, the broker's queue processes.
     for (const subject of Object.values(subjects)) {
@@ -284,6 +289,9 @@ async function main(): Promise<void> {
             `this process ${ceiling.processUsPerCall.toFixed(1)} us/call`,
         );
       }
+      const plumbing = await loopbackCpuPerCall(loopback.client, PARALLEL_CALLS, IN_FLIGHT);
+      ceilings.nestPlumbingUs.push(plumbing);
+      console.error(`round ${r + 1} Nest plumbing, no broker: ${plumbing.toFixed(1)} us/call`);
       // Rotating order, so that no transport always runs first or last in a round.
       for (let k = 0; k < PEERS.length; k += 1) {
         const peer = PEERS[(r + k) % PEERS.length] as Peer;
@@ -296,6 +304,7 @@ async function main(): Promise<void> {
       }
     }
   } finally {
+    await loopback.app.close();
     for (const subject of Object.values(subjects)) await stop(subject);
     await deleteQueues(Object.values(subjects).map((subject) => subject.queue));
   }
@@ -331,6 +340,7 @@ function writeJson(path: string, results: Record<Peer, RoundResult[]>, ceilings:
     load: { start: loadAtStart, end: loadavg() },
     peers: { ours: medians(results.ours), noack: medians(results.noack), nest: medians(results.nest) },
     ceiling: { noAck: ceiling(ceilings.noAck), acked: ceiling(ceilings.acked) },
+    nestPlumbingUs: median(ceilings.nestPlumbingUs),
   };
   writeFileSync(path, `${JSON.stringify(data, null, 2)}\n`);
 }
@@ -410,10 +420,12 @@ function printTable(results: Record<Peer, RoundResult[]>, labels: Record<Peer, s
   }
 }
 
-/** The zero-cost client and server's rounds, without and with acks. */
+/** The zero-cost client and server's rounds, without and with acks, and Nest's own plumbing per round. */
 interface Ceilings {
   noAck: CeilingResult[];
   acked: CeilingResult[];
+  /** CPU per call of the loopback Nest transport (no broker), µs. */
+  nestPlumbingUs: number[];
 }
 
 /**
@@ -448,6 +460,14 @@ function printCeiling(ceilings: Ceilings, results: Record<Peer, RoundResult[]>):
   );
   console.log(`| broker CPU at ${IN_FLIGHT} in flight (us/call) | ${noAck.broker.toFixed(1)} | ${acked.broker.toFixed(1)} | | | |`);
   console.log(`| this process's CPU at ${IN_FLIGHT} in flight (us/call) | ${noAck.own.toFixed(1)} | ${acked.own.toFixed(1)} | | | |`);
+  const plumbing = median(ceilings.nestPlumbingUs);
+  const ours = median(results.ours.map((r) => r.parallelProcessUs));
+  console.log(
+    `\nNest's own plumbing (loopback transport, no broker, no bytes): ${plumbing.toFixed(1)} us/call. ` +
+      `Zero-cost acked + Nest plumbing = ${(acked.own + plumbing).toFixed(1)} us/call, ${((acked.own + plumbing) / acked.own).toFixed(2)}x the zero-cost client: ` +
+      `the least a Nest transport's process can spend here. Ours (acked): ${ours.toFixed(1)} us/call = ${(ours / acked.own).toFixed(2)}x the zero-cost client, ` +
+      `${(ours - acked.own - plumbing).toFixed(1)} us/call above that least (engine, transport layer, JSON).`,
+  );
   console.log(
     `\nGoal check: 3x Nest RMQ's ${IN_FLIGHT}-in-flight rate is ${(3 * nestRate).toFixed(0)} calls/s; the ceilings ` +
       `are ${noAck.rate.toFixed(0)} (noAck) and ${acked.rate.toFixed(0)} (acked). Half Nest RMQ's p50 is ` +
