@@ -1,32 +1,27 @@
 import type { LoggerService } from '@nestjs/common';
-import { InvalidStateError, type AMQPError, type OversizeMessageError } from '../../protocol/errors.js';
-import type { BasicDeliver, BasicProperties } from '../../protocol/index.js';
-import type { AmqpMessage } from '../core/amqp.context.js';
+import { InvalidStateError, type AMQPError } from '../../protocol/errors.js';
 import type { RecoveringDeliveryCallback } from '../../protocol/recovery/index.js';
 import type { AmqpChannel, AmqpConnectionHost } from '../connection/connection-host.js';
 import { declareTopology } from './consumer-topology.js';
 import type { ConsumerSpec } from './consumer-specs.js';
 import { toleratingMismatch } from './queue-mismatch.js';
-import { ChannelLease, Delivery } from './delivery.js';
+import { ChannelLease } from './delivery.js';
 import { describeError } from './message-identity.js';
-import { telemetry } from '../telemetry/telemetry.js';
-import { healingDelay } from '../options/consumer-healing.options.js';
 import { InFlightBytes } from './in-flight-bytes.js';
-import { retryDelay } from './retry-republisher.js';
-import { InFlightCount } from './in-flight-count.js';
-import { HandlerTimeoutWatch, type WatchedDelivery } from './handler-timeout-watch.js';
+import { ConsumerHealer } from './consumer-healer.js';
+import { DeliveryIntake, type DeliveryHandler } from './delivery-intake.js';
 import type { OversizeHandler } from './failure/oversize-fate.js';
+
+export type { DeliveryHandler } from './delivery-intake.js';
 
 /** Where a consumer stands (registry): 'healing' while restarted after the broker ended it; 'stopped' by the app or down for good. */
 export type ConsumerState = 'idle' | 'consuming' | 'paused' | 'recovering' | 'healing' | 'stopped';
 
-/** What the server does with one delivery; it must settle `delivery` (or leave it to the handler) and never reject. */
-export type DeliveryHandler = (message: AmqpMessage, delivery: Delivery, channel: AmqpChannel, queue: string) => Promise<void>;
-
 /**
  * One consumer on its own channel: start-up as the engine's steps in order (channel-open, exchange
  * and queue declarations, bindings, basic.qos, basic.consume), then every delivery handed to
- * `onDelivery` and tracked until it has finished, so `drain` can wait for in-flight work.
+ * `onDelivery` and tracked until it has finished, so `drain` can wait for in-flight work (the
+ * deliveries: delivery-intake.ts; restarts after the broker ended it: consumer-healer.ts).
  */
 export class ConsumerRunner {
   private channel: AmqpChannel | undefined;
@@ -38,22 +33,15 @@ export class ConsumerRunner {
   /** Pause and resume one after the other, so quick toggles leave the state of the last call. */
   private control: Promise<void> = Promise.resolve();
   private onMessage: RecoveringDeliveryCallback | undefined;
-  private readonly inFlight = new InFlightCount();
-  /** Warns about handlers nearing the broker's consumer_timeout (not for ack: 'none'). */
-  private readonly timeouts: HandlerTimeoutWatch | undefined;
-  /** Set while restarting after the broker ended the consumer. */
-  private healingNow: { attempt: number; cause: Error } | undefined;
-  /** Why it is down for good (its restarts failed, or healing is off); cleared by resume(). */
-  private downCause: Error | undefined;
   /** The byte bound (`maxInFlightBytes`), if any. */
   private readonly bytes: InFlightBytes | undefined;
-  /** Wakes a healing wait early (stop). */
-  private wakeHealing: (() => void) | undefined;
+  private readonly intake: DeliveryIntake;
+  private readonly healer: ConsumerHealer;
 
   constructor(
     readonly spec: ConsumerSpec,
     private readonly host: AmqpConnectionHost,
-    private readonly onDelivery: DeliveryHandler,
+    onDelivery: DeliveryHandler,
     private readonly logger: LoggerService,
     /** Told when the consumer stops without being asked (channel closed, broker cancel). */
     private readonly onLost: (runner: ConsumerRunner, error: Error) => void,
@@ -64,8 +52,12 @@ export class ConsumerRunner {
     const max = spec.maxInFlightBytes;
     const flow = { stop: () => this.stopFlow(), start: () => this.startFlow() };
     this.bytes = max === undefined ? undefined : new InFlightBytes(max, spec.prefetch, flow, spec.stream === true ? undefined : spec.boundGiven === true ? 1 : spec.prefetch);
-    const timeout = spec.consumerTimeoutMs;
-    this.timeouts = timeout === undefined ? undefined : new HandlerTimeoutWatch(timeout, spec.label, (line) => this.logger.warn?.(line));
+    this.intake = new DeliveryIntake(spec, onDelivery, logger, this.bytes, onOversize);
+    this.healer = new ConsumerHealer(spec, logger, {
+      stopping: () => this.stopping,
+      restart: () => this.control.then(() => this.restart()),
+      down: (error) => this.onLost(this, error),
+    });
   }
 
   /** The queue consumed (the broker's name for a server-named queue, once started). */
@@ -100,12 +92,12 @@ export class ConsumerRunner {
 
   /** The restart under way after the broker ended the consumer, if any: its attempt and the cause. */
   get healing(): { readonly attempt: number; readonly cause: Error } | undefined {
-    return this.healingNow;
+    return this.healer.healing;
   }
 
   /** Why the consumer is down for good (its restarts failed), until resume() starts it again. */
   get downReason(): Error | undefined {
-    return this.downCause;
+    return this.healer.downReason;
   }
 
   /** The consumer tag while consuming. */
@@ -114,7 +106,7 @@ export class ConsumerRunner {
   }
 
   get state(): ConsumerState {
-    if (this.healingNow !== undefined && !this.stopping) return 'healing';
+    if (this.healer.healing !== undefined && !this.stopping) return 'healing';
     if (this.channel === undefined) return 'idle';
     if (this.stopping || this.channel.state === 'CLOSED' || this.channel.state === 'CLOSING') return 'stopped';
     if (this.paused) return 'paused';
@@ -124,7 +116,7 @@ export class ConsumerRunner {
 
   /** Deliveries whose handling has not finished. */
   get inFlightCount(): number {
-    return this.inFlight.value;
+    return this.intake.inFlightCount;
   }
 
   /** Opens the channel and starts consuming; rejects (after closing the channel) if any step fails. */
@@ -150,12 +142,12 @@ export class ConsumerRunner {
     channel.addOnCloseCallback((_channel, error: AMQPError | undefined) => {
       if (this.channel !== channel) return;
       this.consumerTag = undefined;
-      if (!this.stopping) this.lost(error ?? new Error(`the channel of ${this.spec.label} closed`));
+      if (!this.stopping) this.healer.lost(error ?? new Error(`the channel of ${this.spec.label} closed`));
     });
     channel.addOnCancelCallback((tag) => {
       if (this.channel !== channel || tag !== this.consumerTag) return;
       this.consumerTag = undefined;
-      if (!this.stopping) this.lost(new Error(`the broker cancelled the consumer of ${this.spec.label} (queue deleted?)`));
+      if (!this.stopping) this.healer.lost(new Error(`the broker cancelled the consumer of ${this.spec.label} (queue deleted?)`));
     });
     if (this.spec.confirm) await channel.confirmDelivery();
     const topology =
@@ -164,55 +156,9 @@ export class ConsumerRunner {
     lease.queue = this.queueName;
     await channel.basicQos({ prefetchCount: this.prefetchCount, global: this.spec.prefetchGlobal === true });
     const queue = this.queueName;
-    this.onMessage = (ch, method, properties, body, oversize) => this.receive(ch, lease, queue, method, properties, body, oversize);
+    this.onMessage = (ch, method, properties, body, oversize) => this.intake.receive(ch, lease, queue, method, properties, body, oversize);
     // Paused by the app: the new channel waits for resume().
     if (!this.paused) await this.consume(channel, this.onMessage);
-  }
-
-  /**
-   * The broker ended the channel or the consumer. With healing on, the consumer is restarted with
-   * backoff (a new channel, its topology declared again) until it consumes or its attempts run out;
-   * then, or with healing off, the server is told once (one ERROR naming the cause).
-   */
-  private lost(cause: Error): void {
-    if (this.healingNow !== undefined) return;
-    const healing = this.spec.healing;
-    if (healing === undefined || healing === false) {
-      this.downCause = cause;
-      this.onLost(this, cause);
-      return;
-    }
-    this.healingNow = { attempt: 0, cause };
-    void this.heal(healing, cause);
-  }
-
-  private async heal(healing: Exclude<ConsumerSpec['healing'], false | undefined>, cause: Error): Promise<void> {
-    let last = cause;
-    for (let attempt = 1; attempt <= healing.attempts; attempt += 1) {
-      const delay = healingDelay(healing, attempt);
-      this.healingNow = { attempt, cause: last };
-      this.logger.warn?.(
-        `${this.spec.label} lost its consumer (${describeError(last)}); restarting in ${delay} ms (attempt ${attempt} of ${healing.attempts})`,
-      );
-      const wake = new AbortController();
-      this.wakeHealing = () => wake.abort();
-      await retryDelay(delay, wake.signal);
-      this.wakeHealing = undefined;
-      if (this.stopping) break;
-      try {
-        await this.control.then(() => this.restart());
-        this.healingNow = undefined;
-        this.downCause = undefined;
-        this.logger.log?.(`${this.spec.label} consuming again after ${attempt} restart attempt(s)`);
-        return;
-      } catch (error) {
-        last = error instanceof Error ? error : new Error(describeError(error));
-      }
-    }
-    this.healingNow = undefined;
-    if (this.stopping) return;
-    this.downCause = last;
-    this.onLost(this, new Error(`${this.spec.label} stays down after ${healing.attempts} restart attempt(s): ${describeError(last)}`));
   }
 
   /** Drops the old channel (its unacked messages go back to the queue) and opens a new one. */
@@ -256,11 +202,11 @@ export class ConsumerRunner {
   resume(): Promise<void> {
     return this.serialize(async () => {
       if (this.stopping) throw new InvalidStateError(`${this.spec.label} cannot be resumed: it is stopped`, 'stopped');
-      if (this.downCause !== undefined && this.healingNow === undefined) {
+      if (this.healer.isDown) {
         // Down after the broker ended it: start it again (a new channel, its topology declared again).
         this.paused = false;
         await this.restart();
-        this.downCause = undefined;
+        this.healer.revived();
         return;
       }
       if (!this.paused) return;
@@ -275,7 +221,7 @@ export class ConsumerRunner {
   /** Stops new deliveries (basic.cancel). In-flight ones go on; acks still work. */
   async cancel(): Promise<void> {
     this.stopping = true;
-    this.wakeHealing?.();
+    this.healer.stop();
     const tag = this.consumerTag;
     const channel = this.channel;
     // While suspended (connection recovering) the cancel only drops the consumer from the recovery record.
@@ -290,14 +236,14 @@ export class ConsumerRunner {
 
   /** Resolves true once every in-flight delivery has finished, false if `timeoutMs` passed first. */
   drain(timeoutMs: number): Promise<boolean> {
-    return this.inFlight.drain(timeoutMs);
+    return this.intake.drain(timeoutMs);
   }
 
   /** Closes the channel: queued acks go out first; unacked messages return to the queue. */
   async close(): Promise<void> {
     this.stopping = true;
-    this.wakeHealing?.();
-    this.timeouts?.stop();
+    this.healer.stop();
+    this.intake.stop();
     await this.closeChannel();
   }
 
@@ -335,50 +281,6 @@ export class ConsumerRunner {
     }
   }
 
-  private receive(
-    channel: AmqpChannel,
-    lease: ChannelLease,
-    queue: string,
-    method: BasicDeliver,
-    properties: BasicProperties,
-    body: Buffer,
-    oversize?: OversizeMessageError,
-  ): void {
-    const delivery = new Delivery(lease, method.deliveryTag, this.spec.autoAck);
-    const message: AmqpMessage = { content: body, fields: method, properties };
-    this.inFlight.started();
-    let task: Promise<void>;
-    try {
-      task =
-        oversize !== undefined && this.onOversize !== undefined
-          ? this.onOversize(message, delivery, queue, oversize)
-          : telemetry === undefined || !telemetry.active
-          ? this.onDelivery(message, delivery, channel, queue)
-          : telemetry.consume(queue, message, () => this.onDelivery(message, delivery, channel, queue));
-    } catch (error) {
-      this.failed(error);
-      this.inFlight.finished();
-      return;
-    }
-    const counted = this.bytes?.take(body.length);
-    const watched = this.timeouts?.watch(message, queue);
-    // One reaction per delivery for all that its end releases, not a derived promise for each; the
-    // runner's own functions when there is nothing else to release (no closure per delivery).
-    if (counted === undefined && watched === undefined) task.then(this.inFlight.finished, this.failedAndFinished);
-    else task.then(() => this.ended(counted, watched), (error: unknown) => (this.failed(error), this.ended(counted, watched)));
-  }
-
-  private ended(counted: number | undefined, watched: WatchedDelivery | undefined): void {
-    this.inFlight.finished();
-    if (counted !== undefined) this.bytes?.give(counted);
-    if (watched !== undefined) this.timeouts?.end(watched);
-  }
-
-  private readonly failedAndFinished = (error: unknown): void => {
-    this.failed(error);
-    this.inFlight.finished();
-  };
-
   /** Over the byte bound: basic.cancel (in-flight deliveries still ack) until the handlers catch up. */
   private stopFlow(): void {
     this.logger.debug?.(`${this.spec.label}: over maxInFlightBytes ${this.spec.maxInFlightBytes}: consumption paused until handlers catch up`);
@@ -396,10 +298,5 @@ export class ConsumerRunner {
       if (this.paused || this.stopping || this.consumerTag !== undefined || channel?.isOpen !== true || onMessage === undefined) return;
       await this.consume(channel, onMessage, true);
     }).catch((error: unknown) => this.logger.warn?.(`${this.spec.label}: consuming again after a byte pause failed: ${describeError(error)}`));
-  }
-
-  private failed(error: unknown): void {
-    // A dispatcher bug must not become an unhandled rejection (or a throw) on the socket path.
-    this.logger.error(`handling a delivery of ${this.spec.label} failed: ${describeError(error)}`);
   }
 }
