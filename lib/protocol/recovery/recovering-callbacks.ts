@@ -1,10 +1,12 @@
 /**
  * The users' callbacks of a RecoveringConnection and how users' code runs there: each call in its
  * own try/catch, so what it throws goes to the 'error' listeners or a process warning
- * ({@link reportUserError}) and never breaks a recovery or a close half way.
+ * ({@link reportUserError}) and never breaks a recovery or a close half way. The recovery's events
+ * also go to their diagnostics channels, whose subscribers hear them first.
  */
 import type { EventEmitter } from 'node:events';
 import { reportUserError } from '../connection/report-error.js';
+import { diagnostics } from '../diagnostics.js';
 import type { AMQPError } from '../errors.js';
 import type { RecoveringConnectionEvents } from './recovering-connection-types.js';
 
@@ -77,5 +79,15 @@ export class RecoveringCallbacks<C extends EventEmitter<RecoveringConnectionEven
     this.safely(() => {
       (this.connection.emit as (event: E, ...args: RecoveringConnectionEvents[E]) => boolean)(event, ...args);
     }, `'${event}' listener`);
+  }
+
+  /** An event of the recovery: 'recovering' and 'recovered' are published on their diagnostics channels first. */
+  emitRecovery<E extends keyof RecoveringConnectionEvents>(event: E, ...args: RecoveringConnectionEvents[E]): void {
+    if (event === 'recovering' && diagnostics.connectionRecovering.hasSubscribers) {
+      diagnostics.connectionRecovering.publish({ connection: this.connection, error: args[0] as AMQPError });
+    } else if (event === 'recovered' && diagnostics.connectionRecovered.hasSubscribers) {
+      diagnostics.connectionRecovered.publish({ connection: this.connection });
+    }
+    this.emit(event, ...args);
   }
 }

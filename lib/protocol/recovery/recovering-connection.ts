@@ -8,21 +8,20 @@
  * States: CONNECTING -> OPEN <-> RECOVERING, and CLOSING -> CLOSED from any of them. The first
  * connection is not retried here (the engine's connectionAttempts governs it): a bad URL, wrong
  * credentials, an unknown vhost or an unreachable host fail `connect()` with their typed error.
- * What a loss leads to, and the recovery's attempts and restore, are recovery-loop.ts.
+ * What a loss leads to, and the recovery's attempts and restore, are recovery-loop.ts; what waits
+ * meanwhile (publishes, callers) is outage-waits.ts; the engine of the moment, current-engine.ts.
  */
 import { EventEmitter } from 'node:events';
 import { deferred, withContinuation, type Continuation } from '../continuation.js';
-import { ConnectionClosedError, InvalidStateError, type AMQPError } from '../errors.js';
+import { InvalidStateError, type AMQPError } from '../errors.js';
 import { parametersList, type ParametersInput } from '../parameters/parameters-list.js';
 import { openChannel, type ChannelOpenerHost } from './channel-opener.js';
+import { CurrentEngine } from './current-engine.js';
 import { defaultConnector } from './engine-connector.js';
 import type { EngineConnection, FieldTable } from './engine-port.js';
-import { OutboundGate } from './outbound-gate.js';
-import { OutageBudget, type OutageBudgetCounters } from './outage-budget.js';
-import { PublishBuffer } from './publish-buffer.js';
+import type { OutageBudgetCounters } from './outage-budget.js';
+import { OutageWaits } from './outage-waits.js';
 import { Reconnector, type RecoveryConnector } from './reconnector.js';
-import type { BufferedPublish } from './publish-retry.js';
-import { OutageWaiters, ReadyWaiters } from './ready-waiters.js';
 import { RecoveringCallbacks, type RecoveringCloseCallbackOf } from './recovering-callbacks.js';
 import {
   RecoveringChannel,
@@ -34,7 +33,6 @@ import { resolveRecoveryOptions, type RecoveryOptions, type ResolvedRecoveryOpti
 import type { RecoveringConnectionEvents, RecoveringConnectionState } from './recovering-connection-types.js';
 import { TopologyRecord } from './topology-record.js';
 import { asAMQPError } from './topology-restorer.js';
-import { diagnostics } from '../diagnostics.js';
 
 export interface RecoveringConnectionOptions {
   onOpen?: (connection: RecoveringConnection) => void;
@@ -82,16 +80,14 @@ export class RecoveringConnection extends EventEmitter<RecoveringConnectionEvent
 
   private readonly reconnector: Reconnector;
   private readonly recovery: RecoveryLoop;
-  private engine: EngineConnection | undefined;
+  /** The engine connection of the moment, its events relayed. */
+  private readonly current: CurrentEngine;
   private stateValue: RecoveringConnectionState = 'CONNECTING';
   private readonly channels = new Set<RecoveringChannel>();
   private readonly record = new TopologyRecord<RecoveringChannel, RecoveringDeliveryCallback, FieldTable>();
-  private readonly budget: OutageBudget;
-  private readonly buffer: PublishBuffer<BufferedPublish>;
-  private readonly gate: OutboundGate;
-  private readonly outageWaiters: OutageWaiters;
+  /** Publishes held and callers waiting while it is not OPEN. */
+  private readonly waits: OutageWaits;
   private readonly callbacks: RecoveringCallbacks<RecoveringConnection>;
-  private readonly readyWaiters = new ReadyWaiters();
   private readonly opened: Promise<void>;
   private readonly closed = deferred<void>();
   private closing: Promise<void> | undefined;
@@ -119,28 +115,21 @@ export class RecoveringConnection extends EventEmitter<RecoveringConnectionEvent
         beginRecovery: () => {
           this.stateValue = 'RECOVERING';
         },
-        attach: (engine) => this.attach(engine),
-        emit: (event, ...args) => {
-          if (event === 'recovering' && diagnostics.connectionRecovering.hasSubscribers) {
-            diagnostics.connectionRecovering.publish({ connection: this, error: args[0] as AMQPError });
-          }
-          this.callbacks.emit(event, ...args);
-        },
+        attach: (engine) => this.current.attach(engine),
+        emit: (event, ...args) => this.callbacks.emitRecovery(event, ...args),
         recovered: () => this.finishRecovery(),
         finalize: (error) => this.finalize(error),
       },
       this.reconnector,
       this.options,
     );
-    this.budget = new OutageBudget(this.options.outage);
-    this.buffer = new PublishBuffer<BufferedPublish>(this.options.publishBuffer, this.budget);
-    this.gate = new OutboundGate(this.buffer, {
+    this.waits = new OutageWaits(this.options, {
       state: () => this.stateValue,
-      engine: () => this.engine,
+      engine: () => this.current.engine,
       drained: () => this.callbacks.emit('drain'),
     });
-    this.outageWaiters = new OutageWaiters(this.budget);
     this.callbacks = new RecoveringCallbacks<RecoveringConnection>(this, options);
+    this.current = new CurrentEngine(this.recovery, this.callbacks, this.waits.gate);
     this.ioloop = { start: () => this.closed.promise, stop: () => void this.close().catch(() => undefined) };
     this.opened = this.connectFirst();
     this.opened.catch(() => undefined);
@@ -151,7 +140,7 @@ export class RecoveringConnection extends EventEmitter<RecoveringConnectionEvent
   }
 
   get isOpen(): boolean {
-    return this.stateValue === 'OPEN' && this.engine?.isOpen === true;
+    return this.stateValue === 'OPEN' && this.current.engine?.isOpen === true;
   }
 
   /** true while the connection is down and being recovered. */
@@ -160,28 +149,28 @@ export class RecoveringConnection extends EventEmitter<RecoveringConnectionEvent
   }
 
   get isBlocked(): boolean {
-    return this.engine?.isBlocked ?? false;
+    return this.current.engine?.isBlocked ?? false;
   }
 
   /** A publish made now goes straight to the socket (OPEN, under the high-water mark, none waiting); 'drain' tells. */
   get isWritable(): boolean {
-    return this.gate.isWritable;
+    return this.waits.gate.isWritable;
   }
 
   get serverProperties(): FieldTable {
-    return this.engine?.serverProperties ?? {};
+    return this.current.engine?.serverProperties ?? {};
   }
 
   get channelMax(): number {
-    return this.engine?.channelMax ?? 0;
+    return this.current.engine?.channelMax ?? 0;
   }
 
   get frameMax(): number {
-    return this.engine?.frameMax ?? 0;
+    return this.current.engine?.frameMax ?? 0;
   }
 
   get heartbeat(): number {
-    return this.engine?.heartbeat ?? 0;
+    return this.current.engine?.heartbeat ?? 0;
   }
 
   /** Completed recoveries so far. */
@@ -191,7 +180,7 @@ export class RecoveringConnection extends EventEmitter<RecoveringConnectionEvent
 
   /** Messages and bytes held in the publish buffer right now (the budget may hold more: see `outage`). */
   get bufferedPublishes(): { messages: number; bytes: number } {
-    return { messages: this.buffer.size, bytes: this.buffer.bytes };
+    return { messages: this.waits.buffer.size, bytes: this.waits.buffer.bytes };
   }
 
   /**
@@ -199,12 +188,12 @@ export class RecoveringConnection extends EventEmitter<RecoveringConnectionEvent
    * publishes and every wait that keeps a message), the peaks, and the calls refused per bound.
    */
   get outage(): OutageBudgetCounters {
-    return this.budget.counters;
+    return this.waits.budget.counters;
   }
 
   /** The engine connection of the moment (a new one after every recovery). */
   unwrap(): EngineConnection | undefined {
-    return this.engine;
+    return this.current.engine;
   }
 
   /** The current name of a queue (a server-named queue is renamed by every recovery). */
@@ -229,7 +218,7 @@ export class RecoveringConnection extends EventEmitter<RecoveringConnectionEvent
         if (this.stateValue === 'CLOSED') return;
         this.stateValue = 'CLOSING';
         this.reconnector.wake();
-        const engine = this.engine;
+        const engine = this.current.engine;
         if (engine?.isOpen === true) {
           try {
             await engine.close(replyCode, replyText);
@@ -248,7 +237,7 @@ export class RecoveringConnection extends EventEmitter<RecoveringConnectionEvent
     return withContinuation(
       (async () => {
         await this.whenReady();
-        const engine = this.engine;
+        const engine = this.current.engine;
         if (engine === undefined) throw new InvalidStateError('updateSecret: no connection', this.stateValue);
         await engine.updateSecret(newSecret, reason);
         this.reconnector.updateSecret(newSecret);
@@ -272,11 +261,7 @@ export class RecoveringConnection extends EventEmitter<RecoveringConnectionEvent
 
   /** Resolves once the connection is OPEN (at once if it is); rejects if it closes for good first. */
   whenReady(): Promise<void> {
-    if (this.stateValue === 'OPEN') return Promise.resolve();
-    if (this.stateValue === 'CLOSED' || this.stateValue === 'CLOSING') {
-      return Promise.reject(new InvalidStateError('the connection is closed', this.stateValue));
-    }
-    return this.readyWaiters.wait();
+    return this.waits.whenReady(this.stateValue);
   }
 
   /**
@@ -287,11 +272,7 @@ export class RecoveringConnection extends EventEmitter<RecoveringConnectionEvent
    * the wait rejects with the signal's reason.
    */
   waitOutOutage(bytes: number, signal?: AbortSignal): Promise<void> {
-    if (this.stateValue === 'OPEN') return Promise.resolve();
-    if (this.stateValue === 'CLOSED' || this.stateValue === 'CLOSING') {
-      return Promise.reject(new InvalidStateError('the connection is closed', this.stateValue));
-    }
-    return this.outageWaiters.wait(bytes, signal);
+    return this.waits.waitOutOutage(this.stateValue, bytes, signal);
   }
 
   // ---- bring-up ----
@@ -304,8 +285,7 @@ export class RecoveringConnection extends EventEmitter<RecoveringConnectionEvent
       const typed = asAMQPError(error);
       this.stateValue = 'CLOSED';
       this.finalized = true;
-      this.readyWaiters.rejectAll(typed);
-      this.outageWaiters.rejectAll(typed);
+      this.waits.openFailed(typed);
       this.closed.resolve();
       this.callbacks.runOpenError(typed);
       throw typed;
@@ -316,29 +296,10 @@ export class RecoveringConnection extends EventEmitter<RecoveringConnectionEvent
       this.finalize(undefined);
       throw new InvalidStateError('closed before it opened', 'CLOSED');
     }
-    this.attach(engine);
+    this.current.attach(engine);
     this.stateValue = 'OPEN';
-    this.readyWaiters.resolveAll();
-    this.outageWaiters.resolveAll();
+    this.waits.opened();
     this.callbacks.runOpen();
-  }
-
-  private attach(engine: EngineConnection): void {
-    this.engine = engine;
-    engine.addOnCloseCallback((_connection: unknown, error: AMQPError | undefined) => {
-      if (engine === this.engine) this.recovery.engineClosed(error);
-    });
-    engine.addOnConnectionBlockedCallback((_connection: unknown, reason: string) => {
-      if (engine === this.engine) this.callbacks.runBlocked(reason);
-    });
-    engine.addOnConnectionUnblockedCallback(() => {
-      if (engine === this.engine) this.callbacks.runUnblocked();
-    });
-    engine.on('drain', () => {
-      if (engine === this.engine) this.gate.engineDrained();
-    });
-    // Reported, not fatal (an oversize message skipped, say): this connection's 'error' listeners hear it.
-    engine.on('error', (error) => this.callbacks.report(error, 'the engine connection'));
   }
 
   // ---- recovered ----
@@ -347,12 +308,10 @@ export class RecoveringConnection extends EventEmitter<RecoveringConnectionEvent
   private finishRecovery(): void {
     this.stateValue = 'OPEN';
     this.recoveriesValue += 1;
-    this.gate.pump();
+    this.waits.gate.pump();
     for (const channel of this.channels) channel.resume();
-    this.readyWaiters.resolveAll();
-    this.outageWaiters.resolveAll();
-    if (diagnostics.connectionRecovered.hasSubscribers) diagnostics.connectionRecovered.publish({ connection: this });
-    this.callbacks.emit('recovered');
+    this.waits.opened();
+    this.callbacks.emitRecovery('recovered');
   }
 
   // ---- the end ----
@@ -362,16 +321,9 @@ export class RecoveringConnection extends EventEmitter<RecoveringConnectionEvent
     this.finalized = true;
     this.stateValue = 'CLOSED';
     this.reconnector.wake();
-    const publishError =
-      error ??
-      new ConnectionClosedError(
-        { replyCode: 200, replyText: 'Normal shutdown', initiator: 'client' },
-        'the connection was closed before the buffered publish could be sent',
-      );
-    this.buffer.rejectAll(publishError);
+    const publishError = this.waits.failPublishes(error);
     for (const channel of [...this.channels]) channel.finalize(error);
-    this.readyWaiters.rejectAll(error ?? new InvalidStateError('the connection is closed', 'CLOSED'));
-    this.outageWaiters.rejectAll(publishError);
+    this.waits.closed(error, publishError);
     this.callbacks.runClose(error);
     this.closed.resolve();
   }
@@ -380,11 +332,11 @@ export class RecoveringConnection extends EventEmitter<RecoveringConnectionEvent
 
   private readonly host: RecoveringChannelHost = {
     record: this.record,
-    holdsPublishes: () => !this.gate.isWritable,
-    buffersPublishes: () => this.buffer.enabled,
-    budget: () => this.budget,
-    engineOpen: () => this.engine?.isOpen === true,
-    hold: (entry) => this.gate.hold(entry),
+    holdsPublishes: () => !this.waits.gate.isWritable,
+    buffersPublishes: () => this.waits.buffer.enabled,
+    budget: () => this.waits.budget,
+    engineOpen: () => this.current.engine?.isOpen === true,
+    hold: (entry) => this.waits.gate.hold(entry),
     forget: (channel) => {
       this.channels.delete(channel);
       this.record.removeConsumersOf(channel);
@@ -394,7 +346,7 @@ export class RecoveringConnection extends EventEmitter<RecoveringConnectionEvent
 
   private readonly opener: ChannelOpenerHost = {
     whenReady: () => this.whenReady(),
-    engine: () => this.engine,
+    engine: () => this.current.engine,
     state: () => this.stateValue,
   };
 }
