@@ -18,6 +18,15 @@ import { systemClock, type CancelTimer, type Clock } from './clock.js';
 
 /** Outbound bytes above which `write` returns false and writers should wait for drain. */
 export const OUTBOUND_HIGH_WATER_MARK = 1024 * 1024;
+/**
+ * Writes up to this size (acks, small methods and publishes) are copied into the tick's staging
+ * buffer instead of being queued one by one on the socket: a tick's acks leave as one buffer, not
+ * one stream write each and an iovec apiece.
+ */
+const STAGED_WRITE_MAX = 512;
+/** The staging slab, used front to back: each flush hands its filled part to the socket and keeps the rest. */
+const STAGE_SIZE = 16 * 1024;
+const EMPTY = Buffer.alloc(0);
 
 /** What the transport reports. Each is called inside a guard; none may be relied on to throw. */
 export interface TransportHandlers {
@@ -59,6 +68,9 @@ class SocketTransport implements Transport {
   #cancelConnectTimer: CancelTimer | undefined;
   #connected = false;
   #corked = false;
+  /** The unused rest of the staging slab; bytes [0, #staged) of it are waiting for the tick's flush. */
+  #stage: Buffer = EMPTY;
+  #staged = 0;
   #needDrain = false;
   #closedByUs = false;
   #reported = false;
@@ -100,7 +112,7 @@ class SocketTransport implements Transport {
   }
 
   get bufferedBytes(): number {
-    return this.#socket.writableLength;
+    return this.#socket.writableLength + this.#staged;
   }
 
   get writtenBytes(): number {
@@ -123,8 +135,19 @@ class SocketTransport implements Transport {
       // leave in one syscall, still before the event loop moves on.
       queueMicrotask(this.#scheduleUncork);
     }
-    socket.write(bytes);
-    if (socket.writableLength < this.#highWaterMark) return true;
+    const n = bytes.length;
+    if (n <= STAGED_WRITE_MAX) {
+      if (this.#staged + n > this.#stage.length) {
+        this.#flushStage();
+        if (this.#stage.length < n) this.#stage = Buffer.allocUnsafeSlow(STAGE_SIZE);
+      }
+      this.#stage.set(bytes, this.#staged);
+      this.#staged += n;
+    } else {
+      this.#flushStage();
+      socket.write(bytes);
+    }
+    if (socket.writableLength + this.#staged < this.#highWaterMark) return true;
     this.#needDrain = true;
     return false;
   }
@@ -153,8 +176,20 @@ class SocketTransport implements Transport {
   readonly #uncork = (): void => {
     if (!this.#corked) return;
     this.#corked = false;
+    this.#flushStage();
     this.#socket.uncork();
   };
+
+  /** Hands the staged bytes to the (corked) socket; the slab's unused rest stays for the next writes. */
+  #flushStage(): void {
+    const n = this.#staged;
+    if (n === 0) return;
+    const stage = this.#stage;
+    this.#staged = 0;
+    // a socket destroyed since (a failure in the same tick) drops unsent bytes anyway
+    if (!this.#socket.destroyed) this.#socket.write(stage.subarray(0, n));
+    this.#stage = stage.length - n >= STAGED_WRITE_MAX ? stage.subarray(n) : EMPTY;
+  }
 
   #onConnect(): void {
     this.#connected = true;
