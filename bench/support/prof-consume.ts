@@ -66,7 +66,10 @@ const setup = await connection.channel();
 await setup.confirmDelivery();
 const session = new Session();
 session.connect();
-if (PROFILE !== undefined) await session.post('Profiler.enable');
+if (PROFILE !== undefined) {
+  await session.post('Profiler.enable');
+  await session.post('Profiler.setSamplingInterval', { interval: 100 });
+}
 if (ALLOC !== undefined) await session.post('HeapProfiler.enable');
 const perMessage: number[] = [];
 for (let round = 0; round < ROUNDS; round++) {
