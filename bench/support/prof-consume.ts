@@ -45,6 +45,7 @@ async function fill(channel: Channel, queue: string): Promise<void> {
 async function consume(connection: Connection, queue: string): Promise<number> {
   const channel = await connection.channel();
   await channel.basicQos({ prefetchCount: 1000 });
+  if (SPLIT) console.log('consuming');
   const cpu0 = process.cpuUsage();
   let received = 0;
   await new Promise<void>((resolve) => {

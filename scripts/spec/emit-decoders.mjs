@@ -2,18 +2,6 @@
 // argument, plus decodeMethod(), which switches on the class and method id.
 import { hex } from './names.mjs';
 
-/**
- * Fields that repeat from one message to the next on the consume path, read with readRecentShortStr
- * (each its own slot of recent strings): the same string comes back without a decode or allocation.
- */
-const RECENT_SLOTS = {
-  'basic.deliver consumerTag': 0,
-  'basic.deliver exchange': 1,
-  'basic.deliver routingKey': 2,
-  'basic.get-ok exchange': 3,
-  'basic.get-ok routingKey': 4,
-};
-
 /** decode<Method>() for every method and decodeMethod(). */
 export function emitDecoders(out, { methods }) {
   for (const x of methods) {
@@ -57,13 +45,10 @@ export function emitDecoders(out, { methods }) {
           push(`const ${v} = readU64(buf, o, ${what});`);
           push('o += 8;');
           break;
-        case 'shortstr': {
-          const slot = RECENT_SLOTS[`${x.name} ${a.field}`];
-          if (slot === undefined) push(`const ${v} = readShortStr(buf, o, end, ${what});`);
-          else push(`const ${v} = readRecentShortStr(buf, o, end, ${what}, ${slot});`);
+        case 'shortstr':
+          push(`const ${v} = readShortStr(buf, o, end, ${what});`);
           push('o = cursor.pos;');
           break;
-        }
         case 'longstr':
           push(`const ${v} = readLongStr(buf, o, end, ${what});`);
           push('o = cursor.pos;');

@@ -27,7 +27,6 @@ export function emitPreamble(out, { spec, methods }) {
   out('  cursor,');
   out('  longStrLength,');
   out('  readLongStr,');
-  out('  readRecentShortStr,');
   out('  readShortStr,');
   out('  readU16,');
   out('  readU32,');

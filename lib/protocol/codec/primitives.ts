@@ -210,37 +210,6 @@ export function readShortStr(buf: Buffer, o: number, end: number, what: string):
   return readStr(buf, s, s + n);
 }
 
-/**
- * The last string each slot of {@link readRecentShortStr} decoded: a field that repeats from one
- * message to the next (a delivery's consumer tag, exchange, routing key) is returned as the same
- * string instead of a new one (no native decode, no allocation, its hash already computed for the
- * consumer lookup).
- */
-const recentStrings: string[] = ['', '', '', '', ''];
-
-/**
- * {@link readShortStr} for a field that usually repeats: when the bytes equal slot `slot`'s last
- * string, that string is returned. Only strings of one char per byte (ASCII) are kept, so a byte
- * compare decides equality. @internal
- */
-export function readRecentShortStr(buf: Buffer, o: number, end: number, what: string, slot: number): string {
-  if (o >= end) truncated(what, o);
-  const n = buf[o] as number;
-  const s = o + 1;
-  if (s + n > end) truncated(what, o);
-  cursor.pos = s + n;
-  if (n === 0) return '';
-  const last = recentStrings[slot] as string;
-  if (last.length === n) {
-    let i = 0;
-    while (i < n && last.charCodeAt(i) === buf[s + i]) i++;
-    if (i === n) return last;
-  }
-  const str = (buf as FastBuffer).utf8Slice(s, s + n);
-  if (str.length === n) recentStrings[slot] = str;
-  return str;
-}
-
 /** Reads a long string at `o` (32-bit length included), leaving its end in {@link cursor}. @internal */
 export function readLongStr(buf: Buffer, o: number, end: number, what: string): string {
   if (o + 4 > end) truncated(what, o);

@@ -47,7 +47,6 @@ import {
   cursor,
   longStrLength,
   readLongStr,
-  readRecentShortStr,
   readShortStr,
   readU16,
   readU32,
@@ -2238,7 +2237,7 @@ export function decodeBasicReturn(buf: Buffer, o: number, end: number): BasicRet
 
 /** Decodes basic.deliver arguments from `buf[o..end)`. @internal */
 export function decodeBasicDeliver(buf: Buffer, o: number, end: number): BasicDeliver {
-  const f0 = readRecentShortStr(buf, o, end, 'basic.deliver consumerTag', 0);
+  const f0 = readShortStr(buf, o, end, 'basic.deliver consumerTag');
   o = cursor.pos;
   if (o + 8 > end) truncated('basic.deliver deliveryTag', o);
   const f1 = readU64(buf, o, 'basic.deliver deliveryTag');
@@ -2246,9 +2245,9 @@ export function decodeBasicDeliver(buf: Buffer, o: number, end: number): BasicDe
   if (o >= end) truncated('basic.deliver redelivered', o);
   const b2 = buf[o++] as number;
   const f2 = (b2 & 1) !== 0;
-  const f3 = readRecentShortStr(buf, o, end, 'basic.deliver exchange', 1);
+  const f3 = readShortStr(buf, o, end, 'basic.deliver exchange');
   o = cursor.pos;
-  const f4 = readRecentShortStr(buf, o, end, 'basic.deliver routingKey', 2);
+  const f4 = readShortStr(buf, o, end, 'basic.deliver routingKey');
   o = cursor.pos;
   if (o !== end) throw new FrameError('basic.deliver: ' + (end - o) + ' unexpected bytes after the last argument', 502, { offset: o });
   return { consumerTag: f0, deliveryTag: f1, redelivered: f2, exchange: f3, routingKey: f4 };
@@ -2276,9 +2275,9 @@ export function decodeBasicGetOk(buf: Buffer, o: number, end: number): BasicGetO
   if (o >= end) truncated('basic.get-ok redelivered', o);
   const b1 = buf[o++] as number;
   const f1 = (b1 & 1) !== 0;
-  const f2 = readRecentShortStr(buf, o, end, 'basic.get-ok exchange', 3);
+  const f2 = readShortStr(buf, o, end, 'basic.get-ok exchange');
   o = cursor.pos;
-  const f3 = readRecentShortStr(buf, o, end, 'basic.get-ok routingKey', 4);
+  const f3 = readShortStr(buf, o, end, 'basic.get-ok routingKey');
   o = cursor.pos;
   if (o + 4 > end) truncated('basic.get-ok messageCount', o);
   const f4 = readU32(buf, o);
