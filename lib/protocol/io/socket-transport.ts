@@ -1,8 +1,9 @@
 /**
  * The one module that touches node:net and node:tls. It connects (socket_timeout covering the TCP
  * connect and the TLS handshake), applies the TCP options, coalesces the writes of one tick into one
- * syscall (cork on the first write, uncork once the tick's process.nextTick callbacks and promise jobs
- * have run, so node writes them with writev),
+ * syscall (small writes are copied into one staging buffer, a large one corks the socket; both are
+ * flushed once the tick's process.nextTick callbacks and promise jobs have run, with writev when a
+ * large write is among them),
  * tracks the outbound buffer against a high-water mark, observes write progress (what the kernel took
  * so far, for write_timeout), and turns every socket failure into one typed error delivered once
  * through `onClose`.
@@ -27,6 +28,8 @@ const STAGED_WRITE_MAX = 512;
 /** The staging slab, used front to back: each flush hands its filled part to the socket and keeps the rest. */
 const STAGE_SIZE = 16 * 1024;
 const EMPTY = Buffer.alloc(0);
+/** Resolved once: its then() queues the flush's promise job (queueMicrotask adds an AsyncResource per call). */
+const RESOLVED = Promise.resolve();
 
 /** What the transport reports. Each is called inside a guard; none may be relied on to throw. */
 export interface TransportHandlers {
@@ -67,6 +70,9 @@ class SocketTransport implements Transport {
   readonly #secure: boolean;
   #cancelConnectTimer: CancelTimer | undefined;
   #connected = false;
+  /** A flush is scheduled for the end of this tick. */
+  #flushScheduled = false;
+  /** A write too large to stage corked the socket this tick. */
   #corked = false;
   /** The unused rest of the staging slab; bytes [0, #staged) of it are waiting for the tick's flush. */
   #stage: Buffer = EMPTY;
@@ -127,13 +133,12 @@ class SocketTransport implements Transport {
     const socket = this.#socket;
     // Between a failure (destroy) and its 'close' event node drops writes silently: never call that written.
     if (this.#reported || this.#closedByUs || socket.destroyed) return false;
-    if (!this.#corked) {
-      this.#corked = true;
-      socket.cork();
-      // A nextTick scheduled from a microtask runs after every promise job queued so far (and those they
-      // queue): a reply written by a callback and the ack written by the promise job that follows it
-      // leave in one syscall, still before the event loop moves on.
-      queueMicrotask(this.#scheduleUncork);
+    if (!this.#flushScheduled) {
+      this.#flushScheduled = true;
+      // A nextTick scheduled from a promise job runs after every promise job queued so far (and those
+      // they queue): a reply written by a callback and the ack written by the promise job that follows
+      // it leave in one syscall, still before the event loop moves on.
+      void RESOLVED.then(this.#scheduleFlush);
     }
     const n = bytes.length;
     if (n <= STAGED_WRITE_MAX) {
@@ -144,6 +149,10 @@ class SocketTransport implements Transport {
       this.#stage.set(bytes, this.#staged);
       this.#staged += n;
     } else {
+      if (!this.#corked) {
+        this.#corked = true;
+        socket.cork();
+      }
       this.#flushStage();
       socket.write(bytes);
     }
@@ -156,7 +165,7 @@ class SocketTransport implements Transport {
     if (this.#closedByUs) return;
     this.#closedByUs = true;
     this.#cancelConnect();
-    if (this.#corked) this.#uncork();
+    this.#flush();
     this.#socket.end();
     // A peer that never reads would keep a half-closed socket around: make sure it goes.
     const socket = this.#socket;
@@ -169,18 +178,22 @@ class SocketTransport implements Transport {
     this.#socket.destroy();
   }
 
-  readonly #scheduleUncork = (): void => {
-    process.nextTick(this.#uncork);
+  readonly #scheduleFlush = (): void => {
+    process.nextTick(this.#flush);
   };
 
-  readonly #uncork = (): void => {
-    if (!this.#corked) return;
-    this.#corked = false;
+  /** The tick's writes go: the staged bytes as one buffer, after (corked) the large writes before them. */
+  readonly #flush = (): void => {
+    if (!this.#flushScheduled) return;
+    this.#flushScheduled = false;
     this.#flushStage();
-    this.#socket.uncork();
+    if (this.#corked) {
+      this.#corked = false;
+      this.#socket.uncork();
+    }
   };
 
-  /** Hands the staged bytes to the (corked) socket; the slab's unused rest stays for the next writes. */
+  /** Hands the staged bytes to the socket as one write; the slab's unused rest stays for the next writes. */
   #flushStage(): void {
     const n = this.#staged;
     if (n === 0) return;
