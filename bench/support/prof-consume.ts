@@ -10,7 +10,10 @@
  * PROFILE writes a CPU profile of the consuming only (not the fill, start-up or module loading);
  * summarise it with `node scripts/perf-profile.mjs cpu <file>`. ALLOC writes a sampling heap profile
  * of the same (`node scripts/perf-profile.mjs alloc <file> <COUNT x ROUNDS>`).
- * SPLIT=1 also prints user and system CPU apart. Env: AMQP_URL, COUNT=50000, ROUNDS=3, MULTI=0.
+ * SPLIT=1 also prints user and system CPU apart, and 'consuming' when a measured phase starts (to
+ * attach `perf record -p <pid>` to the consuming only; run node with --perf-basic-prof for JS names).
+ * The inspector profile samples wall time, so on a loaded machine it blames whatever was descheduled.
+ * Env: AMQP_URL, COUNT=50000, ROUNDS=3, MULTI=0.
  */
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
