@@ -67,7 +67,7 @@ export abstract class ChannelCore extends ChannelLifecycle {
       if (disposition !== 'handle') return;
       const args = method.args;
       if (args.deliveryTag > this.highestDeliveryTag) this.highestDeliveryTag = args.deliveryTag;
-      const consumer = this.consumers.get(args.consumerTag);
+      const consumer = this.consumers.lookup(args.consumerTag);
       // A delivery racing our cancel-ok (or for a tag the broker invented) has nobody to go to.
       if (consumer === undefined) return;
       if (diagnostics.deliver.hasSubscribers) {
@@ -127,7 +127,7 @@ export abstract class ChannelCore extends ChannelLifecycle {
       if (disposition !== 'handle') return;
       const { deliveryTag, consumerTag } = method.args;
       if (deliveryTag > this.highestDeliveryTag) this.highestDeliveryTag = deliveryTag;
-      const consumer = this.consumers.get(consumerTag);
+      const consumer = this.consumers.lookup(consumerTag);
       if (consumer !== undefined && this.oversizeConsumers.has(consumerTag)) {
         // Its consumer settles it: no reject, no report (the consumer says what became of it).
         const error = new OversizeMessageError(tooLarge, { ...where, deliveryTag, consumerTag, outcome: 'delivered' });

@@ -12,6 +12,7 @@ import { withContinuation, deferred, type Continuation, type Deferred } from '..
 import { ChannelClosedError, RpcTimeoutError, type CloseReason, type ConnectionClosedError } from '../errors.js';
 import type { ChannelLink } from './channel-link.js';
 import type { CancelCallback, ChannelCloseCallbackOf, DeliveryCallbackOf, ReturnCallbackOf } from './channel-options.js';
+import { ConsumerTable } from './consumer-table.js';
 import { assertOperation, transition, type ChannelState } from './channel-state.js';
 import type { ConfirmTracker } from './confirm-tracker.js';
 import { HeldFrame, RpcCall, type ReplyHandler } from './outbound-entries.js';
@@ -45,7 +46,7 @@ export abstract class ChannelLifecycle {
   protected confirms: ConfirmTracker | undefined = undefined;
   protected transactional = false;
   /** Consumers by consumer tag. */
-  protected readonly consumers = new Map<string, DeliveryCallbackOf<this>>();
+  protected readonly consumers = new ConsumerTable<DeliveryCallbackOf<this>>();
   /** Tags of the consumers in autoAck mode: their deliveries must never be acked or rejected. */
   protected readonly autoAckConsumers = new Set<string>();
   /** Tags of the consumers started with `oversize: 'deliver'`: an oversize delivery goes to them unsettled. */

@@ -1,8 +1,9 @@
 /**
  * The one module that touches node:net and node:tls. It connects (socket_timeout covering the TCP
  * connect and the TLS handshake), applies the TCP options, coalesces the writes of one tick into one
- * syscall (cork on the first write, uncork once the tick's process.nextTick callbacks and promise jobs
- * have run, so node writes them with writev),
+ * syscall (small writes are copied into one staging buffer, a large one corks the socket; both are
+ * flushed once the tick's process.nextTick callbacks and promise jobs have run, with writev when a
+ * large write is among them),
  * tracks the outbound buffer against a high-water mark, observes write progress (what the kernel took
  * so far, for write_timeout), and turns every socket failure into one typed error delivered once
  * through `onClose`.
@@ -18,6 +19,17 @@ import { systemClock, type CancelTimer, type Clock } from './clock.js';
 
 /** Outbound bytes above which `write` returns false and writers should wait for drain. */
 export const OUTBOUND_HIGH_WATER_MARK = 1024 * 1024;
+/**
+ * Writes up to this size (acks, small methods and publishes) are copied into the tick's staging
+ * buffer instead of being queued one by one on the socket: a tick's acks leave as one buffer, not
+ * one stream write each and an iovec apiece.
+ */
+const STAGED_WRITE_MAX = 512;
+/** The staging slab, used front to back: each flush hands its filled part to the socket and keeps the rest. */
+const STAGE_SIZE = 16 * 1024;
+const EMPTY = Buffer.alloc(0);
+/** Resolved once: its then() queues the flush's promise job (queueMicrotask adds an AsyncResource per call). */
+const RESOLVED = Promise.resolve();
 
 /** What the transport reports. Each is called inside a guard; none may be relied on to throw. */
 export interface TransportHandlers {
@@ -58,7 +70,13 @@ class SocketTransport implements Transport {
   readonly #secure: boolean;
   #cancelConnectTimer: CancelTimer | undefined;
   #connected = false;
+  /** A flush is scheduled for the end of this tick. */
+  #flushScheduled = false;
+  /** A write too large to stage corked the socket this tick. */
   #corked = false;
+  /** The unused rest of the staging slab; bytes [0, #staged) of it are waiting for the tick's flush. */
+  #stage: Buffer = EMPTY;
+  #staged = 0;
   #needDrain = false;
   #closedByUs = false;
   #reported = false;
@@ -100,7 +118,7 @@ class SocketTransport implements Transport {
   }
 
   get bufferedBytes(): number {
-    return this.#socket.writableLength;
+    return this.#socket.writableLength + this.#staged;
   }
 
   get writtenBytes(): number {
@@ -115,16 +133,30 @@ class SocketTransport implements Transport {
     const socket = this.#socket;
     // Between a failure (destroy) and its 'close' event node drops writes silently: never call that written.
     if (this.#reported || this.#closedByUs || socket.destroyed) return false;
-    if (!this.#corked) {
-      this.#corked = true;
-      socket.cork();
-      // A nextTick scheduled from a microtask runs after every promise job queued so far (and those they
-      // queue): a reply written by a callback and the ack written by the promise job that follows it
-      // leave in one syscall, still before the event loop moves on.
-      queueMicrotask(this.#scheduleUncork);
+    if (!this.#flushScheduled) {
+      this.#flushScheduled = true;
+      // A nextTick scheduled from a promise job runs after every promise job queued so far (and those
+      // they queue): a reply written by a callback and the ack written by the promise job that follows
+      // it leave in one syscall, still before the event loop moves on.
+      void RESOLVED.then(this.#scheduleFlush);
     }
-    socket.write(bytes);
-    if (socket.writableLength < this.#highWaterMark) return true;
+    const n = bytes.length;
+    if (n <= STAGED_WRITE_MAX) {
+      if (this.#staged + n > this.#stage.length) {
+        this.#flushStage();
+        if (this.#stage.length < n) this.#stage = Buffer.allocUnsafeSlow(STAGE_SIZE);
+      }
+      this.#stage.set(bytes, this.#staged);
+      this.#staged += n;
+    } else {
+      if (!this.#corked) {
+        this.#corked = true;
+        socket.cork();
+      }
+      this.#flushStage();
+      socket.write(bytes);
+    }
+    if (socket.writableLength + this.#staged < this.#highWaterMark) return true;
     this.#needDrain = true;
     return false;
   }
@@ -133,7 +165,7 @@ class SocketTransport implements Transport {
     if (this.#closedByUs) return;
     this.#closedByUs = true;
     this.#cancelConnect();
-    if (this.#corked) this.#uncork();
+    this.#flush();
     this.#socket.end();
     // A peer that never reads would keep a half-closed socket around: make sure it goes.
     const socket = this.#socket;
@@ -146,15 +178,31 @@ class SocketTransport implements Transport {
     this.#socket.destroy();
   }
 
-  readonly #scheduleUncork = (): void => {
-    process.nextTick(this.#uncork);
+  readonly #scheduleFlush = (): void => {
+    process.nextTick(this.#flush);
   };
 
-  readonly #uncork = (): void => {
-    if (!this.#corked) return;
-    this.#corked = false;
-    this.#socket.uncork();
+  /** The tick's writes go: the staged bytes as one buffer, after (corked) the large writes before them. */
+  readonly #flush = (): void => {
+    if (!this.#flushScheduled) return;
+    this.#flushScheduled = false;
+    this.#flushStage();
+    if (this.#corked) {
+      this.#corked = false;
+      this.#socket.uncork();
+    }
   };
+
+  /** Hands the staged bytes to the socket as one write; the slab's unused rest stays for the next writes. */
+  #flushStage(): void {
+    const n = this.#staged;
+    if (n === 0) return;
+    const stage = this.#stage;
+    this.#staged = 0;
+    // a socket destroyed since (a failure in the same tick) drops unsent bytes anyway
+    if (!this.#socket.destroyed) this.#socket.write(stage.subarray(0, n));
+    this.#stage = stage.length - n >= STAGED_WRITE_MAX ? stage.subarray(n) : EMPTY;
+  }
 
   #onConnect(): void {
     this.#connected = true;

@@ -87,6 +87,30 @@ describe('socket transport', () => {
     expect(await r.closedWith).toBeUndefined();
   });
 
+  it('keeps the order of small (staged) and large writes mixed in one tick, past a staging slab', async () => {
+    const { r, t, socket } = await openTransport();
+    await connected(r.events);
+    const received: Buffer[] = [];
+    socket.on('data', (chunk: Buffer) => received.push(chunk));
+    const ended = new Promise<void>((resolve) => socket.on('end', resolve));
+    const expected: Buffer[] = [];
+    let staged = 0;
+    for (let i = 0; i < 400; i += 1) {
+      // 21-byte acks, 500-byte small methods and 2 KiB publishes: ~60 KiB staged in all, over 4 slabs
+      const size = i % 7 === 3 ? 2048 : i % 3 === 0 ? 500 : 21;
+      if (size < 2048) staged += size;
+      const frame = Buffer.alloc(size, i % 251);
+      expected.push(frame);
+      t.write(frame);
+    }
+    expect(staged).toBeGreaterThan(3 * 16 * 1024);
+    expect(t.bufferedBytes).toBe(expected.reduce((n, b) => n + b.length, 0));
+    t.end();
+    await ended;
+    expect(Buffer.concat(received).equals(Buffer.concat(expected))).toBe(true);
+    expect(await r.closedWith).toBeUndefined();
+  });
+
   it('holds the cork through the promise jobs after a callback, so a reply and the ack after it leave in one write', async () => {
     const { r, t, socket } = await openTransport();
     await connected(r.events);
