@@ -41,6 +41,7 @@ import amqplib from 'amqplib';
 import { ClientAMQP, ServerAMQP } from '../lib/index.js';
 import { RecoveringConnection } from '../lib/protocol/recovery/index.js';
 import { brokerCpuMs, processCpuMs } from './support/broker-cpu.js';
+import { deleteQueues } from './support/delete-queues.js';
 import { loopbackCpuPerCall, startLoopback } from './support/nest-loopback.js';
 import { rpcCeiling, type CeilingResult } from './support/raw-rpc.js';
 import { median } from './support/median.js';
@@ -306,7 +307,7 @@ async function main(): Promise<void> {
   } finally {
     await loopback.app.close();
     for (const subject of Object.values(subjects)) await stop(subject);
-    await deleteQueues(Object.values(subjects).map((subject) => subject.queue));
+    await deleteQueues(URL, Object.values(subjects).map((subject) => subject.queue));
   }
   printTable(results, {
     ours: subjects.ours.label,
@@ -473,13 +474,6 @@ function printCeiling(ceilings: Ceilings, results: Record<Peer, RoundResult[]>):
       `are ${noAck.rate.toFixed(0)} (noAck) and ${acked.rate.toFixed(0)} (acked). Half Nest RMQ's p50 is ` +
       `${(nestP50 / 2).toFixed(3)} ms; the ceilings' p50 are ${noAck.p50.toFixed(3)} and ${acked.p50.toFixed(3)} ms.`,
   );
-}
-
-async function deleteQueues(queues: string[]): Promise<void> {
-  const connection = await amqplib.connect(URL);
-  const channel = await connection.createChannel();
-  for (const queue of queues) await channel.deleteQueue(queue).catch(() => undefined);
-  await connection.close();
 }
 
 main().then(

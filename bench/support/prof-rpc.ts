@@ -26,6 +26,7 @@ import type { MicroserviceOptions } from '@nestjs/microservices';
 import { ClientAMQP, ServerAMQP } from '../../lib/index.js';
 import { ChannelLease } from '../../lib/transport/consume/delivery.js';
 import { median } from './median.js';
+import { deleteQueues } from './delete-queues.js';
 import { callsInFlight, emitUntilHandled, sumModule, type EventCount } from './sum-app.js';
 
 const URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
@@ -64,8 +65,9 @@ function countAcks(): void {
   };
 }
 
+const queue = `prof-rpc-${process.pid}-${Date.now().toString(36)}`;
+
 async function start(): Promise<{ server: INestMicroservice; client: ClientAMQP }> {
-  const queue = `prof-rpc-${process.pid}-${Date.now().toString(36)}`;
   const server = await NestFactory.createMicroservice<MicroserviceOptions>(sumModule(received), {
     strategy: new ServerAMQP({
       urls: [URL],
@@ -140,6 +142,7 @@ async function main(): Promise<void> {
   } finally {
     await client.close();
     await server.close();
+    await deleteQueues(URL, [queue]);
   }
   console.log(
     `${EMIT ? 'emit' : 'rpc'} ${NOACK ? 'noAck' : 'acked'} median: ${median(cpu).toFixed(2)} us/${EMIT ? 'event' : 'call'}, ` +
