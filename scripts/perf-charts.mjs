@@ -104,7 +104,15 @@ charts['perf-process-cpu.svg'] = barChart({
   note: runNote(nest),
   unit: 'µs',
   digits: 1,
-  rows: cpuRows((r) => r.parallelProcessUs),
+  rows: [
+    ...cpuRows((r) => r.parallelProcessUs).slice(0, 1),
+    // bench:nest's loopback Nest transport (no broker): what Nest's own client and handler pipeline
+    // add to any transport; with the ceiling, the least a Nest transport's process can spend.
+    ...(nest.nestPlumbingUs === undefined
+      ? []
+      : [{ label: 'zero-cost + Nest plumbing (floor)', value: ceilingAcked.parallelProcessUs + nest.nestPlumbingUs, color: COLORS.ceiling }]),
+    ...cpuRows((r) => r.parallelProcessUs).slice(1),
+  ],
 });
 charts['perf-broker-cpu.svg'] = barChart({
   title: "The broker's CPU per call (lower is better)",
