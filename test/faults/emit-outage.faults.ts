@@ -17,7 +17,13 @@ describe('ClientAMQP.emit during a 30 s outage, default budget', () => {
     expect(result.otherErrors).toEqual([]);
     expect(result.budget.peakBytes).toBeLessThanOrEqual(maxBytes);
     expect(result.delivered).toBeGreaterThan(600);
-    expect(result.refused).toEqual({ bytes: 10_000 - result.delivered, messages: 0, deadline: 0 });
+    // Every emit has one fate: delivered, or refused at once (bytes), or expired at the deadline.
+    expect(result.delivered + result.refused.bytes + result.refused.deadline).toBe(10_000);
+    expect(result.refused.messages).toBe(0);
+    expect(result.refused.bytes).toBeGreaterThan(0);
+    // Held less than the deadline (60 s) from the first emit to the last settled: none may expire. A
+    // loaded machine whose emit loop, outage and recovery together pass it expires the oldest instead.
+    if (result.heldForMs < DEFAULT_OUTAGE.deadlineMs) expect(result.refused.deadline).toBe(0);
     expect(result.received).toBe(result.delivered);
     expect(result.lost).toBe(0);
     expect(result.duplicates).toBe(0);

@@ -55,6 +55,12 @@ export interface EmitOutageResult {
     rssEndMiB: number;
   };
   recoveredAfterMs: number;
+  /**
+   * From the first emit to the last one settled: the longest any emit was held. Under the outage
+   * budget's deadline nothing can have expired; past it (a slow machine's emit loop plus the outage
+   * plus the recovery), the oldest holds expire with OutageBudgetError('deadline'), as they should.
+   */
+  heldForMs: number;
 }
 
 const MiB = 1024 * 1024;
@@ -117,6 +123,7 @@ export async function runEmitOutage(options: EmitOutageOptions): Promise<EmitOut
     const otherErrors: string[] = [];
     const settled: Array<Promise<void>> = [];
     const batch = options.batch ?? 50;
+    const firstEmitAt = Date.now();
     for (let n = 1; n <= options.emits; n += 1) {
       settled.push(
         lastValueFrom(client.emit('outage', { n, pad }), { defaultValue: undefined }).then(
@@ -143,6 +150,7 @@ export async function runEmitOutage(options: EmitOutageOptions): Promise<EmitOut
     proxy.refuseNew(false);
     await Promise.all(settled);
     const recoveredAfterMs = Date.now() - healedAt;
+    const heldForMs = Date.now() - firstEmitAt;
     await sleep(1_000);
     clearInterval(sampler);
     const delivered = confirmed.reduce((sum, c) => sum + c, 0);
@@ -176,6 +184,7 @@ export async function runEmitOutage(options: EmitOutageOptions): Promise<EmitOut
         rssEndMiB: process.memoryUsage().rss / MiB,
       },
       recoveredAfterMs,
+      heldForMs,
     };
   } finally {
     await client.close().catch(() => undefined);
