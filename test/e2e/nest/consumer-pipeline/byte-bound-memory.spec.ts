@@ -18,7 +18,8 @@ const MiB = 1024 * 1024;
 const BOUND = 16 * MiB;
 const BODY = 4 * MiB;
 const COUNT = 200;
-const HANDLER_MS = 30;
+/** Long enough that deliveries overlap even when a loaded machine reads each 4 MiB body slowly. */
+const HANDLER_MS = 100;
 /**
  * RSS a consumer may add beyond the bodies its handlers hold, measured right after a full collection:
  * the window's deliveries not yet handed to a handler, the next body being assembled, socket reads,
