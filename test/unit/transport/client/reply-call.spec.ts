@@ -4,7 +4,9 @@
  * shape, failure, and the client's serializeError / serializeResponse applied.
  */
 import { describe, it, expect } from '@jest/globals';
-import { ClientProxy, IncomingResponseDeserializer, type WritePacket } from '@nestjs/microservices';
+import { ClientProxy, type WritePacket } from '@nestjs/microservices';
+// The deep path: Nest 11 does not export it from the package's index.
+import { IncomingResponseDeserializer } from '@nestjs/microservices/deserializers/incoming-response.deserializer.js';
 import { Subscriber } from 'rxjs';
 import { ObserverReplyCall, ReplyCall, type ReplyMapping } from '../../../../lib/transport/client/reply-call.js';
 
