@@ -97,7 +97,9 @@ describe('the outage budget counts what is kept unconfirmed', () => {
     const kept = channel.publishWithRetry('', 'q', 'kept-one');
     expect(connection.outage).toMatchObject({ unconfirmedBytes: 8 });
     broker.current.kill();
-    await settle();
+    // The loss reaches publishWithRetry through the engine's close callbacks and a promise chain: wait
+    // for it (a fixed number of turns was not always enough on a loaded CI machine).
+    await until(() => connection.outage.unconfirmedMessages === 0, 'the loss');
     expect(connection.outage).toMatchObject({ messages: 1, bytes: 8, unconfirmedMessages: 0, unconfirmedBytes: 0 });
     await expect(channel.publishWithRetry('', 'q', 'x')).rejects.toMatchObject({ bound: 'bytes' });
     await until(() => engine(channel).isOpen && engine(channel).pending.length === 1, 'the re-send on the new channel');
