@@ -3,15 +3,16 @@
  * recovery wrappers can be driven through losses, refusals and restores without a socket.
  * Every call is logged as "c<connection>.ch<channel> method arg" for order assertions.
  */
-import type { BasicDeliver, BasicProperties, ConnectionParameters } from '../../../lib/protocol/index.js';
+import type { BasicDeliver, BasicProperties } from '../../../lib/protocol/index.js';
 import {
   AMQPError,
+  ConnectionParameters,
   ChannelClosedError,
   ConnectionClosedError,
   InvalidStateError,
   type OversizeMessageError,
 } from '../../../lib/protocol/index.js';
-import type { EngineChannel, EngineConnection } from '../../../lib/protocol/recovery/index.js';
+import { RecoveringConnection, type EngineChannel, type EngineConnection, type RecoveryOptions } from '../../../lib/protocol/recovery/index.js';
 
 type Deliver = (channel: unknown, method: BasicDeliver, properties: BasicProperties, body: Buffer, oversize?: OversizeMessageError) => void;
 
@@ -369,4 +370,25 @@ export class FakeChannel implements EngineChannel {
 /** Lets queued promise continuations and timers of 0 ms run. */
 export async function settle(rounds = 5): Promise<void> {
   for (let i = 0; i < rounds; i += 1) await new Promise((resolve) => setImmediate(resolve));
+}
+
+/**
+ * A RecoveringConnection over `broker` at node-a, retrying after 1 ms unless `recovery` says
+ * otherwise. `slow`: the backoff draws its ceiling (random 0 would make every delay 0).
+ */
+export function openOver(broker: FakeBroker, recovery: RecoveryOptions = {}, slow = false): Promise<RecoveringConnection> {
+  return RecoveringConnection.connect(new ConnectionParameters({ host: 'node-a', port: 5672 }), {
+    connector: broker.connector,
+    random: () => (slow ? 0.99 : 0),
+    recovery: { initialDelayMs: 1, ...recovery },
+  });
+}
+
+/** Polls until `condition` holds (recovery runs on timers and promise chains). */
+export async function until(condition: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 500; i += 1) {
+    if (condition()) return;
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+  throw new Error(`timed out waiting for ${what}`);
 }

@@ -4,28 +4,8 @@
  * refused past a bound, expired at the deadline, released by the recovery or the final close.
  */
 import { describe, expect, it } from '@jest/globals';
-import { ConnectionLostError, ConnectionParameters, OutageBudgetError, RecoveryFailedError } from '../../../lib/protocol/index.js';
-import { RecoveringConnection, type RecoveryOptions } from '../../../lib/protocol/recovery/index.js';
-import { FakeBroker, type FakeChannel } from './fake-engine.js';
-
-const host = new ConnectionParameters({ host: 'node-a', port: 5672 });
-
-/** `slow`: the backoff draws its ceiling (random 0 would make every delay 0). */
-function open(broker: FakeBroker, recovery: RecoveryOptions = {}, slow = false): Promise<RecoveringConnection> {
-  return RecoveringConnection.connect([host], {
-    connector: broker.connector,
-    random: () => (slow ? 0.99 : 0),
-    recovery: { initialDelayMs: 1, ...recovery },
-  });
-}
-
-async function until(condition: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 500; i += 1) {
-    if (condition()) return;
-    await new Promise((resolve) => setTimeout(resolve, 2));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
+import { ConnectionLostError, OutageBudgetError, RecoveryFailedError } from '../../../lib/protocol/index.js';
+import { FakeBroker, openOver, until, type FakeChannel } from './fake-engine.js';
 
 function settled(promise: Promise<unknown>): { value: unknown; done: boolean } {
   const state = { value: undefined as unknown, done: false };
@@ -41,7 +21,7 @@ describe('waiting out an outage within the budget', () => {
     const broker = new FakeBroker();
     // The second connect fails: the recovery takes a moment, long enough to look at the counters.
     broker.script.push('ok', new ConnectionLostError('ECONNREFUSED'));
-    const connection = await open(broker, { initialDelayMs: 20 });
+    const connection = await openOver(broker, { initialDelayMs: 20 });
     const channel = await connection.channel();
     broker.current.kill();
     const waiting = settled(channel.publishWithRetry('', 'q', 'while-down'));
@@ -57,7 +37,7 @@ describe('waiting out an outage within the budget', () => {
 
   it('publishWithRetry while down is refused at once past maxBytes, naming the bound', async () => {
     const broker = new FakeBroker();
-    const connection = await open(broker, { initialDelayMs: 10_000, outage: { maxBytes: 8 } }, true);
+    const connection = await openOver(broker, { initialDelayMs: 10_000, outage: { maxBytes: 8 } }, true);
     const channel = await connection.channel();
     broker.current.kill();
     const fits = settled(channel.publishWithRetry('', 'q', '12345678'));
@@ -71,7 +51,7 @@ describe('waiting out an outage within the budget', () => {
 
   it('a wait past deadlineMs rejects with the deadline bound and leaves nothing held', async () => {
     const broker = new FakeBroker();
-    const connection = await open(broker, { initialDelayMs: 10_000, outage: { deadlineMs: 30 } }, true);
+    const connection = await openOver(broker, { initialDelayMs: 10_000, outage: { deadlineMs: 30 } }, true);
     const channel = await connection.channel();
     broker.current.kill();
     const started = Date.now();
@@ -89,7 +69,7 @@ describe('waiting out an outage within the budget', () => {
 
   it('waitOutOutage: at once when open, counted while down, refused past maxMessages, failed by the final close', async () => {
     const broker = new FakeBroker();
-    const connection = await open(broker, { maxAttempts: 1, initialDelayMs: 20, outage: { maxMessages: 2 } });
+    const connection = await openOver(broker, { maxAttempts: 1, initialDelayMs: 20, outage: { maxMessages: 2 } });
     await expect(connection.waitOutOutage(100)).resolves.toBeUndefined();
     expect(connection.outage.peakMessages).toBe(0);
     broker.script.push(new ConnectionLostError('ECONNREFUSED'));

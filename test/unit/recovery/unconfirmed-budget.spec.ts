@@ -7,10 +7,10 @@
  */
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { ConnectionParameters, OutageBudgetError, PublishNackedError } from '../../../lib/protocol/index.js';
+import { OutageBudgetError, PublishNackedError } from '../../../lib/protocol/index.js';
 import { OutageBudget } from '../../../lib/protocol/recovery/outage-budget.js';
-import { RecoveringConnection, type RecoveringChannel, type RecoveryOptions } from '../../../lib/protocol/recovery/index.js';
-import { FakeBroker, settle, type FakeChannel } from './fake-engine.js';
+import type { RecoveringChannel } from '../../../lib/protocol/recovery/index.js';
+import { FakeBroker, openOver, settle, until, type FakeChannel } from './fake-engine.js';
 
 function budget(limits: { maxBytes?: number; maxMessages?: number } = {}): OutageBudget {
   return new OutageBudget({ maxBytes: 100, maxMessages: 10, deadlineMs: 60_000, ...limits });
@@ -23,23 +23,6 @@ function caught(run: () => unknown): unknown {
     return error;
   }
   throw new Error('did not throw');
-}
-
-/** `slow`: the backoff draws its ceiling (random 0 would make every delay 0). */
-async function open(broker: FakeBroker, recovery: RecoveryOptions = {}, slow = false): Promise<RecoveringConnection> {
-  return RecoveringConnection.connect(new ConnectionParameters({ host: 'node-a' }), {
-    connector: broker.connector,
-    random: () => (slow ? 0.99 : 0),
-    recovery: { initialDelayMs: 1, ...recovery },
-  });
-}
-
-async function until(condition: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 500; i += 1) {
-    if (condition()) return;
-    await new Promise((resolve) => setTimeout(resolve, 2));
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 const engine = (channel: RecoveringChannel): FakeChannel => channel.unwrap() as FakeChannel;
@@ -67,7 +50,7 @@ describe('the outage budget counts what is kept unconfirmed', () => {
 
   it('publishWithRetry counts its body from the write to the confirm or the nack, and refuses past the bound while connected', async () => {
     const broker = new FakeBroker();
-    const connection = await open(broker, { outage: { maxBytes: 10 } });
+    const connection = await openOver(broker, { outage: { maxBytes: 10 } });
     const channel = await connection.channel();
     await channel.confirmDelivery();
     const first = channel.publishWithRetry('', 'q', 'aaaa');
@@ -91,7 +74,7 @@ describe('the outage budget counts what is kept unconfirmed', () => {
 
   it('a loss moves what was kept into a hold (never refused by what came since) and the re-send counts it again', async () => {
     const broker = new FakeBroker();
-    const connection = await open(broker, { initialDelayMs: 50, outage: { maxBytes: 8 } }, true);
+    const connection = await openOver(broker, { initialDelayMs: 50, outage: { maxBytes: 8 } }, true);
     const channel = await connection.channel();
     await channel.confirmDelivery();
     const kept = channel.publishWithRetry('', 'q', 'kept-one');
@@ -112,7 +95,7 @@ describe('the outage budget counts what is kept unconfirmed', () => {
 
   it('an onRetry callback that throws ends the publish with its error and leaves no room taken', async () => {
     const broker = new FakeBroker();
-    const connection = await open(broker, { initialDelayMs: 50, outage: { maxBytes: 8 } }, true);
+    const connection = await openOver(broker, { initialDelayMs: 50, outage: { maxBytes: 8 } }, true);
     const channel = await connection.channel();
     await channel.confirmDelivery();
     const refusal = new Error('the caller gives up');
@@ -141,7 +124,7 @@ describe('the outage budget counts what is kept unconfirmed', () => {
     await fc.assert(
       fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 25 }), async (steps) => {
         const broker = new FakeBroker();
-        const connection = await open(broker, { publishBuffer: true, outage: { maxBytes: MAX, maxMessages: 6 } });
+        const connection = await openOver(broker, { publishBuffer: true, outage: { maxBytes: MAX, maxMessages: 6 } });
         const channel = await connection.channel();
         await channel.confirmDelivery();
         // The bodies of the publishWithRetry calls not settled yet: what the process keeps.
