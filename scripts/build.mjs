@@ -10,10 +10,16 @@
 //                hands its exports to the other, so one set of classes serves both (docs/compatibility.md,
 //                "One copy per process")
 //
+// A build that finds dist/ made from exactly these inputs (lib/, this script, package.json, the
+// tsconfigs, the TypeScript version: a hash of them, with the list of files it wrote, kept in
+// .tmp/build-stamp.json) does nothing: `npm pack` and the pack-content test (whose `npm pack
+// --dry-run` runs prepack) after a build cost no second compile. `--force` builds anyway.
+//
 // Each build carries its own declarations (`.d.ts` read as ESM under dist/esm, as CommonJS under
 // dist/cjs). The entry points are read from `exports`: an entry `./x` has `dist/esm/x/index.d.ts` (or
 // `dist/esm/index.d.ts` for `.`) as its import types and lib/x/index.ts as its source.
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -151,6 +157,35 @@ export const { ${names.join(', ')} } = api;
 `;
 }
 
+/** A hash of everything the build reads. */
+function inputsHash() {
+  const hash = createHash('sha256');
+  const inputs = [
+    ...walk(join(root, 'lib')),
+    ...readdirSync(root).filter((name) => /^tsconfig.*\.json$/.test(name)).map((name) => join(root, name)),
+    join(root, 'package.json'),
+    join(root, 'scripts', 'build.mjs'),
+    join(root, 'node_modules', 'typescript', 'package.json'),
+  ].sort();
+  for (const path of inputs) hash.update(`${relative(root, path)}\0`).update(readFileSync(path)).update('\0');
+  return hash.digest('hex');
+}
+
+/** dist/'s files with their sizes: a stamp holds only while dist/ is what the build left. */
+function outputs() {
+  return existsSync(dist) ? walk(dist).map((path) => `${relative(dist, path)} ${statSync(path).size}`).sort() : [];
+}
+
+const stampFile = join(root, '.tmp', 'build-stamp.json');
+const inputs = inputsHash();
+if (!process.argv.includes('--force') && existsSync(stampFile)) {
+  const stamp = JSON.parse(readFileSync(stampFile, 'utf8'));
+  if (stamp.inputs === inputs && JSON.stringify(stamp.outputs) === JSON.stringify(outputs())) {
+    console.error('build: dist/ was built from these sources already (.tmp/build-stamp.json); nothing to do');
+    process.exit(0);
+  }
+}
+
 const started = Date.now();
 const all = entries();
 const cjsConfig = JSON.parse(readFileSync(join(root, 'tsconfig.build.cjs.json'), 'utf8'));
@@ -160,6 +195,7 @@ for (const entry of all) {
   if (!cjsConfig.files.includes(source))
     throw new Error(`tsconfig.build.cjs.json: "files" must list ${source}`);
 }
+rmSync(stampFile, { force: true });
 rmSync(dist, { recursive: true, force: true });
 await Promise.all([tscBuild('tsconfig.build.json'), tscBuild('tsconfig.build.cjs.json')]);
 writeFileSync(join(dist, 'cjs', 'package.json'), `${JSON.stringify({ type: 'commonjs' })}\n`);
@@ -180,6 +216,8 @@ for (const entry of all) {
   writeFileSync(join(dist, 'entry', `${entry.face}.cjs`), cjsFace(entry, all));
   writeFileSync(join(dist, 'entry', `${entry.face}.mjs`), esmFace(entry, names, contained));
 }
+mkdirSync(join(root, '.tmp'), { recursive: true });
+writeFileSync(stampFile, `${JSON.stringify({ inputs, outputs: outputs() })}\n`);
 // On stderr: `npm pack --json` (prepack runs this) prints its JSON on stdout.
 console.error(
   `build: dist/esm, dist/cjs and ${all.length * 2} entry faces in ${((Date.now() - started) / 1000).toFixed(1)} s`,

@@ -2,7 +2,7 @@
  * What `npm pack` would publish: both builds (dist/esm, dist/cjs) with their declarations, the entry
  * faces `exports` points to (dist/entry), README, LICENSE, CHANGELOG and the docs, the sources the
  * shipped source maps point to, every target of `exports` and `typesVersions`, and nothing of the
- * tests, benches, samples or scripts. `npm pack` runs prepack, which builds dist/ afresh. The built
+ * tests, benches, samples or scripts. `npm pack` runs prepack, which builds dist/ (or finds it built from these sources already). The built
  * package then loads by require() and by import, and a process that does both gets one copy.
  */
 import { describe, it, expect, beforeAll } from '@jest/globals';
