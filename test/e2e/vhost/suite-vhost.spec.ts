@@ -8,6 +8,8 @@ import { ConnectionParameters } from '../../../lib/protocol/parameters/index.js'
 import { brokerAddress, brokerUrl, brokerVhost } from '../../support/broker-url.js';
 import { queueInfo } from '../../support/broker-queues.js';
 import { waitForConnection } from '../../support/broker.js';
+import { poolDir } from '../../support/vhost/vhost-pool.js';
+import { existsSync } from 'node:fs';
 
 const vhost = brokerVhost();
 const queue = `vhost-e2e.probe.${process.pid}.${Date.now().toString(36)}`;
@@ -25,7 +27,10 @@ afterAll(async () => {
 
 describe('a suite on a vhost of its own', () => {
   it('has AMQP_URL point at a vhost of this run, keeping the host and the credentials', () => {
-    expect(vhost).toMatch(new RegExp(`^e2e-${process.env['E2E_VHOST_RUN']}-vhost\\.suite\\.vhost-${process.pid}-[0-9a-f]+$`));
+    expect(vhost).toMatch(new RegExp(`^e2e-${process.env['E2E_VHOST_RUN']}-[0-9]+-[0-9a-f]{10}$`));
+    // taken from the run's pool, by this suite alone
+    expect(existsSync(`${poolDir()}/taken.${vhost}`)).toBe(true);
+    expect(existsSync(`${poolDir()}/free.${vhost}`)).toBe(false);
     const url = new URL(brokerUrl());
     expect(`${url.username}:${url.password}`).toBe('guest:guest');
     expect(url.pathname).toBe(`/${encodeURIComponent(vhost)}`);

@@ -1,6 +1,7 @@
 /**
  * The Node test environment, plus one step: after the suite's last afterAll hook (circus's
- * `run_finish`), the suite's own vhost (created by suite-vhost.ts) is deleted with everything in it.
+ * `run_finish`), the suite's own vhost (taken by suite-vhost.ts) is released to be deleted with
+ * everything in it (vhost-pool.ts).
  * An afterAll hook of the setup file would run before the suite's own afterAll hooks (circus runs a
  * block's hooks in declaration order), while the suite still has connections open in the vhost.
  */
@@ -31,7 +32,7 @@ export default class SuiteVhostEnvironment extends TestEnvironment {
     const dispose = this.global[DISPOSE_KEY];
     if (typeof dispose !== 'function') return;
     delete this.global[DISPOSE_KEY];
-    // A vhost not deleted here is a leftover of the run: the globalTeardown fails the run on it.
-    await dispose().catch((error) => console.error(`the suite's vhost was not deleted: ${error?.message ?? error}`));
+    // A vhost not released here is a leftover of the run: the globalTeardown fails the run on it.
+    await dispose().catch((error) => console.error(`the suite's vhost was not released: ${error?.message ?? error}`));
   }
 }

@@ -1,14 +1,18 @@
 /**
  * The run-wide check of the e2e suites' vhosts (globalSetup / globalTeardown, beside the bystander's).
  * Each suite on a vhost of its own recorded itself in the registry (registry.ts). After the run:
- * - a vhost of this run still on the broker is a leftover: it is deleted, and the run fails;
+ * - the vhosts of the run's pool (vhost-pool.ts) that no suite took, or whose suite released them and
+ *   that wait for a batch, are deleted (one rabbitmqctl call);
+ * - a vhost of this run still on the broker after that (one a suite never released) is a leftover:
+ *   it is deleted, and the run fails;
  * - a queue or exchange in vhost `/` that was not there before the run and whose name carries the
  *   process id of a worker that ran such a suite (the suites' unique names embed it) leaked out of the
  *   suite's vhost: the run fails, naming it.
  * The teardown prints how many suites ran on a vhost of their own and how many opted out.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { deleteVhosts } from './vhost-batch.mjs';
 
 function rabbitmqctl(args) {
   return new Promise((resolve, reject) =>
@@ -48,6 +52,12 @@ export async function checkAfterRun() {
   const onVhost = records.filter((r) => r.vhost !== undefined);
   const optedOut = records.filter((r) => r.optedOut !== undefined);
   const count = (rs) => rs.reduce((n, r) => n + (tests.get(r.testPath) ?? 0), 0);
+  const pool = file === undefined ? undefined : `${file}.pool`;
+  if (pool !== undefined && existsSync(pool)) {
+    const finished = readdirSync(pool).filter((entry) => /^(free|done|deleting)\./.test(entry));
+    await deleteVhosts(finished.map((entry) => entry.slice(entry.indexOf('.') + 1)), rabbitmqctl);
+    rmSync(pool, { recursive: true, force: true });
+  }
   if (file !== undefined) rmSync(file, { force: true });
   if (records.length === 0) return;
   const problems = [];
