@@ -2,15 +2,16 @@
  * Nest's own plumbing per call, with no broker and no bytes: a loopback transport whose client hands
  * each packet to the server's handler in the same process (one microtask later, as a delivery would
  * arrive) and whose server answers through the client's callback. What it costs per call is what
- * `ClientProxy.send` (its Observable, the packet id, the reply observer) and the server side of a
- * `@MessagePattern` (Nest's context creator: guards, interceptors, the `@Payload` pipe, the result
- * turned into a value) cost any Nest transport: with the zero-cost client's CPU (raw-rpc.ts), the
- * floor a Nest transport on this broker cannot go under.
+ * the least a `ClientProxy.send` can do (one Observable per call, answered by one reply: the lean
+ * path this package's client takes once connected, without Nest's per-call `defer(connect)` +
+ * `mergeMap`) and the server side of a `@MessagePattern` (Nest's context creator: guards,
+ * interceptors, the `@Payload` pipe, the result turned into a value) cost any Nest transport: with the
+ * zero-cost client's CPU (raw-rpc.ts), the floor a Nest transport on this broker cannot go under.
  */
 import type { INestMicroservice } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ClientProxy, Server, type CustomTransportStrategy, type ReadPacket, type WritePacket } from '@nestjs/microservices';
-import { isObservable, lastValueFrom } from 'rxjs';
+import { isObservable, lastValueFrom, Observable } from 'rxjs';
 import { processCpuMs } from './broker-cpu.js';
 import { callsInFlight, sumModule } from './sum-app.js';
 
@@ -59,6 +60,20 @@ class LoopbackClient extends ClientProxy {
 
   unwrap<T>(): T {
     throw new Error('the loopback transport wraps nothing');
+  }
+
+  /** One Observable per call and the reply straight to its subscriber: the least `send` can do. */
+  override send<TResult = unknown, TInput = unknown>(pattern: unknown, data: TInput): Observable<TResult> {
+    return new Observable<TResult>((observer) => {
+      queueMicrotask(
+        () =>
+          void this.server.answer({ pattern, data }, (reply) => {
+            if (reply.err !== undefined && reply.err !== null) return observer.error(reply.err);
+            observer.next(reply.response as TResult);
+            observer.complete();
+          }),
+      );
+    });
   }
 
   protected publish(packet: ReadPacket, callback: (packet: WritePacket) => void): () => void {
