@@ -15,6 +15,8 @@
  * the objects already collected, so it counts what each function allocates per call (summarise it
  * with `node scripts/perf-profile.mjs alloc <file> <calls>`). ACKS=1 counts the server's basic.ack
  * frames, single and `multiple`, against the deliveries it tracked (is the coalesced ack in use?).
+ * FLOOR=1 (with the SDK preloaded) also measures the SDK's own floor after each round
+ * (support/otel-floor.ts: the same spans and records, no transport), interleaved with the rounds.
  * Env: AMQP_URL, CALLS=50000, IN_FLIGHT=100, ROUNDS=5, WARMUP=5000.
  */
 import 'reflect-metadata';
@@ -26,6 +28,7 @@ import type { MicroserviceOptions } from '@nestjs/microservices';
 import { ClientAMQP, ServerAMQP } from '../../lib/index.js';
 import { ChannelLease } from '../../lib/transport/consume/delivery.js';
 import { median } from './median.js';
+import { sdkFloorCpuPerCall } from './otel-floor.js';
 import { deleteQueues } from './delete-queues.js';
 import { callsInFlight, emitUntilHandled, sumModule, type EventCount } from './sum-app.js';
 
@@ -43,6 +46,8 @@ const EMIT = process.env.MODE === 'emit';
 const EMIT_WINDOW = 1000;
 const received: EventCount = { events: 0 };
 const ACKS = process.env.ACKS === '1';
+const FLOOR = process.env.FLOOR === '1';
+const floors: number[] = [];
 const acks = { tracked: 0, single: 0, multiple: 0 };
 
 /** ACKS=1: counts the deliveries the server tracks and the ack frames its channels send. */
@@ -129,6 +134,10 @@ async function main(): Promise<void> {
         `round ${r + 1}: ${cpu.at(-1)?.toFixed(2)} us/${EMIT ? 'event' : 'call'} (user ${(used.user / CALLS).toFixed(2)}, ` +
           `sys ${(used.system / CALLS).toFixed(2)}), ${rates.at(-1)?.toFixed(0)}/s`,
       );
+      if (FLOOR) {
+        floors.push(await sdkFloorCpuPerCall(CALLS, IN_FLIGHT));
+        console.log(`round ${r + 1}: SDK floor ${floors.at(-1)?.toFixed(2)} us/call`);
+      }
     }
     if (session !== undefined && PROFILE !== undefined) {
       const { profile } = await session.post('Profiler.stop');
@@ -148,6 +157,7 @@ async function main(): Promise<void> {
     `${EMIT ? 'emit' : 'rpc'} ${NOACK ? 'noAck' : 'acked'} median: ${median(cpu).toFixed(2)} us/${EMIT ? 'event' : 'call'}, ` +
       `${median(rates).toFixed(0)} ${EMIT ? 'events' : 'calls'}/s`,
   );
+  if (FLOOR) console.log(`SDK floor median: ${median(floors).toFixed(2)} us/call`);
   if (ACKS) {
     console.log(`acks: ${acks.tracked} deliveries tracked, ${acks.single} single ack frames, ${acks.multiple} multiple ack frames`);
   }
