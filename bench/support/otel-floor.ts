@@ -17,12 +17,15 @@
  * The SDK must be registered first (the preload bench/support/otel-on.ts):
  *   npm run bench:otel:floor   (FLOOR_CALLS=20000, FLOOR_ROUNDS=7; with BENCH_OFF_US=<tracing-off CPU
  *                               per call, µs> or BENCH_OFF_JSON=<a bench:nest BENCH_JSON> also the bound)
- * bench:nest:otel measures it every round too (a row of its table and `sdkFloorUs` in BENCH_JSON).
+ * It also runs, in turns with the floor, the package's own hooks for the same call with no transport
+ * (support/otel-hooks.ts): their difference is the instrumentation's cost above the SDK's.
+ * bench:nest:otel measures the floor every round too (printed after its tables, `sdkFloorUs` in BENCH_JSON).
  */
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { ROOT_CONTEXT, SpanKind, context, createContextKey, metrics, propagation, trace, type Attributes, type Span } from '@opentelemetry/api';
 import { median } from './median.js';
+import { hooksCpuPerCall } from './otel-hooks.js';
 
 const QUEUE = `bench-nest-ours-${process.pid}-mxd0k2a1`;
 /** A direct reply-to routing key as RabbitMQ 3.x writes it (the reply span's routing key attribute). */
@@ -174,7 +177,8 @@ export function printFloor(floorUs: number, oursOnUs: number): void {
   console.log(
     `Tracing off ${off.toFixed(1)} us/call: the best any instrumentation making these spans could reach is ` +
       `(off + floor) / off = ${floorBound(off, floorUs).toFixed(2)}x; ours is ${(oursOnUs / off).toFixed(2)}x, ` +
-      `${(oursOnUs - off - floorUs).toFixed(1)} us/call above off + floor (the transport's hooks and the context manager's promise hooks on its promises).`,
+      `${(oursOnUs - off - floorUs).toFixed(1)} us/call above off + floor: the package's hooks (npm run bench:otel:floor sets them ` +
+      `against the floor alone), and the context manager's promise hooks on the transport's and Nest's own promises.`,
   );
 }
 
@@ -185,14 +189,22 @@ async function main(): Promise<void> {
   }
   const calls = Number(process.env.FLOOR_CALLS ?? 20_000);
   const rounds = Number(process.env.FLOOR_ROUNDS ?? 7);
-  await sdkFloorCpuPerCall(calls); // warm-up: JIT, the SDK's first allocations
-  const results: number[] = [];
+  // Warm-up: JIT, the SDK's first allocations. Then the floor and the package's hooks in turns.
+  await sdkFloorCpuPerCall(calls);
+  await hooksCpuPerCall(calls);
+  const floors: number[] = [];
+  const hooks: number[] = [];
   for (let r = 0; r < rounds; r += 1) {
-    results.push(await sdkFloorCpuPerCall(calls));
-    console.log(`round ${r + 1}: SDK floor ${results.at(-1)?.toFixed(2)} us/call`);
+    floors.push(await sdkFloorCpuPerCall(calls));
+    hooks.push(await hooksCpuPerCall(calls));
+    console.log(`round ${r + 1}: SDK floor ${floors.at(-1)?.toFixed(2)} us/call, the package's hooks ${hooks.at(-1)?.toFixed(2)} us/call`);
   }
-  const floor = median(results);
+  const floor = median(floors);
   console.log(`SDK floor median: ${floor.toFixed(2)} us/call (3 spans, 2 propagations, 2 histogram records)`);
+  console.log(
+    `the package's hooks, no transport: ${median(hooks).toFixed(2)} us/call, ` +
+      `${median(hooks.map((h, i) => h - (floors[i] ?? Number.NaN))).toFixed(2)} us/call above the floor (median of the rounds' differences)`,
+  );
   const off = tracingOffUs();
   if (off !== undefined) console.log(`bound: (${off} + ${floor.toFixed(2)}) / ${off} = ${floorBound(off, floor).toFixed(2)}x tracing off`);
 }
