@@ -206,7 +206,7 @@ async function main(): Promise<void> {
       `${median(hooks.map((h, i) => h - (floors[i] ?? Number.NaN))).toFixed(2)} us/call above the floor (median of the rounds' differences)`,
   );
   const off = tracingOffUs();
-  if (off !== undefined) console.log(`bound: (${off} + ${floor.toFixed(2)}) / ${off} = ${floorBound(off, floor).toFixed(2)}x tracing off`);
+  if (off !== undefined) console.log(`bound: (${off.toFixed(1)} + ${floor.toFixed(2)}) / ${off.toFixed(1)} = ${floorBound(off, floor).toFixed(2)}x tracing off`);
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
