@@ -44,6 +44,7 @@ import { brokerCpuMs, processCpuMs } from './support/broker-cpu.js';
 import { deleteQueues } from './support/delete-queues.js';
 import { loopbackCpuPerCall, startLoopback } from './support/nest-loopback.js';
 import { rpcCeiling, type CeilingResult } from './support/raw-rpc.js';
+import { printFloor, sdkFloorCpuPerCall } from './support/otel-floor.js';
 import { median } from './support/median.js';
 import { callSum, callsInFlight, emitUntilHandled, sumModule, type BenchClient } from './support/sum-app.js';
 
@@ -57,6 +58,8 @@ const EVENTS = Math.max(500, Math.round(20_000 * SCALE));
 const EVENT_WINDOW = 1000;
 /** ServerAMQP's prefetch on the default queue (its default is 100); BENCH_PREFETCH overrides it. */
 const PREFETCH = process.env.BENCH_PREFETCH === undefined ? undefined : Number(process.env.BENCH_PREFETCH);
+/** The SDK registered (bench:nest:otel): each round also measures the SDK's own floor (support/otel-floor.ts). */
+const TRACING = process.env.BENCH_TRACING === 'sdk';
 
 type Peer = 'ours' | 'noack' | 'nest';
 const PEERS: Peer[] = ['ours', 'noack', 'nest'];
@@ -268,7 +271,7 @@ async function main(): Promise<void> {
   await waitForBroker();
   const subjects = { ours: await start('ours'), noack: await start('noack'), nest: await start('nest') };
   const results: Record<Peer, RoundResult[]> = { ours: [], noack: [], nest: [] };
-  const ceilings: Ceilings = { noAck: [], acked: [], nestPlumbingUs: [] };
+  const ceilings: Ceilings = { noAck: [], acked: [], nestPlumbingUs: [], sdkFloorUs: [] };
   const loopback = await startLoopback();
   try {
     // Warm-up: JIT, connections, channels, the broker's queue processes.
@@ -293,6 +296,10 @@ async function main(): Promise<void> {
       const plumbing = await loopbackCpuPerCall(loopback.client, PARALLEL_CALLS, IN_FLIGHT);
       ceilings.nestPlumbingUs.push(plumbing);
       console.error(`round ${r + 1} Nest plumbing, no broker: ${plumbing.toFixed(1)} us/call`);
+      if (TRACING) {
+        ceilings.sdkFloorUs.push(await sdkFloorCpuPerCall(PARALLEL_CALLS, IN_FLIGHT));
+        console.error(`round ${r + 1} SDK floor, no transport: ${ceilings.sdkFloorUs.at(-1)?.toFixed(1)} us/call`);
+      }
       // Rotating order, so that no transport always runs first or last in a round.
       for (let k = 0; k < PEERS.length; k += 1) {
         const peer = PEERS[(r + k) % PEERS.length] as Peer;
@@ -315,6 +322,7 @@ async function main(): Promise<void> {
     nest: subjects.nest.label,
   });
   printCeiling(ceilings, results);
+  if (TRACING) printFloor(median(ceilings.sdkFloorUs), median(results.ours.map((r) => r.parallelProcessUs)));
   if (process.env.BENCH_JSON !== undefined) writeJson(process.env.BENCH_JSON, results, ceilings, loadAtStart);
 }
 
@@ -342,6 +350,7 @@ function writeJson(path: string, results: Record<Peer, RoundResult[]>, ceilings:
     peers: { ours: medians(results.ours), noack: medians(results.noack), nest: medians(results.nest) },
     ceiling: { noAck: ceiling(ceilings.noAck), acked: ceiling(ceilings.acked) },
     nestPlumbingUs: median(ceilings.nestPlumbingUs),
+    ...(TRACING ? { sdkFloorUs: median(ceilings.sdkFloorUs) } : {}),
   };
   writeFileSync(path, `${JSON.stringify(data, null, 2)}\n`);
 }
@@ -427,6 +436,8 @@ interface Ceilings {
   acked: CeilingResult[];
   /** CPU per call of the loopback Nest transport (no broker), µs. */
   nestPlumbingUs: number[];
+  /** With the SDK registered: its own CPU per call for one RPC call's spans and records, no transport (µs). */
+  sdkFloorUs: number[];
 }
 
 /**

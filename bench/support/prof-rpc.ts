@@ -15,6 +15,11 @@
  * the objects already collected, so it counts what each function allocates per call (summarise it
  * with `node scripts/perf-profile.mjs alloc <file> <calls>`). ACKS=1 counts the server's basic.ack
  * frames, single and `multiple`, against the deliveries it tracked (is the coalesced ack in use?).
+ * FLOOR=1 (with the SDK preloaded) also measures the SDK's own floor after each round
+ * (support/otel-floor.ts: the same spans and records, no transport), interleaved with the rounds.
+ * CONTEXT=turns (no SDK preloaded) runs each round twice in this one process, first with no context
+ * manager, then with the SDK's (AsyncLocalStorage) entered once, disabled again after: what its
+ * promise hooks cost the transport's and Nest's own promises, without two processes' noise.
  * Env: AMQP_URL, CALLS=50000, IN_FLIGHT=100, ROUNDS=5, WARMUP=5000.
  */
 import 'reflect-metadata';
@@ -25,7 +30,10 @@ import { NestFactory } from '@nestjs/core';
 import type { MicroserviceOptions } from '@nestjs/microservices';
 import { ClientAMQP, ServerAMQP } from '../../lib/index.js';
 import { ChannelLease } from '../../lib/transport/consume/delivery.js';
+import { ROOT_CONTEXT, context, createContextKey } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { median } from './median.js';
+import { sdkFloorCpuPerCall } from './otel-floor.js';
 import { deleteQueues } from './delete-queues.js';
 import { callsInFlight, emitUntilHandled, sumModule, type EventCount } from './sum-app.js';
 
@@ -43,6 +51,24 @@ const EMIT = process.env.MODE === 'emit';
 const EMIT_WINDOW = 1000;
 const received: EventCount = { events: 0 };
 const ACKS = process.env.ACKS === '1';
+const FLOOR = process.env.FLOOR === '1';
+const floors: number[] = [];
+const CONTEXT_TURNS = process.env.CONTEXT === 'turns';
+const withContext: number[] = [];
+
+/** CONTEXT=turns: the same calls again with the SDK's context manager on; CPU µs per call. */
+async function contextTurn(client: ClientAMQP): Promise<number> {
+  const manager = new AsyncLocalStorageContextManager();
+  context.setGlobalContextManager(manager);
+  // Entered once, as the package's first traced delivery would: its promise hooks stay on from here.
+  context.with(ROOT_CONTEXT.setValue(createContextKey('prof-rpc'), true), () => undefined);
+  const c0 = process.cpuUsage();
+  await run(client, CALLS);
+  const used = process.cpuUsage(c0);
+  manager.disable();
+  context.disable();
+  return (used.user + used.system) / CALLS;
+}
 const acks = { tracked: 0, single: 0, multiple: 0 };
 
 /** ACKS=1: counts the deliveries the server tracks and the ack frames its channels send. */
@@ -129,6 +155,14 @@ async function main(): Promise<void> {
         `round ${r + 1}: ${cpu.at(-1)?.toFixed(2)} us/${EMIT ? 'event' : 'call'} (user ${(used.user / CALLS).toFixed(2)}, ` +
           `sys ${(used.system / CALLS).toFixed(2)}), ${rates.at(-1)?.toFixed(0)}/s`,
       );
+      if (CONTEXT_TURNS) {
+        withContext.push(await contextTurn(client));
+        console.log(`round ${r + 1}: with the context manager ${withContext.at(-1)?.toFixed(2)} us/call`);
+      }
+      if (FLOOR) {
+        floors.push(await sdkFloorCpuPerCall(CALLS, IN_FLIGHT));
+        console.log(`round ${r + 1}: SDK floor ${floors.at(-1)?.toFixed(2)} us/call`);
+      }
     }
     if (session !== undefined && PROFILE !== undefined) {
       const { profile } = await session.post('Profiler.stop');
@@ -148,6 +182,11 @@ async function main(): Promise<void> {
     `${EMIT ? 'emit' : 'rpc'} ${NOACK ? 'noAck' : 'acked'} median: ${median(cpu).toFixed(2)} us/${EMIT ? 'event' : 'call'}, ` +
       `${median(rates).toFixed(0)} ${EMIT ? 'events' : 'calls'}/s`,
   );
+  if (CONTEXT_TURNS) {
+    const taxes = withContext.map((on, i) => on - (cpu[i] ?? Number.NaN));
+    console.log(`with the context manager median: ${median(withContext).toFixed(2)} us/call, ${median(taxes).toFixed(2)} us/call above (median of the rounds' differences)`);
+  }
+  if (FLOOR) console.log(`SDK floor median: ${median(floors).toFixed(2)} us/call`);
   if (ACKS) {
     console.log(`acks: ${acks.tracked} deliveries tracked, ${acks.single} single ack frames, ${acks.multiple} multiple ack frames`);
   }

@@ -36,6 +36,10 @@ export class OtelTelemetry implements TelemetryHooks {
   private tracing = false;
   /** False while no propagator is registered: nothing would be written into the headers. */
   private propagating = false;
+  /** Span names by queue, call label and publish destination: one string per name, not one per message. */
+  private readonly processNames = new NameCache('process ');
+  private readonly sendNames = new NameCache('send ');
+  private readonly publishNames = { publish: new NameCache('publish '), reply: new NameCache('reply ') };
 
   constructor(
     private readonly api: OtelApiModule,
@@ -60,15 +64,16 @@ export class OtelTelemetry implements TelemetryHooks {
   publish(kind: PublishKind, exchange: string, routingKey: string, properties: BasicProperties, bodySize: number): PublishTrace {
     if (!this.tracing) return this.untraced(properties);
     const destination = publishDestination(exchange, routingKey);
-    const span = this.sendSpan(`${kind} ${destination}`, this.api.SpanKind.PRODUCER, kind, destination, routingKey, properties, bodySize);
-    return new SpanPublish(span, this.injected(span, properties));
+    const span = this.sendSpan(this.publishNames[kind].of(destination), this.api.SpanKind.PRODUCER, kind, destination, routingKey, properties, bodySize);
+    return new SpanPublish(span, this.injected(span, properties, false));
   }
 
   request(label: string, exchange: string, routingKey: string, properties: BasicProperties, bodySize: number): RpcTrace {
     if (!this.tracing) return this.untraced(properties);
     const method = shortName(label);
-    const span = this.sendSpan(`send ${method}`, this.api.SpanKind.CLIENT, 'send', publishDestination(exchange, routingKey), routingKey, properties, bodySize, method);
-    return new SpanRpc(this, span, this.injected(span, properties), method);
+    const span = this.sendSpan(this.sendNames.of(method), this.api.SpanKind.CLIENT, 'send', publishDestination(exchange, routingKey), routingKey, properties, bodySize, method);
+    // The caller's own properties (see TelemetryHooks.request): the headers are set on them, no copy.
+    return new SpanRpc(this, span, this.injected(span, properties, true), method);
   }
 
   /** The span of a publish or a request (they differ in name, kind, operation and the RPC method only). */
@@ -82,6 +87,8 @@ export class OtelTelemetry implements TelemetryHooks {
     bodySize: number,
     rpcMethod?: string,
   ): Span {
+    // Every key always present (an absent id or method is undefined, which the SDK skips): one shape
+    // for every send span's attributes, not a key added after the literal per message.
     const attributes: Attributes = {
       [ATTR.system]: RABBITMQ,
       [ATTR.operationType]: 'send',
@@ -89,15 +96,16 @@ export class OtelTelemetry implements TelemetryHooks {
       [ATTR.destination]: destination,
       [ATTR.routingKey]: shortName(routingKey),
       [ATTR.bodySize]: bodySize,
+      [ATTR.rpcMethod]: rpcMethod,
+      [ATTR.messageId]: properties.messageId,
+      [ATTR.conversationId]: properties.correlationId,
     };
-    if (rpcMethod !== undefined) attributes[ATTR.rpcMethod] = rpcMethod;
-    setIds(attributes, properties);
     return this.tracer.startSpan(name, { kind, attributes });
   }
 
-  private injected(span: Span, properties: BasicProperties): BasicProperties {
+  private injected(span: Span, properties: BasicProperties, owned: boolean): BasicProperties {
     if (!this.propagating) return properties;
-    return injectContext(this.api, this.api.trace.setSpan(this.api.context.active(), span), properties);
+    return injectContext(this.api, this.api.trace.setSpan(this.api.context.active(), span), properties, owned);
   }
 
   /** No tracer: the ambient context still travels when a propagator is registered. */
@@ -124,9 +132,10 @@ export class OtelTelemetry implements TelemetryHooks {
       [ATTR.routingKey]: fields.routingKey,
       [ATTR.deliveryTag]: fields.deliveryTag,
       [ATTR.bodySize]: message.content.length,
+      [ATTR.messageId]: properties.messageId,
+      [ATTR.conversationId]: properties.correlationId,
     };
-    setIds(attributes, properties);
-    const span = this.tracer.startSpan(`process ${queue}`, { kind: request ? api.SpanKind.SERVER : api.SpanKind.CONSUMER, attributes }, parent);
+    const span = this.tracer.startSpan(this.processNames.of(queue), { kind: request ? api.SpanKind.SERVER : api.SpanKind.CONSUMER, attributes }, parent);
     const scope = new ConsumeScope(span, queue);
     const ctx = api.trace.setSpan(parent, span).setValue(this.scopeKey, scope);
     // Inline reactions, no named closures per delivery.
@@ -235,10 +244,24 @@ class SpanRpc implements RpcTrace {
   }
 }
 
-function setIds(attributes: Attributes, properties: BasicProperties): void {
-  if (properties.messageId !== undefined) attributes[ATTR.messageId] = properties.messageId;
-  if (properties.correlationId !== undefined) attributes[ATTR.conversationId] = properties.correlationId;
+/** Span names made once per key (a queue, a call label, a destination), bounded like metric keys. */
+class NameCache {
+  private readonly names = new Map<string, string>();
+  constructor(private readonly prefix: string) {}
+
+  of(key: string): string {
+    let name = this.names.get(key);
+    if (name === undefined) {
+      name = this.prefix + key;
+      // Keys a producer chooses (reply-to queues are collapsed already) could be many: past the
+      // bound each name is made afresh, as before.
+      if (this.names.size < MAX_NAMES) this.names.set(key, name);
+    }
+    return name;
+  }
 }
+
+const MAX_NAMES = 1000;
 
 /** `error.type`: the error's class name (low cardinality), or '_OTHER'. */
 function errorType(error: unknown): string {

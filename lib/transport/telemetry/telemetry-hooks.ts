@@ -42,7 +42,10 @@ export interface TelemetryHooks {
   refresh(): void;
   /** A producer span for a publish; its context travels in a copy of the message's headers. */
   publish(kind: PublishKind, exchange: string, routingKey: string, properties: BasicProperties, bodySize: number): PublishTrace;
-  /** A client span for a request; its context travels in a copy of the request's headers. */
+  /**
+   * A client span for a request; its context travels in a copy of the request's headers.
+   * `properties` are the caller's own (made for this request): the trace headers are set on them.
+   */
   request(label: string, exchange: string, routingKey: string, properties: BasicProperties, bodySize: number): RpcTrace;
   /** Runs `handle` inside the span of one delivery (its parent: the producer's context read from the headers). */
   consume(queue: string, message: AmqpMessage, handle: () => Promise<void>): Promise<void>;

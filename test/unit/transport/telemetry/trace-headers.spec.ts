@@ -36,6 +36,18 @@ describe('trace headers', () => {
     expect(headers).toEqual({ a: 1 });
   });
 
+  it('owned properties (a request the caller copied for itself) take the headers, a shared headers object is still copied', () => {
+    api.propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+    const headers = { a: 1 };
+    const properties = { correlationId: 'c', headers };
+    const sent = injectContext(api, ctx, properties, true);
+    expect(sent).toBe(properties);
+    expect(sent.headers).toEqual({ a: 1, traceparent: `00-${TRACE}-${SPAN}-01` });
+    expect(headers).toEqual({ a: 1 });
+    const bare: { contentType?: string } = {};
+    expect(injectContext(api, ctx, bare, true).headers).toEqual({ traceparent: `00-${TRACE}-${SPAN}-01` });
+  });
+
   it('reads the producer context from a string or a Buffer header', () => {
     api.propagation.setGlobalPropagator(new W3CTraceContextPropagator());
     for (const value of [`00-${TRACE}-${SPAN}-01`, Buffer.from(`00-${TRACE}-${SPAN}-01`)]) {
