@@ -31,5 +31,7 @@ describe('ClientAMQP.emit during a 30 s outage, default budget', () => {
     const { arrayBuffersBaseMiB: base, arrayBuffersOutageRetainedMiB: retained, arrayBuffersOutagePeakMiB: peak } = result.memory;
     expect((retained - base) * MiB).toBeLessThan(maxBytes + 2 * MiB);
     expect((peak - base) * MiB).toBeLessThan(maxBytes + 16 * MiB);
-  });
+    // The emit loop, the 30 s outage and the recovery: about 60 s alone, over 130 s beside CI's
+    // other steps on two cores (the run's time-out is not what this test asserts).
+  }, 300_000);
 });
