@@ -30,7 +30,7 @@ describe('interop with @opentelemetry/instrumentation-amqplib', () => {
     expect(theirProcess.traceId).toBe(ourPublish.traceId);
     expect(theirProcess.parentSpanId).toBe(ourPublish.spanId);
     expect(ourPublish.traceId).not.toBe(theirPublish.traceId);
-  }, 90_000);
+  }, 240_000);
 });
 
 describe('without OpenTelemetry', () => {
@@ -50,6 +50,6 @@ describe('without OpenTelemetry', () => {
         doubled: 42,
         seen: { published: expected, request: expected, event: expected },
       });
-    }, 90_000);
+    }, 240_000);
   }
 });

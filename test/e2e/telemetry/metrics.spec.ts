@@ -57,5 +57,5 @@ describe('metrics', () => {
     expect(run.counters['messaging.client.consumed.messages']?.[work]).toBe(N + 2 * broker.dlq);
     expect(run.counters['messaging.client.consumed.messages']?.[requeue]).toBe(N + broker.requeueDlq);
     expect(run.counters['messaging.process.duration']?.[work]).toBe(N + 2 * broker.dlq);
-  }, 90_000);
+  }, 240_000);
 });

@@ -27,5 +27,5 @@ describe('reply trace context', () => {
       expect(line.replyTraceparent?.split('-')[2]).toBe(reply?.spanId);
       console.log(`${phase}: reply traceparent ${line.replyTraceparent}, spans ${line.spans.map((span) => span.name).join(', ')}`);
     }
-  }, 90_000);
+  }, 240_000);
 });

@@ -18,7 +18,7 @@ describe('one trace across the broker', () => {
     const order = lines.find((line) => line['phase'] === 'order 1');
     expect(order?.['sum']).toBe(2);
     expectOrderChain(order?.['spans'] as SpanRecord[], prefix);
-  }, 90_000);
+  }, 240_000);
 
   it('keeps the trace through a broker restart while the order is in flight (private node)', async () => {
     const node = await startPrivateNode();

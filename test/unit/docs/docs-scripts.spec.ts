@@ -108,5 +108,5 @@ describe('scripts/docs-options.mjs', () => {
     } finally {
       rmSync(root, { recursive: true, force: true });
     }
-  }, 90_000);
+  }, 240_000);
 });

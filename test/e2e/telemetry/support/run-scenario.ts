@@ -14,7 +14,11 @@ export interface ScenarioRun {
   stderr: string;
 }
 
-export function runScenario(file: string, env: Record<string, string>, extraNodeArgs: string[] = [], timeoutMs = 90_000): Promise<ScenarioRun> {
+/**
+ * Runs a scenario in a child process (tsx, the OpenTelemetry SDK, a Nest app): seconds alone, over
+ * 90 s beside CI's other steps on two cores, hence the generous `timeoutMs`.
+ */
+export function runScenario(file: string, env: Record<string, string>, extraNodeArgs: string[] = [], timeoutMs = 200_000): Promise<ScenarioRun> {
   const script = join(here, '..', 'scenarios', file);
   return new Promise((resolve, reject) => {
     execFile(
