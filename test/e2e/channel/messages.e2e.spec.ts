@@ -94,7 +94,7 @@ describe('Channel e2e: messages', () => {
       const { sent } = headersFor(i);
       await publisher.basicPublish('', queue, JSON.stringify({ i }), propertiesFor(i, sent));
     }
-    await until(() => received.length === count, `${count} deliveries`, 100_000);
+    await until(() => received.length === count, `${count} deliveries`, 250_000);
     // a consumer on one channel sees one publisher's messages in order (priority is per queue backlog:
     // compare by message id instead of position)
     const byId = new Map(received.map((r) => [r.properties.messageId, r]));
@@ -115,7 +115,8 @@ describe('Channel e2e: messages', () => {
     await channel.basicCancel(tag);
     await channel.close();
     await publisher.close();
-  }, 120_000);
+    // About 10 s alone; CI's RabbitMQ 4 run, beside npm test and Nest 11 on two cores, took over 120 s.
+  }, 300_000);
 
   it('basic.get, ack, nack, reject and recover', async () => {
     const channel = await connection.channel();

@@ -46,6 +46,8 @@ export interface EmitOutageResult {
   memory: {
     arrayBuffersBaseMiB: number;
     arrayBuffersOutagePeakMiB: number;
+    /** The highest of the samples taken after a full collection every LIVE_EVERY emits and after the last. */
+    arrayBuffersOutageLivePeakMiB: number;
     arrayBuffersAfterPeakMiB: number;
     /** After a full GC during the outage, once every emit was made: what the outage really holds. */
     arrayBuffersOutageRetainedMiB: number;
@@ -64,6 +66,8 @@ export interface EmitOutageResult {
 }
 
 const MiB = 1024 * 1024;
+/** Emits between two samples of live memory (a full collection each). */
+const LIVE_EVERY = 500;
 
 export async function runEmitOutage(options: EmitOutageOptions): Promise<EmitOutageResult> {
   const queue = uniqueName('outage.emit');
@@ -111,6 +115,7 @@ export async function runEmitOutage(options: EmitOutageOptions): Promise<EmitOut
       peaks[phase].rss = Math.max(peaks[phase].rss, now.rss);
     };
     const sampler = setInterval(sample, 50);
+    let livePeak = base.arrayBuffers;
 
     const outageStart = Date.now();
     proxy.refuseNew(true);
@@ -135,6 +140,12 @@ export async function runEmitOutage(options: EmitOutageOptions): Promise<EmitOut
         ),
       );
       if (n % batch === 0) await new Promise((resolve) => setImmediate(resolve));
+      // What is live, not what the GC has yet to collect (refused bodies are garbage at once, and how
+      // much of it a sample sees depends on when V8 collects, which a loaded machine delays).
+      if (n % LIVE_EVERY === 0 || n === options.emits) {
+        gc();
+        livePeak = Math.max(livePeak, process.memoryUsage().arrayBuffers);
+      }
     }
     sample();
     // Two full collections apart: backing stores of collected Buffers are freed after the first sweeps.
@@ -176,6 +187,7 @@ export async function runEmitOutage(options: EmitOutageOptions): Promise<EmitOut
       memory: {
         arrayBuffersBaseMiB: base.arrayBuffers / MiB,
         arrayBuffersOutagePeakMiB: peaks.outage.arrayBuffers / MiB,
+        arrayBuffersOutageLivePeakMiB: livePeak / MiB,
         arrayBuffersAfterPeakMiB: peaks.after.arrayBuffers / MiB,
         arrayBuffersOutageRetainedMiB: retained / MiB,
         rssBaseMiB: base.rss / MiB,

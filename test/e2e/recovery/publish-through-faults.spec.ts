@@ -44,5 +44,5 @@ describe('confirmed publishes survive faults', () => {
     expect(report.confirmed).toBe(20_000);
     expect(report.lost).toBe(0);
     expect(report.received).toBe(20_000);
-  }, 60_000);
+  }, 180_000);
 });
