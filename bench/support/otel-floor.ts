@@ -24,12 +24,10 @@
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { ROOT_CONTEXT, SpanKind, context, createContextKey, metrics, propagation, trace, type Attributes, type Span } from '@opentelemetry/api';
+import { cpuPerCallUs } from './in-flight.js';
 import { median } from './median.js';
-import { hooksCpuPerCall } from './otel-hooks.js';
+import { QUEUE, REPLY_KEY, correlationId, hooksCpuPerCall } from './otel-hooks.js';
 
-const QUEUE = `bench-nest-ours-${process.pid}-mxd0k2a1`;
-/** A direct reply-to routing key as RabbitMQ 3.x writes it (the reply span's routing key attribute). */
-const REPLY_KEY = 'amq.rabbitmq.reply-to.g1h2AA1yZXBseUA5MjQ4ODg0AAAUZgAAAABrFhi0.2DNoTDVASV/7tb/gFhVyDA==';
 const SCOPE = createContextKey('otel-floor delivery');
 const DURATION_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
@@ -52,11 +50,6 @@ function instrumentsOnce(): Instruments {
 // Metric attributes as the transport keeps them: one object per queue and per call label.
 const QUEUE_ATTRIBUTES: Attributes = { 'messaging.system': 'rabbitmq', 'messaging.destination.name': QUEUE };
 const RPC_ATTRIBUTES: Attributes = { 'messaging.system': 'rabbitmq', 'rpc.method': 'sum' };
-
-/** A correlation id of the transport's length (22 characters), different per call. */
-function correlationId(i: number): string {
-  return `${i.toString(36).padStart(8, '0')}QbN3fVx0aZk9wT`;
-}
 
 /** The server side: the process span, the handler inside its context, the reply span under it. */
 async function serve(tracer: ReturnType<typeof trace.getTracer>, headers: Record<string, string>, id: string, tag: number): Promise<void> {
@@ -132,18 +125,7 @@ async function call(tracer: ReturnType<typeof trace.getTracer>, i: number): Prom
 /** `calls` calls, `inFlight` at a time; this process's CPU per call in µs. */
 export async function sdkFloorCpuPerCall(calls: number, inFlight = 100): Promise<number> {
   const tracer = trace.getTracer('otel-floor');
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < calls) {
-      const i = next;
-      next += 1;
-      await call(tracer, i);
-    }
-  };
-  const before = process.cpuUsage();
-  await Promise.all(Array.from({ length: inFlight }, worker));
-  const used = process.cpuUsage(before);
-  return (used.user + used.system) / calls;
+  return cpuPerCallUs(calls, inFlight, (i) => call(tracer, i));
 }
 
 /** The best ratio to tracing off any instrumentation making these spans could reach. */

@@ -13,14 +13,18 @@ import type { BasicProperties } from '../../lib/protocol/index.js';
 import { fullProperties } from '../../lib/transport/core/full-properties.js';
 import type { AmqpMessage } from '../../lib/transport/core/amqp.context.js';
 import { telemetry } from '../../lib/transport/telemetry/telemetry.js';
+import { cpuPerCallUs } from './in-flight.js';
 import type { TelemetryHooks } from '../../lib/transport/telemetry/telemetry-hooks.js';
 
-const QUEUE = `bench-nest-ours-${process.pid}-mxd0k2a1`;
-const REPLY_KEY = 'amq.rabbitmq.reply-to.g1h2AA1yZXBseUA5MjQ4ODg0AAAUZgAAAABrFhi0.2DNoTDVASV/7tb/gFhVyDA==';
+/** The bench's request queue, as bench/nest.bench.ts names its own (the spans' destination attribute). */
+export const QUEUE = `bench-nest-ours-${process.pid}-mxd0k2a1`;
+/** A direct reply-to routing key as RabbitMQ 3.x writes it (the reply span's routing key attribute). */
+export const REPLY_KEY = 'amq.rabbitmq.reply-to.g1h2AA1yZXBseUA5MjQ4ODg0AAAUZgAAAABrFhi0.2DNoTDVASV/7tb/gFhVyDA==';
 const REQUEST_BODY = Buffer.alloc(62);
 const REPLY_BODY = Buffer.alloc(32);
 
-function correlationId(i: number): string {
+/** A correlation id of the transport's length (22 characters), different per call. */
+export function correlationId(i: number): string {
   return `${i.toString(36).padStart(8, '0')}QbN3fVx0aZk9wT`;
 }
 
@@ -61,16 +65,5 @@ export async function hooksCpuPerCall(calls: number, inFlight = 100): Promise<nu
   const hooks = telemetry;
   if (hooks === undefined) throw new Error('@opentelemetry/api is not loaded (NESTJS_AMQP_TELEMETRY=off?)');
   hooks.refresh();
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < calls) {
-      const i = next;
-      next += 1;
-      await call(hooks, i);
-    }
-  };
-  const before = process.cpuUsage();
-  await Promise.all(Array.from({ length: inFlight }, worker));
-  const used = process.cpuUsage(before);
-  return (used.user + used.system) / calls;
+  return cpuPerCallUs(calls, inFlight, (i) => call(hooks, i));
 }

@@ -7,6 +7,7 @@
 import { Controller, Module, type Type } from '@nestjs/common';
 import { EventPattern, MessagePattern, Payload, type ClientProxy } from '@nestjs/microservices';
 import { firstValueFrom, lastValueFrom } from 'rxjs';
+import { runInFlight } from './in-flight.js';
 
 /** What the benches use of a Nest client (ClientRMQ's status type differs from ClientProxy's default). */
 export type BenchClient = Pick<ClientProxy, 'send' | 'emit' | 'connect' | 'close'>;
@@ -45,15 +46,7 @@ export async function callSum(client: BenchClient, i: number): Promise<void> {
 
 /** `calls` checked calls with `inFlight` outstanding at all times. */
 export async function callsInFlight(client: BenchClient, calls: number, inFlight: number): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < calls) {
-      const i = next;
-      next += 1;
-      await callSum(client, i);
-    }
-  };
-  await Promise.all(Array.from({ length: inFlight }, worker));
+  await runInFlight(calls, inFlight, (i) => callSum(client, i));
 }
 
 /** `count` confirmed `emit('tick')`, at most `window` unconfirmed, then waits until all were handled. */
