@@ -12,7 +12,7 @@
  */
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { deleteVhosts } from './vhost-batch.mjs';
+import { deleteVhosts, poolDirOf, runPrefix } from './vhost-batch.mjs';
 
 function rabbitmqctl(args) {
   return new Promise((resolve, reject) =>
@@ -52,7 +52,7 @@ export async function checkAfterRun() {
   const onVhost = records.filter((r) => r.vhost !== undefined);
   const optedOut = records.filter((r) => r.optedOut !== undefined);
   const count = (rs) => rs.reduce((n, r) => n + (tests.get(r.testPath) ?? 0), 0);
-  const pool = file === undefined ? undefined : `${file}.pool`;
+  const pool = file === undefined ? undefined : poolDirOf(file);
   if (pool !== undefined && existsSync(pool)) {
     const finished = readdirSync(pool).filter((entry) => /^(free|done|deleting)\./.test(entry));
     await deleteVhosts(finished.map((entry) => entry.slice(entry.indexOf('.') + 1)), rabbitmqctl);
@@ -61,7 +61,7 @@ export async function checkAfterRun() {
   if (file !== undefined) rmSync(file, { force: true });
   if (records.length === 0) return;
   const problems = [];
-  const prefix = `e2e-${process.env['E2E_VHOST_RUN']}-`;
+  const prefix = runPrefix();
   const leftVhosts = lines(await rabbitmqctl(['list_vhosts', 'name'])).filter((name) => name.startsWith(prefix));
   for (const vhost of leftVhosts) {
     problems.push(`vhost ${vhost} still on the broker (deleted now)`);

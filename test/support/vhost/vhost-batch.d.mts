@@ -1,3 +1,7 @@
+/** The prefix of every e2e vhost of this run. */
+export function runPrefix(): string;
+/** The run's vhost pool: a directory beside its registry. */
+export function poolDirOf(registry: string): string;
 /** rabbitmqctl with `args`: its stdout. */
 export type Ctl = (args: string[]) => Promise<string>;
 /** Makes `vhosts`, each with every permission for `user`, in one rabbitmqctl call where it can. */

@@ -2,8 +2,19 @@
  * Many vhosts made, or deleted, with one rabbitmqctl call (an Erlang VM boot, about a second of CPU,
  * each): `rabbitmqctl eval` of rabbit_vhost:add/2, rabbit_auth_backend_internal:set_permissions/6 and
  * rabbit_vhost:delete/2, which RabbitMQ 3.8 to 4.x have. A broker where that fails gets the public
- * commands, one vhost at a time. `ctl(args)` runs rabbitmqctl and resolves with its stdout.
+ * commands, one vhost at a time. `ctl(args)` runs rabbitmqctl and resolves with its stdout. Also the
+ * names the pool (vhost-pool.ts) and the teardown (leftovers.mjs) share.
  */
+
+/** The prefix of every e2e vhost of this run. */
+export function runPrefix() {
+  return `e2e-${process.env['E2E_VHOST_RUN'] ?? 'run'}-`;
+}
+
+/** The run's vhost pool: a directory beside its registry (jest.config.js sets E2E_VHOST_REGISTRY). */
+export function poolDirOf(registry) {
+  return `${registry}.pool`;
+}
 
 const binary = (name) => {
   if (!/^[A-Za-z0-9._-]+$/.test(name)) throw new Error(`not an e2e vhost name: ${name}`);

@@ -14,7 +14,7 @@
 import { mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { rabbitmqctl } from '../rabbitmqctl.js';
-import { addVhosts, deleteVhosts } from './vhost-batch.mjs';
+import { addVhosts, deleteVhosts, poolDirOf, runPrefix } from './vhost-batch.mjs';
 
 /** Vhosts made, or deleted, per rabbitmqctl call. */
 export const BATCH = 4;
@@ -24,15 +24,8 @@ const STALE_LOCK_MS = 180_000;
 /** The pool's directory: beside the run's registry (jest.config.js sets E2E_VHOST_REGISTRY). */
 export function poolDir(registry = process.env['E2E_VHOST_REGISTRY']): string {
   if (registry === undefined || registry === '') throw new Error('E2E_VHOST_REGISTRY is not set (jest.config.js sets it)');
-  return `${registry}.pool`;
+  return poolDirOf(registry);
 }
-
-/** The prefix of every vhost of this run (leftovers.mjs looks for it). */
-export function runPrefix(): string {
-  return `e2e-${process.env['E2E_VHOST_RUN'] ?? 'run'}-`;
-}
-
-const ctl = (args: string[]): Promise<string> => rabbitmqctl(args);
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -84,7 +77,7 @@ export async function takeVhost(user: string): Promise<string> {
     const made = await locked(dir, async () => {
       if (readdirSync(dir).some((entry) => entry.startsWith('free.'))) return undefined; // made meanwhile
       const vhosts = Array.from({ length: BATCH }, () => `${runPrefix()}${process.pid}-${randomBytes(5).toString('hex')}`);
-      await addVhosts(vhosts, user, ctl);
+      await addVhosts(vhosts, user, rabbitmqctl);
       const [mine, ...others] = vhosts as [string, ...string[]];
       writeFileSync(`${dir}/taken.${mine}`, '');
       for (const vhost of others) writeFileSync(`${dir}/free.${vhost}`, '');
@@ -105,7 +98,7 @@ export async function releaseVhost(vhost: string): Promise<void> {
   await locked(dir, async () => {
     const done: string[] = [];
     for (let vhost = claim(dir, 'done', 'deleting'); vhost !== undefined; vhost = claim(dir, 'done', 'deleting')) done.push(vhost);
-    await deleteVhosts(done, ctl);
+    await deleteVhosts(done, rabbitmqctl);
     for (const vhost of done) rmSync(`${dir}/deleting.${vhost}`, { force: true });
   });
 }
