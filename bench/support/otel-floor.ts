@@ -1,11 +1,11 @@
 /**
  * The OpenTelemetry SDK's own floor for one RPC call: exactly what the package asks of the SDK per
  * `send('sum')` with tracing on, and nothing else (no transport, no broker, no Nest, no bytes).
- * The same three spans with the same kinds, attribute counts and parent links as the transport's
+ * The same two spans with the same kinds, attribute counts and parent links as the transport's
  * (see docs/tracing-and-metrics.md: `send sum` client span with 8 attributes, `process {queue}`
- * server span with 9 plus the pattern set inside, `reply amq.rabbitmq.reply-to` producer span with
- * 7 under it), the W3C context injected into a plain headers object by the caller and the server's
- * reply and extracted by the server, the handler run inside `context.with` and the delivery's state
+ * server span with 9 plus the pattern set inside; the reply has no span of its own), the W3C context
+ * injected into a plain headers object by the caller and by the server into its reply (the process
+ * span's), and extracted by the server, the handler run inside `context.with` and the delivery's state
  * read back from the active context, and the two histogram records (process and call durations).
  * The per-message counts are the transport's own tallies (observed at collection), so they are not
  * SDK work per call.
@@ -26,7 +26,7 @@ import { pathToFileURL } from 'node:url';
 import { ROOT_CONTEXT, SpanKind, context, createContextKey, metrics, propagation, trace, type Attributes, type Span } from '@opentelemetry/api';
 import { cpuPerCallUs } from './in-flight.js';
 import { median } from './median.js';
-import { QUEUE, REPLY_KEY, correlationId, hooksCpuPerCall } from './otel-hooks.js';
+import { QUEUE, correlationId, hooksCpuPerCall } from './otel-hooks.js';
 
 const SCOPE = createContextKey('otel-floor delivery');
 const DURATION_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -51,7 +51,7 @@ function instrumentsOnce(): Instruments {
 const QUEUE_ATTRIBUTES: Attributes = { 'messaging.system': 'rabbitmq', 'messaging.destination.name': QUEUE };
 const RPC_ATTRIBUTES: Attributes = { 'messaging.system': 'rabbitmq', 'rpc.method': 'sum' };
 
-/** The server side: the process span, the handler inside its context, the reply span under it. */
+/** The server side: the process span, the handler inside its context, the reply carrying that span's context. */
 async function serve(tracer: ReturnType<typeof trace.getTracer>, headers: Record<string, string>, id: string, tag: number): Promise<void> {
   const started = performance.now();
   const parent = propagation.extract(ROOT_CONTEXT, headers);
@@ -73,29 +73,16 @@ async function serve(tracer: ReturnType<typeof trace.getTracer>, headers: Record
     },
     parent,
   );
-  await context.with(trace.setSpan(parent, span).setValue(SCOPE, span), handle, undefined, tracer, id);
+  await context.with(trace.setSpan(parent, span).setValue(SCOPE, span), handle, undefined, id);
   span.end();
   instrumentsOnce().processDuration.record((performance.now() - started) / 1000, QUEUE_ATTRIBUTES);
 }
 
-/** The handler's part: the pattern on the delivery's span (read from the active context), then the reply. */
-async function handle(tracer: ReturnType<typeof trace.getTracer>, id: string): Promise<void> {
+/** The handler's part: the pattern on the delivery's span (read from the active context), then the reply's headers with its context. */
+async function handle(id: string): Promise<void> {
   (context.active().getValue(SCOPE) as Span).setAttribute('messaging.nestjs.pattern', 'sum');
-  const reply = tracer.startSpan('reply amq.rabbitmq.reply-to', {
-    kind: SpanKind.PRODUCER,
-    attributes: {
-      'messaging.system': 'rabbitmq',
-      'messaging.operation.type': 'send',
-      'messaging.operation.name': 'reply',
-      'messaging.destination.name': 'amq.rabbitmq.reply-to',
-      'messaging.rabbitmq.destination.routing_key': REPLY_KEY,
-      'messaging.message.body.size': 32,
-      'messaging.message.conversation_id': id,
-    },
-  });
-  const replyHeaders: Record<string, string> = {};
-  propagation.inject(trace.setSpan(context.active(), reply), replyHeaders);
-  reply.end();
+  const replyHeaders: Record<string, string> = { 'x-correlation': id };
+  propagation.inject(context.active(), replyHeaders);
 }
 
 /** One call as the caller makes it: the send span, its context in the request's headers, the server, the end. */
@@ -148,7 +135,7 @@ export function tracingOffUs(): number | undefined {
 /** bench:nest:otel's lines on the floor: the SDK's own cost, ours above it, and (off known) the bound. */
 export function printFloor(floorUs: number, oursOnUs: number): void {
   console.log(
-    `\nThe SDK's floor (support/otel-floor.ts: the same 3 spans, 2 propagations, context.with and 2 histogram ` +
+    `\nThe SDK's floor (support/otel-floor.ts: the same 2 spans, 2 propagations, context.with and 2 histogram ` +
       `records, no transport): ${floorUs.toFixed(1)} us/call. Ours (acked) with the SDK: ${oursOnUs.toFixed(1)} us/call.`,
   );
   const off = tracingOffUs();
@@ -182,7 +169,7 @@ async function main(): Promise<void> {
     console.log(`round ${r + 1}: SDK floor ${floors.at(-1)?.toFixed(2)} us/call, the package's hooks ${hooks.at(-1)?.toFixed(2)} us/call`);
   }
   const floor = median(floors);
-  console.log(`SDK floor median: ${floor.toFixed(2)} us/call (3 spans, 2 propagations, 2 histogram records)`);
+  console.log(`SDK floor median: ${floor.toFixed(2)} us/call (2 spans, 2 propagations, 2 histogram records)`);
   console.log(
     `the package's hooks, no transport: ${median(hooks).toFixed(2)} us/call, ` +
       `${median(hooks.map((h, i) => h - (floors[i] ?? Number.NaN))).toFixed(2)} us/call above the floor (median of the rounds' differences)`,

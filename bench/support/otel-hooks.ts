@@ -2,7 +2,7 @@
  * The package's telemetry hooks for one RPC call, called as the transport calls them but with no
  * transport, broker or Nest: `request` (send span, trace context into the request's properties), the
  * engine's publish diagnostic, `consume` around a handler that calls `routed` and publishes the reply
- * (`publish('reply')`, its diagnostic, `end`), `settled`, then the call's `end`. Set against
+ * (`reply`: its properties with the trace context, its diagnostic), `settled`, then the call's `end`. Set against
  * support/otel-floor.ts (the same spans and records made on the SDK directly), the difference is
  * what the package's instrumentation costs above the SDK's own work, without the transport's noise.
  *
@@ -37,9 +37,8 @@ function published(exchange: string, routingKey: string, properties: BasicProper
 
 async function handle(hooks: TelemetryHooks, id: string): Promise<void> {
   hooks.routed('sum');
-  const trace = hooks.publish('reply', '', REPLY_KEY, { contentType: 'application/json', correlationId: id }, REPLY_BODY.length);
-  published('', REPLY_KEY, trace.properties, REPLY_BODY.length);
-  trace.end();
+  const properties = hooks.reply({ contentType: 'application/json', correlationId: id });
+  published('', REPLY_KEY, properties, REPLY_BODY.length);
 }
 
 async function call(hooks: TelemetryHooks, i: number): Promise<void> {

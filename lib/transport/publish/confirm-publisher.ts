@@ -41,7 +41,7 @@ export class ConfirmPublisher {
       sent.messageId = randomUUID();
     }
     if (telemetry === undefined || !telemetry.active) return this.confirmed(exchange, routingKey, body, sent, mandatory);
-    const trace = telemetry.publish('publish', exchange, routingKey, sent, body.length);
+    const trace = telemetry.publish(exchange, routingKey, sent, body.length);
     try {
       await this.confirmed(exchange, routingKey, body, trace.properties, mandatory);
     } catch (error) {

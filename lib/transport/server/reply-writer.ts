@@ -141,21 +141,17 @@ export class ReplyWriter {
     if (correlationId !== undefined) replyProperties.correlationId = correlationId;
     const body = encodeEnvelope(packet);
     if (telemetry === undefined || !telemetry.active) return channel.basicPublish('', replyTo, body, replyProperties);
-    const trace = telemetry.publish('reply', '', replyTo, replyProperties, body.length);
-    const published = channel.basicPublish('', replyTo, body, trace.properties);
-    if (isPublishWritten(published)) {
-      // Written at once: the span ends now rather than a promise job later, without a handler per reply.
-      trace.end();
-      return published;
-    }
-    return published.then(
-      () => trace.end(),
-      (error: unknown) => {
-        trace.end(error);
-        throw error;
-      },
-    );
+    const published = channel.basicPublish('', replyTo, body, telemetry.reply(replyProperties));
+    // Written at once (most replies): nothing to wait for, no handler per reply.
+    if (isPublishWritten(published)) return published;
+    return published.catch(replyFailed);
   }
+}
+
+/** A reply publish that failed: on the delivery's span, then on to the caller's handling. */
+function replyFailed(error: unknown): never {
+  telemetry?.replyFailed(error);
+  throw error;
 }
 
 /** Acks or nacks (without requeue) a delivery; a failure to do so is logged, never thrown. */

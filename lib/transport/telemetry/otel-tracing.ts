@@ -4,7 +4,7 @@ import type { AmqpMessage } from '../core/amqp.context.js';
 import type { AmqpMetrics } from './otel-metrics.js';
 import type { OtelApiModule } from './otel-api.js';
 import { ATTR, RABBITMQ, publishDestination, shortName } from './semantic-names.js';
-import type { PublishKind, PublishTrace, RpcTrace, SettleOutcome, TelemetryHooks } from './telemetry-hooks.js';
+import type { PublishTrace, RpcTrace, SettleOutcome, TelemetryHooks } from './telemetry-hooks.js';
 import { extractContext, injectContext } from './trace-headers.js';
 
 const TRACER_NAME = 'nestjs-amqp-transport';
@@ -39,7 +39,7 @@ export class OtelTelemetry implements TelemetryHooks {
   /** Span names by queue, call label and publish destination: one string per name, not one per message. */
   private readonly processNames = new NameCache('process ');
   private readonly sendNames = new NameCache('send ');
-  private readonly publishNames = { publish: new NameCache('publish '), reply: new NameCache('reply ') };
+  private readonly publishNames = new NameCache('publish ');
 
   constructor(
     private readonly api: OtelApiModule,
@@ -61,11 +61,23 @@ export class OtelTelemetry implements TelemetryHooks {
     this.metrics.refresh();
   }
 
-  publish(kind: PublishKind, exchange: string, routingKey: string, properties: BasicProperties, bodySize: number): PublishTrace {
+  publish(exchange: string, routingKey: string, properties: BasicProperties, bodySize: number): PublishTrace {
     if (!this.tracing) return this.untraced(properties);
     const destination = publishDestination(exchange, routingKey);
-    const span = this.sendSpan(this.publishNames[kind].of(destination), this.api.SpanKind.PRODUCER, kind, destination, routingKey, properties, bodySize);
+    const span = this.sendSpan(this.publishNames.of(destination), this.api.SpanKind.PRODUCER, 'publish', destination, routingKey, properties, bodySize);
     return new SpanPublish(span, this.injected(span, properties, false));
+  }
+
+  reply(properties: BasicProperties): BasicProperties {
+    // The active context is the delivery's (its process span while tracing; the producer's otherwise).
+    return this.propagating ? injectContext(this.api, this.api.context.active(), properties, true) : properties;
+  }
+
+  replyFailed(error: unknown): void {
+    if (!this.tracing) return;
+    const scope = this.api.context.active().getValue(this.scopeKey) as ConsumeScope | undefined;
+    // The span only: the handler did its work, so the process metric keeps no error for it.
+    if (scope !== undefined) failSpan(scope.span, error);
   }
 
   request(label: string, exchange: string, routingKey: string, properties: BasicProperties, bodySize: number): RpcTrace {

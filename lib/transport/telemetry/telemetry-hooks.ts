@@ -1,9 +1,6 @@
 import type { BasicProperties } from '../../protocol/index.js';
 import type { AmqpMessage } from '../core/amqp.context.js';
 
-/** What the Nest layer publishes, for the span's name and kind. @internal */
-export type PublishKind = 'publish' | 'reply';
-
 /**
  * How a delivery left the server (metrics), one count each: handled and acked; republished for a
  * retry; back to its queue (nack with requeue, or a counted requeue copy); into a dead-letter target
@@ -41,7 +38,16 @@ export interface TelemetryHooks {
   /** Re-reads the global meter provider (an SDK registered after this module loaded). Called at start-up of servers, clients, publishers. */
   refresh(): void;
   /** A producer span for a publish; its context travels in a copy of the message's headers. */
-  publish(kind: PublishKind, exchange: string, routingKey: string, properties: BasicProperties, bodySize: number): PublishTrace;
+  publish(exchange: string, routingKey: string, properties: BasicProperties, bodySize: number): PublishTrace;
+  /**
+   * A reply of the current delivery: no span of its own (the delivery's `process` span, kind server,
+   * covers it, as an RPC server span covers its response); that span's context goes in a copy of the
+   * reply's headers when a propagator is registered, so a caller instrumented elsewhere links to it.
+   * `properties` are the caller's own, made for this reply: the trace headers are set on them.
+   */
+  reply(properties: BasicProperties): BasicProperties;
+  /** The reply of the current delivery could not be written: recorded on its span. */
+  replyFailed(error: unknown): void;
   /**
    * A client span for a request; its context travels in a copy of the request's headers.
    * `properties` are the caller's own (made for this request): the trace headers are set on them.

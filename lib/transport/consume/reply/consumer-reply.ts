@@ -27,21 +27,16 @@ export function sendErrorReply(channel: AmqpChannel, request: AmqpMessage, error
 }
 
 /**
- * Publishes a reply with its own producer span (a child of the message's process span) and the trace
- * context (`traceparent`) in its headers, as @MessagePattern replies have: the caller's reply span
- * links to it.
+ * Publishes a reply with the trace context of the message's process span (`traceparent`) in its
+ * headers, as @MessagePattern replies have; a failed write is recorded on that span.
  */
 function publishReply(channel: AmqpChannel, request: AmqpMessage, body: Buffer, properties: BasicProperties): Promise<void> {
   const replyTo = request.properties.replyTo ?? '';
   if (telemetry === undefined || !telemetry.active) return channel.basicPublish('', replyTo, body, properties);
-  const trace = telemetry.publish('reply', '', replyTo, properties, body.length);
-  return channel.basicPublish('', replyTo, body, trace.properties).then(
-    () => trace.end(),
-    (error: unknown) => {
-      trace.end(error);
-      throw error;
-    },
-  );
+  return channel.basicPublish('', replyTo, body, telemetry.reply(properties)).catch((error: unknown) => {
+    telemetry?.replyFailed(error);
+    throw error;
+  });
 }
 
 /** A failure as an error reply: an Error's name, message and code; an object (an RpcException's payload) as is. */
