@@ -14,7 +14,7 @@ import { defaultConnector } from './engine-connector.js';
 import type { EngineConnection, FieldTable } from './engine-port.js';
 import { OutageWaits } from './outage-waits.js';
 import { Reconnector, type RecoveryConnector } from './reconnector.js';
-import { RecoveringCallbacks } from './recovering-callbacks.js';
+import { RecoveringCallbacks, type RecoveringOpenCallbacksOf } from './recovering-callbacks.js';
 import type { RecoveringChannel, RecoveringChannelHost, RecoveringDeliveryCallback } from './recovering-channel.js';
 import { RecoveryLoop } from './recovery-loop.js';
 import { resolveRecoveryOptions, type RecoveryOptions, type ResolvedRecoveryOptions } from './recovery-options.js';
@@ -22,16 +22,10 @@ import type { RecoveringConnectionEvents, RecoveringConnectionState } from './re
 import { TopologyRecord } from './topology-record.js';
 import { asAMQPError } from './topology-restorer.js';
 
-/** The options of a recovering connection `C` (generic so that this file sits below recovering-connection.ts). */
-export interface RecoveringConnectionOptionsOf<C> {
-  onOpen?: (connection: C) => void;
-  onOpenError?: (connection: C, error: AMQPError) => void;
-  /** Called once, when the connection closes for good (undefined = closed by us). */
-  onClose?: (connection: C, error: AMQPError | undefined) => void;
+/** What the core reads of RecoveringConnectionOptions (recovering-connection.ts), for connection type `C`. */
+export interface RecoveringCoreOptionsOf<C> extends RecoveringOpenCallbacksOf<C> {
   recovery?: RecoveryOptions;
-  /** @internal Replaces the engine (unit tests). */
   connector?: RecoveryConnector;
-  /** @internal Replaces Math.random in the backoff (unit tests). */
   random?: () => number;
 }
 
@@ -67,7 +61,7 @@ export abstract class RecoveringConnectionCore<
    * @param parameters one URL / ConnectionParameters, or a list of them (hosts tried in order)
    * @throws ParameterError for a malformed URL or option (nothing is connected then)
    */
-  constructor(parameters: ParametersInput | undefined, options: RecoveringConnectionOptionsOf<Self>) {
+  constructor(parameters: ParametersInput | undefined, options: RecoveringCoreOptionsOf<Self>) {
     super();
     this.options = resolveRecoveryOptions(options.recovery);
     this.reconnector = new Reconnector(

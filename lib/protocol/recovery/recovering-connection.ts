@@ -13,18 +13,29 @@
  * state, its wiring, the first connect and the end, recovering-connection-core.ts.
  */
 import { withContinuation, type Continuation } from '../continuation.js';
-import { InvalidStateError } from '../errors.js';
+import { InvalidStateError, type AMQPError } from '../errors.js';
 import type { ParametersInput } from '../parameters/parameters-list.js';
 import { openChannel } from './channel-opener.js';
 import type { EngineConnection, FieldTable } from './engine-port.js';
 import type { OutageBudgetCounters } from './outage-budget.js';
 import type { RecoveringCloseCallbackOf } from './recovering-callbacks.js';
 import { RecoveringChannel } from './recovering-channel.js';
-import { RecoveringConnectionCore, type RecoveringConnectionOptionsOf } from './recovering-connection-core.js';
+import type { RecoveryConnector } from './reconnector.js';
+import { RecoveringConnectionCore } from './recovering-connection-core.js';
+import type { RecoveryOptions } from './recovery-options.js';
 import type { RecoveringConnectionState } from './recovering-connection-types.js';
 
-/** Callbacks given at construction, and the recovery options. */
-export interface RecoveringConnectionOptions extends RecoveringConnectionOptionsOf<RecoveringConnection> {}
+export interface RecoveringConnectionOptions {
+  onOpen?: (connection: RecoveringConnection) => void;
+  onOpenError?: (connection: RecoveringConnection, error: AMQPError) => void;
+  /** Called once, when the connection closes for good (undefined = closed by us). */
+  onClose?: (connection: RecoveringConnection, error: AMQPError | undefined) => void;
+  recovery?: RecoveryOptions;
+  /** @internal Replaces the engine (unit tests). */
+  connector?: RecoveryConnector;
+  /** @internal Replaces Math.random in the backoff (unit tests). */
+  random?: () => number;
+}
 
 /**
  * The engine's Connection, made to recover by itself.
