@@ -20,6 +20,7 @@ export interface ConnectionAttemptHooks {
   safely(fn: () => void, where: string): void;
 }
 
+/** The attempts of one Connection, over its host list (one AttemptPlan). */
 export class ConnectionAttempts {
   readonly #plan: AttemptPlan;
   readonly #clock: Clock;
@@ -39,6 +40,7 @@ export class ConnectionAttempts {
     return this.#stopped;
   }
 
+  /** close() was called: the next attempt, if any, gives up instead of starting. */
   stop(): void {
     this.#stopped = true;
   }
