@@ -1,7 +1,7 @@
 /**
  * The channel's inbound dispatch: every method the frame parser hands to this channel (replies,
  * deliveries, returns, confirms, cancels, flow, the broker's close), on top of the life in
- * channel-lifecycle.ts. The public methods live in channel.ts on top of this.
+ * channel-lifecycle.ts. The public methods live in channel-topology.ts and channel.ts on top of this.
  *
  * Inbound methods arrive synchronously from the frame parser; nothing here may throw back into the
  * socket path, so every user callback runs inside a try/catch and its error goes to the link's

@@ -1,8 +1,8 @@
 /**
- * The public Channel: every method of exchange, queue, basic, confirm and tx. Each checks its
- * arguments and the channel's state at the call (a typed error before any byte), then either queues a
- * synchronous method (one in flight at a time, see rpc-queue.ts) or writes a frame. The arguments
- * of the exchange and queue methods are built in declare-args.ts.
+ * The public Channel: the methods of basic, confirm and tx, on top of the exchange and queue methods
+ * of channel-topology.ts. Each checks its arguments and the channel's state at the call (a typed
+ * error before any byte), then either queues a synchronous method (one in flight at a time, see
+ * rpc-queue.ts) or writes a frame.
  */
 import {
   encodeBasicPublish,
@@ -10,19 +10,9 @@ import {
   encodeMethodFrame,
   VECTORED_COPY_THRESHOLD,
   type BasicProperties,
-  type ExchangeBindOk,
-  type ExchangeDeclareOk,
-  type ExchangeDeleteOk,
-  type ExchangeUnbindOk,
-  type QueueBindOk,
-  type QueueDeclareOk,
-  type QueueDeleteOk,
-  type QueuePurgeOk,
-  type QueueUnbindOk,
 } from '../codec/index.js';
 import type { Continuation } from '../continuation.js';
 import { InvalidArgumentError, InvalidStateError } from '../errors.js';
-import { ChannelCore } from './channel-core.js';
 import type {
   BasicConsumeOptions,
   BasicGetOptions,
@@ -31,28 +21,14 @@ import type {
   BasicQosOptions,
   ChannelCloseCallbackOf,
   DeliveryCallbackOf,
-  ExchangeBindOptions,
-  ExchangeDeclareOptions,
-  ExchangeDeleteOptions,
   GetMessage,
-  QueueBindOptions,
-  QueueDeclareOptions,
-  QueueDeleteOptions,
-  QueuePurgeOptions,
   ReturnCallbackOf,
 } from './channel-options.js';
+import { ChannelTopology } from './channel-topology.js';
 import { ConfirmTracker } from './confirm-tracker.js';
 import { HeldPublish } from './outbound-entries.js';
 import { checkDeliveryTag, checkName } from './validate.js';
-import {
-  basicQosArgs,
-  exchangeBindArgs,
-  exchangeDeclareArgs,
-  exchangeDeleteArgs,
-  queueBindArgs,
-  queueDeclareArgs,
-  queueDeleteArgs,
-} from './declare-args.js';
+import { basicQosArgs } from './declare-args.js';
 import { diagnostics, type SettleDiagnostic } from '../diagnostics.js';
 import { PUBLISH_WRITTEN } from './publish-written.js';
 
@@ -66,56 +42,7 @@ export type ReturnCallback = ReturnCallbackOf<Channel>;
 export type ChannelCloseCallback = ChannelCloseCallbackOf<Channel>;
 
 /** An AMQP channel. Obtained from `connection.channel()`; never constructed by users. */
-export class Channel extends ChannelCore {
-  /** Declares an exchange (`passive`: only check that it exists). */
-  exchangeDeclare(o: ExchangeDeclareOptions, cb?: Continuation<ExchangeDeclareOk>): Promise<ExchangeDeclareOk> {
-    this.assertOpen('exchange.declare');
-    return this.call('exchange.declare', exchangeDeclareArgs(o), (m) => m.args as ExchangeDeclareOk, cb);
-  }
-
-  exchangeDelete(o: ExchangeDeleteOptions, cb?: Continuation<ExchangeDeleteOk>): Promise<ExchangeDeleteOk> {
-    this.assertOpen('exchange.delete');
-    return this.call('exchange.delete', exchangeDeleteArgs(o), (m) => m.args as ExchangeDeleteOk, cb);
-  }
-
-  /** Binds exchange `destination` to exchange `source` (RabbitMQ's exchange-to-exchange bindings). */
-  exchangeBind(o: ExchangeBindOptions, cb?: Continuation<ExchangeBindOk>): Promise<ExchangeBindOk> {
-    this.assertOpen('exchange.bind');
-    return this.call('exchange.bind', exchangeBindArgs(o), (m) => m.args as ExchangeBindOk, cb);
-  }
-
-  exchangeUnbind(o: ExchangeBindOptions, cb?: Continuation<ExchangeUnbindOk>): Promise<ExchangeUnbindOk> {
-    this.assertOpen('exchange.unbind');
-    return this.call('exchange.unbind', exchangeBindArgs(o), (m) => m.args as ExchangeUnbindOk, cb);
-  }
-
-  /** Declares a queue; `queue: ''` (default) lets the broker name it. */
-  queueDeclare(o: QueueDeclareOptions = {}, cb?: Continuation<QueueDeclareOk>): Promise<QueueDeclareOk> {
-    this.assertOpen('queue.declare');
-    return this.call('queue.declare', queueDeclareArgs(o), (m) => m.args as QueueDeclareOk, cb);
-  }
-
-  queueBind(o: QueueBindOptions, cb?: Continuation<QueueBindOk>): Promise<QueueBindOk> {
-    this.assertOpen('queue.bind');
-    return this.call('queue.bind', queueBindArgs(o), (m) => m.args as QueueBindOk, cb);
-  }
-
-  queueUnbind(o: QueueBindOptions, cb?: Continuation<QueueUnbindOk>): Promise<QueueUnbindOk> {
-    this.assertOpen('queue.unbind');
-    return this.call('queue.unbind', queueBindArgs(o), (m) => m.args as QueueUnbindOk, cb);
-  }
-
-  queuePurge(o: QueuePurgeOptions, cb?: Continuation<QueuePurgeOk>): Promise<QueuePurgeOk> {
-    this.assertOpen('queue.purge');
-    const queue = checkName('queue', o.queue);
-    return this.call('queue.purge', { queue }, (m) => m.args as QueuePurgeOk, cb);
-  }
-
-  queueDelete(o: QueueDeleteOptions, cb?: Continuation<QueueDeleteOk>): Promise<QueueDeleteOk> {
-    this.assertOpen('queue.delete');
-    return this.call('queue.delete', queueDeleteArgs(o), (m) => m.args as QueueDeleteOk, cb);
-  }
-
+export class Channel extends ChannelTopology {
   /** Limits unacknowledged deliveries (prefetchCount 0..65535; prefetchSize must be 0 on RabbitMQ). */
   basicQos(o: BasicQosOptions, cb?: Continuation<void>): Promise<void> {
     this.assertOpen('basic.qos');

@@ -3,7 +3,7 @@
  * looks a channel up for every frame.
  */
 import type { Channel } from '../channel/channel.js';
-import { InvalidArgumentError, InvalidStateError } from '../errors.js';
+import { type ConnectionClosedError, InvalidArgumentError, InvalidStateError } from '../errors.js';
 
 export class ChannelTable {
   #slots: (Channel | undefined)[] = [];
@@ -41,6 +41,14 @@ export class ChannelTable {
 
   release(channelNumber: number): void {
     this.#slots[channelNumber] = undefined;
+  }
+
+  /**
+   * Empties the table and hands each channel the connection's end; what one throws is reported
+   * through `callbacks` and the others still hear of it.
+   */
+  closeAll(error: ConnectionClosedError, callbacks: { safely(fn: () => void, where: string): void }): void {
+    for (const channel of this.takeAll()) callbacks.safely(() => channel.handleConnectionClosed(error), 'channel teardown');
   }
 
   /** Empties the table and returns what was in it. */

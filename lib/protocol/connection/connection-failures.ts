@@ -127,3 +127,10 @@ export function localCloseReason(error: AMQPError): CloseReason {
   const replyCode = error instanceof FrameError ? error.replyCode : 320;
   return { replyCode, replyText: error.message, initiator: 'client' };
 }
+
+/** Node threw before any socket existed (e.g. unusable TLS options): the attempt fails as a lost socket. */
+export function socketNotOpened(parameters: ConnectionParameters, thrown: unknown): ConnectionLostError {
+  const message = thrown instanceof Error ? thrown.message : String(thrown);
+  const where = `${parameters.host}:${parameters.port}`;
+  return new ConnectionLostError(`could not open a socket to ${where}: ${message}`, { cause: thrown });
+}

@@ -1,31 +1,29 @@
 /**
  * The public Connection: binds the sans-IO {@link ConnectionMachine} to a socket from io/ and walks
- * the list of hosts. Its one timer is connection-timer.ts, the routing of channel frames to channels
- * connection-hooks.ts, the socket's outbound side (high-water mark, drain) connection-outbound.ts, and the turning of the machine's events into callbacks and EventEmitter events
- * connection-callbacks.ts.
+ * the list of hosts (connection-attempts.ts). Its one timer is connection-timer.ts, the routing of
+ * channel frames to channels connection-hooks.ts, the socket's outbound side (high-water mark, drain)
+ * connection-outbound.ts, and the turning of the machine's events into callbacks and EventEmitter
+ * events connection-callbacks.ts.
  *
  * Errors thrown by users' callbacks and listeners (including a consumer's delivery callback) never
  * travel back into the socket path: they are emitted on 'error' when someone listens, else reported
  * as a process warning, and the connection goes on.
  */
 import { EventEmitter } from 'node:events';
-import { Channel } from '../channel/channel.js';
+import type { Channel } from '../channel/channel.js';
 import type { FieldTable } from '../codec/index.js';
 import { withContinuation } from '../continuation.js';
-import {
-  type AMQPError,
-  ConnectionClosedError,
-  ConnectionLostError,
-  InvalidArgumentError,
-  InvalidStateError,
-} from '../errors.js';
-import { systemClock, type CancelTimer, type Clock } from '../io/clock.js';
+import { type AMQPError, ConnectionClosedError, ConnectionLostError, InvalidStateError } from '../errors.js';
+import { systemClock, type Clock } from '../io/clock.js';
 import { connectSocket, type TransportFactory } from '../io/socket-transport.js';
 import { parametersList, type ConnectionParameters, type ParametersInput } from '../parameters/index.js';
-import { AttemptPlan, isRetryable } from './attempt-plan.js';
+import { isRetryable } from './attempt-plan.js';
+import { openChannel } from './channel-opening.js';
 import { ChannelTable } from './channel-table.js';
+import { checkBackpressureMultiplier, closeArgumentsError, updateSecretArgumentsError } from './connection-arguments.js';
+import { ConnectionAttempts } from './connection-attempts.js';
 import { ConnectionCallbackSet, type CloseCallbackOf } from './connection-callbacks.js';
-import { abandonedBeforeOpen, channelsClosedError } from './connection-failures.js';
+import { abandonedBeforeOpen, channelsClosedError, socketNotOpened } from './connection-failures.js';
 import { machineHooks } from './connection-hooks.js';
 import { ConnectionLink } from './connection-link.js';
 import { ConnectionOutbound } from './connection-outbound.js';
@@ -36,7 +34,6 @@ import { ConnectionTimer } from './connection-timer.js';
 import type { ConnectionCallbacksOf, ConnectionEventsOf, ConnectionInternals, IOLoop } from './connection-types.js';
 import { ConnectionWaiters } from './connection-waiters.js';
 import { reportUserError } from './report-error.js';
-import { tlsVerificationOff, warnTlsVerificationOff } from './tls-warning.js';
 import { diagnostics } from '../diagnostics.js';
 
 export type { ConnectionState } from './connection-state.js';
@@ -52,7 +49,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   /** The loop handle of the seed's pattern: `await connection.ioloop.start()`. */
   readonly ioloop: IOLoop;
 
-  readonly #plan: AttemptPlan;
+  readonly #attempts: ConnectionAttempts;
   readonly #clock: Clock;
   readonly #connectTransport: TransportFactory;
   readonly #link: ConnectionLink;
@@ -64,12 +61,8 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   readonly #hooks: ConnectionMachineHooks;
   #machine: ConnectionMachine | undefined;
   #opened = false;
-  #stopRequested = false;
   #finished = false;
   #finalError: AMQPError | undefined;
-  #parameters: ConnectionParameters | undefined;
-  #cancelRetry: CancelTimer | undefined;
-  #warnedTlsVerificationOff = false;
 
   /**
    * Starts connecting on the next tick (attach listeners first).
@@ -78,10 +71,14 @@ export class Connection extends EventEmitter<ConnectionEvents> {
    */
   constructor(parameters?: ParametersInput, callbacks: ConnectionCallbacks = {}, internals: ConnectionInternals = {}) {
     super();
-    this.#plan = new AttemptPlan(parametersList(parameters));
     this.#clock = internals.clock ?? systemClock;
     this.#connectTransport = internals.transport ?? ((p, handlers) => connectSocket(p, handlers, { clock: this.#clock }));
     this.#callbacks = new ConnectionCallbackSet<Connection>(this, callbacks);
+    this.#attempts = new ConnectionAttempts(parametersList(parameters), this.#clock, {
+      start: (p) => this.#start(p),
+      exhausted: (error) => this.#openFailed(error),
+      safely: (fn, where) => this.#callbacks.safely(fn, where),
+    });
     this.#outbound = new ConnectionOutbound(this.#waiters, this.#callbacks);
     this.#timer = new ConnectionTimer(this.#clock, () => this.#machine, this.#callbacks);
     this.#hooks = machineHooks(
@@ -102,7 +99,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
       reportError: (error, where) => reportUserError(this, error, where),
     });
     this.ioloop = { start: () => this.#waiters.loop(), stop: () => void this.close() };
-    process.nextTick(() => this.#callbacks.safely(() => this.#nextAttempt(undefined), 'the first connection attempt'));
+    process.nextTick(() => this.#callbacks.safely(() => this.#attempts.next(undefined), 'the first connection attempt'));
   }
 
   /** Opens a connection; resolves once it is OPEN, rejects with the typed error of the last attempt. */
@@ -171,19 +168,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     if (machine === undefined || machine.state !== 'OPEN') {
       return Promise.reject(new InvalidStateError('cannot open a channel: the connection is not open', this.state));
     }
-    let number: number;
-    try {
-      number = this.#channels.allocate(options.channelNumber, machine.channelMax);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    const channel = new Channel(this.#link, number);
-    this.#channels.set(number, channel);
-    const onOpen = options.onOpen;
-    return channel.open().then((opened) => {
-      if (onOpen !== undefined) this.#callbacks.safely(() => onOpen(opened), 'a channel onOpen callback');
-      return opened;
-    });
+    return openChannel(this.#link, this.#channels, machine.channelMax, options, this.#callbacks);
   }
 
   /**
@@ -191,23 +176,19 @@ export class Connection extends EventEmitter<ConnectionEvents> {
    * bring-up it abandons the attempt. Closing a closed connection resolves at once.
    */
   close(replyCode = 200, replyText = 'Normal shutdown', callback?: () => void): Promise<void> {
-    if (!Number.isInteger(replyCode) || replyCode < 0 || replyCode > 65535) {
-      return Promise.reject(new InvalidArgumentError('replyCode', `must be an integer in 0..65535, got ${String(replyCode)}`));
-    }
-    if (typeof replyText !== 'string') return Promise.reject(new InvalidArgumentError('replyText', 'must be a string'));
+    const invalid = closeArgumentsError(replyCode, replyText);
+    if (invalid !== undefined) return Promise.reject(invalid);
     const closed = this.#waiters.closed();
     if (!this.#finished) {
-      this.#stopRequested = true;
+      this.#attempts.stop();
       const machine = this.#machine;
       if (machine !== undefined && machine.state !== 'CLOSED') {
         machine.close(replyCode, replyText);
         this.#timer.rearm();
-      } else if (this.#cancelRetry !== undefined) {
-        this.#cancelRetry();
-        this.#cancelRetry = undefined;
+      } else if (this.#attempts.cancelPending()) {
         this.#openFailed(abandonedBeforeOpen(replyCode, replyText));
       }
-      // Otherwise the first attempt has not started yet; it sees #stopRequested and gives up.
+      // Otherwise the first attempt has not started yet; it sees the stop and gives up.
     }
     return withContinuation(closed, callback);
   }
@@ -217,8 +198,8 @@ export class Connection extends EventEmitter<ConnectionEvents> {
    * rejects with an RpcTimeoutError when none came within rpc_timeout (a late reply is then dropped).
    */
   updateSecret(newSecret: string, reason: string, callback?: () => void): Promise<void> {
-    if (typeof newSecret !== 'string') return Promise.reject(new InvalidArgumentError('newSecret', 'must be a string'));
-    if (typeof reason !== 'string') return Promise.reject(new InvalidArgumentError('reason', 'must be a string'));
+    const invalid = updateSecretArgumentsError(newSecret, reason);
+    if (invalid !== undefined) return Promise.reject(invalid);
     const machine = this.#machine;
     if (machine === undefined || machine.state !== 'OPEN') {
       return Promise.reject(new InvalidStateError('cannot update the secret: the connection is not open', this.state));
@@ -253,43 +234,16 @@ export class Connection extends EventEmitter<ConnectionEvents> {
 
   /** The monitor fires when unsent bytes exceed the average frame size times `n` (default 10). */
   setBackpressureMultiplier(n: number): void {
-    if (typeof n !== 'number' || !Number.isFinite(n) || n <= 0) {
-      throw new InvalidArgumentError('multiplier', `must be a positive number, got ${String(n)}`);
-    }
-    this.#outbound.backpressureMultiplier = n;
+    this.#outbound.backpressureMultiplier = checkBackpressureMultiplier(n);
   }
 
   // ---- attempts ----
 
-  #nextAttempt(lastError: AMQPError | undefined): void {
-    if (this.#stopRequested) {
-      this.#openFailed(lastError ?? abandonedBeforeOpen());
-      return;
-    }
-    const attempt = this.#plan.next();
-    if (attempt === undefined) {
-      this.#openFailed(lastError ?? new ConnectionLostError('no host to connect to'));
-      return;
-    }
-    if (attempt.delayMs === 0) {
-      this.#start(attempt.parameters);
-      return;
-    }
-    this.#cancelRetry = this.#clock.setTimer(attempt.delayMs, () => {
-      this.#cancelRetry = undefined;
-      this.#callbacks.safely(() => this.#start(attempt.parameters), 'a connection attempt');
-    });
-  }
-
   #start(parameters: ConnectionParameters): void {
     const machine = new ConnectionMachine(parameters, this.#hooks, () => this.#clock.now(), this);
     this.#machine = machine;
-    this.#parameters = parameters;
     this.#outbound.reset(parameters.backpressureDetection);
-    if (!this.#warnedTlsVerificationOff && tlsVerificationOff(parameters)) {
-      this.#warnedTlsVerificationOff = true;
-      warnTlsVerificationOff(parameters);
-    }
+    this.#attempts.warnTlsOnce(parameters);
     try {
       this.#outbound.transport = this.#connectTransport(parameters, {
         onConnect: () => {
@@ -304,10 +258,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
         },
       });
     } catch (thrown) {
-      // e.g. unusable TLS options: node throws before any socket exists.
-      const message = thrown instanceof Error ? thrown.message : String(thrown);
-      const where = `${parameters.host}:${parameters.port}`;
-      machine.socketLost(new ConnectionLostError(`could not open a socket to ${where}: ${message}`, { cause: thrown }));
+      machine.socketLost(socketNotOpened(parameters, thrown));
       return;
     }
     this.#timer.rearm();
@@ -332,7 +283,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     this.#link.frameMax = this.#machine?.frameMax ?? 0;
     this.#link.rpcTimeoutMs = (this.#machine?.parameters.rpcTimeout ?? 0) * 1000;
     if (diagnostics.connectionOpen.hasSubscribers) {
-      const parameters = this.#parameters;
+      const parameters = this.#machine?.parameters;
       diagnostics.connectionOpen.publish({ connection: this, host: parameters?.host, port: parameters?.port });
     }
     this.#callbacks.runOpen();
@@ -344,16 +295,14 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     else this.#outbound.transport?.destroy();
     if (!this.#opened) {
       const failure = error ?? new ConnectionLostError('closed during the bring-up');
-      if (!this.#stopRequested && isRetryable(failure)) this.#nextAttempt(failure);
+      if (!this.#attempts.stopped && isRetryable(failure)) this.#attempts.next(failure);
       else this.#openFailed(failure);
       return;
     }
     this.#finished = true;
     this.#finalError = error;
     const channelError = this.#channelError();
-    for (const channel of this.#channels.takeAll()) {
-      this.#callbacks.safely(() => channel.handleConnectionClosed(channelError), 'channel teardown');
-    }
+    this.#channels.closeAll(channelError, this.#callbacks);
     this.#waiters.settle(channelError, error);
     if (diagnostics.connectionClose.hasSubscribers) diagnostics.connectionClose.publish({ connection: this, error });
     this.#callbacks.runClose(error);

@@ -9,30 +9,21 @@
  * connection is not retried here (the engine's connectionAttempts governs it): a bad URL, wrong
  * credentials, an unknown vhost or an unreachable host fail `connect()` with their typed error.
  * What a loss leads to, and the recovery's attempts and restore, are recovery-loop.ts; what waits
- * meanwhile (publishes, callers) is outage-waits.ts; the engine of the moment, current-engine.ts.
+ * meanwhile (publishes, callers) is outage-waits.ts; the engine of the moment, current-engine.ts; the
+ * state, its wiring, the first connect and the end, recovering-connection-core.ts.
  */
-import { EventEmitter } from 'node:events';
-import { deferred, withContinuation, type Continuation } from '../continuation.js';
+import { withContinuation, type Continuation } from '../continuation.js';
 import { InvalidStateError, type AMQPError } from '../errors.js';
-import { parametersList, type ParametersInput } from '../parameters/parameters-list.js';
-import { openChannel, type ChannelOpenerHost } from './channel-opener.js';
-import { CurrentEngine } from './current-engine.js';
-import { defaultConnector } from './engine-connector.js';
+import type { ParametersInput } from '../parameters/parameters-list.js';
+import { openChannel } from './channel-opener.js';
 import type { EngineConnection, FieldTable } from './engine-port.js';
 import type { OutageBudgetCounters } from './outage-budget.js';
-import { OutageWaits } from './outage-waits.js';
-import { Reconnector, type RecoveryConnector } from './reconnector.js';
-import { RecoveringCallbacks, type RecoveringCloseCallbackOf } from './recovering-callbacks.js';
-import {
-  RecoveringChannel,
-  type RecoveringChannelHost,
-  type RecoveringDeliveryCallback,
-} from './recovering-channel.js';
-import { RecoveryLoop } from './recovery-loop.js';
-import { resolveRecoveryOptions, type RecoveryOptions, type ResolvedRecoveryOptions } from './recovery-options.js';
-import type { RecoveringConnectionEvents, RecoveringConnectionState } from './recovering-connection-types.js';
-import { TopologyRecord } from './topology-record.js';
-import { asAMQPError } from './topology-restorer.js';
+import type { RecoveringCloseCallbackOf } from './recovering-callbacks.js';
+import { RecoveringChannel } from './recovering-channel.js';
+import type { RecoveryConnector } from './reconnector.js';
+import { RecoveringConnectionCore } from './recovering-connection-core.js';
+import type { RecoveryOptions } from './recovery-options.js';
+import type { RecoveringConnectionState } from './recovering-connection-types.js';
 
 export interface RecoveringConnectionOptions {
   onOpen?: (connection: RecoveringConnection) => void;
@@ -59,7 +50,7 @@ export interface RecoveringConnectionOptions {
  * await channel.publishWithRetry('', 'orders', body); // confirmed at least once, across losses
  * ```
  */
-export class RecoveringConnection extends EventEmitter<RecoveringConnectionEvents> {
+export class RecoveringConnection extends RecoveringConnectionCore<RecoveringConnection> {
   /** Opens a recovering connection; resolves when OPEN, rejects with the typed error of the first connect. */
   static connect(
     parameters?: ParametersInput,
@@ -73,66 +64,12 @@ export class RecoveringConnection extends EventEmitter<RecoveringConnectionEvent
     }
   }
 
-  /** The recovery options, defaults filled in. */
-  readonly options: ResolvedRecoveryOptions;
-  /** The same loop contract as the engine's: start() settles once the connection is closed for good. */
-  readonly ioloop: { start(): Promise<void>; stop(): void };
-
-  private readonly reconnector: Reconnector;
-  private readonly recovery: RecoveryLoop;
-  /** The engine connection of the moment, its events relayed. */
-  private readonly current: CurrentEngine;
-  private stateValue: RecoveringConnectionState = 'CONNECTING';
-  private readonly channels = new Set<RecoveringChannel>();
-  private readonly record = new TopologyRecord<RecoveringChannel, RecoveringDeliveryCallback, FieldTable>();
-  /** Publishes held and callers waiting while it is not OPEN. */
-  private readonly waits: OutageWaits;
-  private readonly callbacks: RecoveringCallbacks<RecoveringConnection>;
-  private readonly opened: Promise<void>;
-  private readonly closed = deferred<void>();
-  private closing: Promise<void> | undefined;
-  private recoveriesValue = 0;
-  private finalized = false;
-
   /**
    * @param parameters one URL / ConnectionParameters, or a list of them (hosts tried in order)
    * @throws ParameterError for a malformed URL or option (nothing is connected then)
    */
   constructor(parameters?: ParametersInput, options: RecoveringConnectionOptions = {}) {
-    super();
-    this.options = resolveRecoveryOptions(options.recovery);
-    this.reconnector = new Reconnector(
-      parametersList(parameters),
-      options.connector ?? defaultConnector,
-      this.options,
-      options.random ?? Math.random,
-    );
-    this.recovery = new RecoveryLoop(
-      {
-        channels: this.channels,
-        record: this.record,
-        state: () => this.stateValue,
-        beginRecovery: () => {
-          this.stateValue = 'RECOVERING';
-        },
-        attach: (engine) => this.current.attach(engine),
-        emit: (event, ...args) => this.callbacks.emitRecovery(event, ...args),
-        recovered: () => this.finishRecovery(),
-        finalize: (error) => this.finalize(error),
-      },
-      this.reconnector,
-      this.options,
-    );
-    this.waits = new OutageWaits(this.options, {
-      state: () => this.stateValue,
-      engine: () => this.current.engine,
-      drained: () => this.callbacks.emit('drain'),
-    });
-    this.callbacks = new RecoveringCallbacks<RecoveringConnection>(this, options);
-    this.current = new CurrentEngine(this.recovery, this.callbacks, this.waits.gate);
-    this.ioloop = { start: () => this.closed.promise, stop: () => void this.close().catch(() => undefined) };
-    this.opened = this.connectFirst();
-    this.opened.catch(() => undefined);
+    super(parameters, options);
   }
 
   get state(): RecoveringConnectionState {
@@ -274,79 +211,4 @@ export class RecoveringConnection extends EventEmitter<RecoveringConnectionEvent
   waitOutOutage(bytes: number, signal?: AbortSignal): Promise<void> {
     return this.waits.waitOutOutage(this.stateValue, bytes, signal);
   }
-
-  // ---- bring-up ----
-
-  private async connectFirst(): Promise<void> {
-    let engine: EngineConnection;
-    try {
-      engine = await this.reconnector.connectFirst();
-    } catch (error) {
-      const typed = asAMQPError(error);
-      this.stateValue = 'CLOSED';
-      this.finalized = true;
-      this.waits.openFailed(typed);
-      this.closed.resolve();
-      this.callbacks.runOpenError(typed);
-      throw typed;
-    }
-    if (this.stateValue !== 'CONNECTING') {
-      // close() was called while connecting.
-      await engine.close().catch(() => undefined);
-      this.finalize(undefined);
-      throw new InvalidStateError('closed before it opened', 'CLOSED');
-    }
-    this.current.attach(engine);
-    this.stateValue = 'OPEN';
-    this.waits.opened();
-    this.callbacks.runOpen();
-  }
-
-  // ---- recovered ----
-
-  /** Back: send what was held, in order, as the socket takes it; new publishes queue behind it. */
-  private finishRecovery(): void {
-    this.stateValue = 'OPEN';
-    this.recoveriesValue += 1;
-    this.waits.gate.pump();
-    for (const channel of this.channels) channel.resume();
-    this.waits.opened();
-    this.callbacks.emitRecovery('recovered');
-  }
-
-  // ---- the end ----
-
-  private finalize(error: AMQPError | undefined): void {
-    if (this.finalized) return;
-    this.finalized = true;
-    this.stateValue = 'CLOSED';
-    this.reconnector.wake();
-    const publishError = this.waits.failPublishes(error);
-    for (const channel of [...this.channels]) channel.finalize(error);
-    this.waits.closed(error, publishError);
-    this.callbacks.runClose(error);
-    this.closed.resolve();
-  }
-
-  // ---- what the channels see ----
-
-  private readonly host: RecoveringChannelHost = {
-    record: this.record,
-    holdsPublishes: () => !this.waits.gate.isWritable,
-    buffersPublishes: () => this.waits.buffer.enabled,
-    budget: () => this.waits.budget,
-    engineOpen: () => this.current.engine?.isOpen === true,
-    hold: (entry) => this.waits.gate.hold(entry),
-    forget: (channel) => {
-      this.channels.delete(channel);
-      this.record.removeConsumersOf(channel);
-    },
-    reportCallbackError: (error, where) => this.callbacks.report(error, where),
-  };
-
-  private readonly opener: ChannelOpenerHost = {
-    whenReady: () => this.whenReady(),
-    engine: () => this.current.engine,
-    state: () => this.stateValue,
-  };
 }

@@ -1,5 +1,6 @@
 import type { RmqRecordOptions } from '@nestjs/microservices';
 import type { BasicProperties } from '../../protocol/index.js';
+import type { SerializedReply } from './reply-writer.js';
 
 /**
  * Maps the options of an `RmqRecord` reply (amqplib's names, as Nest users write them) to the
@@ -23,3 +24,15 @@ export function recordOptionsToProperties(options: RmqRecordOptions | undefined)
   if (persistent) properties.deliveryMode = 2;
   return properties;
 }
+
+/** A serializer's output as the dispatcher sends it: RmqRecord options become AMQP properties. */
+export function toSerializedReply(outgoing: unknown): SerializedReply {
+  if (typeof outgoing === 'object' && outgoing !== null && 'options' in outgoing) {
+    const { options, ...rest } = outgoing as { options?: RmqRecordOptions };
+    return { packet: rest, properties: recordOptionsToProperties(options) };
+  }
+  return { packet: outgoing, properties: NO_PROPERTIES };
+}
+
+/** The properties of a reply whose serializer set none (most replies): one shared, frozen object, only read. */
+const NO_PROPERTIES: BasicProperties = Object.freeze({});

@@ -3,41 +3,33 @@ import {
   type CustomTransportStrategy,
   type MessageHandler,
   type OutgoingResponse,
-  type RmqRecordOptions,
   type WritePacket,
 } from '@nestjs/microservices';
 import type { Observable, Subscription } from 'rxjs';
 import { InvalidStateError } from '../../protocol/errors.js';
-import type { BasicProperties } from '../../protocol/index.js';
 import type { AmqpContext } from '../core/amqp.context.js';
 import type { AmqpEventsMap, AmqpStatus } from '../core/amqp.events.js';
 import { AmqpEventRelay } from '../connection/event-relay.js';
 import { AmqpRequestDeserializer, handleRequest, runsPlainNestPlumbing } from '../compat/index.js';
-import { assertNoConnection, resolveConsumerConfig } from '../consume/consumer-config.resolver.js';
 import { warnAboutUnrunConsumers } from '../decorators/decorated-consumers.js';
-import { QueueConsumerMetadataAccessor } from '../decorators/queue-consumer-metadata.accessor.js';
 import { AmqpConnectionHost, type AmqpConnection } from '../connection/connection-host.js';
 import { sealOptions } from '../connection/sealed-options.js';
 import { ConfirmPublisher } from '../publish/confirm-publisher.js';
-import { defaultQueuePipeline } from '../consume/consumer-pipeline.js';
-import { FailureRouter } from '../consume/failure/failure-router.js';
-import { oversizeFate } from '../consume/failure/oversize-fate.js';
 import { AmqpReplySerializer } from './amqp-reply.serializer.js';
 import { AMQP_TRANSPORT } from '../core/amqp-transport.js';
-import { defaultQueueSpec } from '../consume/consumer-specs.js';
-import { ConsumerRunner } from '../consume/consumer-runner.js';
+import type { ConsumerRunner } from '../consume/consumer-runner.js';
 import { joinEventHandlers } from './event-handler-group.js';
 import type { HandlerRunner } from '../consume/handler-invoker.js';
 import { handlerRunner } from './handler-runner.js';
 import { describeError } from '../consume/message-identity.js';
-import { PatternDispatcher, type PatternDispatcherHost, type SerializedReply } from './pattern-dispatcher.js';
-import { createQueueConsumerRunner } from '../consume/queue-consumer-factory.js';
+import type { PatternDispatcherHost } from './pattern-dispatcher.js';
 import { listeningServers, type ListeningServer, type ServerAMQPHealth } from '../consume/consumer-directory.js';
-import { recordOptionsToProperties } from './reply-properties.js';
+import { toSerializedReply } from './reply-properties.js';
+import { createServerRunners, servedConsumerPatterns, stopRunners } from './server-runners.js';
 import type { ServerAMQPOptions } from '../options/server-amqp.options.js';
 import { readServerOptions } from '../options/rmq-options.reader.js';
 import { logOptionWarnings, type OptionWarnings } from '../options/option-warnings.js';
-import { TopicHandlers } from './topic-handlers.js';
+import type { TopicHandlers } from './topic-handlers.js';
 import { telemetry } from '../telemetry/telemetry.js';
 import { ScopedLogger } from '../logging/scoped-logger.js';
 
@@ -218,8 +210,20 @@ export class ServerAMQP extends Server<AmqpEventsMap, AmqpStatus> implements Cus
     const host = await AmqpConnectionHost.acquire(this.options, this.startup.signal);
     this.host = host;
     this.watch(host);
-    this.runners = this.createRunners(host);
-    warnAboutUnrunConsumers(this.servedConsumerPatterns(), this.logger);
+    const built = createServerRunners({
+      handlers: this.messageHandlers,
+      options: this.options,
+      host,
+      run: this.runHandler,
+      logger: this.logger,
+      shutdown: this.shutdown.signal,
+      onLost: (runner, error) => this.consumerLost(runner, error),
+      failurePublisher: () => (this.failureChannel ??= new ConfirmPublisher(host)),
+      dispatcherHost: (logger) => this.dispatcherHost(logger),
+    });
+    this.runners = built.runners;
+    this.topicHandlers = built.topicHandlers;
+    warnAboutUnrunConsumers(servedConsumerPatterns(this.messageHandlers), this.logger);
     const results = await Promise.allSettled(this.runners.map((runner) => runner.start()));
     const failure = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
     if (failure !== undefined) throw failure.reason;
@@ -227,83 +231,10 @@ export class ServerAMQP extends Server<AmqpEventsMap, AmqpStatus> implements Cus
     this.events.emit('connected');
   }
 
-  private createRunners(host: AmqpConnectionHost): ConsumerRunner[] {
-    const runners: ConsumerRunner[] = [];
-    let servesPatterns = false;
-    const onLost = (runner: ConsumerRunner, error: Error): void => this.consumerLost(runner, error);
-    const failurePublisher = (): ConfirmPublisher => (this.failureChannel ??= new ConfirmPublisher(host));
-    for (const handler of this.messageHandlers.values()) {
-      const metadata = QueueConsumerMetadataAccessor.fromHandler(handler);
-      if (metadata === undefined) {
-        servesPatterns = true;
-        continue;
-      }
-      const resolved = resolveConsumerConfig(metadata, this.options.consumers, 'ServerAMQP `consumers`');
-      assertNoConnection(resolved);
-      const parts = {
-        handler,
-        metadata: resolved,
-        host,
-        run: this.runHandler,
-        logger: this.logger,
-        shutdown: this.shutdown.signal,
-        onLost,
-        failurePublisher,
-      };
-      runners.push(createQueueConsumerRunner(parts));
-    }
-    if (servesPatterns || this.options.queue !== undefined) {
-      const patterns = this.patternRoutes();
-      if (this.options.wildcards === true)
-        this.topicHandlers = new TopicHandlers(
-          patterns.map((route) => [route, this.messageHandlers.get(route)]),
-        );
-      const spec = defaultQueueSpec(this.options, patterns);
-      const logger = this.logger.child(spec.label);
-      const pipeline = defaultQueuePipeline(this.options, spec, new FailureRouter(failurePublisher, logger));
-      const dispatcher = new PatternDispatcher(this.dispatcherHost(logger), {
-        patternHeader: this.options.patternHeader,
-        failures: pipeline,
-      });
-      runners.push(new ConsumerRunner(spec, host, dispatcher.dispatch, logger, onLost, oversizeFate(pipeline, logger, false)));
-    }
-    return runners;
-  }
-
-  /** The routes of @MessagePattern/@EventPattern handlers (not @QueueConsumer methods). */
-  private patternRoutes(): string[] {
-    const routes: string[] = [];
-    for (const [route, handler] of this.messageHandlers) {
-      if (QueueConsumerMetadataAccessor.fromHandler(handler) === undefined) routes.push(route);
-    }
-    return routes;
-  }
-
-  private servedConsumerPatterns(): Set<string> {
-    const served = new Set<string>();
-    for (const handler of this.messageHandlers.values()) {
-      const metadata = QueueConsumerMetadataAccessor.fromHandler(handler);
-      if (metadata !== undefined) served.add(metadata.pattern);
-    }
-    return served;
-  }
-
   private async teardown(): Promise<void> {
     listeningServers.delete(this);
     this.shutdown.abort();
-    const runners = this.runners;
-    await Promise.all(runners.map((runner) => runner.cancel()));
-    const timeout = this.options.shutdownTimeout ?? DEFAULT_SHUTDOWN_TIMEOUT_MS;
-    const drained = await Promise.all(runners.map((runner) => runner.drain(timeout)));
-    runners.forEach((runner, index) => {
-      if (drained[index] === false) {
-        this.logger.warn?.(
-          `${runner.spec.label}: ${runner.inFlightCount} handler(s) still running after ${timeout} ms; ` +
-            'closing the channel returns their messages to the queue',
-        );
-      }
-    });
-    await Promise.all(runners.map((runner) => runner.close()));
+    await stopRunners(this.runners, this.options.shutdownTimeout ?? DEFAULT_SHUTDOWN_TIMEOUT_MS, this.logger);
     await this.failureChannel?.close();
     this.failureChannel = undefined;
     const host = this.host;
@@ -363,15 +294,3 @@ export class ServerAMQP extends Server<AmqpEventsMap, AmqpStatus> implements Cus
     };
   }
 }
-
-/** A serializer's output as the dispatcher sends it: RmqRecord options become AMQP properties. */
-function toSerializedReply(outgoing: unknown): SerializedReply {
-  if (typeof outgoing === 'object' && outgoing !== null && 'options' in outgoing) {
-    const { options, ...rest } = outgoing as { options?: RmqRecordOptions };
-    return { packet: rest, properties: recordOptionsToProperties(options) };
-  }
-  return { packet: outgoing, properties: NO_PROPERTIES };
-}
-
-/** The properties of a reply whose serializer set none (most replies): one shared, frozen object, only read. */
-const NO_PROPERTIES: BasicProperties = Object.freeze({});
