@@ -7,7 +7,8 @@
  *   node scripts/perf-charts.mjs [--data docs/perf-data] [--out docs/images]
  *
  * Reads nest.json (required), and when present nest-before.json (the same bench on the code before
- * a change), nest-otel.json and engine.json from the data folder; writes perf-*.svg to the output
+ * a change), nest-otel.json (with nest-otel-before.json, the tracing bench before a change) and
+ * engine.json from the data folder; writes perf-*.svg to the output
  * folder, and prints the tables docs/performance.md shows (markdown). No dependency: the SVG is
  * written by hand.
  */
@@ -33,6 +34,7 @@ if (nest === undefined) {
 }
 const before = read('nest-before.json');
 const otel = read('nest-otel.json');
+const otelBefore = read('nest-otel-before.json');
 const engine = read('engine.json');
 
 const COLORS = { ceiling: '#9aa5b1', ours: '#2f6fdf', before: '#a8c1f0', nest: '#e07b39', other: '#6b8e23' };
@@ -142,6 +144,10 @@ if (otel !== undefined) {
     digits: 1,
     rows: [
       { label: 'ours, tracing off', value: ours.parallelProcessUs, color: COLORS.ours },
+      ...(otel.sdkFloorUs === undefined
+        ? []
+        : [{ label: "off + the SDK's own floor (best reachable)", value: ours.parallelProcessUs + otel.sdkFloorUs, color: COLORS.ceiling }]),
+      ...(otelBefore === undefined ? [] : [{ label: 'ours, SDK on (before)', value: otelBefore.peers.ours.parallelProcessUs, color: COLORS.before }]),
       { label: 'ours, SDK on, all sampled', value: otel.peers.ours.parallelProcessUs, color: COLORS.other },
       { label: "Nest's RMQ transport, off", value: rmq.parallelProcessUs, color: COLORS.nest },
     ],
