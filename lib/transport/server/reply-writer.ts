@@ -10,7 +10,7 @@ import { encodeEnvelope } from '../publish/nest-envelope.js';
 import { isPublishWritten } from '../../protocol/channel/publish-written.js';
 import type { Delivery } from '../consume/delivery.js';
 import { describeError, describeMessage } from '../consume/message-identity.js';
-import { telemetry } from '../telemetry/telemetry.js';
+import { publishReply } from '../publish/traced-reply.js';
 import { ReplyStream } from './reply-stream.js';
 
 /** An incoming packet as a Nest deserializer returns it: an event, or a request when it has an id. */
@@ -139,19 +139,8 @@ export class ReplyWriter {
       ? { contentType: JSON_CONTENT_TYPE, ...properties }
       : { contentType: JSON_CONTENT_TYPE, correlationId };
     if (correlationId !== undefined) replyProperties.correlationId = correlationId;
-    const body = encodeEnvelope(packet);
-    if (telemetry === undefined || !telemetry.active) return channel.basicPublish('', replyTo, body, replyProperties);
-    const published = channel.basicPublish('', replyTo, body, telemetry.reply(replyProperties));
-    // Written at once (most replies): nothing to wait for, no handler per reply.
-    if (isPublishWritten(published)) return published;
-    return published.catch(replyFailed);
+    return publishReply(channel, replyTo, encodeEnvelope(packet), replyProperties);
   }
-}
-
-/** A reply publish that failed: on the delivery's span, then on to the caller's handling. */
-function replyFailed(error: unknown): never {
-  telemetry?.replyFailed(error);
-  throw error;
 }
 
 /** Acks or nacks (without requeue) a delivery; a failure to do so is logged, never thrown. */

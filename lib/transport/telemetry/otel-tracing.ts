@@ -69,13 +69,13 @@ export class OtelTelemetry implements TelemetryHooks {
   }
 
   reply(properties: BasicProperties): BasicProperties {
-    // The active context is the delivery's (its process span while tracing; the producer's otherwise).
+    // The active context is the delivery's process span while tracing (the ambient context otherwise).
     return this.propagating ? injectContext(this.api, this.api.context.active(), properties, true) : properties;
   }
 
   replyFailed(error: unknown): void {
     if (!this.tracing) return;
-    const scope = this.api.context.active().getValue(this.scopeKey) as ConsumeScope | undefined;
+    const scope = this.activeScope();
     // The span only: the handler did its work, so the process metric keeps no error for it.
     if (scope !== undefined) failSpan(scope.span, error);
   }
@@ -183,13 +183,13 @@ export class OtelTelemetry implements TelemetryHooks {
   handlerFailed(error: unknown): void {
     // A delivery's scope only exists while tracing.
     if (!this.tracing) return;
-    const scope = this.api.context.active().getValue(this.scopeKey) as ConsumeScope | undefined;
+    const scope = this.activeScope();
     if (scope !== undefined) this.failScope(scope, error);
   }
 
   routed(pattern: string): void {
     if (!this.tracing) return;
-    const scope = this.api.context.active().getValue(this.scopeKey) as ConsumeScope | undefined;
+    const scope = this.activeScope();
     scope?.span.setAttribute(ATTR.pattern, shortName(pattern));
   }
 
@@ -200,6 +200,11 @@ export class OtelTelemetry implements TelemetryHooks {
   /** @internal */
   rpcEnded(label: string, seconds: number, error: string | undefined): void {
     this.metrics.rpc(label, seconds, error);
+  }
+
+  /** The scope of the delivery whose handling is running (set by `consume` while tracing). */
+  private activeScope(): ConsumeScope | undefined {
+    return this.api.context.active().getValue(this.scopeKey) as ConsumeScope | undefined;
   }
 
   private failScope(scope: ConsumeScope, error: unknown): void {

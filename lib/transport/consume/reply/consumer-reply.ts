@@ -3,7 +3,7 @@ import type { AmqpMessage } from '../../core/amqp.context.js';
 import type { AmqpChannel } from '../../connection/connection-host.js';
 import { JSON_CONTENT_TYPE, encodeBody } from '../../publish/serialization.js';
 import { REPLY_STATUS_HEADER } from '../../core/message-headers.js';
-import { telemetry } from '../../telemetry/telemetry.js';
+import { publishReply } from '../../publish/traced-reply.js';
 
 /** The body of an error reply. */
 export interface ConsumerErrorReply {
@@ -17,26 +17,13 @@ export interface ConsumerErrorReply {
  */
 export function sendReply(channel: AmqpChannel, request: AmqpMessage, value: unknown): Promise<void> {
   const { body, contentType } = encodeBody(value);
-  return publishReply(channel, request, body, replyProperties(request, contentType, 'ok'));
+  return publishReply(channel, request.properties.replyTo ?? '', body, replyProperties(request, contentType, 'ok'));
 }
 
 /** Answers a request whose handler failed: `{"error": {name, message, ...}}` as JSON with `x-reply-status: error`. */
 export function sendErrorReply(channel: AmqpChannel, request: AmqpMessage, error: unknown): Promise<void> {
   const body = Buffer.from(JSON.stringify(errorReplyOf(error)));
-  return publishReply(channel, request, body, replyProperties(request, JSON_CONTENT_TYPE, 'error'));
-}
-
-/**
- * Publishes a reply with the trace context of the message's process span (`traceparent`) in its
- * headers, as @MessagePattern replies have; a failed write is recorded on that span.
- */
-function publishReply(channel: AmqpChannel, request: AmqpMessage, body: Buffer, properties: BasicProperties): Promise<void> {
-  const replyTo = request.properties.replyTo ?? '';
-  if (telemetry === undefined || !telemetry.active) return channel.basicPublish('', replyTo, body, properties);
-  return channel.basicPublish('', replyTo, body, telemetry.reply(properties)).catch((error: unknown) => {
-    telemetry?.replyFailed(error);
-    throw error;
-  });
+  return publishReply(channel, request.properties.replyTo ?? '', body, replyProperties(request, JSON_CONTENT_TYPE, 'error'));
 }
 
 /** A failure as an error reply: an Error's name, message and code; an object (an RpcException's payload) as is. */
