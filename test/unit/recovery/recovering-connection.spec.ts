@@ -25,7 +25,8 @@ import {
   type RecoveryOptions,
 } from '../../../lib/protocol/recovery/index.js';
 import { PlainCredentials } from '../../../lib/protocol/parameters/index.js';
-import { FakeBroker, type FakeChannel } from './fake-engine.js';
+import { FakeBroker } from './fake-broker.js';
+import type { FakeChannel } from './fake-channel.js';
 
 const hostA = new ConnectionParameters({ host: 'node-a', port: 5672 });
 const hostB = new ConnectionParameters({ host: 'node-b', port: 5673 });
