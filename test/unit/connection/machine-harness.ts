@@ -24,6 +24,15 @@ export interface SentFrame {
   heartbeat?: true;
 }
 
+/** The connection.start a RabbitMQ broker sends, offering AMQPLAIN and PLAIN. */
+export const START = {
+  versionMajor: 0,
+  versionMinor: 9,
+  serverProperties: { product: 'RabbitMQ', version: '3.10.0' },
+  mechanisms: 'AMQPLAIN PLAIN',
+  locales: 'en_US',
+};
+
 export class MachineHarness {
   now = 1_000_000;
   readonly written: Buffer[] = [];

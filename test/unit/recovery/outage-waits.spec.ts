@@ -5,7 +5,9 @@
  */
 import { describe, expect, it } from '@jest/globals';
 import { ConnectionLostError, OutageBudgetError, RecoveryFailedError } from '../../../lib/protocol/index.js';
-import { FakeBroker, openOver, until, type FakeChannel } from './fake-engine.js';
+import { FakeBroker } from './fake-broker.js';
+import type { FakeChannel } from './fake-channel.js';
+import { openOver, until } from './recovery-harness.js';
 
 function settled(promise: Promise<unknown>): { value: unknown; done: boolean } {
   const state = { value: undefined as unknown, done: false };

@@ -6,7 +6,8 @@
 import { describe, expect, it } from '@jest/globals';
 import { ConnectionParameters, OutageBudgetError } from '../../../lib/protocol/index.js';
 import { RecoveringConnection, type RecoveryOptions } from '../../../lib/protocol/recovery/index.js';
-import { FakeBroker, type FakeChannel } from './fake-engine.js';
+import { FakeBroker } from './fake-broker.js';
+import type { FakeChannel } from './fake-channel.js';
 
 async function open(broker: FakeBroker, recovery: RecoveryOptions = {}): Promise<RecoveringConnection> {
   return RecoveringConnection.connect(new ConnectionParameters({ host: 'node-a' }), {

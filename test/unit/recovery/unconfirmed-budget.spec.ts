@@ -10,7 +10,9 @@ import fc from 'fast-check';
 import { OutageBudgetError, PublishNackedError } from '../../../lib/protocol/index.js';
 import { OutageBudget } from '../../../lib/protocol/recovery/outage-budget.js';
 import type { RecoveringChannel } from '../../../lib/protocol/recovery/index.js';
-import { FakeBroker, openOver, settle, until, type FakeChannel } from './fake-engine.js';
+import { FakeBroker } from './fake-broker.js';
+import type { FakeChannel } from './fake-channel.js';
+import { openOver, settle, until } from './recovery-harness.js';
 
 function budget(limits: { maxBytes?: number; maxMessages?: number } = {}): OutageBudget {
   return new OutageBudget({ maxBytes: 100, maxMessages: 10, deadlineMs: 60_000, ...limits });

@@ -10,7 +10,9 @@ import { ConnectionParameters, RequestTimeoutError } from '../../../../lib/proto
 import { RecoveringConnection } from '../../../../lib/protocol/recovery/index.js';
 import type { AmqpConnectionHost } from '../../../../lib/transport/connection/connection-host.js';
 import { DirectReplyRpc, type RpcCall, type RpcRequest } from '../../../../lib/transport/publish/direct-reply-rpc.js';
-import { FakeBroker, settle, type FakeChannel } from '../../recovery/fake-engine.js';
+import { FakeBroker } from '../../recovery/fake-broker.js';
+import type { FakeChannel } from '../../recovery/fake-channel.js';
+import { settle } from '../../recovery/recovery-harness.js';
 
 async function setUp(): Promise<{ broker: FakeBroker; connection: RecoveringConnection; rpc: DirectReplyRpc; sent: () => string[] }> {
   const broker = new FakeBroker();

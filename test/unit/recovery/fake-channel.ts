@@ -1,158 +1,19 @@
 /**
- * A scripted stand-in for the engine's Connection and Channel (the engine-port shapes), so the
- * recovery wrappers can be driven through losses, refusals and restores without a socket.
- * Every call is logged as "c<connection>.ch<channel> method arg" for order assertions.
+ * A scripted stand-in for the engine's Channel (the engine-port shape): each call is logged on the
+ * broker, publishes wait for confirms the test gives, and the test delivers, cancels and closes.
  */
 import type { BasicDeliver, BasicProperties } from '../../../lib/protocol/index.js';
 import {
-  AMQPError,
-  ConnectionParameters,
   ChannelClosedError,
-  ConnectionClosedError,
+  type ConnectionClosedError,
   InvalidStateError,
   type OversizeMessageError,
 } from '../../../lib/protocol/index.js';
-import { RecoveringConnection, type EngineChannel, type EngineConnection, type RecoveryOptions } from '../../../lib/protocol/recovery/index.js';
+import type { EngineChannel } from '../../../lib/protocol/recovery/index.js';
+import type { FakeBroker } from './fake-broker.js';
+import type { FakeConnection } from './fake-connection.js';
 
 type Deliver = (channel: unknown, method: BasicDeliver, properties: BasicProperties, body: Buffer, oversize?: OversizeMessageError) => void;
-
-export class FakeBroker {
-  readonly log: string[] = [];
-  readonly connections: FakeConnection[] = [];
-  /** Hosts (host:port) connect was called with, in order. */
-  readonly dialed: string[] = [];
-  /** Outcomes for the next connects: an error to throw, or 'ok'. Empty = 'ok'. */
-  readonly script: Array<AMQPError | 'ok'> = [];
-  private serverNames = 0;
-  /** Queue names that exist, with their message count (for passive declares). */
-  readonly queues = new Set<string>();
-  /** Run once right after the call logged as this line (e.g. kill a connection mid-restore). */
-  readonly after = new Map<string, () => void>();
-  /** Declares that fail: name -> error factory (undefined = this one succeeds). */
-  readonly failDeclare = new Map<string, () => AMQPError | undefined>();
-  /** Queues a passive declare does not find (404). */
-  readonly missing = new Set<string>();
-
-  readonly connector = async (hosts: readonly ConnectionParameters[]): Promise<EngineConnection> => {
-    const host = hosts[0];
-    this.dialed.push(`${host?.host}:${host?.port}`);
-    const outcome = this.script.shift() ?? 'ok';
-    if (outcome !== 'ok') throw outcome;
-    const connection = new FakeConnection(this, this.connections.length + 1);
-    this.connections.push(connection);
-    return connection;
-  };
-
-  get current(): FakeConnection {
-    const last = this.connections[this.connections.length - 1];
-    if (last === undefined) throw new Error('no connection yet');
-    return last;
-  }
-
-  serverName(): string {
-    this.serverNames += 1;
-    return `amq.gen-${this.serverNames}`;
-  }
-}
-
-export class FakeConnection implements EngineConnection {
-  isOpen = true;
-  isBlocked = false;
-  /** Under the socket's high-water mark: set false to make the gate hold publishes, then call drain(). */
-  writable = true;
-  /** Publishes the socket takes before it goes over its mark (undefined = no limit). */
-  room: number | undefined;
-  readonly serverProperties = {};
-  readonly channelMax = 2047;
-  readonly frameMax = 131072;
-  readonly heartbeat = 60;
-  readonly channels: FakeChannel[] = [];
-  private readonly closeCallbacks: Array<(c: unknown, e: AMQPError | undefined) => void> = [];
-  private readonly blockedCallbacks: Array<(c: unknown, reason: string) => void> = [];
-  private readonly drainListeners: Array<() => void> = [];
-
-  constructor(
-    readonly broker: FakeBroker,
-    readonly id: number,
-  ) {}
-
-  async channel(): Promise<EngineChannel> {
-    if (!this.isOpen)
-      throw new InvalidStateError('cannot open a channel: the connection is not open', 'CLOSED');
-    const channel = new FakeChannel(this, this.channels.length + 1);
-    this.channels.push(channel);
-    this.broker.log.push(`c${this.id}.ch${channel.channelNumber} open`);
-    return channel;
-  }
-
-  async close(): Promise<void> {
-    if (!this.isOpen) return;
-    this.broker.log.push(`c${this.id} close`);
-    this.die(
-      undefined,
-      new ConnectionClosedError({ replyCode: 200, replyText: 'Normal shutdown', initiator: 'client' }),
-    );
-  }
-
-  async updateSecret(): Promise<void> {}
-
-  addOnCloseCallback(cb: (c: unknown, e: AMQPError | undefined) => void): void {
-    this.closeCallbacks.push(cb);
-  }
-
-  addOnConnectionBlockedCallback(cb: (c: unknown, reason: string) => void): void {
-    this.blockedCallbacks.push(cb);
-  }
-
-  addOnConnectionUnblockedCallback(): void {}
-
-  get isWritable(): boolean {
-    return this.isOpen && this.writable;
-  }
-
-  on(event: 'error', listener: (error: Error) => void): this;
-  on(event: 'drain', listener: () => void): this;
-  on(event: 'error' | 'drain', listener: (() => void) | ((error: Error) => void)): this {
-    if (event === 'drain') this.drainListeners.push(listener as () => void);
-    return this;
-  }
-
-  /** A publish went to the socket: it may go over its mark. */
-  wrote(): void {
-    if (this.room === undefined) return;
-    this.room -= 1;
-    if (this.room <= 0) this.writable = false;
-  }
-
-  /** The socket went back under its high-water mark, with room for `room` more publishes. */
-  drain(room?: number): void {
-    this.room = room;
-    this.writable = room === undefined || room > 0;
-    for (const listener of this.drainListeners) listener();
-  }
-
-  /** The broker or the network ends the connection with `error` (what the engine reports). */
-  kill(
-    error: AMQPError = new ConnectionClosedError({
-      replyCode: 320,
-      replyText: 'CONNECTION_FORCED',
-      initiator: 'broker',
-    }),
-  ): void {
-    this.die(error, error as ConnectionClosedError);
-  }
-
-  block(reason: string): void {
-    for (const cb of this.blockedCallbacks) cb(this, reason);
-  }
-
-  private die(reported: AMQPError | undefined, channelError: ConnectionClosedError): void {
-    this.isOpen = false;
-    // As the engine does: channels first, then the connection's callbacks.
-    for (const channel of this.channels) channel.end(channelError);
-    for (const cb of this.closeCallbacks) cb(this, reported);
-  }
-}
 
 interface PendingPublish {
   body: string;
@@ -365,30 +226,4 @@ export class FakeChannel implements EngineChannel {
     for (const entry of this.pending.splice(0)) entry.reject(error);
     for (const cb of this.closeCallbacks) cb(this, error);
   }
-}
-
-/** Lets queued promise continuations and timers of 0 ms run. */
-export async function settle(rounds = 5): Promise<void> {
-  for (let i = 0; i < rounds; i += 1) await new Promise((resolve) => setImmediate(resolve));
-}
-
-/**
- * A RecoveringConnection over `broker` at node-a, retrying after 1 ms unless `recovery` says
- * otherwise. `slow`: the backoff draws its ceiling (random 0 would make every delay 0).
- */
-export function openOver(broker: FakeBroker, recovery: RecoveryOptions = {}, slow = false): Promise<RecoveringConnection> {
-  return RecoveringConnection.connect(new ConnectionParameters({ host: 'node-a', port: 5672 }), {
-    connector: broker.connector,
-    random: () => (slow ? 0.99 : 0),
-    recovery: { initialDelayMs: 1, ...recovery },
-  });
-}
-
-/** Polls until `condition` holds (recovery runs on timers and promise chains). */
-export async function until(condition: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 500; i += 1) {
-    if (condition()) return;
-    await new Promise((resolve) => setTimeout(resolve, 2));
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }
