@@ -44,7 +44,7 @@ import { median } from './support/median.js';
 import { loopbackCpuPerCall, startLoopback } from './support/nest-loopback.js';
 import { printCeiling, printTable, writeJson } from './support/nest-report.js';
 import { round, type Ceilings, type RoundResult } from './support/nest-round.js';
-import { IN_FLIGHT, PARALLEL_CALLS, PEERS, ROUNDS, SEQUENTIAL_CALLS, TRACING, URL, type Peer } from './support/nest-settings.js';
+import { IN_FLIGHT, PARALLEL_CALLS, PEERS, ROUNDS, SEQUENTIAL_CALLS, TRACING, AMQP_URL, type Peer } from './support/nest-settings.js';
 import { start, stop } from './support/nest-subjects.js';
 import { printFloor, sdkFloorCpuPerCall } from './support/otel-floor.js';
 import { rpcCeiling } from './support/raw-rpc.js';
@@ -53,7 +53,7 @@ import { waitForBroker } from './support/wait-for-broker.js';
 
 async function main(): Promise<void> {
   const loadAtStart = loadavg();
-  await waitForBroker(URL);
+  await waitForBroker(AMQP_URL);
   const subjects = { ours: await start('ours'), noack: await start('noack'), nest: await start('nest') };
   const results: Record<Peer, RoundResult[]> = { ours: [], noack: [], nest: [] };
   const ceilings: Ceilings = { noAck: [], acked: [], nestPlumbingUs: [], sdkFloorUs: [] };
@@ -65,7 +65,7 @@ async function main(): Promise<void> {
     }
     for (let r = 0; r < ROUNDS; r += 1) {
       for (const ack of [false, true]) {
-        const ceiling = await rpcCeiling(URL, {
+        const ceiling = await rpcCeiling(AMQP_URL, {
           sequentialCalls: SEQUENTIAL_CALLS,
           parallelCalls: PARALLEL_CALLS,
           inFlight: IN_FLIGHT,
@@ -99,7 +99,7 @@ async function main(): Promise<void> {
   } finally {
     await loopback.app.close();
     for (const subject of Object.values(subjects)) await stop(subject);
-    await deleteQueues(URL, Object.values(subjects).map((subject) => subject.queue));
+    await deleteQueues(AMQP_URL, Object.values(subjects).map((subject) => subject.queue));
   }
   printTable(results, {
     ours: subjects.ours.label,

@@ -4,7 +4,7 @@
 import amqplib from 'amqplib';
 import { RecoveringConnection } from '../../lib/protocol/recovery/index.js';
 import { median } from './median.js';
-import { SEQUENTIAL_CALLS, URL } from './nest-settings.js';
+import { SEQUENTIAL_CALLS, AMQP_URL } from './nest-settings.js';
 
 /**
  * Sequential request/reply over direct reply-to with the library under each transport and no Nest
@@ -23,8 +23,8 @@ export async function floorP50(peer: 'ours' | 'nest'): Promise<number> {
     latencies.push(performance.now() - t0);
   };
   if (peer === 'ours') {
-    const server = await RecoveringConnection.connect(URL);
-    const client = await RecoveringConnection.connect(URL);
+    const server = await RecoveringConnection.connect(AMQP_URL);
+    const client = await RecoveringConnection.connect(AMQP_URL);
     const serverChannel = await server.channel();
     const clientChannel = await client.channel();
     const { queue } = await serverChannel.queueDeclare({ queue: '', exclusive: true });
@@ -42,8 +42,8 @@ export async function floorP50(peer: 'ours' | 'nest'): Promise<number> {
     await client.close();
     await server.close();
   } else {
-    const server = await amqplib.connect(URL);
-    const client = await amqplib.connect(URL);
+    const server = await amqplib.connect(AMQP_URL);
+    const client = await amqplib.connect(AMQP_URL);
     const serverChannel = await server.createChannel();
     const clientChannel = await client.createChannel();
     const { queue } = await serverChannel.assertQueue('', { exclusive: true });

@@ -2,7 +2,7 @@
  * bench:nest's settings, read from the environment once (AMQP_URL, BENCH_ROUNDS, BENCH_SCALE,
  * BENCH_PREFETCH, BENCH_TRACING), and the three subjects it compares.
  */
-export const URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
+export const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 export const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const SCALE = Number(process.env.BENCH_SCALE ?? 1);
 export const SEQUENTIAL_CALLS = Math.max(50, Math.round(2000 * SCALE));

@@ -6,7 +6,7 @@ import type { INestMicroservice } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ClientRMQ, Transport, type MicroserviceOptions } from '@nestjs/microservices';
 import { ClientAMQP, ServerAMQP } from '../../lib/index.js';
-import { PREFETCH, URL, type Peer } from './nest-settings.js';
+import { PREFETCH, AMQP_URL, type Peer } from './nest-settings.js';
 import { sumModule, type BenchClient } from './sum-app.js';
 
 export interface Subject {
@@ -25,10 +25,10 @@ export async function start(peer: Peer): Promise<Subject> {
   const ours = peer === 'ours' ? (PREFETCH === undefined ? {} : { prefetchCount: PREFETCH }) : { noAck: true, prefetchCount: 0 };
   const options: MicroserviceOptions =
     peer === 'nest'
-      ? { transport: Transport.RMQ, options: { urls: [URL], queue, queueOptions: { durable: false } } }
+      ? { transport: Transport.RMQ, options: { urls: [AMQP_URL], queue, queueOptions: { durable: false } } }
       : {
           strategy: new ServerAMQP({
-            urls: [URL],
+            urls: [AMQP_URL],
             queue,
             queueOptions: { durable: false },
             connectionKey: `bench-server-${peer}`,
@@ -42,9 +42,9 @@ export async function start(peer: Peer): Promise<Subject> {
   await server.listen();
   const client: BenchClient =
     peer === 'nest'
-      ? new ClientRMQ({ urls: [URL], queue, queueOptions: { durable: false } })
+      ? new ClientRMQ({ urls: [AMQP_URL], queue, queueOptions: { durable: false } })
       : new ClientAMQP({
-          urls: [URL],
+          urls: [AMQP_URL],
           queue,
           queueOptions: { durable: false },
           connectionKey: `bench-client-${peer}`,
